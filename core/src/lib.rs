@@ -1,0 +1,12 @@
+//! miniCRM's domain and sync rules.
+//!
+//! Everything here is pure: no IO, no async, no wall clock. The server and the app both
+//! depend on this crate, so a rule written here is applied identically on both sides.
+
+pub mod access;
+pub mod api;
+pub mod id;
+pub mod validate;
+
+pub use access::Role;
+pub use id::UserId;

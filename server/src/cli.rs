@@ -1,0 +1,176 @@
+//! The command line (PROTOCOL.md, "Server command line").
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use minicrm_core::{Role, validate};
+
+use crate::auth::password;
+use crate::db::{self, Db, users};
+use crate::http::{AppState, app};
+
+#[derive(Debug, Parser)]
+#[command(name = "minicrm-server", version, about = "miniCRM server: the API and the app")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API at /api and the built app at /.
+    Serve(ServeArgs),
+    /// Manage accounts from the command line.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The SQLite database; created with its schema on first start.
+    #[arg(long, env = "MINICRM_DB", default_value = "data/minicrm.db")]
+    pub db: PathBuf,
+    /// Where to listen.
+    #[arg(long, env = "MINICRM_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: String,
+    /// The built app (Trunk's output).
+    #[arg(long, env = "MINICRM_DIST", default_value = "dist")]
+    pub dist: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add an account. The password comes from env MINICRM_PASSWORD, else from stdin.
+    Add(UserAddArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    #[arg(long, env = "MINICRM_DB", default_value = "data/minicrm.db")]
+    pub db: PathBuf,
+    #[arg(long)]
+    pub email: String,
+    #[arg(long)]
+    pub name: String,
+    /// admin, manager, agent or restricted.
+    #[arg(long)]
+    pub role: String,
+}
+
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let db = Db::open(&args.db).with_context(|| format!("opening {}", args.db.display()))?;
+    let state = AppState::new(db, args.dist.clone())?;
+    let listener = tokio::net::TcpListener::bind(&args.addr)
+        .await
+        .with_context(|| format!("listening on {}", args.addr))?;
+    let local = listener.local_addr()?;
+    tracing::info!(addr = %local, db = %args.db.display(), dist = %args.dist.display(), "miniCRM listening");
+    if !args.dist.join("index.html").is_file() {
+        tracing::warn!(dist = %args.dist.display(), "no built app here: run `cargo xtask build`");
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "miniCRM is running at {}", browser_url(local))?;
+    if let Some(token) = state.setup_token() {
+        writeln!(
+            out,
+            "\nThis server has no users yet. To create the administrator, open this one-time link:\n\n    {}/setup?token={token}\n\nor add one with: minicrm-server user add --db {} --email you@example.com --name \"Your Name\" --role admin\n",
+            browser_url(local),
+            args.db.display(),
+        )?;
+    }
+    out.flush()?;
+    drop(out);
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// The address a person on this machine opens: an unspecified bind address means localhost.
+fn browser_url(addr: SocketAddr) -> String {
+    if addr.ip().is_unspecified() {
+        format!("http://127.0.0.1:{}", addr.port())
+    } else {
+        format!("http://{addr}")
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(%err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(%err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+pub fn user_add(args: UserAddArgs) -> anyhow::Result<()> {
+    let role: Role = args.role.parse()?;
+    let email = validate::normalize_email(&args.email)?;
+    let name = validate::normalize_name(&args.name)?;
+    let password = read_password()?;
+    validate::check_password(&password)?;
+    let hash = password::hash(&password)?;
+    let db = Db::open(&args.db).with_context(|| format!("opening {}", args.db.display()))?;
+    let new = users::NewUser {
+        email: &email,
+        name: &name,
+        role,
+        password_hash: &hash,
+    };
+    let user = db.write_blocking(|conn| users::insert(conn, &new, db::now_ms()));
+    match user {
+        Ok(user) => {
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "Added {} <{}> as {} (id {}).", user.name, user.email, user.role, user.id)?;
+            Ok(())
+        }
+        Err(users::InsertUserError::EmailTaken) => bail!("a user with the e-mail {email} already exists"),
+        Err(users::InsertUserError::Db(err)) => Err(err.into()),
+    }
+}
+
+fn read_password() -> anyhow::Result<String> {
+    if let Ok(password) = std::env::var("MINICRM_PASSWORD") {
+        return Ok(password);
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Password (input is shown): ");
+        std::io::stderr().flush()?;
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line).context("reading the password from stdin")?;
+    let password = line.strip_suffix('\n').unwrap_or(&line);
+    let password = password.strip_suffix('\r').unwrap_or(password);
+    if password.is_empty() {
+        bail!("no password: set MINICRM_PASSWORD or write it to stdin");
+    }
+    Ok(password.to_owned())
+}

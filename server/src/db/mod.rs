@@ -1,0 +1,191 @@
+//! SQLite storage. One writer connection behind a mutex and a small pool of readers, all
+//! used from `spawn_blocking` so the async runtime never waits on SQLite. WAL mode lets the
+//! readers run while the writer writes.
+
+pub mod tokens;
+pub mod users;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{Connection, OpenFlags};
+use rusqlite_migration::{M, Migrations};
+use thiserror::Error;
+
+/// Append-only: never edit a migration that has shipped; add a new one.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_users.sql")];
+
+/// Readers kept open for reuse; more are opened on demand under load.
+const IDLE_READERS: usize = 8;
+
+#[derive(Debug, Error)]
+pub enum DbError {
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("migrating the database: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error("creating the database directory {path}: {source}")]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("a database task panicked or was cancelled: {0}")]
+    Task(#[from] tokio::task::JoinError),
+    #[error("the database lock is poisoned by an earlier panic")]
+    Poisoned,
+}
+
+/// A handle to the database; cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
+}
+
+fn configure(conn: &Connection) -> Result<(), rusqlite::Error> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    // FULL: a commit is on disk before the reply; survives kill -9 and power loss.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    Ok(())
+}
+
+impl Db {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    /// Safe while another process has it open (the `user add` command beside a server).
+    pub fn open(path: &Path) -> Result<Db, DbError> {
+        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| DbError::CreateDir {
+                path: dir.to_owned(),
+                source,
+            })?;
+        }
+        let mut writer = Connection::open(path)?;
+        writer.busy_timeout(std::time::Duration::from_secs(10))?;
+        let mode: String = writer.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(mode, "SQLite refused WAL mode");
+        }
+        configure(&writer)?;
+        migrations().to_latest(&mut writer)?;
+        Ok(Db {
+            inner: Arc::new(Inner {
+                path: path.to_owned(),
+                writer: Mutex::new(writer),
+                readers: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `f` on the single writer connection, off the async runtime.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let mut conn = inner.writer.lock().map_err(|_| DbError::Poisoned)?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(DbError::from)?
+    }
+
+    /// Runs `f` on a read-only connection, off the async runtime; readers run in parallel.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let conn = inner.take_reader()?;
+            let result = f(&conn);
+            inner.return_reader(conn);
+            result
+        })
+        .await
+        .map_err(DbError::from)?
+    }
+
+    /// The same as [`Db::write`] but blocking: for the command line, not for handlers.
+    pub fn write_blocking<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        E: From<DbError>,
+        F: FnOnce(&mut Connection) -> Result<T, E>,
+    {
+        let mut conn = self.inner.writer.lock().map_err(|_| DbError::Poisoned)?;
+        f(&mut conn)
+    }
+}
+
+impl Inner {
+    fn take_reader(&self) -> Result<Connection, DbError> {
+        if let Some(conn) = self.readers.lock().map_err(|_| DbError::Poisoned)?.pop() {
+            return Ok(conn);
+        }
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        configure(&conn)?;
+        Ok(conn)
+    }
+
+    fn return_reader(&self, conn: Connection) {
+        if let Ok(mut readers) = self.readers.lock() {
+            if readers.len() < IDLE_READERS {
+                readers.push(conn);
+            }
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch, the unit of every `*_at` column.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        migrations().validate().unwrap();
+    }
+
+    #[test]
+    fn open_creates_the_file_in_wal_mode_and_is_idempotent() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/dir/crm.db");
+        drop(Db::open(&path).unwrap());
+        let db = Db::open(&path).unwrap();
+        let mode: String = db
+            .write_blocking(|conn| {
+                conn.query_row("PRAGMA journal_mode", [], |row| row.get(0))
+                    .map_err(DbError::from)
+            })
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+}

@@ -1,0 +1,83 @@
+//! Login, logout, the current user, health.
+
+use std::time::Instant;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use minicrm_core::api::{Health, LoginRequest, LoginResponse, User};
+
+use super::extract::ClientAddr;
+use super::{ApiError, ApiJson, AppState, AuthUser};
+use crate::auth::{password, token};
+use crate::db::{self, tokens, users};
+
+pub async fn health() -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    })
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
+    ApiJson(request): ApiJson<LoginRequest>,
+) -> Result<Json<LoginResponse>, ApiError> {
+    let email = request.email.trim().to_lowercase();
+    if let Err(retry_after) = state.limiter.check(&email, address, Instant::now()) {
+        return Err(ApiError::TooManyAttempts { retry_after });
+    }
+    let lookup = email.clone();
+    let candidate = state
+        .db
+        .read(move |conn| users::find_for_login(conn, &lookup))
+        .await?;
+    let stored_hash = candidate
+        .as_ref()
+        .map_or_else(|| state.dummy_hash.to_string(), |found| found.password_hash.clone());
+    let password_matches =
+        tokio::task::spawn_blocking(move || password::verify(&request.password, &stored_hash))
+            .await
+            .map_err(ApiError::internal)?;
+    let user = match candidate {
+        Some(found) if password_matches => found.user,
+        _ => {
+            state.limiter.record_failure(&email, address, Instant::now());
+            tracing::info!(email, "failed login");
+            return Err(ApiError::BadCredentials);
+        }
+    };
+    if !user.active {
+        return Err(ApiError::AccountDisabled);
+    }
+    state.limiter.record_success(&email);
+    let token = issue_token(&state, &user).await?;
+    tracing::info!(user_id = %user.id, "logged in");
+    Ok(Json(LoginResponse { token, user }))
+}
+
+/// Creates a new bearer token for `user` and returns its text.
+pub(super) async fn issue_token(state: &AppState, user: &User) -> Result<String, ApiError> {
+    let (text, hash) = token::generate();
+    let user_id = user.id;
+    let now = db::now_ms();
+    state
+        .db
+        .write(move |conn| {
+            tokens::delete_expired(conn, now)?;
+            tokens::insert(conn, &hash, user_id, now)
+        })
+        .await?;
+    Ok(text)
+}
+
+pub async fn logout(State(state): State<AppState>, auth: AuthUser) -> Result<StatusCode, ApiError> {
+    let hash = auth.token_hash;
+    state.db.write(move |conn| tokens::delete(conn, &hash)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn me(auth: AuthUser) -> Json<User> {
+    Json(auth.user)
+}

@@ -1,0 +1,166 @@
+//! The one error type of the HTTP boundary. Every failure becomes the JSON error shape of
+//! PROTOCOL.md here, and only here; internal causes are logged, never sent.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use minicrm_core::api::{ErrorBody, ErrorDetail};
+use minicrm_core::validate::InputError;
+
+use crate::db::DbError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the request is not what the route takes (bad JSON, bad query).
+    #[error("{0}")]
+    Malformed(String),
+    /// 401: no token, or a bad, revoked or expired one.
+    #[error("You are not logged in, or your session has expired. Log in again.")]
+    Unauthorized,
+    /// 401: login with an unknown e-mail or a wrong password; one message for both.
+    #[error("The e-mail or password is not correct.")]
+    BadCredentials,
+    /// 403: the account is deactivated (told only to someone who knows its password).
+    #[error("This account has been deactivated. Ask your administrator.")]
+    AccountDisabled,
+    /// 403: logged in, but the role does not allow this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 404: unknown route or id.
+    #[error("{0}")]
+    NotFound(String),
+    /// 405
+    #[error("This method is not allowed here.")]
+    MethodNotAllowed,
+    /// 409: the request conflicts with the state of the server.
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    /// 413
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// 415
+    #[error("Send the body as JSON with the header Content-Type: application/json.")]
+    UnsupportedMediaType,
+    /// 422: well-formed but invalid.
+    #[error("{message}")]
+    Invalid { code: &'static str, message: String },
+    /// 429
+    #[error("Too many failed attempts. Try again in {} minutes.", retry_after.as_secs().div_ceil(60))]
+    TooManyAttempts { retry_after: Duration },
+    /// 500: logged with its cause; the client learns nothing of the internals.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized | ApiError::BadCredentials => StatusCode::UNAUTHORIZED,
+            ApiError::AccountDisabled | ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Malformed(_) => "malformed_request",
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::BadCredentials => "invalid_credentials",
+            ApiError::AccountDisabled => "account_disabled",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::Conflict { code, .. } | ApiError::Invalid { code, .. } => code,
+            ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::TooManyAttempts { .. } => "too_many_attempts",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        ApiError::Forbidden(message.into())
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        ApiError::NotFound(message.into())
+    }
+
+    pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::Invalid {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        ApiError::Internal(cause.to_string())
+    }
+}
+
+/// Sentence case for messages built from core's lowercase error texts.
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
+}
+
+impl From<InputError> for ApiError {
+    fn from(err: InputError) -> Self {
+        let code = match err {
+            InputError::EmailEmpty | InputError::EmailMalformed(_) => "invalid_email",
+            InputError::NameEmpty | InputError::NameTooLong => "invalid_name",
+            InputError::PasswordTooShort | InputError::PasswordTooLong => "invalid_password",
+        };
+        ApiError::invalid(code, sentence(&err.to_string()))
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(err: DbError) -> Self {
+        ApiError::internal(err)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status_code();
+        let message = match &self {
+            ApiError::Internal(cause) => {
+                tracing::error!(%cause, "request failed");
+                "Something went wrong on the server. Your data is safe; try again.".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code().to_owned(),
+                message,
+            },
+        };
+        let mut response = (status, Json(body)).into_response();
+        if let ApiError::TooManyAttempts { retry_after } = &self {
+            if let Ok(value) = HeaderValue::from_str(&retry_after.as_secs().max(1).to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+        }
+        if let ApiError::Unauthorized | ApiError::BadCredentials = &self {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}

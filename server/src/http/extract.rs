@@ -1,0 +1,104 @@
+//! Extractors whose rejections use the API's error shape.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use minicrm_core::api::User;
+
+use super::{ApiError, AppState};
+use crate::auth::token;
+use crate::db::{self, tokens};
+
+/// `Json<T>` whose every rejection (not JSON, wrong content type, too large, wrong shape)
+/// is an [`ApiError`] with the API's error body.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    axum::Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: JsonRejection) -> ApiError {
+    match rejection {
+        JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType,
+        JsonRejection::JsonDataError(err) => {
+            ApiError::invalid("invalid_body", format!("The request body is not valid: {}", err.body_text()))
+        }
+        JsonRejection::JsonSyntaxError(err) => {
+            ApiError::Malformed(format!("The request body is not valid JSON: {}", err.body_text()))
+        }
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(
+            format!("The request body is larger than the limit of {} bytes.", super::BODY_LIMIT_BYTES),
+        ),
+        other => ApiError::Malformed(format!("The request body could not be read: {}", other.body_text())),
+    }
+}
+
+/// The client's address, when the server was started with connection info.
+pub struct ClientAddr(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| addr.ip()),
+        ))
+    }
+}
+
+/// The logged-in user of a request, from its `Authorization: Bearer` token.
+pub struct AuthUser {
+    pub user: User,
+    pub token_hash: tokens::TokenHash,
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .ok_or(ApiError::Unauthorized)?;
+        let (scheme, text) = header.trim().split_once(' ').ok_or(ApiError::Unauthorized)?;
+        if !scheme.eq_ignore_ascii_case("bearer") || text.trim().is_empty() {
+            return Err(ApiError::Unauthorized);
+        }
+        let token_hash = token::hash(text.trim());
+        let now = db::now_ms();
+        let owner = state
+            .db
+            .read(move |conn| tokens::owner(conn, &token_hash, now))
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
+        if now - owner.last_used_at >= tokens::TOUCH_INTERVAL_MS {
+            state
+                .db
+                .write(move |conn| tokens::touch(conn, &token_hash, now))
+                .await?;
+        }
+        Ok(AuthUser {
+            user: owner.user,
+            token_hash,
+        })
+    }
+}
