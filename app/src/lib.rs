@@ -1,0 +1,48 @@
+//! miniCRM's app: a Leptos single-page app compiled to wasm, working from the device's
+//! IndexedDB and talking to the server when it can.
+
+pub mod api;
+pub mod i18n;
+pub mod pages;
+pub mod pwa;
+pub mod state;
+pub mod storage;
+
+use leptos::prelude::*;
+use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::path;
+
+use pages::login::LoginPage;
+use pages::placeholder::{NotFoundPage, RecordsPage, ReportsPage, TasksPage, TrashPage};
+use pages::settings::SettingsPage;
+use pages::setup::SetupPage;
+use pages::shell::Shell;
+
+#[component]
+pub fn App() -> impl IntoView {
+    state::online::provide_online();
+    state::session::provide_session();
+    pwa::provide_app_update();
+    view! {
+        <Router>
+            <Routes fallback=NotFoundPage>
+                <Route path=path!("/login") view=LoginPage />
+                <Route path=path!("/setup") view=SetupPage />
+                <ParentRoute path=path!("") view=Shell>
+                    <Route path=path!("") view=|| view! { <Redirect path="/records" /> } />
+                    <Route path=path!("records") view=RecordsPage />
+                    <Route path=path!("tasks") view=TasksPage />
+                    <Route path=path!("reports") view=ReportsPage />
+                    <Route path=path!("settings") view=SettingsPage />
+                    <Route path=path!("trash") view=TrashPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// The wasm entry point.
+pub fn start() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(App);
+}

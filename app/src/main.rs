@@ -1,1 +1,3 @@
-fn main() {}
+fn main() {
+    minicrm_app::start();
+}

@@ -42,9 +42,10 @@ pub fn normalize_email(input: &str) -> Result<String, InputError> {
     if local.is_empty() || domain.contains('@') || !domain.contains('.') {
         return Err(malformed());
     }
-    if domain.split('.').any(|label| {
-        label.is_empty() || label.starts_with('-') || label.ends_with('-')
-    }) {
+    if domain
+        .split('.')
+        .any(|label| label.is_empty() || label.starts_with('-') || label.ends_with('-'))
+    {
         return Err(malformed());
     }
     Ok(email)
@@ -82,7 +83,10 @@ mod tests {
     fn emails_are_trimmed_and_lowercased() {
         let cases = [
             ("  Ada@Example.COM ", "ada@example.com"),
-            ("jan.kowalski+crm@firma.com.pl", "jan.kowalski+crm@firma.com.pl"),
+            (
+                "jan.kowalski+crm@firma.com.pl",
+                "jan.kowalski+crm@firma.com.pl",
+            ),
             ("éva@példa.hu", "éva@példa.hu"),
         ];
         for (input, expected) in cases {
@@ -115,13 +119,19 @@ mod tests {
     fn names_are_trimmed_and_required() {
         assert_eq!(normalize_name("  Ada Lovelace "), Ok("Ada Lovelace".into()));
         assert_eq!(normalize_name(" \t"), Err(InputError::NameEmpty));
-        assert_eq!(normalize_name(&"x".repeat(201)), Err(InputError::NameTooLong));
+        assert_eq!(
+            normalize_name(&"x".repeat(201)),
+            Err(InputError::NameTooLong)
+        );
     }
 
     #[test]
     fn passwords_have_bounds_counted_in_characters() {
         assert_eq!(check_password("1234567"), Err(InputError::PasswordTooShort));
         assert_eq!(check_password("zażółćgę"), Ok(()));
-        assert_eq!(check_password(&"a".repeat(257)), Err(InputError::PasswordTooLong));
+        assert_eq!(
+            check_password(&"a".repeat(257)),
+            Err(InputError::PasswordTooLong)
+        );
     }
 }

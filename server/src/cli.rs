@@ -13,7 +13,11 @@ use crate::db::{self, Db, users};
 use crate::http::{AppState, app};
 
 #[derive(Debug, Parser)]
-#[command(name = "minicrm-server", version, about = "miniCRM server: the API and the app")]
+#[command(
+    name = "minicrm-server",
+    version,
+    about = "miniCRM server: the API and the app"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -148,10 +152,16 @@ pub fn user_add(args: UserAddArgs) -> anyhow::Result<()> {
     match user {
         Ok(user) => {
             let mut out = std::io::stdout().lock();
-            writeln!(out, "Added {} <{}> as {} (id {}).", user.name, user.email, user.role, user.id)?;
+            writeln!(
+                out,
+                "Added {} <{}> as {} (id {}).",
+                user.name, user.email, user.role, user.id
+            )?;
             Ok(())
         }
-        Err(users::InsertUserError::EmailTaken) => bail!("a user with the e-mail {email} already exists"),
+        Err(users::InsertUserError::EmailTaken) => {
+            bail!("a user with the e-mail {email} already exists")
+        }
         Err(users::InsertUserError::Db(err)) => Err(err.into()),
     }
 }
@@ -166,7 +176,10 @@ fn read_password() -> anyhow::Result<String> {
         std::io::stderr().flush()?;
     }
     let mut line = String::new();
-    stdin.lock().read_line(&mut line).context("reading the password from stdin")?;
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from stdin")?;
     let password = line.strip_suffix('\n').unwrap_or(&line);
     let password = password.strip_suffix('\r').unwrap_or(password);
     if password.is_empty() {

@@ -12,9 +12,17 @@ use serde_json::{Value, json};
 #[tokio::test]
 async fn health_answers_without_a_token() {
     let server = TestServer::start().await;
-    let response = server.client.get(server.url("/api/health")).send().await.unwrap();
+    let response = server
+        .client
+        .get(server.url("/api/health"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
-    assert!(response.headers().contains_key("x-request-id"), "every reply carries a request id");
+    assert!(
+        response.headers().contains_key("x-request-id"),
+        "every reply carries a request id"
+    );
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["status"], "ok");
     assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
@@ -53,13 +61,21 @@ async fn login_me_and_logout() {
         .await
         .unwrap();
     assert_eq!(response.status(), 204);
-    assert_eq!(error_code(server.get("/api/me", &token).await, 401).await, "unauthorized");
+    assert_eq!(
+        error_code(server.get("/api/me", &token).await, 401).await,
+        "unauthorized"
+    );
 }
 
 #[tokio::test]
 async fn requests_without_a_valid_token_get_401() {
     let server = TestServer::start().await;
-    let no_header = server.client.get(server.url("/api/me")).send().await.unwrap();
+    let no_header = server
+        .client
+        .get(server.url("/api/me"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_code(no_header, 401).await, "unauthorized");
     let wrong = server.get("/api/me", "not-a-token").await;
     assert_eq!(error_code(wrong, 401).await, "unauthorized");
@@ -94,7 +110,10 @@ async fn unknown_email_and_wrong_password_get_the_same_401() {
         assert_eq!(response.status(), 401);
         response.json().await.unwrap()
     };
-    assert_eq!(unknown, wrong, "one reply for both, so e-mails cannot be probed");
+    assert_eq!(
+        unknown, wrong,
+        "one reply for both, so e-mails cannot be probed"
+    );
     assert_eq!(unknown["error"]["code"], "invalid_credentials");
 }
 
@@ -120,7 +139,11 @@ async fn ten_failures_for_one_email_lock_it_with_429() {
         .send()
         .await
         .unwrap();
-    let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(retry_after > 0 && retry_after <= 15 * 60);
     assert_eq!(error_code(response, 429).await, "too_many_attempts");
     // Another account is not affected.
@@ -154,8 +177,12 @@ async fn failures_from_one_address_across_emails_get_429() {
 #[tokio::test]
 async fn deactivation_revokes_tokens_and_blocks_login() {
     let server = TestServer::start().await;
-    let (_, admin) = server.user_with_token("admin@example.com", Role::Admin).await;
-    let (agent, agent_token) = server.user_with_token("agent@example.com", Role::Agent).await;
+    let (_, admin) = server
+        .user_with_token("admin@example.com", Role::Admin)
+        .await;
+    let (agent, agent_token) = server
+        .user_with_token("agent@example.com", Role::Agent)
+        .await;
     let response = server
         .client
         .patch(server.url(&format!("/api/users/{}", agent.id)))
@@ -167,7 +194,10 @@ async fn deactivation_revokes_tokens_and_blocks_login() {
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["active"], false);
-    assert_eq!(error_code(server.get("/api/me", &agent_token).await, 401).await, "unauthorized");
+    assert_eq!(
+        error_code(server.get("/api/me", &agent_token).await, 401).await,
+        "unauthorized"
+    );
 
     let login = server
         .client
@@ -207,26 +237,49 @@ async fn a_token_idle_for_30_days_expires() {
         .unwrap();
     };
     set_last_use(days(29));
-    assert_eq!(server.get("/api/me", &token).await.status(), 200, "29 days idle still works");
+    assert_eq!(
+        server.get("/api/me", &token).await.status(),
+        200,
+        "29 days idle still works"
+    );
     // That use renewed it: 29 more days later it still works.
     set_last_use(days(29));
     assert_eq!(server.get("/api/me", &token).await.status(), 200);
     set_last_use(days(30) + 1000);
-    assert_eq!(error_code(server.get("/api/me", &token).await, 401).await, "unauthorized");
+    assert_eq!(
+        error_code(server.get("/api/me", &token).await, 401).await,
+        "unauthorized"
+    );
 }
 
 #[tokio::test]
 async fn users_api_checks_roles() {
     let server = TestServer::start().await;
-    let (_, admin) = server.user_with_token("admin@example.com", Role::Admin).await;
-    let (_, manager) = server.user_with_token("manager@example.com", Role::Manager).await;
-    let (agent_user, agent) = server.user_with_token("agent@example.com", Role::Agent).await;
-    let (_, restricted) = server.user_with_token("r@example.com", Role::Restricted).await;
+    let (_, admin) = server
+        .user_with_token("admin@example.com", Role::Admin)
+        .await;
+    let (_, manager) = server
+        .user_with_token("manager@example.com", Role::Manager)
+        .await;
+    let (agent_user, agent) = server
+        .user_with_token("agent@example.com", Role::Agent)
+        .await;
+    let (_, restricted) = server
+        .user_with_token("r@example.com", Role::Restricted)
+        .await;
 
     for token in [&agent, &restricted] {
-        assert_eq!(error_code(server.get("/api/users", token).await, 403).await, "forbidden");
+        assert_eq!(
+            error_code(server.get("/api/users", token).await, 403).await,
+            "forbidden"
+        );
     }
-    let list: Value = server.get("/api/users", &manager).await.json().await.unwrap();
+    let list: Value = server
+        .get("/api/users", &manager)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list["users"].as_array().unwrap().len(), 4);
     assert!(list["users"][0].get("password_hash").is_none());
 
@@ -252,7 +305,11 @@ async fn users_api_checks_roles() {
         assert_eq!(error_code(response, 403).await, "forbidden");
     }
     let list: Value = server.get("/api/users", &admin).await.json().await.unwrap();
-    assert_eq!(list["users"].as_array().unwrap().len(), 4, "nothing was created");
+    assert_eq!(
+        list["users"].as_array().unwrap().len(),
+        4,
+        "nothing was created"
+    );
 
     let response = server
         .client
@@ -280,15 +337,38 @@ async fn users_api_checks_roles() {
 #[tokio::test]
 async fn creating_users_validates_input() {
     let server = TestServer::start().await;
-    let (_, admin) = server.user_with_token("admin@example.com", Role::Admin).await;
+    let (_, admin) = server
+        .user_with_token("admin@example.com", Role::Admin)
+        .await;
     let cases = [
-        (json!({"email": "admin@example.com", "name": "Dup", "role": "agent", "password": "long enough"}), "email_taken"),
-        (json!({"email": "ADMIN@example.com ", "name": "Dup", "role": "agent", "password": "long enough"}), "email_taken"),
-        (json!({"email": "not-an-email", "name": "X", "role": "agent", "password": "long enough"}), "invalid_email"),
-        (json!({"email": "x@example.com", "name": "  ", "role": "agent", "password": "long enough"}), "invalid_name"),
-        (json!({"email": "x@example.com", "name": "X", "role": "agent", "password": "short"}), "invalid_password"),
-        (json!({"email": "x@example.com", "name": "X", "role": "root", "password": "long enough"}), "invalid_body"),
-        (json!({"email": "x@example.com", "name": "X"}), "invalid_body"),
+        (
+            json!({"email": "admin@example.com", "name": "Dup", "role": "agent", "password": "long enough"}),
+            "email_taken",
+        ),
+        (
+            json!({"email": "ADMIN@example.com ", "name": "Dup", "role": "agent", "password": "long enough"}),
+            "email_taken",
+        ),
+        (
+            json!({"email": "not-an-email", "name": "X", "role": "agent", "password": "long enough"}),
+            "invalid_email",
+        ),
+        (
+            json!({"email": "x@example.com", "name": "  ", "role": "agent", "password": "long enough"}),
+            "invalid_name",
+        ),
+        (
+            json!({"email": "x@example.com", "name": "X", "role": "agent", "password": "short"}),
+            "invalid_password",
+        ),
+        (
+            json!({"email": "x@example.com", "name": "X", "role": "root", "password": "long enough"}),
+            "invalid_body",
+        ),
+        (
+            json!({"email": "x@example.com", "name": "X"}),
+            "invalid_body",
+        ),
     ];
     for (body, code) in cases {
         let response = server
@@ -302,14 +382,22 @@ async fn creating_users_validates_input() {
         assert_eq!(error_code(response, 422).await, code, "{body}");
     }
     let list: Value = server.get("/api/users", &admin).await.json().await.unwrap();
-    assert_eq!(list["users"].as_array().unwrap().len(), 1, "nothing was created");
+    assert_eq!(
+        list["users"].as_array().unwrap().len(),
+        1,
+        "nothing was created"
+    );
 }
 
 #[tokio::test]
 async fn updating_users_changes_name_role_and_password() {
     let server = TestServer::start().await;
-    let (admin_user, admin) = server.user_with_token("admin@example.com", Role::Admin).await;
-    let (agent_user, agent_token) = server.user_with_token("agent@example.com", Role::Agent).await;
+    let (admin_user, admin) = server
+        .user_with_token("admin@example.com", Role::Admin)
+        .await;
+    let (agent_user, agent_token) = server
+        .user_with_token("agent@example.com", Role::Agent)
+        .await;
     let patch = |id: String, body: Value| {
         server
             .client
@@ -318,17 +406,37 @@ async fn updating_users_changes_name_role_and_password() {
             .json(&body)
             .send()
     };
-    let response = patch(agent_user.id.to_string(), json!({"name": " Agnieszka ", "role": "manager"}))
+    let response = patch(
+        agent_user.id.to_string(),
+        json!({"name": " Agnieszka ", "role": "manager"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 200);
+    let me: Value = server
+        .get("/api/me", &agent_token)
+        .await
+        .json()
         .await
         .unwrap();
-    assert_eq!(response.status(), 200);
-    let me: Value = server.get("/api/me", &agent_token).await.json().await.unwrap();
     assert_eq!(me["name"], "Agnieszka");
-    assert_eq!(me["role"], "manager", "a role change applies to live sessions at once");
+    assert_eq!(
+        me["role"], "manager",
+        "a role change applies to live sessions at once"
+    );
 
-    let response = patch(agent_user.id.to_string(), json!({"password": "a brand new one"})).await.unwrap();
+    let response = patch(
+        agent_user.id.to_string(),
+        json!({"password": "a brand new one"}),
+    )
+    .await
+    .unwrap();
     assert_eq!(response.status(), 200);
-    assert_eq!(server.get("/api/me", &agent_token).await.status(), 401, "old sessions end");
+    assert_eq!(
+        server.get("/api/me", &agent_token).await.status(),
+        401,
+        "old sessions end"
+    );
     let login = server
         .client
         .post(server.url("/api/auth/login"))
@@ -339,7 +447,12 @@ async fn updating_users_changes_name_role_and_password() {
     assert_eq!(login.status(), 200);
 
     // An admin changing their own password stays logged in here.
-    let response = patch(admin_user.id.to_string(), json!({"password": "admin's new one"})).await.unwrap();
+    let response = patch(
+        admin_user.id.to_string(),
+        json!({"password": "admin's new one"}),
+    )
+    .await
+    .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(server.get("/api/me", &admin).await.status(), 200);
 
@@ -350,19 +463,27 @@ async fn updating_users_changes_name_role_and_password() {
         (json!({"colour": "red"}), 422, "invalid_body"),
     ];
     for (body, status, code) in bad {
-        let response = patch(agent_user.id.to_string(), body.clone()).await.unwrap();
+        let response = patch(agent_user.id.to_string(), body.clone())
+            .await
+            .unwrap();
         assert_eq!(error_code(response, status).await, code, "{body}");
     }
-    let unknown = patch(uuid::Uuid::now_v7().to_string(), json!({"name": "X"})).await.unwrap();
+    let unknown = patch(uuid::Uuid::now_v7().to_string(), json!({"name": "X"}))
+        .await
+        .unwrap();
     assert_eq!(error_code(unknown, 404).await, "not_found");
-    let garbage = patch("not-a-uuid".into(), json!({"name": "X"})).await.unwrap();
+    let garbage = patch("not-a-uuid".into(), json!({"name": "X"}))
+        .await
+        .unwrap();
     assert_eq!(error_code(garbage, 404).await, "not_found");
 }
 
 #[tokio::test]
 async fn the_last_active_admin_cannot_be_demoted_or_deactivated() {
     let server = TestServer::start().await;
-    let (admin_user, admin) = server.user_with_token("admin@example.com", Role::Admin).await;
+    let (admin_user, admin) = server
+        .user_with_token("admin@example.com", Role::Admin)
+        .await;
     let patch = |body: Value| {
         server
             .client
@@ -377,18 +498,38 @@ async fn the_last_active_admin_cannot_be_demoted_or_deactivated() {
     }
     assert_eq!(server.get("/api/me", &admin).await.status(), 200);
     server.add_user("second@example.com", "Second admin", Role::Admin);
-    assert_eq!(patch(json!({"role": "manager"})).await.unwrap().status(), 200);
+    assert_eq!(
+        patch(json!({"role": "manager"})).await.unwrap().status(),
+        200
+    );
 }
 
 #[tokio::test]
 async fn first_run_setup_creates_the_admin_once_with_the_printed_token() {
     let server = TestServer::start().await;
-    let status: Value = server.client.get(server.url("/api/setup")).send().await.unwrap().json().await.unwrap();
+    let status: Value = server
+        .client
+        .get(server.url("/api/setup"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(status["needed"], true);
-    let token = server.state.setup_token().expect("a setup token while there are no users");
+    let token = server
+        .state
+        .setup_token()
+        .expect("a setup token while there are no users");
 
     let body = |token: &str| json!({"token": token, "email": "boss@example.com", "name": "Boss", "password": "long enough"});
-    let wrong = server.client.post(server.url("/api/setup")).json(&body("guess")).send().await.unwrap();
+    let wrong = server
+        .client
+        .post(server.url("/api/setup"))
+        .json(&body("guess"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_code(wrong, 403).await, "forbidden");
 
     let weak = server
@@ -400,7 +541,13 @@ async fn first_run_setup_creates_the_admin_once_with_the_printed_token() {
         .unwrap();
     assert_eq!(error_code(weak, 422).await, "invalid_password");
 
-    let response = server.client.post(server.url("/api/setup")).json(&body(&token)).send().await.unwrap();
+    let response = server
+        .client
+        .post(server.url("/api/setup"))
+        .json(&body(&token))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 201);
     let created: Value = response.json().await.unwrap();
     assert_eq!(created["user"]["role"], "admin");
@@ -412,8 +559,22 @@ async fn first_run_setup_creates_the_admin_once_with_the_printed_token() {
         .unwrap();
     assert_eq!(me["email"], "boss@example.com");
 
-    let again = server.client.post(server.url("/api/setup")).json(&body(&token)).send().await.unwrap();
+    let again = server
+        .client
+        .post(server.url("/api/setup"))
+        .json(&body(&token))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_code(again, 409).await, "already_set_up");
-    let status: Value = server.client.get(server.url("/api/setup")).send().await.unwrap().json().await.unwrap();
+    let status: Value = server
+        .client
+        .get(server.url("/api/setup"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(status["needed"], false);
 }

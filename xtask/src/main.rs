@@ -1,1 +1,212 @@
-fn main() {}
+//! The project's commands (README): `cargo xtask run`, `cargo xtask test`, and helpers.
+//!
+//! Every command first installs what it needs and is missing, from the package registries
+//! only (crates.io, npm, Debian): the wasm32 target, Trunk, wasm-bindgen-cli at exactly the
+//! lockfile's version, wasm-opt from npm, Chromium and ChromeDriver, the end2end packages.
+
+mod precache;
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "miniCRM's build, run and test commands")]
+struct Cli {
+    #[command(subcommand)]
+    command: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Build app and server in release and start the server on 127.0.0.1:8080.
+    Run {
+        /// Extra arguments for `minicrm-server serve` (e.g. -- --addr 0.0.0.0:8080).
+        #[arg(last = true)]
+        serve_args: Vec<String>,
+    },
+    /// Build the app (Trunk, release, into dist/) and the server (release).
+    Build,
+    /// Every check: rustfmt, clippy (native and wasm32), Rust tests, wasm tests in
+    /// headless Chromium, and the Playwright end-to-end suite against the release server.
+    Test,
+    /// Install every tool the other commands need, without building.
+    Setup,
+    /// Trunk post_build hook: write the emitted files into the service worker's precache.
+    Precache {
+        /// The staging directory (default: $TRUNK_STAGING_DIR).
+        dir: Option<PathBuf>,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let root = project_root()?;
+    std::env::set_current_dir(&root)?;
+    match cli.command {
+        Task::Run { serve_args } => run(&root, &serve_args),
+        Task::Build => {
+            let tools = tools::ensure_build_tools(&root)?;
+            build(&root, &tools)
+        }
+        Task::Test => test(&root),
+        Task::Setup => {
+            tools::ensure_build_tools(&root)?;
+            tools::ensure_test_tools(&root)?;
+            Ok(())
+        }
+        Task::Precache { dir } => {
+            let dir = match dir {
+                Some(dir) => dir,
+                None => std::env::var_os("TRUNK_STAGING_DIR")
+                    .map(PathBuf::from)
+                    .context("no directory given and TRUNK_STAGING_DIR is not set")?,
+            };
+            precache::write(&dir)
+        }
+    }
+}
+
+fn project_root() -> anyhow::Result<PathBuf> {
+    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .parent()
+        .map(Path::to_path_buf)
+        .context("xtask has no parent directory")
+}
+
+/// Prints the step and runs it; a failure names the step.
+pub(crate) fn step(name: &str, command: &mut Command) -> anyhow::Result<()> {
+    eprintln!("\n==> {name}");
+    let started = Instant::now();
+    let status = command
+        .status()
+        .with_context(|| format!("{name}: could not start {:?}", command.get_program()))?;
+    if !status.success() {
+        bail!("{name} failed ({status})");
+    }
+    eprintln!("    {name}: ok in {:.1}s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+fn build(root: &Path, tools: &tools::BuildTools) -> anyhow::Result<()> {
+    step("fetch crates (locked)", cargo().args(["fetch", "--locked"]))?;
+    let mut trunk = Command::new(&tools.trunk);
+    trunk
+        .args(["build", "--release", "--offline", "--locked"])
+        .env("PATH", &tools.path)
+        .env("TRUNK_SKIP_VERSION_CHECK", "true")
+        .current_dir(root);
+    step("build the app (trunk, release)", &mut trunk)?;
+    step(
+        "build the server (release)",
+        cargo().args(["build", "--release", "--locked", "-p", "minicrm-server"]),
+    )?;
+    Ok(())
+}
+
+fn server_binary(root: &Path) -> PathBuf {
+    root.join("target/release/minicrm-server")
+}
+
+fn run(root: &Path, serve_args: &[String]) -> anyhow::Result<()> {
+    let tools = tools::ensure_build_tools(root)?;
+    build(root, &tools)?;
+    eprintln!("\n==> starting miniCRM (Ctrl-C stops it)");
+    let status = Command::new(server_binary(root))
+        .arg("serve")
+        .args(serve_args)
+        .status()
+        .context("starting minicrm-server")?;
+    if !status.success() {
+        bail!("minicrm-server exited with {status}");
+    }
+    Ok(())
+}
+
+fn test(root: &Path) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let build_tools = tools::ensure_build_tools(root)?;
+    let test_tools = tools::ensure_test_tools(root)?;
+
+    step("rustfmt", cargo().args(["fmt", "--all", "--check"]))?;
+    step(
+        "clippy (native)",
+        cargo().args([
+            "clippy",
+            "--locked",
+            "--workspace",
+            "--exclude",
+            "minicrm-app",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    step(
+        "clippy (wasm32)",
+        cargo().args([
+            "clippy",
+            "--locked",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            "minicrm-app",
+            "-p",
+            "minicrm-core",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    step(
+        "Rust tests (native)",
+        cargo().args([
+            "test",
+            "--locked",
+            "--workspace",
+            "--exclude",
+            "minicrm-app",
+        ]),
+    )?;
+    step(
+        "wasm tests in headless Chromium",
+        cargo()
+            .args([
+                "test",
+                "--locked",
+                "--target",
+                "wasm32-unknown-unknown",
+                "-p",
+                "minicrm-app",
+            ])
+            .env("PATH", &build_tools.path)
+            .env("CHROMEDRIVER", &test_tools.chromedriver)
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
+    )?;
+    build(root, &build_tools)?;
+    step(
+        "end-to-end tests (Playwright, headless Chromium, release server)",
+        Command::new("node")
+            .args(["--test", "--test-concurrency=1", "tests/"])
+            .current_dir(root.join("end2end"))
+            .env("MINICRM_SERVER_BIN", server_binary(root))
+            .env("MINICRM_DIST", root.join("dist"))
+            .env("CHROMIUM", &test_tools.chromium),
+    )?;
+    eprintln!(
+        "\nAll checks passed in {:.0}s.",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

@@ -59,7 +59,12 @@ fn blocked_for(
     Some(window.saturating_sub(now.duration_since(oldest)))
 }
 
-fn record<K: Eq + Hash>(map: &mut HashMap<K, VecDeque<Instant>>, key: K, now: Instant, window: Duration) {
+fn record<K: Eq + Hash>(
+    map: &mut HashMap<K, VecDeque<Instant>>,
+    key: K,
+    now: Instant,
+    window: Duration,
+) {
     if map.len() > SWEEP_ABOVE {
         map.retain(|_, failures| {
             prune(failures, now, window);
@@ -80,13 +85,28 @@ impl LoginLimiter {
     }
 
     /// `Err(retry_after)` when this e-mail or address has used up its failed attempts.
-    pub fn check(&self, email: &str, address: Option<IpAddr>, now: Instant) -> Result<(), Duration> {
+    pub fn check(
+        &self,
+        email: &str,
+        address: Option<IpAddr>,
+        now: Instant,
+    ) -> Result<(), Duration> {
         let Ok(mut state) = self.state.lock() else {
             return Ok(());
         };
-        let by_email = blocked_for(state.by_email.get_mut(email), self.per_email, now, self.window);
+        let by_email = blocked_for(
+            state.by_email.get_mut(email),
+            self.per_email,
+            now,
+            self.window,
+        );
         let by_address = address.and_then(|address| {
-            blocked_for(state.by_address.get_mut(&address), self.per_address, now, self.window)
+            blocked_for(
+                state.by_address.get_mut(&address),
+                self.per_address,
+                now,
+                self.window,
+            )
         });
         match by_email.max(by_address) {
             Some(wait) => Err(wait.max(Duration::from_secs(1))),
@@ -128,8 +148,15 @@ mod tests {
         }
         let wait = limiter.check("a@x.pl", ADDR, start).unwrap_err();
         assert_eq!(wait, Duration::from_secs(60));
-        assert!(limiter.check("b@x.pl", ADDR, start).is_ok(), "other e-mails unaffected");
-        assert!(limiter.check("a@x.pl", ADDR, start + Duration::from_secs(60)).is_ok());
+        assert!(
+            limiter.check("b@x.pl", ADDR, start).is_ok(),
+            "other e-mails unaffected"
+        );
+        assert!(
+            limiter
+                .check("a@x.pl", ADDR, start + Duration::from_secs(60))
+                .is_ok()
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Argon2id password hashes in PHC string format.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
 #[derive(Debug, thiserror::Error)]
 #[error("hashing the password failed: {0}")]

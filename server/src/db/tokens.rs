@@ -35,7 +35,11 @@ pub struct TokenOwner {
 }
 
 /// The active user a token belongs to, if the token exists and has not expired.
-pub fn owner(conn: &Connection, hash: &TokenHash, now_ms: i64) -> Result<Option<TokenOwner>, DbError> {
+pub fn owner(
+    conn: &Connection,
+    hash: &TokenHash,
+    now_ms: i64,
+) -> Result<Option<TokenOwner>, DbError> {
     let found = conn
         .query_row(
             "SELECT u.id, u.email, u.name, u.role, u.active, t.last_used_at
@@ -57,7 +61,13 @@ pub fn owner(conn: &Connection, hash: &TokenHash, now_ms: i64) -> Result<Option<
         return Ok(None);
     };
     Ok(Some(TokenOwner {
-        user: User { id, email, name, role, active },
+        user: User {
+            id,
+            email,
+            name,
+            role,
+            active,
+        },
         last_used_at,
     }))
 }

@@ -51,7 +51,14 @@ pub fn insert(conn: &Connection, new: &NewUser<'_>, now_ms: i64) -> Result<User,
     let result = conn.execute(
         "INSERT INTO users (id, email, name, role, password_hash, active, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?6)",
-        params![id.to_string(), new.email, new.name, new.role.as_str(), new.password_hash, now_ms],
+        params![
+            id.to_string(),
+            new.email,
+            new.name,
+            new.role.as_str(),
+            new.password_hash,
+            now_ms
+        ],
     );
     match result {
         Ok(_) => Ok(User {

@@ -33,9 +33,10 @@ pub async fn login(
         .db
         .read(move |conn| users::find_for_login(conn, &lookup))
         .await?;
-    let stored_hash = candidate
-        .as_ref()
-        .map_or_else(|| state.dummy_hash.to_string(), |found| found.password_hash.clone());
+    let stored_hash = candidate.as_ref().map_or_else(
+        || state.dummy_hash.to_string(),
+        |found| found.password_hash.clone(),
+    );
     let password_matches =
         tokio::task::spawn_blocking(move || password::verify(&request.password, &stored_hash))
             .await
@@ -43,7 +44,9 @@ pub async fn login(
     let user = match candidate {
         Some(found) if password_matches => found.user,
         _ => {
-            state.limiter.record_failure(&email, address, Instant::now());
+            state
+                .limiter
+                .record_failure(&email, address, Instant::now());
             tracing::info!(email, "failed login");
             return Err(ApiError::BadCredentials);
         }
@@ -74,7 +77,10 @@ pub(super) async fn issue_token(state: &AppState, user: &User) -> Result<String,
 
 pub async fn logout(State(state): State<AppState>, auth: AuthUser) -> Result<StatusCode, ApiError> {
     let hash = auth.token_hash;
-    state.db.write(move |conn| tokens::delete(conn, &hash)).await?;
+    state
+        .db
+        .write(move |conn| tokens::delete(conn, &hash))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -2,10 +2,12 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
-use axum::http::header::AUTHORIZATION;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::request::Parts;
 use minicrm_core::api::User;
 
@@ -19,32 +21,83 @@ pub struct ApiJson<T>(pub T);
 
 impl<S, T> FromRequest<S> for ApiJson<T>
 where
-    axum::Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    T: serde::de::DeserializeOwned,
     S: Send + Sync,
 {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(json_rejection(rejection)),
+        if !has_json_content_type(req.headers()) {
+            return Err(ApiError::UnsupportedMediaType);
         }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                too_large()
+            } else {
+                ApiError::Malformed(format!(
+                    "The request body could not be read: {}",
+                    rejection.body_text()
+                ))
+            }
+        })?;
+        // Every request body of this API is a JSON object; serde would also take an array
+        // for a struct, which no client means.
+        let first = bytes.iter().find(|byte| !byte.is_ascii_whitespace());
+        if first != Some(&b'{') {
+            return Err(
+                if serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok() {
+                    ApiError::invalid("invalid_body", "The request body must be a JSON object.")
+                } else {
+                    ApiError::Malformed("The request body is not valid JSON.".into())
+                },
+            );
+        }
+        axum::Json::<T>::from_bytes(&bytes)
+            .map(|axum::Json(value)| ApiJson(value))
+            .map_err(json_rejection)
     }
+}
+
+fn has_json_content_type(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+fn too_large() -> ApiError {
+    ApiError::PayloadTooLarge(format!(
+        "The request body is larger than the limit of {} bytes.",
+        super::BODY_LIMIT_BYTES
+    ))
 }
 
 fn json_rejection(rejection: JsonRejection) -> ApiError {
     match rejection {
         JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType,
-        JsonRejection::JsonDataError(err) => {
-            ApiError::invalid("invalid_body", format!("The request body is not valid: {}", err.body_text()))
-        }
-        JsonRejection::JsonSyntaxError(err) => {
-            ApiError::Malformed(format!("The request body is not valid JSON: {}", err.body_text()))
-        }
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(
-            format!("The request body is larger than the limit of {} bytes.", super::BODY_LIMIT_BYTES),
+        JsonRejection::JsonDataError(err) => ApiError::invalid(
+            "invalid_body",
+            format!("The request body is not valid: {}", err.body_text()),
         ),
-        other => ApiError::Malformed(format!("The request body could not be read: {}", other.body_text())),
+        JsonRejection::JsonSyntaxError(err) => ApiError::Malformed(format!(
+            "The request body is not valid JSON: {}",
+            err.body_text()
+        )),
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => too_large(),
+        other => ApiError::Malformed(format!(
+            "The request body could not be read: {}",
+            other.body_text()
+        )),
     }
 }
 
@@ -73,13 +126,19 @@ pub struct AuthUser {
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let header = parts
             .headers
             .get(AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
             .ok_or(ApiError::Unauthorized)?;
-        let (scheme, text) = header.trim().split_once(' ').ok_or(ApiError::Unauthorized)?;
+        let (scheme, text) = header
+            .trim()
+            .split_once(' ')
+            .ok_or(ApiError::Unauthorized)?;
         if !scheme.eq_ignore_ascii_case("bearer") || text.trim().is_empty() {
             return Err(ApiError::Unauthorized);
         }

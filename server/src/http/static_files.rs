@@ -55,7 +55,11 @@ pub async fn serve(State(state): State<AppState>, request: Request) -> Response 
         file_name
     };
     if response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED {
-        let policy = if is_hashed_asset(&served_file) { IMMUTABLE } else { NO_CACHE };
+        let policy = if is_hashed_asset(&served_file) {
+            IMMUTABLE
+        } else {
+            NO_CACHE
+        };
         response
             .headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
@@ -71,9 +75,8 @@ fn has_extension(file_name: &str) -> bool {
 fn is_hashed_asset(file_name: &str) -> bool {
     let stem = file_name.split('.').next().unwrap_or_default();
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-').is_some_and(|(_, hash)| {
-        hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit())
-    })
+    stem.rsplit_once('-')
+        .is_some_and(|(_, hash)| hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 #[cfg(test)]
@@ -89,7 +92,13 @@ mod tests {
         ] {
             assert!(is_hashed_asset(name), "{name}");
         }
-        for name in ["index.html", "sw.js", "manifest.webmanifest", "icon-192.png", "app-12.js"] {
+        for name in [
+            "index.html",
+            "sw.js",
+            "manifest.webmanifest",
+            "icon-192.png",
+            "app-12.js",
+        ] {
             assert!(!is_hashed_asset(name), "{name}");
         }
     }

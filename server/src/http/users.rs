@@ -14,7 +14,9 @@ fn require_admin(auth: &AuthUser) -> Result<(), ApiError> {
     if auth.user.role.may_manage_users() {
         Ok(())
     } else {
-        Err(ApiError::forbidden("Only an administrator may create or change accounts."))
+        Err(ApiError::forbidden(
+            "Only an administrator may create or change accounts.",
+        ))
     }
 }
 
@@ -26,9 +28,14 @@ async fn hash_password(password: String) -> Result<String, ApiError> {
         .map_err(ApiError::internal)
 }
 
-pub async fn list(State(state): State<AppState>, auth: AuthUser) -> Result<Json<UserList>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    auth: AuthUser,
+) -> Result<Json<UserList>, ApiError> {
     if !auth.user.role.may_list_users() {
-        return Err(ApiError::forbidden("Only administrators and managers may list accounts."));
+        return Err(ApiError::forbidden(
+            "Only administrators and managers may list accounts.",
+        ));
     }
     let users = state.db.read(|conn| users::list(conn)).await?;
     Ok(Json(UserList { users }))
@@ -55,10 +62,9 @@ pub async fn create(
                 password_hash: &hash,
             };
             users::insert(conn, &new, now).map_err(|err| match err {
-                users::InsertUserError::EmailTaken => ApiError::invalid(
-                    "email_taken",
-                    "An account with this e-mail already exists.",
-                ),
+                users::InsertUserError::EmailTaken => {
+                    ApiError::invalid("email_taken", "An account with this e-mail already exists.")
+                }
                 users::InsertUserError::Db(err) => err.into(),
             })
         })
@@ -76,7 +82,11 @@ pub async fn update(
     require_admin(&auth)?;
     let unknown = || ApiError::not_found("There is no user with this id.");
     let id: UserId = id.parse().map_err(|_| unknown())?;
-    let name = request.name.as_deref().map(validate::normalize_name).transpose()?;
+    let name = request
+        .name
+        .as_deref()
+        .map(validate::normalize_name)
+        .transpose()?;
     let password_hash = match request.password {
         Some(password) => Some(hash_password(password).await?),
         None => None,

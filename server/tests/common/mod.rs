@@ -6,11 +6,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use minicrm_core::Role;
 use minicrm_server::auth::limiter::LoginLimiter;
+use minicrm_server::auth::password;
 use minicrm_server::db::{self, Db, users};
 use minicrm_server::{AppState, app};
-use minicrm_core::Role;
-use minicrm_server::auth::password;
 use serde_json::{Value, json};
 
 pub struct TestServer {
@@ -48,9 +48,12 @@ impl TestServer {
         let addr = listener.local_addr().unwrap();
         let router = app(state.clone());
         let task = tokio::spawn(async move {
-            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-                .await
-                .unwrap();
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap();
         });
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
@@ -75,7 +78,12 @@ impl TestServer {
     /// Adds an account directly in the database, as `minicrm-server user add` does.
     pub fn add_user(&self, email: &str, name: &str, role: Role) -> minicrm_core::api::User {
         let hash = password::hash(PASSWORD).unwrap();
-        let new = users::NewUser { email, name, role, password_hash: &hash };
+        let new = users::NewUser {
+            email,
+            name,
+            role,
+            password_hash: &hash,
+        };
         self.state
             .db
             .write_blocking(|conn| users::insert(conn, &new, db::now_ms()))
@@ -96,14 +104,23 @@ impl TestServer {
     }
 
     /// A user of `role` and a token for them.
-    pub async fn user_with_token(&self, email: &str, role: Role) -> (minicrm_core::api::User, String) {
+    pub async fn user_with_token(
+        &self,
+        email: &str,
+        role: Role,
+    ) -> (minicrm_core::api::User, String) {
         let user = self.add_user(email, &format!("{role} user"), role);
         let token = self.login(email).await;
         (user, token)
     }
 
     pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).bearer_auth(token).send().await.unwrap()
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
     }
 }
 
@@ -115,9 +132,15 @@ pub async fn error_code(response: reqwest::Response, status: u16) -> String {
         .get("content-type")
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default();
-    assert!(content_type.starts_with("application/json"), "content type {content_type}");
+    assert!(
+        content_type.starts_with("application/json"),
+        "content type {content_type}"
+    );
     let body: Value = response.json().await.unwrap();
     let message = body["error"]["message"].as_str().unwrap_or_default();
     assert!(!message.is_empty(), "a message for humans in {body}");
-    body["error"]["code"].as_str().expect("error.code").to_owned()
+    body["error"]["code"]
+        .as_str()
+        .expect("error.code")
+        .to_owned()
 }

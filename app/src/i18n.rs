@@ -1,0 +1,77 @@
+//! The message catalog. Every user-facing string is looked up here by key, so translators
+//! can reorder whole sentences (Fluent placeables), never pieces glued together in code.
+
+use std::cell::RefCell;
+
+use fluent_bundle::{FluentArgs, FluentBundle, FluentResource, FluentValue};
+use unic_langid::LanguageIdentifier;
+
+/// (language, catalog). English first; Polish, Czech and Hungarian follow.
+const CATALOGS: &[(&str, &str)] = &[("en", include_str!("../locales/en.ftl"))];
+
+thread_local! {
+    static BUNDLE: RefCell<Option<FluentBundle<FluentResource>>> = const { RefCell::new(None) };
+}
+
+fn preferred_language() -> &'static str {
+    let wanted = web_sys::window()
+        .and_then(|window| window.navigator().language())
+        .unwrap_or_default()
+        .to_lowercase();
+    CATALOGS
+        .iter()
+        .find(|(lang, _)| wanted.starts_with(lang))
+        .map_or(CATALOGS[0].0, |(lang, _)| lang)
+}
+
+fn build_bundle(lang: &str) -> FluentBundle<FluentResource> {
+    let source = CATALOGS
+        .iter()
+        .find(|(l, _)| *l == lang)
+        .map_or(CATALOGS[0].1, |(_, source)| source);
+    let langid: LanguageIdentifier = lang.parse().unwrap_or_default();
+    let mut bundle = FluentBundle::new(vec![langid]);
+    // No Unicode isolation marks: they would end up in copied text and in tests.
+    bundle.set_use_isolating(false);
+    let resource = match FluentResource::try_new(source.to_owned()) {
+        Ok(resource) => resource,
+        Err((resource, errors)) => {
+            web_sys::console::error_1(&format!("message catalog {lang}: {errors:?}").into());
+            resource
+        }
+    };
+    if let Err(errors) = bundle.add_resource(resource) {
+        web_sys::console::error_1(&format!("message catalog {lang}: {errors:?}").into());
+    }
+    bundle
+}
+
+/// The message `key` with `args` filled in. A missing key shows the key itself, so a
+/// forgotten translation is visible rather than blank.
+pub fn message(key: &str, args: &[(&str, &str)]) -> String {
+    BUNDLE.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        let bundle = cell.get_or_insert_with(|| build_bundle(preferred_language()));
+        let Some(pattern) = bundle.get_message(key).and_then(|message| message.value()) else {
+            return key.to_owned();
+        };
+        let mut fluent_args = FluentArgs::new();
+        for (name, value) in args {
+            fluent_args.set(*name, FluentValue::from(*value));
+        }
+        let mut errors = Vec::new();
+        let text = bundle.format_pattern(pattern, Some(&fluent_args), &mut errors);
+        text.into_owned()
+    })
+}
+
+/// `t!("key")` or `t!("key", name = value, …)`.
+#[macro_export]
+macro_rules! t {
+    ($key:expr) => {
+        $crate::i18n::message($key, &[])
+    };
+    ($key:expr, $($name:ident = $value:expr),+ $(,)?) => {
+        $crate::i18n::message($key, &[$((stringify!($name), &*$value)),+])
+    };
+}

@@ -1,0 +1,80 @@
+//! The login page.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_navigate;
+
+use crate::api;
+use crate::state::online::use_online;
+use crate::state::session::{SessionState, use_session};
+use crate::t;
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let session = use_session();
+    let online = use_online();
+    let navigate = use_navigate();
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let needs_setup = LocalResource::new(|| async {
+        api::setup_status()
+            .await
+            .map(|status| status.needed)
+            .unwrap_or(false)
+    });
+
+    Effect::new(move || {
+        if matches!(session.state(), SessionState::LoggedIn(_)) {
+            navigate("/records", Default::default());
+        }
+    });
+
+    let submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            let result = session
+                .log_in(email.get_untracked(), password.get_untracked())
+                .await;
+            busy.set(false);
+            if let Err(err) = result {
+                error.set(Some(err.user_message()));
+            }
+        });
+    };
+
+    view! {
+        <main class="auth-page">
+            <form class="auth-card" on:submit=submit>
+                <h1>{t!("login-title")}</h1>
+                <Show when=move || needs_setup.get().unwrap_or(false)>
+                    <p class="notice">{t!("login-needs-setup")}</p>
+                </Show>
+                <Show when=move || !online.get()>
+                    <p class="notice">{t!("login-offline")}</p>
+                </Show>
+                <div class="field">
+                    <label for="login-email">{t!("login-email")}</label>
+                    <input id="login-email" type="email" autocomplete="username" required bind:value=email />
+                </div>
+                <div class="field">
+                    <label for="login-password">{t!("login-password")}</label>
+                    <input id="login-password" type="password" autocomplete="current-password" required bind:value=password />
+                </div>
+                <Show when=move || error.get().is_some()>
+                    <p class="form-error" role="alert">{move || error.get()}</p>
+                </Show>
+                <button type="submit" class="primary" disabled=move || busy.get()>
+                    {move || if busy.get() { t!("login-submitting") } else { t!("login-submit") }}
+                </button>
+            </form>
+        </main>
+    }
+}

@@ -1,0 +1,7 @@
+//! One module per screen.
+
+pub mod login;
+pub mod placeholder;
+pub mod settings;
+pub mod setup;
+pub mod shell;

@@ -1,0 +1,139 @@
+//! The service worker: registered at start; when a new version has installed in the
+//! background, the user is offered a reload. The new worker takes over only when they
+//! accept, and the page then reloads, so old and new files are never mixed.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{ServiceWorkerContainer, ServiceWorkerRegistration, ServiceWorkerState};
+
+/// How often a long-open app asks the server for a new version.
+const UPDATE_CHECK_MS: i32 = 60 * 60 * 1000;
+
+#[derive(Clone, Copy)]
+pub struct AppUpdate {
+    available: ReadSignal<bool>,
+    set_available: WriteSignal<bool>,
+}
+
+impl AppUpdate {
+    pub fn available(&self) -> bool {
+        self.available.get()
+    }
+
+    /// Activates the waiting version; the page reloads when it has taken control.
+    pub fn apply(&self) {
+        let Some(container) = container() else {
+            reload();
+            return;
+        };
+        spawn_local(async move {
+            let Ok(ready) = container.ready() else {
+                return reload();
+            };
+            let registration = match JsFuture::from(ready).await {
+                Ok(registration) => registration.unchecked_into::<ServiceWorkerRegistration>(),
+                Err(_) => return reload(),
+            };
+            match registration.waiting() {
+                Some(waiting) => {
+                    if waiting.post_message(&"skip-waiting".into()).is_err() {
+                        reload();
+                    }
+                }
+                None => reload(),
+            }
+        });
+    }
+}
+
+fn reload() {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().reload();
+    }
+}
+
+fn container() -> Option<ServiceWorkerContainer> {
+    let window = web_sys::window()?;
+    let navigator = window.navigator();
+    // Absent outside secure contexts (plain http on another host than localhost).
+    let present = js_sys::Reflect::has(&navigator, &"serviceWorker".into()).unwrap_or(false);
+    present.then(|| navigator.service_worker())
+}
+
+pub fn provide_app_update() -> AppUpdate {
+    let (available, set_available) = signal(false);
+    let update = AppUpdate {
+        available,
+        set_available,
+    };
+    provide_context(update);
+    if let Some(container) = container() {
+        register(container, update);
+    }
+    update
+}
+
+pub fn use_app_update() -> AppUpdate {
+    expect_context::<AppUpdate>()
+}
+
+fn register(container: ServiceWorkerContainer, update: AppUpdate) {
+    // A controller that changes after the user accepted the update: load the new version.
+    // (The first install also changes the controller, via clients.claim(); no reload then.)
+    let had_controller = container.controller().is_some();
+    let on_controller_change = Closure::<dyn FnMut()>::new(move || {
+        if had_controller {
+            reload();
+        }
+    });
+    container.set_oncontrollerchange(Some(on_controller_change.as_ref().unchecked_ref()));
+    on_controller_change.forget();
+
+    let promise = container.register("/sw.js");
+    spawn_local(async move {
+        let registration = match JsFuture::from(promise).await {
+            Ok(registration) => registration.unchecked_into::<ServiceWorkerRegistration>(),
+            Err(err) => {
+                web_sys::console::warn_2(&"service worker not registered".into(), &err);
+                return;
+            }
+        };
+        let container_for_update = container.clone();
+        let registration_for_update = registration.clone();
+        if registration.waiting().is_some() && container.controller().is_some() {
+            update.set_available.set(true);
+        }
+        let on_update_found = Closure::<dyn FnMut()>::new(move || {
+            let Some(installing) = registration_for_update.installing() else {
+                return;
+            };
+            let worker = installing.clone();
+            let container = container_for_update.clone();
+            let on_state_change = Closure::<dyn FnMut()>::new(move || {
+                if worker.state() == ServiceWorkerState::Installed
+                    && container.controller().is_some()
+                {
+                    update.set_available.set(true);
+                }
+            });
+            installing.set_onstatechange(Some(on_state_change.as_ref().unchecked_ref()));
+            on_state_change.forget();
+        });
+        registration.set_onupdatefound(Some(on_update_found.as_ref().unchecked_ref()));
+        on_update_found.forget();
+
+        let check = Closure::<dyn FnMut()>::new(move || {
+            let _ = registration.update();
+        });
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_interval_with_callback_and_timeout_and_arguments_0(
+                check.as_ref().unchecked_ref(),
+                UPDATE_CHECK_MS,
+            );
+        }
+        check.forget();
+    });
+}

@@ -1,0 +1,5 @@
+//! App-wide state behind `provide_*()` / `use_*()`. Components read from here; only the
+//! functions in these modules write.
+
+pub mod online;
+pub mod session;

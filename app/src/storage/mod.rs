@@ -1,0 +1,112 @@
+//! The device's database: IndexedDB through rexie.
+//!
+//! One database per browser profile, `DB_VERSION` bumps with every schema change and the
+//! builder below is the one place that describes the schema (rexie creates missing stores
+//! on upgrade). Later issues add the row store and the outbox here.
+
+pub mod session;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use rexie::{ObjectStore, Rexie, TransactionMode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::JsValue;
+
+pub const DB_NAME: &str = "minicrm";
+/// Bump when a store or index is added; never remove a store that shipped.
+pub const DB_VERSION: u32 = 1;
+
+/// Key-value store for device state: the session, later the client id, HLC and cursor.
+pub const META_STORE: &str = "meta";
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum StorageError {
+    #[error("the device database failed: {0}")]
+    Database(String),
+    #[error("a stored value has an unexpected shape: {0}")]
+    Shape(String),
+}
+
+impl From<rexie::Error> for StorageError {
+    fn from(err: rexie::Error) -> Self {
+        StorageError::Database(err.to_string())
+    }
+}
+
+impl From<serde_wasm_bindgen::Error> for StorageError {
+    fn from(err: serde_wasm_bindgen::Error) -> Self {
+        StorageError::Shape(err.to_string())
+    }
+}
+
+/// An open device database; cheap to clone.
+#[derive(Clone)]
+pub struct Storage {
+    db: Rc<Rexie>,
+}
+
+thread_local! {
+    static SHARED: RefCell<Option<Storage>> = const { RefCell::new(None) };
+}
+
+impl Storage {
+    /// Opens (creating or upgrading) the database `name`. Tests use their own names.
+    pub async fn open_named(name: &str) -> Result<Storage, StorageError> {
+        let db = Rexie::builder(name)
+            .version(DB_VERSION)
+            .add_object_store(ObjectStore::new(META_STORE))
+            .build()
+            .await?;
+        Ok(Storage { db: Rc::new(db) })
+    }
+
+    /// The app's database, opened once per page.
+    pub async fn shared() -> Result<Storage, StorageError> {
+        if let Some(storage) = SHARED.with(|cell| cell.borrow().clone()) {
+            return Ok(storage);
+        }
+        let storage = Storage::open_named(DB_NAME).await?;
+        SHARED.with(|cell| *cell.borrow_mut() = Some(storage.clone()));
+        Ok(storage)
+    }
+
+    pub async fn get_meta<T: DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, StorageError> {
+        let tx = self
+            .db
+            .transaction(&[META_STORE], TransactionMode::ReadOnly)?;
+        let store = tx.store(META_STORE)?;
+        let value = store.get(JsValue::from_str(key)).await?;
+        match value {
+            Some(value) if !value.is_undefined() => {
+                Ok(Some(serde_wasm_bindgen::from_value(value)?))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    pub async fn put_meta<T: Serialize>(&self, key: &str, value: &T) -> Result<(), StorageError> {
+        let value = value.serialize(&serde_wasm_bindgen::Serializer::json_compatible())?;
+        let tx = self
+            .db
+            .transaction(&[META_STORE], TransactionMode::ReadWrite)?;
+        let store = tx.store(META_STORE)?;
+        store.put(&value, Some(&JsValue::from_str(key))).await?;
+        tx.done().await?;
+        Ok(())
+    }
+
+    pub async fn delete_meta(&self, key: &str) -> Result<(), StorageError> {
+        let tx = self
+            .db
+            .transaction(&[META_STORE], TransactionMode::ReadWrite)?;
+        let store = tx.store(META_STORE)?;
+        store.delete(JsValue::from_str(key)).await?;
+        tx.done().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,178 @@
+//! Bad requests of every kind get the JSON error shape and never a 5xx.
+
+mod common;
+
+use common::{TestServer, error_code};
+use minicrm_core::Role;
+use serde_json::Value;
+
+#[tokio::test]
+async fn malformed_json_is_400() {
+    let server = TestServer::start().await;
+    let response = server
+        .client
+        .post(server.url("/api/auth/login"))
+        .header("content-type", "application/json")
+        .body("{\"email\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(response, 400).await, "malformed_request");
+}
+
+#[tokio::test]
+async fn missing_or_wrong_content_type_is_415() {
+    let server = TestServer::start().await;
+    for content_type in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+    ] {
+        let mut request = server
+            .client
+            .post(server.url("/api/auth/login"))
+            .body(r#"{"email":"a@b.pl","password":"x"}"#);
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(
+            error_code(response, 415).await,
+            "unsupported_media_type",
+            "{content_type:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_413() {
+    let server = TestServer::start().await;
+    let (_, admin) = server
+        .user_with_token("admin@example.com", Role::Admin)
+        .await;
+    let huge = format!(
+        r#"{{"email":"x@example.com","name":"{}","role":"agent","password":"long enough"}}"#,
+        "x".repeat(1024 * 1024 + 1)
+    );
+    let response = server
+        .client
+        .post(server.url("/api/users"))
+        .bearer_auth(&admin)
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(response, 413).await, "payload_too_large");
+}
+
+#[tokio::test]
+async fn unknown_api_routes_and_methods_use_the_error_shape() {
+    let server = TestServer::start().await;
+    let (_, token) = server.user_with_token("ada@example.com", Role::Agent).await;
+    for path in ["/api/nope", "/api/", "/api", "/api/users/x/y"] {
+        assert_eq!(
+            error_code(server.get(path, &token).await, 404).await,
+            "not_found",
+            "{path}"
+        );
+    }
+    let response = server
+        .client
+        .delete(server.url("/api/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(response, 405).await, "method_not_allowed");
+}
+
+/// Many wrong bodies on every route that takes one: each is a 4xx with our error shape.
+#[tokio::test]
+async fn no_bad_body_yields_a_5xx() {
+    let server = TestServer::start().await;
+    let (admin_user, admin) = server
+        .user_with_token("admin@example.com", Role::Admin)
+        .await;
+    let bodies = [
+        "",
+        "null",
+        "[]",
+        "42",
+        "\"text\"",
+        "{}",
+        "{\"email\": null, \"password\": null}",
+        "{\"email\": 5, \"password\": []}",
+        "{\"email\": \"a@b.pl\", \"password\": \"\\ud800\"}",
+        "{\"name\": {\"nested\": true}}",
+        "{\"active\": \"yes\"}",
+        "{\"role\": 7}",
+        "\u{0}\u{1}\u{2}",
+        "{\"email\": \"\u{202e}@x.pl\", \"name\": \"\u{0}\", \"role\": \"agent\", \"password\": \"12345678\"}",
+    ];
+    let routes = [
+        ("POST", "/api/auth/login".to_owned()),
+        ("POST", "/api/users".to_owned()),
+        ("PATCH", format!("/api/users/{}", admin_user.id)),
+        ("POST", "/api/setup".to_owned()),
+    ];
+    for (method, path) in &routes {
+        for body in bodies {
+            let request = match *method {
+                "POST" => server.client.post(server.url(path)),
+                _ => server.client.patch(server.url(path)),
+            };
+            let response = request
+                .bearer_auth(&admin)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            if *method == "PATCH" && body == "{}" {
+                assert_eq!(status, 200, "an empty patch changes nothing and succeeds");
+                continue;
+            }
+            assert!(
+                (400..500).contains(&status),
+                "{method} {path} {body:?}: {status}"
+            );
+            let reply: Value = response.json().await.unwrap();
+            assert!(
+                reply["error"]["code"].is_string(),
+                "{method} {path} {body:?}: {reply}"
+            );
+        }
+    }
+    // Nothing changed: the admin is still the only user and still an admin.
+    let me: Value = server.get("/api/me", &admin).await.json().await.unwrap();
+    assert_eq!(me["role"], "admin");
+    let list: Value = server.get("/api/users", &admin).await.json().await.unwrap();
+    assert_eq!(list["users"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn openapi_documents_every_route() {
+    let server = TestServer::start().await;
+    let response = server
+        .client
+        .get(server.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let spec: Value = response.json().await.unwrap();
+    assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/api/health",
+        "/api/auth/login",
+        "/api/auth/logout",
+        "/api/me",
+        "/api/setup",
+        "/api/users",
+        "/api/users/{id}",
+    ] {
+        assert!(spec["paths"].get(path).is_some(), "{path} documented");
+    }
+}
