@@ -2,6 +2,8 @@
 //! background, the user is offered a reload. The new worker takes over only when they
 //! accept, and the page then reloads, so old and new files are never mixed.
 
+use std::cell::Cell;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
@@ -11,6 +13,11 @@ use web_sys::{ServiceWorkerContainer, ServiceWorkerRegistration, ServiceWorkerSt
 
 /// How often a long-open app asks the server for a new version.
 const UPDATE_CHECK_MS: i32 = 60 * 60 * 1000;
+
+thread_local! {
+    /// The user accepted the new version: its taking control reloads the page.
+    static UPDATE_REQUESTED: Cell<bool> = const { Cell::new(false) };
+}
 
 #[derive(Clone, Copy)]
 pub struct AppUpdate {
@@ -25,6 +32,7 @@ impl AppUpdate {
 
     /// Activates the waiting version; the page reloads when it has taken control.
     pub fn apply(&self) {
+        UPDATE_REQUESTED.with(|requested| requested.set(true));
         let Some(container) = container() else {
             reload();
             return;
@@ -83,9 +91,8 @@ pub fn use_app_update() -> AppUpdate {
 fn register(container: ServiceWorkerContainer, update: AppUpdate) {
     // A controller that changes after the user accepted the update: load the new version.
     // (The first install also changes the controller, via clients.claim(); no reload then.)
-    let had_controller = container.controller().is_some();
     let on_controller_change = Closure::<dyn FnMut()>::new(move || {
-        if had_controller {
+        if UPDATE_REQUESTED.with(Cell::get) {
             reload();
         }
     });

@@ -1,5 +1,7 @@
 //! The auth, users and setup API against the real server on a random port.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::time::Duration;

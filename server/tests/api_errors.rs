@@ -1,5 +1,7 @@
 //! Bad requests of every kind get the JSON error shape and never a 5xx.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{TestServer, error_code};

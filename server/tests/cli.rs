@@ -1,5 +1,7 @@
 //! The `minicrm-server` binary: `user add` and `serve` with graceful shutdown.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 

@@ -1,5 +1,7 @@
 //! The built app at `/`: SPA fallback, content types, caching and compression.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::TestServer;

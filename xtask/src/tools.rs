@@ -48,14 +48,13 @@ pub fn locked_version(root: &Path, package: &str) -> anyhow::Result<String> {
     let wanted = format!("name = \"{package}\"");
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
-        if line.trim() == wanted {
-            if let Some(version) = lines
+        if line.trim() == wanted
+            && let Some(version) = lines
                 .next()
                 .and_then(|line| line.trim().strip_prefix("version = \""))
                 .and_then(|rest| rest.strip_suffix('"'))
-            {
-                return Ok(version.to_owned());
-            }
+        {
+            return Ok(version.to_owned());
         }
     }
     bail!("{package} is not in Cargo.lock")

@@ -119,10 +119,10 @@ impl Session {
 
     /// Ends the session: on the server when it answers, on this device always.
     pub async fn log_out(&self) {
-        if let Some(token) = self.token() {
-            if let Err(err) = api::logout(&token).await {
-                log_error("logging out on the server", &err);
-            }
+        if let Some(token) = self.token()
+            && let Err(err) = api::logout(&token).await
+        {
+            log_error("logging out on the server", &err);
         }
         match Storage::shared().await {
             Ok(storage) => {
@@ -141,11 +141,11 @@ impl Session {
             return;
         }
         let current = self.state.get_untracked();
-        if let SessionState::LoggedIn(mut stored) = current {
-            if !stored.reauth_needed {
-                stored.reauth_needed = true;
-                self.store(stored).await;
-            }
+        if let SessionState::LoggedIn(mut stored) = current
+            && !stored.reauth_needed
+        {
+            stored.reauth_needed = true;
+            self.store(stored).await;
         }
     }
 
@@ -157,12 +157,12 @@ impl Session {
         };
         match api::me(&token).await {
             Ok(user) => {
-                if let SessionState::LoggedIn(mut stored) = self.state.get_untracked() {
-                    if stored.user != user || stored.reauth_needed {
-                        stored.user = user;
-                        stored.reauth_needed = false;
-                        self.store(stored).await;
-                    }
+                if let SessionState::LoggedIn(mut stored) = self.state.get_untracked()
+                    && (stored.user != user || stored.reauth_needed)
+                {
+                    stored.user = user;
+                    stored.reauth_needed = false;
+                    self.store(stored).await;
                 }
             }
             Err(err) => self.note_api_error(&err).await,

@@ -149,10 +149,10 @@ impl Inner {
     }
 
     fn return_reader(&self, conn: Connection) {
-        if let Ok(mut readers) = self.readers.lock() {
-            if readers.len() < IDLE_READERS {
-                readers.push(conn);
-            }
+        if let Ok(mut readers) = self.readers.lock()
+            && readers.len() < IDLE_READERS
+        {
+            readers.push(conn);
         }
     }
 }

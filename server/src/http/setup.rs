@@ -15,7 +15,7 @@ use crate::auth::{password, token};
 use crate::db::{self, users};
 
 pub async fn status(State(state): State<AppState>) -> Result<Json<SetupStatus>, ApiError> {
-    let count = state.db.read(|conn| users::count(conn)).await?;
+    let count = state.db.read(users::count).await?;
     Ok(Json(SetupStatus { needed: count == 0 }))
 }
 
@@ -60,25 +60,18 @@ pub async fn create_admin(
                 role: Role::Admin,
                 password_hash: &hash,
             };
-            let user = users::insert(&tx, &new, now).map_err(|err| ApiError::internal(err))?;
+            let user = users::insert(&tx, &new, now).map_err(ApiError::internal)?;
             tx.commit().map_err(db::DbError::from)?;
             Ok(user)
         })
         .await;
-    let user = match user {
-        Ok(user) => user,
-        Err(err) => {
-            if matches!(err, ApiError::Conflict { .. }) {
-                if let Ok(mut token) = state.setup_token.lock() {
-                    *token = None;
-                }
-            }
-            return Err(err);
-        }
-    };
-    if let Ok(mut token) = state.setup_token.lock() {
+    // Created now, or found already set up: either way the link has done its work.
+    if matches!(user, Ok(_) | Err(ApiError::Conflict { .. }))
+        && let Ok(mut token) = state.setup_token.lock()
+    {
         *token = None;
     }
+    let user = user?;
     tracing::info!(user_id = %user.id, "first administrator created through the setup link");
     let token = issue_token(&state, &user).await?;
     Ok((StatusCode::CREATED, Json(LoginResponse { token, user })))

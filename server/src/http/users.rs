@@ -37,7 +37,7 @@ pub async fn list(
             "Only administrators and managers may list accounts.",
         ));
     }
-    let users = state.db.read(|conn| users::list(conn)).await?;
+    let users = state.db.read(users::list).await?;
     Ok(Json(UserList { users }))
 }
 

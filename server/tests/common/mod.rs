@@ -1,6 +1,6 @@
 //! Starts the real server in-process on 127.0.0.1 and a free port, with a fresh database.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
