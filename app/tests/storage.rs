@@ -1,6 +1,7 @@
 //! The device database in real Chromium: the session survives reopening (a reload).
 
 #![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use minicrm_app::storage::Storage;
 use minicrm_app::storage::session::StoredSession;
