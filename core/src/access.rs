@@ -146,3 +146,334 @@ mod tests {
         }
     }
 }
+
+/// The user a rule is applied for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: crate::UserId,
+    pub role: Role,
+}
+
+impl Actor {
+    fn is(&self, user_id: Option<&str>) -> bool {
+        user_id.is_some_and(|id| id == self.user_id.to_string())
+    }
+}
+
+/// What decides who sees a row (PROTOCOL.md, "Who sees and writes what").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowScope {
+    /// Settings and the user directory.
+    Everyone,
+    /// A contact (its `owner_id`), or a task or activity (its record's owner).
+    Owned { owner: Option<String> },
+    /// A saved view: its creator, and whether it is shared.
+    View { owner: Option<String>, shared: bool },
+}
+
+impl RowScope {
+    /// The scope a new row of `entity` starts with, created by `actor`.
+    pub fn new_row(entity: Entity, actor: &Actor) -> RowScope {
+        match entity {
+            Entity::Contact | Entity::Task | Entity::Activity => RowScope::Owned { owner: None },
+            Entity::View => RowScope::View {
+                owner: Some(actor.user_id.to_string()),
+                shared: false,
+            },
+            _ => RowScope::Everyone,
+        }
+    }
+}
+
+use crate::schema::Entity;
+
+/// Whether `actor` may see a row with this scope.
+pub fn may_see(actor: &Actor, scope: &RowScope) -> bool {
+    match scope {
+        RowScope::Everyone => true,
+        RowScope::Owned { owner } => {
+            actor.role != Role::Restricted || owner.is_none() || actor.is(owner.as_deref())
+        }
+        RowScope::View { owner, shared } => *shared || actor.is(owner.as_deref()),
+    }
+}
+
+/// Whether `actor` may write `field` = `value` on a row of `entity` whose scope is `scope`
+/// (the scope of a new row for a row that does not exist yet). `record_scope` is the scope
+/// of the contact a `record_id` write points to. `Err` says why not.
+pub fn check_write(
+    actor: &Actor,
+    entity: Entity,
+    scope: &RowScope,
+    field: &str,
+    value: &serde_json::Value,
+    record_scope: Option<&RowScope>,
+) -> Result<(), String> {
+    match entity {
+        Entity::User => Err("accounts change through the users API, not through sync".into()),
+        e if e.is_setting() => {
+            if actor.role.may_change_settings() {
+                Ok(())
+            } else {
+                Err("only an administrator may change settings".into())
+            }
+        }
+        Entity::Contact | Entity::Task | Entity::Activity => {
+            if !may_see(actor, scope) {
+                return Err("this record is assigned to someone else".into());
+            }
+            if entity == Entity::Contact && field == "owner_id" && actor.role == Role::Restricted {
+                let to = value.as_str();
+                if to.is_some() && !actor.is(to) {
+                    return Err("you may assign a record only to yourself or to nobody".into());
+                }
+            }
+            if field == "record_id" {
+                if let Some(record_scope) = record_scope {
+                    if !may_see(actor, record_scope) {
+                        return Err("that record is assigned to someone else".into());
+                    }
+                }
+            }
+            Ok(())
+        }
+        Entity::View => {
+            let RowScope::View { owner, shared } = scope else {
+                return Err("not a view".into());
+            };
+            let shared_after = if field == "shared" {
+                value.as_bool() == Some(true)
+            } else {
+                *shared
+            };
+            if field == "owner_id" && !actor.is(value.as_str()) {
+                return Err("a view's owner is the user who made it".into());
+            }
+            if shared_after {
+                if matches!(actor.role, Role::Admin | Role::Manager) {
+                    Ok(())
+                } else {
+                    Err("only administrators and managers may change shared views".into())
+                }
+            } else if actor.is(owner.as_deref()) {
+                Ok(())
+            } else {
+                Err("this view belongs to someone else".into())
+            }
+        }
+        _ => Err("unknown entity".into()),
+    }
+}
+
+#[cfg(test)]
+mod record_rules {
+    use serde_json::json;
+
+    use super::*;
+    use crate::UserId;
+
+    fn actor(role: Role, n: u128) -> Actor {
+        Actor {
+            user_id: UserId(uuid::Uuid::from_u128(n)),
+            role,
+        }
+    }
+
+    fn owned(n: Option<u128>) -> RowScope {
+        RowScope::Owned {
+            owner: n.map(|n| uuid::Uuid::from_u128(n).to_string()),
+        }
+    }
+
+    #[test]
+    fn restricted_users_see_their_own_and_unassigned_records_only() {
+        let me = actor(Role::Restricted, 1);
+        assert!(may_see(&me, &owned(None)));
+        assert!(may_see(&me, &owned(Some(1))));
+        assert!(!may_see(&me, &owned(Some(2))));
+        for role in [Role::Admin, Role::Manager, Role::Agent] {
+            assert!(may_see(&actor(role, 1), &owned(Some(2))), "{role}");
+        }
+    }
+
+    #[test]
+    fn restricted_users_assign_only_to_themselves_or_nobody() {
+        let me = actor(Role::Restricted, 1);
+        let mine = uuid::Uuid::from_u128(1).to_string();
+        let theirs = uuid::Uuid::from_u128(2).to_string();
+        assert!(
+            check_write(
+                &me,
+                Entity::Contact,
+                &owned(None),
+                "owner_id",
+                &json!(mine),
+                None
+            )
+            .is_ok()
+        );
+        assert!(
+            check_write(
+                &me,
+                Entity::Contact,
+                &owned(Some(1)),
+                "owner_id",
+                &json!(null),
+                None
+            )
+            .is_ok()
+        );
+        assert!(
+            check_write(
+                &me,
+                Entity::Contact,
+                &owned(None),
+                "owner_id",
+                &json!(theirs),
+                None
+            )
+            .is_err()
+        );
+        assert!(
+            check_write(
+                &me,
+                Entity::Contact,
+                &owned(Some(2)),
+                "city",
+                &json!("Brno"),
+                None
+            )
+            .is_err()
+        );
+        let agent = actor(Role::Agent, 3);
+        assert!(
+            check_write(
+                &agent,
+                Entity::Contact,
+                &owned(Some(2)),
+                "owner_id",
+                &json!(theirs),
+                None
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn tasks_follow_their_record() {
+        let me = actor(Role::Restricted, 1);
+        assert!(
+            check_write(
+                &me,
+                Entity::Task,
+                &owned(Some(2)),
+                "title",
+                &json!("x"),
+                None
+            )
+            .is_err()
+        );
+        let theirs = owned(Some(2));
+        assert!(
+            check_write(
+                &me,
+                Entity::Task,
+                &owned(None),
+                "record_id",
+                &json!("x"),
+                Some(&theirs)
+            )
+            .is_err()
+        );
+        assert!(
+            check_write(
+                &me,
+                Entity::Task,
+                &owned(None),
+                "record_id",
+                &json!("x"),
+                Some(&owned(None))
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn settings_are_for_admins_and_users_for_nobody() {
+        for role in Role::ALL {
+            let a = actor(role, 1);
+            assert_eq!(
+                check_write(
+                    &a,
+                    Entity::Segment,
+                    &RowScope::Everyone,
+                    "name",
+                    &json!("VIP"),
+                    None
+                )
+                .is_ok(),
+                role == Role::Admin
+            );
+            assert!(
+                check_write(
+                    &a,
+                    Entity::User,
+                    &RowScope::Everyone,
+                    "name",
+                    &json!("x"),
+                    None
+                )
+                .is_err()
+            );
+        }
+    }
+
+    #[test]
+    fn views_belong_to_their_owner_unless_shared() {
+        let agent = actor(Role::Agent, 1);
+        let manager = actor(Role::Manager, 2);
+        let new = RowScope::new_row(Entity::View, &agent);
+        assert!(check_write(&agent, Entity::View, &new, "name", &json!("Mine"), None).is_ok());
+        assert!(check_write(&agent, Entity::View, &new, "shared", &json!(true), None).is_err());
+        assert!(!may_see(&manager, &new));
+        assert!(check_write(&manager, Entity::View, &new, "name", &json!("x"), None).is_err());
+        let shared = RowScope::View {
+            owner: Some(uuid::Uuid::from_u128(1).to_string()),
+            shared: true,
+        };
+        assert!(may_see(&actor(Role::Restricted, 9), &shared));
+        assert!(
+            check_write(
+                &manager,
+                Entity::View,
+                &shared,
+                "name",
+                &json!("Team"),
+                None
+            )
+            .is_ok()
+        );
+        assert!(
+            check_write(
+                &agent,
+                Entity::View,
+                &shared,
+                "name",
+                &json!("Mine now"),
+                None
+            )
+            .is_err()
+        );
+        assert!(
+            check_write(
+                &agent,
+                Entity::View,
+                &new,
+                "owner_id",
+                &json!(uuid::Uuid::from_u128(2).to_string()),
+                None
+            )
+            .is_err()
+        );
+    }
+}

@@ -5,7 +5,11 @@
 
 pub mod access;
 pub mod api;
+pub mod hlc;
 pub mod id;
+pub mod merge;
+pub mod schema;
+pub mod sync;
 pub mod validate;
 
 pub use access::Role;

@@ -1,0 +1,455 @@
+//! Entities, their fields and value types (PROTOCOL.md, "Data model on the wire"), and the
+//! validation of one change against them.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde_json::Value;
+
+use crate::hlc::Hlc;
+use crate::sync::RejectCode;
+
+/// Every kind of row that syncs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Entity {
+    Contact,
+    Task,
+    Activity,
+    Segment,
+    Campaign,
+    Stage,
+    Outcome,
+    FieldDef,
+    View,
+    User,
+}
+
+impl Entity {
+    pub const ALL: [Entity; 10] = [
+        Entity::Contact,
+        Entity::Task,
+        Entity::Activity,
+        Entity::Segment,
+        Entity::Campaign,
+        Entity::Stage,
+        Entity::Outcome,
+        Entity::FieldDef,
+        Entity::View,
+        Entity::User,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Entity::Contact => "contact",
+            Entity::Task => "task",
+            Entity::Activity => "activity",
+            Entity::Segment => "segment",
+            Entity::Campaign => "campaign",
+            Entity::Stage => "stage",
+            Entity::Outcome => "outcome",
+            Entity::FieldDef => "field_def",
+            Entity::View => "view",
+            Entity::User => "user",
+        }
+    }
+
+    /// Settings rows: everyone sees them, administrators change them.
+    pub fn is_setting(self) -> bool {
+        matches!(
+            self,
+            Entity::Segment | Entity::Campaign | Entity::Stage | Entity::Outcome | Entity::FieldDef
+        )
+    }
+
+    /// Rows that hang off a contact (`record_id`) and share its visibility.
+    pub fn belongs_to_record(self) -> bool {
+        matches!(self, Entity::Task | Entity::Activity)
+    }
+}
+
+impl fmt::Display for Entity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Entity {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Entity::ALL.into_iter().find(|e| e.as_str() == s).ok_or(())
+    }
+}
+
+/// The JSON a field takes. Every field but `kind` also takes `null` (cleared).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    /// A string of at most this many characters.
+    Text(usize),
+    /// One of these strings.
+    OneOf(&'static [&'static str]),
+    Bool,
+    Number,
+    /// A row id: a lowercase UUID string.
+    Id,
+    /// An RFC 3339 timestamp with offset.
+    Timestamp,
+    /// An array of e-mail strings.
+    Emails,
+    /// An array of `{"type", "number"}`.
+    Phones,
+    /// Any JSON (settings' own structures: filters, columns, options).
+    Json,
+}
+
+pub const PHONE_TYPES: &[&str] = &[
+    "mobile",
+    "landline",
+    "work",
+    "main",
+    "home_fax",
+    "office_fax",
+    "other",
+];
+const CONTACT_KINDS: &[&str] = &["person", "company"];
+const ACTIVITY_KINDS: &[&str] = &["call", "email", "sms", "meeting", "note"];
+const DIRECTIONS: &[&str] = &["incoming", "outgoing"];
+const FIELD_TYPES: &[&str] = &["text", "number", "date", "choice", "multi_choice", "yes_no"];
+const SHORT: usize = 200;
+const LONG: usize = 20_000;
+
+fn contact_field(field: &str) -> Option<FieldKind> {
+    use FieldKind::*;
+    Some(match field {
+        "kind" => OneOf(CONTACT_KINDS),
+        "first_name" | "last_name" | "company" | "position" | "address_line1" | "address_line2"
+        | "city" | "region" | "country" | "source" => Text(SHORT),
+        "postal_code" | "nip" | "pesel" | "regon" => Text(32),
+        "note" => Text(LONG),
+        "avatar" => Text(LONG),
+        "emails" => Emails,
+        "phones" => Phones,
+        "organization_id" | "stage_id" | "category_id" | "owner_id" => Id,
+        "managers" | "tags" => Json,
+        "deleted" => Bool,
+        _ => return None,
+    })
+}
+
+fn is_custom_key(key: &str) -> bool {
+    (1..=64).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+fn is_uuid(text: &str) -> bool {
+    text.len() == 36
+        && uuid::Uuid::parse_str(text).is_ok()
+        && !text.bytes().any(|b| b.is_ascii_uppercase())
+}
+
+/// The kind of `field` on `entity`, or `None` for an unknown field.
+pub fn field_kind(entity: Entity, field: &str) -> Option<FieldKind> {
+    use FieldKind::*;
+    match entity {
+        Entity::Contact => {
+            if let Some(id) = field
+                .strip_prefix("segment:")
+                .or_else(|| field.strip_prefix("campaign:"))
+            {
+                return is_uuid(id).then_some(Bool);
+            }
+            if let Some(key) = field.strip_prefix("custom.") {
+                return is_custom_key(key).then_some(Json);
+            }
+            contact_field(field)
+        }
+        Entity::Task => Some(match field {
+            "record_id" | "assignee_id" => Id,
+            "title" => Text(SHORT * 5),
+            "due" | "done_at" => Timestamp,
+            "done" | "deleted" => Bool,
+            "note" => Text(LONG),
+            _ => return None,
+        }),
+        Entity::Activity => Some(match field {
+            "record_id" | "user_id" | "outcome_id" | "task_id" => Id,
+            "kind" => OneOf(ACTIVITY_KINDS),
+            "direction" => OneOf(DIRECTIONS),
+            "at" | "ends_at" => Timestamp,
+            "text" => Text(LONG),
+            "name" | "phone" | "subject" | "ticket" => Text(SHORT),
+            "duration_s" => Number,
+            "deleted" => Bool,
+            _ => return None,
+        }),
+        Entity::Segment | Entity::Campaign => Some(match field {
+            "name" => Text(SHORT),
+            "color" => Text(32),
+            "position" => Number,
+            "deleted" => Bool,
+            _ => return None,
+        }),
+        Entity::Stage => Some(match field {
+            "name" | "module" => Text(SHORT),
+            "position" => Number,
+            "deleted" => Bool,
+            _ => return None,
+        }),
+        Entity::Outcome => Some(match field {
+            "name" => Text(SHORT),
+            "position" => Number,
+            "callback" | "deleted" => Bool,
+            _ => return None,
+        }),
+        Entity::FieldDef => Some(match field {
+            "name" => Text(SHORT),
+            "key" => Text(64),
+            "type" => OneOf(FIELD_TYPES),
+            "options" => Json,
+            "position" => Number,
+            "deleted" => Bool,
+            _ => return None,
+        }),
+        Entity::View => Some(match field {
+            "name" => Text(SHORT),
+            "owner_id" => Id,
+            "shared" | "deleted" => Bool,
+            "filter" | "columns" | "sort" => Json,
+            _ => return None,
+        }),
+        Entity::User => Some(match field {
+            "name" | "email" => Text(SHORT),
+            "role" => OneOf(&["admin", "manager", "agent", "restricted"]),
+            "active" => Bool,
+            _ => return None,
+        }),
+    }
+}
+
+fn is_rfc3339(text: &str) -> bool {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).is_ok()
+}
+
+fn check_value(kind: FieldKind, value: &Value) -> Result<(), String> {
+    if value.is_null() {
+        return match kind {
+            FieldKind::OneOf(options) if options == CONTACT_KINDS => {
+                Err("`kind` cannot be cleared".into())
+            }
+            _ => Ok(()),
+        };
+    }
+    let ok = match kind {
+        FieldKind::Text(max) => value.as_str().map(|s| s.chars().count() <= max),
+        FieldKind::OneOf(options) => value.as_str().map(|s| options.contains(&s)),
+        FieldKind::Bool => value.is_boolean().then_some(true),
+        FieldKind::Number => value.as_f64().map(f64::is_finite),
+        FieldKind::Id => value.as_str().map(is_uuid),
+        FieldKind::Timestamp => value.as_str().map(is_rfc3339),
+        FieldKind::Emails => value.as_array().map(|items| {
+            items.len() <= 50
+                && items.iter().all(|item| {
+                    item.as_str()
+                        .is_some_and(|s| crate::validate::normalize_email(s).is_ok())
+                })
+        }),
+        FieldKind::Phones => value.as_array().map(|items| {
+            items.len() <= 50
+                && items.iter().all(|item| {
+                    let kind = item.get("type").and_then(Value::as_str);
+                    let number = item.get("number").and_then(Value::as_str);
+                    item.as_object().is_some_and(|o| o.len() == 2)
+                        && kind.is_some_and(|k| PHONE_TYPES.contains(&k))
+                        && number.is_some_and(|n| !n.trim().is_empty() && n.chars().count() <= 40)
+                })
+        }),
+        FieldKind::Json => Some(value.to_string().len() <= 64 * 1024),
+    };
+    match ok {
+        Some(true) => Ok(()),
+        _ => Err(format!(
+            "the value does not fit this field ({})",
+            describe(kind)
+        )),
+    }
+}
+
+fn describe(kind: FieldKind) -> String {
+    match kind {
+        FieldKind::Text(max) => format!("text of at most {max} characters"),
+        FieldKind::OneOf(options) => format!("one of {}", options.join(", ")),
+        FieldKind::Bool => "true or false".into(),
+        FieldKind::Number => "a number".into(),
+        FieldKind::Id => "a lowercase UUID".into(),
+        FieldKind::Timestamp => "an RFC 3339 timestamp with offset".into(),
+        FieldKind::Emails => "a list of e-mail addresses".into(),
+        FieldKind::Phones => "a list of {type, number}".into(),
+        FieldKind::Json => "JSON under 64 KiB".into(),
+    }
+}
+
+/// A change that passed validation, with its parts parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidChange {
+    pub entity: Entity,
+    pub hlc: Hlc,
+}
+
+/// Why a change is refused, before any question of who may make it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeProblem {
+    pub code: RejectCode,
+    pub message: String,
+}
+
+fn problem(code: RejectCode, message: impl Into<String>) -> ChangeProblem {
+    ChangeProblem {
+        code,
+        message: message.into(),
+    }
+}
+
+/// Checks entity, field, id, value and HLC of one change.
+pub fn validate_change(
+    entity: &str,
+    id: &str,
+    field: &str,
+    value: &Value,
+    hlc: &str,
+) -> Result<ValidChange, ChangeProblem> {
+    let entity: Entity = entity.parse().map_err(|()| {
+        problem(
+            RejectCode::UnknownField,
+            format!("unknown entity {entity:?}"),
+        )
+    })?;
+    let kind = field_kind(entity, field).ok_or_else(|| {
+        problem(
+            RejectCode::UnknownField,
+            format!("{entity} has no field {field:?}"),
+        )
+    })?;
+    if !is_uuid(id) {
+        return Err(problem(
+            RejectCode::Invalid,
+            format!("{id:?} is not a lowercase UUID"),
+        ));
+    }
+    let hlc: Hlc = hlc
+        .parse()
+        .map_err(|err: crate::hlc::HlcParseError| problem(RejectCode::Invalid, err.to_string()))?;
+    check_value(kind, value)
+        .map_err(|message| problem(RejectCode::Invalid, format!("{entity}.{field}: {message}")))?;
+    Ok(ValidChange { entity, hlc })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const ID: &str = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
+    const HLC: &str = "1763800000000-0000-0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
+
+    fn check(entity: &str, field: &str, value: Value) -> Result<(), RejectCode> {
+        validate_change(entity, ID, field, &value, HLC)
+            .map(|_| ())
+            .map_err(|p| p.code)
+    }
+
+    #[test]
+    fn accepts_values_of_the_right_type() {
+        let cases = [
+            ("contact", "city", json!("Kraków")),
+            ("contact", "city", json!(null)),
+            ("contact", "kind", json!("company")),
+            ("contact", "emails", json!(["ada@example.com"])),
+            (
+                "contact",
+                "phones",
+                json!([{"type": "mobile", "number": "+48600100200"}]),
+            ),
+            ("contact", "owner_id", json!(ID)),
+            ("contact", "deleted", json!(true)),
+            ("contact", &format!("segment:{ID}"), json!(true)),
+            ("contact", &format!("campaign:{ID}"), json!(false)),
+            ("contact", "custom.shoe_size", json!(44)),
+            ("task", "due", json!("2026-11-22T09:30:00+01:00")),
+            ("task", "done", json!(false)),
+            ("activity", "kind", json!("call")),
+            ("activity", "duration_s", json!(95)),
+            ("view", "filter", json!({"city": "Brno"})),
+            ("stage", "name", json!("Lead")),
+        ];
+        for (entity, field, value) in cases {
+            assert_eq!(
+                check(entity, field, value.clone()),
+                Ok(()),
+                "{entity}.{field} = {value}"
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_unknown_entities_and_fields() {
+        let cases = [
+            ("invoice", "city"),
+            ("contact", "colour"),
+            ("contact", "segment:not-a-uuid"),
+            ("contact", "custom.Bad Key"),
+            ("task", "city"),
+        ];
+        for (entity, field) in cases {
+            assert_eq!(
+                check(entity, field, json!("x")),
+                Err(RejectCode::UnknownField),
+                "{entity}.{field}"
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_values_of_the_wrong_type() {
+        let cases = [
+            ("contact", "city", json!(5)),
+            ("contact", "city", json!("x".repeat(201))),
+            ("contact", "kind", json!("robot")),
+            ("contact", "kind", json!(null)),
+            ("contact", "deleted", json!("yes")),
+            (
+                "contact",
+                "owner_id",
+                json!("0193A1B2-C3D4-7E5F-8A9B-0C1D2E3F4A5B"),
+            ),
+            ("contact", "emails", json!("ada@example.com")),
+            ("contact", "emails", json!(["not an e-mail"])),
+            (
+                "contact",
+                "phones",
+                json!([{"type": "pager", "number": "1"}]),
+            ),
+            ("contact", "phones", json!([{"number": "1"}])),
+            ("task", "due", json!("tomorrow")),
+            ("task", "due", json!("2026-11-22T09:30:00")),
+            ("activity", "duration_s", json!("95")),
+        ];
+        for (entity, field, value) in cases {
+            assert_eq!(
+                check(entity, field, value.clone()),
+                Err(RejectCode::Invalid),
+                "{entity}.{field} = {value}"
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_malformed_ids_and_hlcs() {
+        let bad_id = validate_change("contact", "42", "city", &json!("x"), HLC);
+        assert_eq!(bad_id.map_err(|p| p.code), Err(RejectCode::Invalid));
+        let bad_hlc = validate_change("contact", ID, "city", &json!("x"), "yesterday");
+        assert_eq!(bad_hlc.map_err(|p| p.code), Err(RejectCode::Invalid));
+    }
+}
