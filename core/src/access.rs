@@ -228,12 +228,8 @@ pub fn check_write(
                     return Err("you may assign a record only to yourself or to nobody".into());
                 }
             }
-            if field == "record_id" {
-                if let Some(record_scope) = record_scope {
-                    if !may_see(actor, record_scope) {
-                        return Err("that record is assigned to someone else".into());
-                    }
-                }
+            if field == "record_id" && record_scope.is_some_and(|scope| !may_see(actor, scope)) {
+                return Err("that record is assigned to someone else".into());
             }
             Ok(())
         }
