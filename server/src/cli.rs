@@ -148,7 +148,12 @@ pub fn user_add(args: UserAddArgs) -> anyhow::Result<()> {
         role,
         password_hash: &hash,
     };
-    let user = db.write_blocking(|conn| users::insert(conn, &new, db::now_ms()));
+    let user = db.write_blocking(|conn| {
+        let tx = conn.transaction().map_err(db::DbError::from)?;
+        let user = users::insert(&tx, &new, db::now_ms())?;
+        tx.commit().map_err(db::DbError::from)?;
+        Ok(user)
+    });
     match user {
         Ok(user) => {
             let mut out = std::io::stdout().lock();

@@ -2,6 +2,7 @@
 //! used from `spawn_blocking` so the async runtime never waits on SQLite. WAL mode lets the
 //! readers run while the writer writes.
 
+pub mod sync;
 pub mod tokens;
 pub mod users;
 
@@ -13,7 +14,10 @@ use rusqlite_migration::{M, Migrations};
 use thiserror::Error;
 
 /// Append-only: never edit a migration that has shipped; add a new one.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_users.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_users.sql"),
+    include_str!("migrations/0002_sync.sql"),
+];
 
 /// Readers kept open for reuse; more are opened on demand under load.
 const IDLE_READERS: usize = 8;
@@ -77,6 +81,11 @@ impl Db {
         }
         configure(&writer)?;
         migrations().to_latest(&mut writer)?;
+        {
+            let tx = writer.transaction()?;
+            sync::publish_missing_users(&tx, now_ms())?;
+            tx.commit()?;
+        }
         Ok(Db {
             inner: Arc::new(Inner {
                 path: path.to_owned(),

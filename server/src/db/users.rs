@@ -46,6 +46,7 @@ pub enum InsertUserError {
     Db(#[from] DbError),
 }
 
+/// Inserts an account and publishes it as a `user` row; call inside a transaction.
 pub fn insert(conn: &Connection, new: &NewUser<'_>, now_ms: i64) -> Result<User, InsertUserError> {
     let id = UserId(uuid::Uuid::now_v7());
     let result = conn.execute(
@@ -61,13 +62,17 @@ pub fn insert(conn: &Connection, new: &NewUser<'_>, now_ms: i64) -> Result<User,
         ],
     );
     match result {
-        Ok(_) => Ok(User {
-            id,
-            email: new.email.to_owned(),
-            name: new.name.to_owned(),
-            role: new.role,
-            active: true,
-        }),
+        Ok(_) => {
+            let user = User {
+                id,
+                email: new.email.to_owned(),
+                name: new.name.to_owned(),
+                role: new.role,
+                active: true,
+            };
+            super::sync::publish_user(conn, &user, now_ms)?;
+            Ok(user)
+        }
         Err(rusqlite::Error::SqliteFailure(err, _))
             if err.code == rusqlite::ErrorCode::ConstraintViolation =>
         {
@@ -135,12 +140,17 @@ pub struct UserChanges<'a> {
     pub active: Option<bool>,
 }
 
+/// Changes an account and publishes it; a role change makes the user's next pull resend
+/// everything (what they may see changed). Call inside a transaction.
 pub fn update(
     conn: &Connection,
     id: UserId,
     changes: &UserChanges<'_>,
     now_ms: i64,
 ) -> Result<Option<User>, DbError> {
+    let Some(before) = get(conn, id)? else {
+        return Ok(None);
+    };
     conn.execute(
         "UPDATE users SET
             name = coalesce(?2, name),
@@ -158,5 +168,17 @@ pub fn update(
             now_ms
         ],
     )?;
-    get(conn, id)
+    let Some(after) = get(conn, id)? else {
+        return Ok(None);
+    };
+    if after != before {
+        let version = super::sync::publish_user(conn, &after, now_ms)?;
+        if after.role != before.role {
+            conn.execute(
+                "UPDATE users SET scope_version = ?2 WHERE id = ?1",
+                params![id.to_string(), version],
+            )?;
+        }
+    }
+    Ok(Some(after))
 }

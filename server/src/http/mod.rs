@@ -5,6 +5,7 @@ mod error;
 mod extract;
 mod setup;
 mod static_files;
+mod sync;
 mod users;
 
 use std::path::PathBuf;
@@ -23,6 +24,8 @@ pub use extract::{ApiJson, AuthUser};
 
 use crate::auth::limiter::LoginLimiter;
 use crate::auth::{password, token};
+use minicrm_core::hlc::Clock;
+
 use crate::db::{self, Db, DbError};
 
 /// The largest request body accepted (PROTOCOL.md: 1 MiB per sync request).
@@ -41,6 +44,8 @@ pub struct AppState {
     /// A real argon2 hash checked when the e-mail is unknown, so both failures take as long.
     dummy_hash: Arc<str>,
     dist_dir: Arc<PathBuf>,
+    /// The server's hybrid logical clock, saved with every push.
+    clock: Arc<Mutex<Clock>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +60,7 @@ impl AppState {
     /// `dist_dir` holds the built app served at `/`.
     pub fn new(db: Db, dist_dir: PathBuf) -> Result<AppState, StateError> {
         let user_count = db.write_blocking(|conn| db::users::count(conn))?;
+        let clock = db.write_blocking(|conn| db::sync::load_clock(conn))?;
         let setup_token = (user_count == 0).then(|| token::generate().0);
         Ok(AppState {
             db,
@@ -62,6 +68,7 @@ impl AppState {
             setup_token: Arc::new(Mutex::new(setup_token)),
             dummy_hash: password::hash("miniCRM timing equalizer")?.into(),
             dist_dir: Arc::new(dist_dir),
+            clock: Arc::new(Mutex::new(clock)),
         })
     }
 
@@ -69,6 +76,17 @@ impl AppState {
     pub fn with_login_limiter(mut self, limiter: LoginLimiter) -> Self {
         self.limiter = Arc::new(limiter);
         self
+    }
+
+    /// A fresh server HLC for a reply.
+    pub fn server_hlc(&self) -> Result<String, ApiError> {
+        let mut clock = self
+            .clock
+            .lock()
+            .map_err(|_| ApiError::internal("clock lock poisoned"))?;
+        Ok(clock
+            .tick(u64::try_from(db::now_ms()).unwrap_or(0))
+            .to_string())
     }
 
     /// The one-time setup token, while the server has no users.
@@ -88,6 +106,9 @@ pub fn app(state: AppState) -> Router {
         .route("/setup", get(setup::status).post(setup::create_admin))
         .route("/users", get(users::list).post(users::create))
         .route("/users/{id}", patch(users::update))
+        .route("/sync/push", post(sync::push))
+        .route("/sync/pull", get(sync::pull))
+        .route("/history/{entity}/{id}", get(sync::history))
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed);
 

@@ -1,0 +1,570 @@
+//! Sync storage: applying pushes, serving pulls and history. The rules come from core
+//! (validation, access, the LWW decision); this module only stores what they decide.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use minicrm_core::access::{Actor, RowScope, check_write, may_see};
+use minicrm_core::api::User;
+use minicrm_core::hlc::{Clock, Hlc, MAX_DRIFT_MS};
+use minicrm_core::merge::{Decision, decide};
+use minicrm_core::schema::{Entity, validate_change};
+use minicrm_core::sync::{
+    Change, FieldState, HistoryEntry, PullResponse, PulledRow, PushResponse, ReadChange,
+    RejectCode, Rejection,
+};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde_json::Value;
+
+use super::DbError;
+
+const CLOCK_KEY: &str = "clock";
+pub const SERVER_NODE: &str = "server";
+
+/// The server's clock as last saved.
+pub fn load_clock(conn: &Connection) -> Result<Clock, DbError> {
+    let last: Option<String> = conn
+        .query_row(
+            "SELECT value FROM server_meta WHERE key = ?1",
+            [CLOCK_KEY],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let last = last.and_then(|text| text.parse::<Hlc>().ok());
+    Ok(Clock::resume(SERVER_NODE, last.as_ref()))
+}
+
+fn save_clock(conn: &Connection, clock: &Clock) -> Result<(), DbError> {
+    conn.prepare_cached(
+        "INSERT INTO server_meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute(params![CLOCK_KEY, clock.last().to_string()])?;
+    Ok(())
+}
+
+/// Where a row stands: its scope and, for tasks and activities, its record.
+struct RowLine {
+    scope_owner: Option<String>,
+    scope_shared: bool,
+}
+
+fn row_line(conn: &Connection, entity: Entity, id: &str) -> Result<Option<RowLine>, DbError> {
+    Ok(conn
+        .prepare_cached("SELECT scope_owner, scope_shared FROM rows WHERE entity = ?1 AND id = ?2")?
+        .query_row(params![entity.as_str(), id], |row| {
+            Ok(RowLine {
+                scope_owner: row.get(0)?,
+                scope_shared: row.get(1)?,
+            })
+        })
+        .optional()?)
+}
+
+fn scope_of(entity: Entity, line: &RowLine) -> RowScope {
+    match entity {
+        Entity::Contact | Entity::Task | Entity::Activity => RowScope::Owned {
+            owner: line.scope_owner.clone(),
+        },
+        Entity::View => RowScope::View {
+            owner: line.scope_owner.clone(),
+            shared: line.scope_shared,
+        },
+        _ => RowScope::Everyone,
+    }
+}
+
+/// The owner of a contact, `None` if it has none or does not exist (yet).
+fn contact_owner(conn: &Connection, id: &str) -> Result<Option<String>, DbError> {
+    Ok(row_line(conn, Entity::Contact, id)?.and_then(|line| line.scope_owner))
+}
+
+/// Takes the next version for a row and records it as the row's latest.
+fn bump_version(conn: &Connection, entity: Entity, id: &str, now_ms: i64) -> Result<i64, DbError> {
+    conn.prepare_cached("INSERT INTO changelog (entity, row_id, at) VALUES (?1, ?2, ?3)")?
+        .execute(params![entity.as_str(), id, now_ms])?;
+    let version = conn.last_insert_rowid();
+    conn.prepare_cached(
+        "INSERT INTO rows (entity, id, version) VALUES (?1, ?2, ?3)
+         ON CONFLICT (entity, id) DO UPDATE SET version = excluded.version",
+    )?
+    .execute(params![entity.as_str(), id, version])?;
+    Ok(version)
+}
+
+fn stored_hlc(
+    conn: &Connection,
+    entity: Entity,
+    id: &str,
+    field: &str,
+) -> Result<Option<String>, DbError> {
+    Ok(conn
+        .prepare_cached("SELECT hlc FROM fields WHERE entity = ?1 AND id = ?2 AND field = ?3")?
+        .query_row(params![entity.as_str(), id, field], |row| row.get(0))
+        .optional()?)
+}
+
+fn store_field(
+    conn: &Connection,
+    entity: Entity,
+    id: &str,
+    field: &str,
+    value: &str,
+    hlc: &str,
+) -> Result<(), DbError> {
+    conn.prepare_cached(
+        "INSERT INTO fields (entity, id, field, value, hlc) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (entity, id, field) DO UPDATE SET value = excluded.value, hlc = excluded.hlc",
+    )?
+    .execute(params![entity.as_str(), id, field, value, hlc])?;
+    Ok(())
+}
+
+struct HistoryWrite<'a> {
+    entity: Entity,
+    id: &'a str,
+    field: &'a str,
+    value: &'a str,
+    hlc: &'a str,
+    user_id: &'a str,
+    client_id: &'a str,
+    won: bool,
+    now_ms: i64,
+}
+
+fn record_history(conn: &Connection, write: &HistoryWrite<'_>) -> Result<(), DbError> {
+    conn.prepare_cached(
+        "INSERT INTO history (entity, id, field, value, hlc, user_id, client_id, won, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        write.entity.as_str(),
+        write.id,
+        write.field,
+        write.value,
+        write.hlc,
+        write.user_id,
+        write.client_id,
+        write.won,
+        write.now_ms
+    ])?;
+    Ok(())
+}
+
+/// Keeps a row's scope columns in step with a winning write.
+fn update_scope(
+    tx: &Transaction<'_>,
+    entity: Entity,
+    id: &str,
+    field: &str,
+    value: &Value,
+    touched: &mut BTreeSet<(Entity, String)>,
+) -> Result<(), DbError> {
+    match (entity, field) {
+        (Entity::Contact, "owner_id") => {
+            let owner = value.as_str();
+            tx.prepare_cached("UPDATE rows SET scope_owner = ?3 WHERE entity = ?1 AND id = ?2")?
+                .execute(params![entity.as_str(), id, owner])?;
+            // Tasks and activities follow their record: they change scope with it, and get
+            // new versions so devices learn they appeared or left.
+            let children: Vec<(String, String)> = tx
+                .prepare_cached("SELECT entity, id FROM rows WHERE record_id = ?1")?
+                .query_map([id], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            for (child_entity, child_id) in children {
+                let Ok(child_entity) = child_entity.parse::<Entity>() else {
+                    continue;
+                };
+                tx.prepare_cached(
+                    "UPDATE rows SET scope_owner = ?3 WHERE entity = ?1 AND id = ?2",
+                )?
+                .execute(params![child_entity.as_str(), child_id, owner])?;
+                touched.insert((child_entity, child_id));
+            }
+        }
+        (Entity::Task | Entity::Activity, "record_id") => {
+            let record = value.as_str();
+            let owner = match record {
+                Some(record) => contact_owner(tx, record)?,
+                None => None,
+            };
+            tx.prepare_cached(
+                "UPDATE rows SET record_id = ?3, scope_owner = ?4 WHERE entity = ?1 AND id = ?2",
+            )?
+            .execute(params![entity.as_str(), id, record, owner])?;
+        }
+        (Entity::View, "shared") => {
+            tx.prepare_cached("UPDATE rows SET scope_shared = ?3 WHERE entity = ?1 AND id = ?2")?
+                .execute(params![entity.as_str(), id, value.as_bool() == Some(true)])?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Applies one push in one transaction (PROTOCOL.md, "Push"). Changes at or below the
+/// device's acknowledged seq are skipped, so a retried batch is applied exactly once.
+pub fn apply_push(
+    conn: &mut Connection,
+    actor: &Actor,
+    client_id: &str,
+    changes: Vec<ReadChange>,
+    clock: &mut Clock,
+    now_ms: i64,
+) -> Result<PushResponse, DbError> {
+    let tx = conn.transaction()?;
+    let user_id = actor.user_id.to_string();
+    let acked: u64 = tx
+        .prepare_cached("SELECT acked_seq FROM clients WHERE user_id = ?1 AND client_id = ?2")?
+        .query_row(params![user_id, client_id], |row| row.get::<_, i64>(0))
+        .optional()?
+        .map_or(0, |seq| u64::try_from(seq).unwrap_or(0));
+    let now_wall = u64::try_from(now_ms).unwrap_or(0);
+    let mut top = acked;
+    let mut rejected = Vec::new();
+    // Rows whose stored state changed: each gets one new version at the end.
+    let mut touched: BTreeSet<(Entity, String)> = BTreeSet::new();
+
+    for read in changes {
+        let change = match read {
+            ReadChange::Invalid { seq, message } => {
+                if seq > top {
+                    top = seq;
+                    rejected.push(Rejection {
+                        seq,
+                        code: RejectCode::Invalid,
+                        message,
+                    });
+                }
+                continue;
+            }
+            ReadChange::Whole(change) => change,
+        };
+        if change.seq <= top {
+            continue;
+        }
+        top = change.seq;
+        if let Err((code, message)) = apply_change(
+            &tx,
+            actor,
+            &user_id,
+            client_id,
+            &change,
+            clock,
+            now_wall,
+            now_ms,
+            &mut touched,
+        )? {
+            rejected.push(Rejection {
+                seq: change.seq,
+                code,
+                message,
+            });
+        }
+    }
+
+    for (entity, id) in &touched {
+        bump_version(&tx, *entity, id, now_ms)?;
+    }
+    tx.prepare_cached(
+        "INSERT INTO clients (user_id, client_id, acked_seq, last_seen_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (user_id, client_id) DO UPDATE SET acked_seq = excluded.acked_seq, last_seen_at = excluded.last_seen_at",
+    )?
+    .execute(params![user_id, client_id, i64::try_from(top).unwrap_or(i64::MAX), now_ms])?;
+    let server_hlc = clock.tick(now_wall).to_string();
+    save_clock(&tx, clock)?;
+    tx.commit()?;
+    Ok(PushResponse {
+        acked_seq: top,
+        server_hlc,
+        rejected,
+    })
+}
+
+type ChangeOutcome = Result<(), (RejectCode, String)>;
+
+#[allow(clippy::too_many_arguments)]
+fn apply_change(
+    tx: &Transaction<'_>,
+    actor: &Actor,
+    user_id: &str,
+    client_id: &str,
+    change: &Change,
+    clock: &mut Clock,
+    now_wall: u64,
+    now_ms: i64,
+    touched: &mut BTreeSet<(Entity, String)>,
+) -> Result<ChangeOutcome, DbError> {
+    let valid = match validate_change(
+        &change.entity,
+        &change.id,
+        &change.field,
+        &change.value,
+        &change.hlc,
+    ) {
+        Ok(valid) => valid,
+        Err(problem) => return Ok(Err((problem.code, problem.message))),
+    };
+    let entity = valid.entity;
+    let line = row_line(tx, entity, &change.id)?;
+    let scope = match &line {
+        Some(line) => scope_of(entity, line),
+        None => RowScope::new_row(entity, actor),
+    };
+    let record_scope = match (
+        entity.belongs_to_record(),
+        change.field.as_str(),
+        change.value.as_str(),
+    ) {
+        (true, "record_id", Some(record)) => Some(RowScope::Owned {
+            owner: contact_owner(tx, record)?,
+        }),
+        _ => None,
+    };
+    if let Err(message) = check_write(
+        actor,
+        entity,
+        &scope,
+        &change.field,
+        &change.value,
+        record_scope.as_ref(),
+    ) {
+        return Ok(Err((RejectCode::Forbidden, message)));
+    }
+    // A clock more than 60 s ahead is not trusted: the server stamps the write itself.
+    let hlc = if valid.hlc.wall_ms > now_wall.saturating_add(MAX_DRIFT_MS) {
+        clock.tick(now_wall)
+    } else {
+        clock.observe(&valid.hlc);
+        valid.hlc
+    };
+    let hlc = hlc.to_string();
+    let value = change.value.to_string();
+    let decision = decide(
+        stored_hlc(tx, entity, &change.id, &change.field)?.as_deref(),
+        &hlc,
+    );
+    if decision == Decision::Duplicate {
+        return Ok(Ok(()));
+    }
+    let won = decision == Decision::Wins;
+    if won {
+        if line.is_none() {
+            // The first write creates the row (its version is taken below, with every
+            // touched row's); a view belongs to whoever made it.
+            let owner = (entity == Entity::View).then_some(user_id);
+            tx.prepare_cached(
+                "INSERT INTO rows (entity, id, version, scope_owner) VALUES (?1, ?2, 0, ?3)",
+            )?
+            .execute(params![entity.as_str(), change.id, owner])?;
+        }
+        store_field(tx, entity, &change.id, &change.field, &value, &hlc)?;
+        update_scope(
+            tx,
+            entity,
+            &change.id,
+            &change.field,
+            &change.value,
+            touched,
+        )?;
+        touched.insert((entity, change.id.clone()));
+    }
+    record_history(
+        tx,
+        &HistoryWrite {
+            entity,
+            id: &change.id,
+            field: &change.field,
+            value: &value,
+            hlc: &hlc,
+            user_id,
+            client_id,
+            won,
+            now_ms,
+        },
+    )?;
+    Ok(Ok(()))
+}
+
+fn row_fields(
+    conn: &Connection,
+    entity: &str,
+    id: &str,
+) -> Result<BTreeMap<String, FieldState>, DbError> {
+    let mut stmt =
+        conn.prepare_cached("SELECT field, value, hlc FROM fields WHERE entity = ?1 AND id = ?2")?;
+    let rows = stmt.query_map(params![entity, id], |row| {
+        let field: String = row.get(0)?;
+        let value: String = row.get(1)?;
+        let hlc: String = row.get(2)?;
+        Ok((field, value, hlc))
+    })?;
+    let mut fields = BTreeMap::new();
+    for row in rows {
+        let (field, value, hlc) = row?;
+        let value = serde_json::from_str(&value).unwrap_or(Value::Null);
+        fields.insert(field, FieldState { value, hlc });
+    }
+    Ok(fields)
+}
+
+/// One page of a pull (PROTOCOL.md, "Pull"): rows changed after `cursor` in version order,
+/// with all their fields, or `visible: false` for rows the user may not see.
+pub fn pull(
+    conn: &Connection,
+    actor: &Actor,
+    cursor: u64,
+    limit: usize,
+    server_hlc: String,
+) -> Result<PullResponse, DbError> {
+    let scope_version: i64 = conn
+        .prepare_cached("SELECT scope_version FROM users WHERE id = ?1")?
+        .query_row([actor.user_id.to_string()], |row| row.get(0))
+        .optional()?
+        .unwrap_or(0);
+    let cursor_i = i64::try_from(cursor).unwrap_or(i64::MAX);
+    // What this user may see changed after their cursor: everything is sent again.
+    let from = if scope_version > cursor_i {
+        0
+    } else {
+        cursor_i
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT entity, id, version, scope_owner, scope_shared FROM rows
+          WHERE version > ?1 ORDER BY version LIMIT ?2",
+    )?;
+    let page: Vec<(String, String, i64, RowLine)> = stmt
+        .query_map(
+            params![from, i64::try_from(limit + 1).unwrap_or(i64::MAX)],
+            |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    RowLine {
+                        scope_owner: row.get(3)?,
+                        scope_shared: row.get(4)?,
+                    },
+                ))
+            },
+        )?
+        .collect::<Result<_, _>>()?;
+    let more = page.len() > limit;
+    let mut rows = Vec::with_capacity(page.len().min(limit));
+    let mut last = cursor;
+    for (entity_name, id, version, line) in page.into_iter().take(limit) {
+        let version = u64::try_from(version).unwrap_or(0);
+        last = last.max(version);
+        let visible = entity_name
+            .parse::<Entity>()
+            .is_ok_and(|entity| may_see(actor, &scope_of(entity, &line)));
+        if visible {
+            let fields = row_fields(conn, &entity_name, &id)?;
+            rows.push(PulledRow {
+                entity: entity_name,
+                id,
+                version,
+                fields: Some(fields),
+                visible: None,
+            });
+        } else {
+            rows.push(PulledRow {
+                entity: entity_name,
+                id,
+                version,
+                fields: None,
+                visible: Some(false),
+            });
+        }
+    }
+    Ok(PullResponse {
+        rows,
+        cursor: last,
+        more,
+        server_hlc,
+    })
+}
+
+/// Whether the row exists and `actor` may see it.
+pub fn visible_row(
+    conn: &Connection,
+    actor: &Actor,
+    entity: Entity,
+    id: &str,
+) -> Result<bool, DbError> {
+    Ok(row_line(conn, entity, id)?.is_some_and(|line| may_see(actor, &scope_of(entity, &line))))
+}
+
+/// Every accepted write of a row, by ascending HLC (PROTOCOL.md, "History").
+pub fn history(conn: &Connection, entity: Entity, id: &str) -> Result<Vec<HistoryEntry>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT field, value, hlc, user_id, won, client_id, received_at FROM history
+          WHERE entity = ?1 AND id = ?2 ORDER BY hlc, seq",
+    )?;
+    let entries = stmt
+        .query_map(params![entity.as_str(), id], |row| {
+            let value: String = row.get(1)?;
+            let received_at: i64 = row.get(6)?;
+            Ok(HistoryEntry {
+                field: row.get(0)?,
+                value: serde_json::from_str(&value).unwrap_or(Value::Null),
+                hlc: row.get(2)?,
+                user_id: row.get(3)?,
+                won: row.get(4)?,
+                client_id: Some(row.get(5)?),
+                received_at: Some(rfc3339_utc(received_at)),
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(entries)
+}
+
+fn rfc3339_utc(unix_ms: i64) -> String {
+    let nanos = i128::from(unix_ms) * 1_000_000;
+    time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
+        .ok()
+        .and_then(|at| {
+            at.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// Publishes an account as a read-only `user` row, so devices offline can show owners and
+/// assign work. Called in the same transaction as every change of the account.
+pub fn publish_user(conn: &Connection, user: &User, now_ms: i64) -> Result<i64, DbError> {
+    let id = user.id.to_string();
+    let last: Option<String> = conn
+        .prepare_cached("SELECT max(hlc) FROM fields WHERE entity = 'user' AND id = ?1")?
+        .query_row([&id], |row| row.get(0))?;
+    let last = last.and_then(|text| text.parse::<Hlc>().ok());
+    let mut clock = Clock::resume(SERVER_NODE, last.as_ref());
+    let hlc = clock.tick(u64::try_from(now_ms).unwrap_or(0)).to_string();
+    let fields = [
+        ("name", Value::from(user.name.clone())),
+        ("email", Value::from(user.email.clone())),
+        ("role", Value::from(user.role.as_str())),
+        ("active", Value::from(user.active)),
+    ];
+    for (field, value) in fields {
+        store_field(conn, Entity::User, &id, field, &value.to_string(), &hlc)?;
+    }
+    bump_version(conn, Entity::User, &id, now_ms)
+}
+
+/// Publishes every account that has no `user` row yet (accounts made before sync existed).
+pub fn publish_missing_users(conn: &Connection, now_ms: i64) -> Result<(), DbError> {
+    let missing: Vec<String> = conn
+        .prepare(
+            "SELECT u.id FROM users u
+              WHERE NOT EXISTS (SELECT 1 FROM rows r WHERE r.entity = 'user' AND r.id = u.id)",
+        )?
+        .query_map([], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    for id in missing {
+        let Ok(id) = id.parse() else { continue };
+        if let Some(user) = super::users::get(conn, id)? {
+            publish_user(conn, &user, now_ms)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,132 @@
+//! Sync and history (PROTOCOL.md, "Push", "Pull", "History").
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use minicrm_core::access::Actor;
+use minicrm_core::hlc::is_valid_node;
+use minicrm_core::schema::Entity;
+use minicrm_core::sync::{
+    DEFAULT_PULL_LIMIT, HistoryResponse, MAX_PULL_LIMIT, MAX_PUSH_CHANGES, PullResponse,
+    PushResponse, read_change,
+};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{ApiError, ApiJson, AppState, AuthUser};
+use crate::db::{self, DbError, sync};
+
+fn actor(auth: &AuthUser) -> Actor {
+    Actor {
+        user_id: auth.user.id,
+        role: auth.user.role,
+    }
+}
+
+fn not_a_push(message: &str) -> ApiError {
+    ApiError::invalid(
+        "invalid_body",
+        format!("This is not a push request: {message}."),
+    )
+}
+
+pub async fn push(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<Json<PushResponse>, ApiError> {
+    let client_id = body
+        .get("client_id")
+        .and_then(Value::as_str)
+        .filter(|id| is_valid_node(id))
+        .ok_or_else(|| {
+            not_a_push("`client_id` must be the device's id (lowercase letters, digits, '-')")
+        })?
+        .to_owned();
+    let elements = body
+        .get("changes")
+        .and_then(Value::as_array)
+        .ok_or_else(|| not_a_push("`changes` must be an array"))?;
+    if elements.len() > MAX_PUSH_CHANGES {
+        return Err(ApiError::PayloadTooLarge(format!(
+            "A push may carry at most {MAX_PUSH_CHANGES} changes; this one has {}. Send them in smaller batches.",
+            elements.len()
+        )));
+    }
+    let changes = elements
+        .iter()
+        .map(read_change)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|message| not_a_push(&message))?;
+    let actor = actor(&auth);
+    let clock = state.clock.clone();
+    let now = db::now_ms();
+    let response = state
+        .db
+        .write(move |conn| {
+            let mut clock = clock.lock().map_err(|_| DbError::Poisoned)?;
+            // On failure the transaction rolls back; so must the clock.
+            let before = clock.clone();
+            let result = sync::apply_push(conn, &actor, &client_id, changes, &mut clock, now);
+            if result.is_err() {
+                *clock = before;
+            }
+            result
+        })
+        .await
+        .map_err(ApiError::from)?;
+    Ok(Json(response))
+}
+
+#[derive(Deserialize)]
+pub struct PullQuery {
+    #[serde(default)]
+    cursor: u64,
+    limit: Option<usize>,
+}
+
+pub async fn pull(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    query: Result<Query<PullQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<PullResponse>, ApiError> {
+    let Query(query) = query.map_err(|rejection| {
+        ApiError::Malformed(format!(
+            "`cursor` and `limit` must be non-negative integers: {}",
+            rejection.body_text()
+        ))
+    })?;
+    let limit = query
+        .limit
+        .unwrap_or(DEFAULT_PULL_LIMIT)
+        .clamp(1, MAX_PULL_LIMIT);
+    let actor = actor(&auth);
+    let server_hlc = state.server_hlc()?;
+    let response = state
+        .db
+        .read(move |conn| sync::pull(conn, &actor, query.cursor, limit, server_hlc))
+        .await
+        .map_err(ApiError::from)?;
+    Ok(Json(response))
+}
+
+pub async fn history(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path((entity, id)): Path<(String, String)>,
+) -> Result<Json<HistoryResponse>, ApiError> {
+    let unknown = || ApiError::not_found("There is no such row, or you may not see it.");
+    let entity: Entity = entity.parse().map_err(|()| unknown())?;
+    let actor = actor(&auth);
+    let entries = state
+        .db
+        .read(move |conn| {
+            if !sync::visible_row(conn, &actor, entity, &id)? {
+                return Ok(None);
+            }
+            sync::history(conn, entity, &id).map(Some)
+        })
+        .await
+        .map_err(|err: DbError| ApiError::from(err))?
+        .ok_or_else(unknown)?;
+    Ok(Json(HistoryResponse { entries }))
+}
