@@ -94,3 +94,99 @@ error-unexpected = Something unexpected happened: { $message }
 error-email = Enter an e-mail address such as name@example.com.
 error-name = Enter a name.
 error-password-short = The password must have at least 8 characters.
+
+## Sync state
+sync-syncing = Syncing…
+sync-syncing-rows = Syncing… { $rows } rows received
+sync-saved-synced = All changes saved · synced { $ago }
+sync-saved-never = All changes saved on this device · not synced yet
+sync-waiting = { $count ->
+    [one] 1 change waiting to sync
+   *[other] { $count } changes waiting to sync
+}
+sync-offline = Offline · { $count ->
+    [0] all changes saved on this device
+    [one] 1 change waiting
+   *[other] { $count } changes waiting
+}
+sync-refused = { $count ->
+    [one] 1 change was refused — review
+   *[other] { $count } changes were refused — review
+}
+sync-failed = Sync failed: { $message }
+sync-needs-login = Log in again to sync
+ago-now = just now
+ago-minutes = { $minutes ->
+    [one] 1 min ago
+   *[other] { $minutes } min ago
+}
+ago-hours = { $hours ->
+    [one] 1 hour ago
+   *[other] { $hours } hours ago
+}
+sync-title = Sync
+sync-now = Sync now
+sync-last = Last successful sync: { $when }
+sync-never = Not synced yet.
+sync-pending-title = Waiting to sync
+sync-pending-empty = Every change on this device has reached the server.
+sync-rejected-title = Rejected changes
+sync-rejected-intro = The server refused these changes; they are not applied anywhere.
+sync-rejected-empty = No change was refused.
+sync-rejected-clear = Dismiss all
+sync-column-record = Record
+sync-column-field = Field
+sync-column-value = Value
+sync-column-reason = Reason
+logout-pending = { $count ->
+    [one] 1 change has not reached the server yet. If you log out now it is lost.
+   *[other] { $count } changes have not reached the server yet. If you log out now they are lost.
+}
+logout-anyway = Log out anyway
+logout-stay = Stay logged in
+logout-title = Log out?
+
+## Records
+records-new = New record
+records-count = { $count ->
+    [one] 1 record
+   *[other] { $count } records
+}
+records-column-name = Name
+records-column-phone = Phone
+records-column-city = City
+records-column-owner = Owner
+records-pending = not synced yet
+record-new-title = New record
+record-first-name = First name
+record-last-name = Last name
+record-phone = Phone
+record-city = City
+record-owner = Owner
+record-owner-nobody = Nobody
+record-save = Save
+record-cancel = Cancel
+record-saved = Saved on this device.
+record-not-found = This record is not on this device.
+record-unnamed = (no name)
+record-edit = Edit
+record-details = Details
+record-history-title = History
+record-history-offline = The history from the server appears when you are online.
+record-history-empty = No changes yet.
+record-history-set = { $who } set { $field } to { $value }
+record-history-pending = Waiting to sync: { $field } → { $value }
+record-history-lost = lost to a later change
+record-history-replaced = replaced later
+record-history-current = current
+record-restore = Restore { $value }
+record-unsaved = You have unsaved changes. Leave without saving?
+field-first_name = first name
+field-last_name = last name
+field-phones = phone
+field-city = city
+field-owner_id = owner
+field-kind = kind
+field-deleted = in trash
+value-empty = (empty)
+unknown-user = someone

@@ -5,6 +5,7 @@ use minicrm_core::api::{
     CreateUserRequest, ErrorBody, LoginRequest, LoginResponse, SetupRequest, SetupStatus,
     UpdateUserRequest, User, UserList,
 };
+use minicrm_core::sync::{HistoryResponse, PullResponse, PushRequest, PushResponse};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -131,4 +132,21 @@ pub async fn update_user(
         request,
     ))
     .await
+}
+
+pub async fn push(token: &str, request: &PushRequest) -> Result<PushResponse, ApiError> {
+    send(with_json(
+        authorized(Request::post("/api/sync/push"), token),
+        request,
+    ))
+    .await
+}
+
+pub async fn pull(token: &str, cursor: u64, limit: usize) -> Result<PullResponse, ApiError> {
+    let url = format!("/api/sync/pull?cursor={cursor}&limit={limit}");
+    send(authorized(Request::get(&url), token).build()).await
+}
+
+pub async fn history(token: &str, entity: &str, id: &str) -> Result<HistoryResponse, ApiError> {
+    send(authorized(Request::get(&format!("/api/history/{entity}/{id}")), token).build()).await
 }

@@ -7,21 +7,26 @@ pub mod pages;
 pub mod pwa;
 pub mod state;
 pub mod storage;
+pub mod sync;
 
 use leptos::prelude::*;
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::path;
 
 use pages::login::LoginPage;
-use pages::placeholder::{NotFoundPage, RecordsPage, ReportsPage, TasksPage, TrashPage};
+use pages::placeholder::{NotFoundPage, ReportsPage, TasksPage, TrashPage};
+use pages::records::{RecordPage, RecordsPage};
 use pages::settings::SettingsPage;
 use pages::setup::SetupPage;
 use pages::shell::Shell;
+use pages::sync::SyncPage;
 
 #[component]
 pub fn App() -> impl IntoView {
-    state::online::provide_online();
-    state::session::provide_session();
+    let online = state::online::provide_online();
+    let session = state::session::provide_session();
+    state::now::provide_now();
+    sync::provide_sync(session, online);
     pwa::provide_app_update();
     view! {
         <Router>
@@ -31,6 +36,8 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("") view=|| view! { <Redirect path="/records" /> } />
                     <Route path=path!("records") view=RecordsPage />
+                    <Route path=path!("records/:id") view=RecordPage />
+                    <Route path=path!("sync") view=SyncPage />
                     <Route path=path!("tasks") view=TasksPage />
                     <Route path=path!("reports") view=ReportsPage />
                     <Route path=path!("settings") view=SettingsPage />

@@ -2,6 +2,8 @@
 
 pub mod login;
 pub mod placeholder;
+pub mod records;
 pub mod settings;
 pub mod setup;
 pub mod shell;
+pub mod sync;

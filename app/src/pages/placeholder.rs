@@ -17,11 +17,6 @@ fn EmptyScreen(title: &'static str, empty: &'static str) -> impl IntoView {
 }
 
 #[component]
-pub fn RecordsPage() -> impl IntoView {
-    view! { <EmptyScreen title="records-title" empty="records-empty" /> }
-}
-
-#[component]
 pub fn TasksPage() -> impl IntoView {
     view! { <EmptyScreen title="tasks-title" empty="tasks-empty" /> }
 }

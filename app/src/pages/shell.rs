@@ -8,9 +8,11 @@ use leptos_router::components::{A, Outlet, Redirect};
 use minicrm_core::Role;
 use minicrm_core::access::Area;
 
+use crate::pages::sync::SyncIndicator;
 use crate::pwa::use_app_update;
 use crate::state::online::use_online;
 use crate::state::session::{SessionState, use_session};
+use crate::sync::use_sync;
 use crate::t;
 
 #[derive(Clone, Copy, PartialEq)]
@@ -68,7 +70,17 @@ fn Layout() -> impl IntoView {
     });
     let role = Memo::new(move |_| session.user().map(|user| user.role));
     let name = Memo::new(move |_| session.user().map(|user| user.name).unwrap_or_default());
-    let log_out = move |_| spawn_local(async move { session.log_out().await });
+    let sync = use_sync();
+    let confirm_logout = RwSignal::new(false);
+    // Edits not on the server yet would be lost with the session: ask first.
+    let log_out = move |_| {
+        if sync.pending.get_untracked() > 0 {
+            confirm_logout.set(true);
+        } else {
+            spawn_local(async move { session.log_out().await });
+        }
+    };
+    request_persistent_storage();
 
     view! {
         <div class="shell">
@@ -93,6 +105,7 @@ fn Layout() -> impl IntoView {
                     <p class="connection" role="status" class:offline=move || !online.get()>
                         {move || if online.get() { t!("status-online") } else { t!("status-offline") }}
                     </p>
+                    <SyncIndicator />
                     <button type="button" on:click=log_out>{t!("shell-log-out")}</button>
                 </div>
             </nav>
@@ -102,6 +115,21 @@ fn Layout() -> impl IntoView {
             </main>
             <Show when=move || session.reauth_needed()>
                 <ReauthDialog />
+            </Show>
+            <Show when=move || confirm_logout.get()>
+                <div class="dialog-backdrop">
+                    <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="logout-title">
+                        <h2 id="logout-title">{t!("logout-title")}</h2>
+                        <p>{move || t!("logout-pending", count = sync.pending.get().to_string())}</p>
+                        <div class="actions">
+                            <button type="button" class="primary" on:click=move |_| confirm_logout.set(false)>{t!("logout-stay")}</button>
+                            <button type="button" on:click=move |_| {
+                                confirm_logout.set(false);
+                                spawn_local(async move { session.log_out().await });
+                            }>{t!("logout-anyway")}</button>
+                        </div>
+                    </div>
+                </div>
             </Show>
         </div>
     }
@@ -165,5 +193,19 @@ fn ReauthDialog() -> impl IntoView {
                 </div>
             </form>
         </div>
+    }
+}
+
+/// Asks the browser not to evict the device's data under storage pressure: it may hold
+/// edits that exist nowhere else yet.
+fn request_persistent_storage() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let storage = window.navigator().storage();
+    if let Ok(promise) = storage.persist() {
+        spawn_local(async move {
+            let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+        });
     }
 }

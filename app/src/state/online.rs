@@ -10,6 +10,10 @@ impl Online {
     pub fn get(&self) -> bool {
         self.0.get()
     }
+
+    pub fn get_untracked(&self) -> bool {
+        self.0.get_untracked()
+    }
 }
 
 pub fn provide_online() -> Online {

@@ -81,6 +81,20 @@ impl Session {
         })
     }
 
+    /// The logged-in user, without tracking (for background work).
+    pub fn user_untracked(&self) -> Option<User> {
+        self.state.with_untracked(|state| match state {
+            SessionState::LoggedIn(stored) => Some(stored.user.clone()),
+            _ => None,
+        })
+    }
+
+    pub fn reauth_needed_untracked(&self) -> bool {
+        self.state.with_untracked(
+            |state| matches!(state, SessionState::LoggedIn(stored) if stored.reauth_needed),
+        )
+    }
+
     pub fn reauth_needed(&self) -> bool {
         self.state
             .with(|state| matches!(state, SessionState::LoggedIn(stored) if stored.reauth_needed))

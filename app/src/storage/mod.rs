@@ -1,25 +1,38 @@
 //! The device's database: IndexedDB through rexie.
 //!
 //! One database per browser profile, `DB_VERSION` bumps with every schema change and the
-//! builder below is the one place that describes the schema (rexie creates missing stores
-//! on upgrade). Later issues add the row store and the outbox here.
+//! builder in [`Storage::open_named`] is the one place that describes the schema (rexie
+//! creates missing stores and indexes on upgrade).
+//!
+//! Stores: `meta` (session, device state), `rows` (every synced row: the server's state as
+//! last pulled plus the device's unacknowledged edits), `outbox` (those edits in seq order,
+//! waiting for the server), `rejected` (changes the server refused, with its reason).
 
+pub mod device;
+pub mod rows;
 pub mod session;
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use rexie::{ObjectStore, Rexie, TransactionMode};
+use rexie::{Index, ObjectStore, Rexie, TransactionMode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
 
 pub const DB_NAME: &str = "minicrm";
 /// Bump when a store or index is added; never remove a store that shipped.
-pub const DB_VERSION: u32 = 1;
+pub const DB_VERSION: u32 = 2;
 
-/// Key-value store for device state: the session, later the client id, HLC and cursor.
+/// Key-value store for device state: the session, the device (client id, seq, HLC, cursor).
 pub const META_STORE: &str = "meta";
+/// Rows by `[entity, id]`, indexed by entity.
+pub const ROWS_STORE: &str = "rows";
+pub const ROWS_BY_ENTITY: &str = "by_entity";
+/// Unacknowledged changes by `seq`.
+pub const OUTBOX_STORE: &str = "outbox";
+/// Changes the server refused, by `seq`.
+pub const REJECTED_STORE: &str = "rejected";
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum StorageError {
@@ -57,6 +70,13 @@ impl Storage {
         let db = Rexie::builder(name)
             .version(DB_VERSION)
             .add_object_store(ObjectStore::new(META_STORE))
+            .add_object_store(
+                ObjectStore::new(ROWS_STORE)
+                    .key_path_array(["entity", "id"])
+                    .add_index(Index::new(ROWS_BY_ENTITY, "entity")),
+            )
+            .add_object_store(ObjectStore::new(OUTBOX_STORE).key_path("seq"))
+            .add_object_store(ObjectStore::new(REJECTED_STORE).key_path("seq"))
             .build()
             .await?;
         Ok(Storage { db: Rc::new(db) })
@@ -70,6 +90,10 @@ impl Storage {
         let storage = Storage::open_named(DB_NAME).await?;
         SHARED.with(|cell| *cell.borrow_mut() = Some(storage.clone()));
         Ok(storage)
+    }
+
+    pub(crate) fn db(&self) -> &Rexie {
+        &self.db
     }
 
     pub async fn get_meta<T: DeserializeOwned>(
@@ -109,4 +133,13 @@ impl Storage {
         tx.done().await?;
         Ok(())
     }
+}
+
+/// Serializes for IndexedDB: maps become plain objects, so the data stays readable.
+pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, StorageError> {
+    Ok(value.serialize(&serde_wasm_bindgen::Serializer::json_compatible())?)
+}
+
+pub(crate) fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, StorageError> {
+    Ok(serde_wasm_bindgen::from_value(value)?)
 }

@@ -1,0 +1,449 @@
+//! Rows, the outbox and rejections on the device.
+//!
+//! Every operation that changes more than one store does it in one IndexedDB transaction:
+//! a user's edit writes the row, its outbox entries and the device's seq and HLC together,
+//! so an edit is either wholly on the device or not at all.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use minicrm_core::merge::{Fields, overlay_pending};
+use minicrm_core::sync::{Change, FieldState, PullResponse, Rejection};
+use rexie::{KeyRange, TransactionMode};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use wasm_bindgen::JsValue;
+
+use super::device::{DEVICE_KEY, DeviceState};
+use super::{
+    META_STORE, OUTBOX_STORE, REJECTED_STORE, ROWS_BY_ENTITY, ROWS_STORE, Storage, StorageError,
+    from_js, to_js,
+};
+
+/// A row as the device keeps it. Stored shape (fields may only be added).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StoredRow {
+    pub entity: String,
+    pub id: String,
+    /// The server's state as last pulled.
+    #[serde(default)]
+    pub base: Fields,
+    /// This device's edits the server has not acknowledged yet.
+    #[serde(default)]
+    pub local: Fields,
+    /// Edits the server acknowledged since the last complete pull: still shown on top until
+    /// a pull brings the server's state of them (which may differ: a write that lost, one
+    /// the server restamped or refused).
+    #[serde(default)]
+    pub settling: Fields,
+}
+
+impl StoredRow {
+    /// What the user sees: the server's state with pending edits on top.
+    pub fn shown(&self) -> Fields {
+        if self.settling.is_empty() {
+            return overlay_pending(&self.base, &self.local);
+        }
+        let mut pending = self.settling.clone();
+        pending.extend(
+            self.local
+                .iter()
+                .map(|(field, state)| (field.clone(), state.clone())),
+        );
+        overlay_pending(&self.base, &pending)
+    }
+
+    /// Whether the row only exists on this device so far.
+    pub fn is_local_only(&self) -> bool {
+        self.base.is_empty()
+    }
+}
+
+/// A change the server refused. Stored shape (fields may only be added).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RejectedChange {
+    pub seq: u64,
+    pub entity: String,
+    pub id: String,
+    pub field: String,
+    pub value: Value,
+    pub code: String,
+    pub message: String,
+    /// When the refusal arrived (ms since the epoch).
+    pub at_ms: f64,
+}
+
+fn row_key(entity: &str, id: &str) -> JsValue {
+    let key = js_sys::Array::new();
+    key.push(&JsValue::from_str(entity));
+    key.push(&JsValue::from_str(id));
+    key.into()
+}
+
+async fn read_device(store: &rexie::Store) -> Result<DeviceState, StorageError> {
+    match store.get(JsValue::from_str(DEVICE_KEY)).await? {
+        Some(value) if !value.is_undefined() => from_js(value),
+        _ => Ok(DeviceState::new()),
+    }
+}
+
+async fn write_device(store: &rexie::Store, device: &DeviceState) -> Result<(), StorageError> {
+    store
+        .put(&to_js(device)?, Some(&JsValue::from_str(DEVICE_KEY)))
+        .await?;
+    Ok(())
+}
+
+async fn read_row(
+    store: &rexie::Store,
+    entity: &str,
+    id: &str,
+) -> Result<Option<StoredRow>, StorageError> {
+    match store.get(row_key(entity, id)).await? {
+        Some(value) if !value.is_undefined() => Ok(Some(from_js(value)?)),
+        _ => Ok(None),
+    }
+}
+
+impl Storage {
+    /// The device's sync state, created (with a new client id) on first use.
+    pub async fn device(&self) -> Result<DeviceState, StorageError> {
+        let tx = self
+            .db()
+            .transaction(&[META_STORE], TransactionMode::ReadWrite)?;
+        let meta = tx.store(META_STORE)?;
+        let existing = meta.get(JsValue::from_str(DEVICE_KEY)).await?;
+        let device = match existing {
+            Some(value) if !value.is_undefined() => from_js(value)?,
+            _ => {
+                let device = DeviceState::new();
+                write_device(&meta, &device).await?;
+                device
+            }
+        };
+        tx.done().await?;
+        Ok(device)
+    }
+
+    pub async fn save_device(&self, device: &DeviceState) -> Result<(), StorageError> {
+        self.put_meta(DEVICE_KEY, device).await
+    }
+
+    /// Makes the stores hold `user_id`'s data: another user's rows, outbox and refusals
+    /// are removed (they were that user's to see), the cursor starts again.
+    pub async fn claim_for_user(&self, user_id: &str) -> Result<(), StorageError> {
+        let tx = self.db().transaction(
+            &[META_STORE, ROWS_STORE, OUTBOX_STORE, REJECTED_STORE],
+            TransactionMode::ReadWrite,
+        )?;
+        let meta = tx.store(META_STORE)?;
+        let mut device = read_device(&meta).await?;
+        if device.user_id.as_deref() != Some(user_id) {
+            if device.user_id.is_some() {
+                tx.store(ROWS_STORE)?.clear().await?;
+                tx.store(OUTBOX_STORE)?.clear().await?;
+                tx.store(REJECTED_STORE)?.clear().await?;
+            }
+            device.user_id = Some(user_id.to_owned());
+            device.cursor = 0;
+            device.last_sync_ms = None;
+            device.settling.clear();
+            write_device(&meta, &device).await?;
+        }
+        tx.done().await?;
+        Ok(())
+    }
+
+    /// Writes a user's edit of one row: each `(field, value)` gets the next seq and HLC,
+    /// goes into the row's pending fields and into the outbox, in one transaction.
+    pub async fn edit(
+        &self,
+        entity: &str,
+        id: &str,
+        changes: &[(String, Value)],
+        now_ms: u64,
+    ) -> Result<Vec<Change>, StorageError> {
+        let tx = self.db().transaction(
+            &[META_STORE, ROWS_STORE, OUTBOX_STORE],
+            TransactionMode::ReadWrite,
+        )?;
+        let meta = tx.store(META_STORE)?;
+        let rows = tx.store(ROWS_STORE)?;
+        let outbox = tx.store(OUTBOX_STORE)?;
+        let mut device = read_device(&meta).await?;
+        let mut clock = device.clock();
+        let mut row = read_row(&rows, entity, id)
+            .await?
+            .unwrap_or_else(|| StoredRow {
+                entity: entity.to_owned(),
+                id: id.to_owned(),
+                ..StoredRow::default()
+            });
+        let mut written = Vec::with_capacity(changes.len());
+        for (field, value) in changes {
+            let hlc = clock.tick(now_ms).to_string();
+            device.seq += 1;
+            row.local.insert(
+                field.clone(),
+                FieldState {
+                    value: value.clone(),
+                    hlc: hlc.clone(),
+                },
+            );
+            let change = Change {
+                seq: device.seq,
+                entity: entity.to_owned(),
+                id: id.to_owned(),
+                field: field.clone(),
+                value: value.clone(),
+                hlc,
+            };
+            outbox.put(&to_js(&change)?, None).await?;
+            written.push(change);
+        }
+        device.keep_clock(&clock);
+        rows.put(&to_js(&row)?, None).await?;
+        write_device(&meta, &device).await?;
+        tx.done().await?;
+        Ok(written)
+    }
+
+    /// The oldest pending changes, at most `max_changes` and about `max_bytes` of JSON.
+    pub async fn outbox_batch(
+        &self,
+        max_changes: u32,
+        max_bytes: usize,
+    ) -> Result<Vec<Change>, StorageError> {
+        let tx = self
+            .db()
+            .transaction(&[OUTBOX_STORE], TransactionMode::ReadOnly)?;
+        let values = tx
+            .store(OUTBOX_STORE)?
+            .get_all(None, Some(max_changes))
+            .await?;
+        tx.done().await?;
+        let mut batch = Vec::with_capacity(values.len());
+        let mut bytes = 64;
+        for value in values {
+            let change: Change = from_js(value)?;
+            bytes += serde_json::to_string(&change).map_or(0, |text| text.len()) + 1;
+            if bytes > max_bytes && !batch.is_empty() {
+                break;
+            }
+            batch.push(change);
+        }
+        Ok(batch)
+    }
+
+    pub async fn pending_count(&self) -> Result<u32, StorageError> {
+        let tx = self
+            .db()
+            .transaction(&[OUTBOX_STORE], TransactionMode::ReadOnly)?;
+        let count = tx.store(OUTBOX_STORE)?.count(None).await?;
+        tx.done().await?;
+        Ok(count)
+    }
+
+    /// Every pending change, oldest first.
+    pub async fn pending_changes(&self) -> Result<Vec<Change>, StorageError> {
+        let tx = self
+            .db()
+            .transaction(&[OUTBOX_STORE], TransactionMode::ReadOnly)?;
+        let values = tx.store(OUTBOX_STORE)?.get_all(None, None).await?;
+        tx.done().await?;
+        values.into_iter().map(from_js).collect()
+    }
+
+    /// The server acknowledged every change up to `acked_seq` of `sent`: they leave the
+    /// outbox, their fields stop being pending (the pulled state shows from now on), and
+    /// the refused ones are kept with the server's reason. One transaction.
+    pub async fn acknowledge(
+        &self,
+        sent: &[Change],
+        acked_seq: u64,
+        rejected: &[Rejection],
+        server_hlc: &str,
+        now_ms: f64,
+    ) -> Result<(), StorageError> {
+        let tx = self.db().transaction(
+            &[META_STORE, ROWS_STORE, OUTBOX_STORE, REJECTED_STORE],
+            TransactionMode::ReadWrite,
+        )?;
+        let meta = tx.store(META_STORE)?;
+        let rows = tx.store(ROWS_STORE)?;
+        let outbox = tx.store(OUTBOX_STORE)?;
+        let refused = tx.store(REJECTED_STORE)?;
+        let bound = KeyRange::upper_bound(&JsValue::from_f64(acked_seq as f64), Some(false))
+            .map_err(|err| StorageError::Database(err.to_string()))?;
+        outbox.delete(bound.into()).await?;
+        let remaining: Vec<Change> = outbox
+            .get_all(None, None)
+            .await?
+            .into_iter()
+            .map(from_js)
+            .collect::<Result<_, _>>()?;
+        let still_pending: BTreeSet<(&str, &str, &str)> = remaining
+            .iter()
+            .map(|c| (c.entity.as_str(), c.id.as_str(), c.field.as_str()))
+            .collect();
+        let acked_rows: BTreeSet<(&str, &str)> = sent
+            .iter()
+            .filter(|c| c.seq <= acked_seq)
+            .map(|c| (c.entity.as_str(), c.id.as_str()))
+            .collect();
+        let mut device = read_device(&meta).await?;
+        for (entity, id) in acked_rows {
+            if let Some(mut row) = read_row(&rows, entity, id).await? {
+                let acked: Vec<String> = row
+                    .local
+                    .keys()
+                    .filter(|field| !still_pending.contains(&(entity, id, field.as_str())))
+                    .cloned()
+                    .collect();
+                for field in acked {
+                    if let Some(state) = row.local.remove(&field) {
+                        row.settling.insert(field, state);
+                    }
+                }
+                rows.put(&to_js(&row)?, None).await?;
+                let key = (entity.to_owned(), id.to_owned());
+                if !device.settling.contains(&key) {
+                    device.settling.push(key);
+                }
+            }
+        }
+        let by_seq: BTreeMap<u64, &Change> = sent.iter().map(|c| (c.seq, c)).collect();
+        for rejection in rejected {
+            let Some(change) = by_seq.get(&rejection.seq) else {
+                continue;
+            };
+            let record = RejectedChange {
+                seq: rejection.seq,
+                entity: change.entity.clone(),
+                id: change.id.clone(),
+                field: change.field.clone(),
+                value: change.value.clone(),
+                code: rejection.code.as_str().to_owned(),
+                message: rejection.message.clone(),
+                at_ms: now_ms,
+            };
+            refused.put(&to_js(&record)?, None).await?;
+        }
+        device.observe(server_hlc);
+        write_device(&meta, &device).await?;
+        tx.done().await?;
+        Ok(())
+    }
+
+    /// A pull reached the end after the last acknowledgement: the rows hold the server's
+    /// state of every acknowledged edit, which stop being shown on top. A row that exists
+    /// only because of edits the server refused is removed.
+    pub async fn finish_settling(&self) -> Result<(), StorageError> {
+        let tx = self
+            .db()
+            .transaction(&[META_STORE, ROWS_STORE], TransactionMode::ReadWrite)?;
+        let meta = tx.store(META_STORE)?;
+        let rows = tx.store(ROWS_STORE)?;
+        let mut device = read_device(&meta).await?;
+        if device.settling.is_empty() {
+            tx.done().await?;
+            return Ok(());
+        }
+        for (entity, id) in std::mem::take(&mut device.settling) {
+            if let Some(mut row) = read_row(&rows, &entity, &id).await? {
+                row.settling.clear();
+                if row.base.is_empty() && row.local.is_empty() {
+                    rows.delete(row_key(&entity, &id)).await?;
+                } else {
+                    rows.put(&to_js(&row)?, None).await?;
+                }
+            }
+        }
+        write_device(&meta, &device).await?;
+        tx.done().await?;
+        Ok(())
+    }
+
+    /// Applies one pull page in one transaction: rows take the server's state (pending
+    /// edits stay in `local`), rows the user may no longer see are removed, the cursor and
+    /// clock move on.
+    pub async fn apply_pull(&self, page: &PullResponse) -> Result<(), StorageError> {
+        let tx = self
+            .db()
+            .transaction(&[META_STORE, ROWS_STORE], TransactionMode::ReadWrite)?;
+        let meta = tx.store(META_STORE)?;
+        let rows = tx.store(ROWS_STORE)?;
+        let mut device = read_device(&meta).await?;
+        let mut clock = device.clock();
+        for pulled in &page.rows {
+            let Some(fields) = pulled.fields.as_ref().filter(|_| pulled.is_visible()) else {
+                rows.delete(row_key(&pulled.entity, &pulled.id)).await?;
+                continue;
+            };
+            for state in fields.values() {
+                if let Ok(hlc) = state.hlc.parse() {
+                    clock.observe(&hlc);
+                }
+            }
+            let mut row = read_row(&rows, &pulled.entity, &pulled.id)
+                .await?
+                .unwrap_or_else(|| StoredRow {
+                    entity: pulled.entity.clone(),
+                    id: pulled.id.clone(),
+                    ..StoredRow::default()
+                });
+            row.base = fields.clone();
+            rows.put(&to_js(&row)?, None).await?;
+        }
+        device.keep_clock(&clock);
+        device.observe(&page.server_hlc);
+        device.cursor = page.cursor;
+        write_device(&meta, &device).await?;
+        tx.done().await?;
+        Ok(())
+    }
+
+    pub async fn row(&self, entity: &str, id: &str) -> Result<Option<StoredRow>, StorageError> {
+        let tx = self
+            .db()
+            .transaction(&[ROWS_STORE], TransactionMode::ReadOnly)?;
+        let row = read_row(&tx.store(ROWS_STORE)?, entity, id).await?;
+        tx.done().await?;
+        Ok(row)
+    }
+
+    /// Every row of `entity`.
+    pub async fn rows_of(&self, entity: &str) -> Result<Vec<StoredRow>, StorageError> {
+        let tx = self
+            .db()
+            .transaction(&[ROWS_STORE], TransactionMode::ReadOnly)?;
+        let index = tx.store(ROWS_STORE)?.index(ROWS_BY_ENTITY)?;
+        let range = KeyRange::only(&JsValue::from_str(entity))
+            .map_err(|err| StorageError::Database(err.to_string()))?;
+        let values = index.get_all(Some(range), None).await?;
+        tx.done().await?;
+        values.into_iter().map(from_js).collect()
+    }
+
+    /// Changes the server refused, newest first.
+    pub async fn rejected_changes(&self) -> Result<Vec<RejectedChange>, StorageError> {
+        let tx = self
+            .db()
+            .transaction(&[REJECTED_STORE], TransactionMode::ReadOnly)?;
+        let values = tx.store(REJECTED_STORE)?.get_all(None, None).await?;
+        tx.done().await?;
+        let mut changes: Vec<RejectedChange> =
+            values.into_iter().map(from_js).collect::<Result<_, _>>()?;
+        changes.reverse();
+        Ok(changes)
+    }
+
+    /// The user has read the refusals.
+    pub async fn clear_rejected(&self) -> Result<(), StorageError> {
+        let tx = self
+            .db()
+            .transaction(&[REJECTED_STORE], TransactionMode::ReadWrite)?;
+        tx.store(REJECTED_STORE)?.clear().await?;
+        tx.done().await?;
+        Ok(())
+    }
+}

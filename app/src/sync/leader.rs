@@ -1,0 +1,77 @@
+//! One syncing tab per browser: a Web Lock held for the tab's lifetime; and a
+//! BroadcastChannel over which tabs tell each other that data changed or a sync is wanted.
+
+use std::cell::RefCell;
+
+use futures::channel::oneshot;
+use js_sys::{Function, Promise, Reflect};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::{Closure, JsValue};
+use web_sys::{BroadcastChannel, MessageEvent};
+
+const LOCK_NAME: &str = "minicrm-sync";
+const CHANNEL_NAME: &str = "minicrm-sync";
+
+thread_local! {
+    static CHANNEL: RefCell<Option<BroadcastChannel>> = const { RefCell::new(None) };
+}
+
+fn channel() -> Option<BroadcastChannel> {
+    CHANNEL.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        if cell.is_none() {
+            *cell = BroadcastChannel::new(CHANNEL_NAME).ok();
+        }
+        cell.clone()
+    })
+}
+
+/// Tells the other tabs.
+pub fn post(message: &str) {
+    if let Some(channel) = channel() {
+        let _ = channel.post_message(&JsValue::from_str(message));
+    }
+}
+
+/// Calls `on_message` with every message another tab posts.
+pub fn listen(on_message: impl Fn(String) + 'static) {
+    let Some(channel) = channel() else {
+        return;
+    };
+    let handler = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
+        if let Some(text) = event.data().as_string() {
+            on_message(text);
+        }
+    });
+    channel.set_onmessage(Some(handler.as_ref().unchecked_ref()));
+    handler.forget();
+}
+
+/// Resolves when this tab holds the sync lock (at once where Web Locks are missing).
+/// The lock is kept until the tab closes; then the next waiting tab takes over.
+pub async fn become_leader() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let navigator = window.navigator();
+    let locks = Reflect::get(&navigator, &JsValue::from_str("locks")).unwrap_or(JsValue::UNDEFINED);
+    let request = Reflect::get(&locks, &JsValue::from_str("request"))
+        .ok()
+        .and_then(|request| request.dyn_into::<Function>().ok());
+    let Some(request) = request.filter(|_| !locks.is_undefined()) else {
+        return;
+    };
+    let (granted, on_granted) = oneshot::channel::<()>();
+    let callback = Closure::once_into_js(move |_lock: JsValue| -> JsValue {
+        let _ = granted.send(());
+        // Never settles: the lock is held as long as the page lives.
+        Promise::new(&mut |_resolve, _reject| {}).into()
+    });
+    if request
+        .call2(&locks, &JsValue::from_str(LOCK_NAME), &callback)
+        .is_err()
+    {
+        return;
+    }
+    let _ = on_granted.await;
+}

@@ -1,0 +1,294 @@
+//! The background sync: pushes the outbox in order, pulls until the server has nothing
+//! more, and tells the UI how it stands. Runs in exactly one tab per browser (a Web Lock);
+//! the other tabs learn of changes over a BroadcastChannel and read IndexedDB themselves.
+//!
+//! It runs at start, when the browser comes online, right after local edits, and every
+//! half minute; after a failure it waits with exponential backoff and jitter.
+
+mod leader;
+
+use std::cell::RefCell;
+
+use futures::FutureExt;
+use futures::channel::oneshot;
+use gloo_timers::future::TimeoutFuture;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use minicrm_core::sync::{MAX_PUSH_BYTES, MAX_PUSH_CHANGES, PushRequest};
+
+use crate::api::{self, ApiError};
+use crate::state::online::Online;
+use crate::state::session::Session;
+use crate::storage::{Storage, StorageError};
+
+const PERIOD_MS: u32 = 30_000;
+const FIRST_BACKOFF_MS: u32 = 2_000;
+const MAX_BACKOFF_MS: u32 = 5 * 60_000;
+const PULL_PAGE: usize = 1000;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SyncPhase {
+    /// Nothing running; see `last_sync_ms`.
+    Idle,
+    Syncing,
+    Offline,
+    /// The server wants the password again.
+    NeedsLogin,
+    /// The last attempt failed; it is retried with backoff.
+    Failed(String),
+}
+
+/// The sync state the UI shows; `Copy`, so components take it freely.
+#[derive(Clone, Copy)]
+pub struct Sync {
+    pub phase: RwSignal<SyncPhase>,
+    pub pending: RwSignal<u32>,
+    pub rejected: RwSignal<u32>,
+    pub last_sync_ms: RwSignal<Option<f64>>,
+    /// Rows pulled in the current sync (for the progress of a long first sync).
+    pub pulled_rows: RwSignal<u64>,
+    /// Bumped whenever the device's data changed: lists read IndexedDB again.
+    pub data_version: RwSignal<u64>,
+}
+
+thread_local! {
+    static WAKE: RefCell<Option<oneshot::Sender<()>>> = const { RefCell::new(None) };
+}
+
+#[derive(Debug, thiserror::Error)]
+enum SyncError {
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("the server did not acknowledge the oldest pending change")]
+    Stuck,
+}
+
+pub fn use_sync() -> Sync {
+    expect_context::<Sync>()
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+fn log(message: &str) {
+    web_sys::console::warn_1(&message.into());
+}
+
+impl Sync {
+    /// The device's data changed (here or in another tab): re-read counts, refresh lists.
+    pub fn notify_changed(&self) {
+        let sync = *self;
+        sync.data_version.update(|version| *version += 1);
+        spawn_local(async move { sync.refresh_counts().await });
+    }
+
+    async fn refresh_counts(&self) {
+        let Ok(storage) = Storage::shared().await else {
+            return;
+        };
+        if let Ok(pending) = storage.pending_count().await {
+            self.pending.set(pending);
+        }
+        if let Ok(rejected) = storage.rejected_changes().await {
+            self.rejected
+                .set(u32::try_from(rejected.len()).unwrap_or(u32::MAX));
+        }
+        if let Ok(device) = storage.device().await {
+            self.last_sync_ms.set(device.last_sync_ms);
+        }
+    }
+
+    /// Asks for a sync soon: wakes this tab's loop, or the leading tab's.
+    pub fn request(&self) {
+        let woke = WAKE.with(|wake| wake.borrow_mut().take().map(|sender| sender.send(())));
+        if woke.is_none() {
+            leader::post("sync");
+        }
+    }
+
+    /// After a local edit: counts change now, the server hears of it soon.
+    pub fn edited(&self) {
+        self.notify_changed();
+        leader::post("changed");
+        self.request();
+    }
+}
+
+/// Starts the sync for this tab and provides its state.
+pub fn provide_sync(session: Session, online: Online) -> Sync {
+    let sync = Sync {
+        phase: RwSignal::new(SyncPhase::Idle),
+        pending: RwSignal::new(0),
+        rejected: RwSignal::new(0),
+        last_sync_ms: RwSignal::new(None),
+        pulled_rows: RwSignal::new(0),
+        data_version: RwSignal::new(0),
+    };
+    provide_context(sync);
+    leader::listen(move |message| match message.as_str() {
+        "changed" => {
+            sync.data_version.update(|version| *version += 1);
+            spawn_local(async move { sync.refresh_counts().await });
+        }
+        "sync" => {
+            WAKE.with(|wake| {
+                if let Some(sender) = wake.borrow_mut().take() {
+                    let _ = sender.send(());
+                }
+            });
+        }
+        _ => {}
+    });
+    // Coming online, or logging in: sync now.
+    Effect::new(move |_| {
+        let is_online = online.get();
+        let logged_in = session.user().is_some() && !session.reauth_needed();
+        if is_online && logged_in {
+            sync.request();
+        } else if !is_online {
+            sync.phase.set(SyncPhase::Offline);
+        }
+    });
+    spawn_local(async move {
+        sync.refresh_counts().await;
+        leader::become_leader().await;
+        run(sync, session, online).await;
+    });
+    sync
+}
+
+/// Waits `ms`, or less if someone asks for a sync.
+async fn sleep_or_wake(ms: u32) {
+    let (sender, receiver) = oneshot::channel();
+    WAKE.with(|wake| *wake.borrow_mut() = Some(sender));
+    futures::select! {
+        _ = TimeoutFuture::new(ms).fuse() => {},
+        _ = receiver.fuse() => {},
+    }
+    WAKE.with(|wake| wake.borrow_mut().take());
+}
+
+fn next_backoff(current: u32) -> u32 {
+    let doubled = if current == 0 {
+        FIRST_BACKOFF_MS
+    } else {
+        current.saturating_mul(2)
+    };
+    let capped = doubled.min(MAX_BACKOFF_MS);
+    // ±25 % jitter so many devices coming back at once do not retry in step.
+    let jitter = (js_sys::Math::random() - 0.5) * 0.5;
+    (f64::from(capped) * (1.0 + jitter)) as u32
+}
+
+async fn run(sync: Sync, session: Session, online: Online) {
+    let mut backoff = 0;
+    loop {
+        let ready = online.get_untracked() && session.token().is_some();
+        if !ready {
+            if !online.get_untracked() {
+                sync.phase.set(SyncPhase::Offline);
+            }
+            sleep_or_wake(PERIOD_MS).await;
+            continue;
+        }
+        if session.reauth_needed_untracked() {
+            sync.phase.set(SyncPhase::NeedsLogin);
+            sleep_or_wake(PERIOD_MS).await;
+            continue;
+        }
+        sync.phase.set(SyncPhase::Syncing);
+        let result = sync_once(&sync, &session).await;
+        match result {
+            Ok(()) => {
+                backoff = 0;
+                sync.phase.set(SyncPhase::Idle);
+                sleep_or_wake(PERIOD_MS).await;
+            }
+            Err(SyncError::Api(err @ ApiError::Unauthorized { .. })) => {
+                session.note_api_error(&err).await;
+                sync.phase.set(SyncPhase::NeedsLogin);
+                sleep_or_wake(PERIOD_MS).await;
+            }
+            Err(err) => {
+                backoff = next_backoff(backoff);
+                let phase = match err {
+                    SyncError::Api(ApiError::Unreachable) if !online.get_untracked() => {
+                        SyncPhase::Offline
+                    }
+                    SyncError::Api(api_err) => SyncPhase::Failed(api_err.user_message()),
+                    other => SyncPhase::Failed(other.to_string()),
+                };
+                log(&format!("sync failed, retrying in {backoff} ms: {phase:?}"));
+                sync.phase.set(phase);
+                sleep_or_wake(backoff).await;
+            }
+        }
+    }
+}
+
+async fn sync_once(sync: &Sync, session: &Session) -> Result<(), SyncError> {
+    let token = session.token().ok_or(ApiError::Unauthorized {
+        message: String::new(),
+    })?;
+    let storage = Storage::shared().await?;
+    if let Some(user) = session.user_untracked() {
+        storage.claim_for_user(&user.id.to_string()).await?;
+    }
+    let device = storage.device().await?;
+
+    // Push the outbox, oldest first, in batches the server accepts.
+    loop {
+        let batch = storage
+            .outbox_batch(MAX_PUSH_CHANGES as u32, MAX_PUSH_BYTES - 64 * 1024)
+            .await?;
+        let Some(first) = batch.first().map(|change| change.seq) else {
+            break;
+        };
+        let request = PushRequest {
+            client_id: device.client_id.clone(),
+            changes: batch,
+        };
+        let reply = api::push(&token, &request).await?;
+        storage
+            .acknowledge(
+                &request.changes,
+                reply.acked_seq,
+                &reply.rejected,
+                &reply.server_hlc,
+                now_ms(),
+            )
+            .await?;
+        sync.notify_changed();
+        leader::post("changed");
+        if reply.acked_seq < first {
+            return Err(SyncError::Stuck);
+        }
+    }
+
+    // Pull until the server has nothing more, one transaction per page.
+    sync.pulled_rows.set(0);
+    loop {
+        let cursor = storage.device().await?.cursor;
+        let page = api::pull(&token, cursor, PULL_PAGE).await?;
+        storage.apply_pull(&page).await?;
+        if !page.rows.is_empty() {
+            sync.pulled_rows.update(|n| *n += page.rows.len() as u64);
+            sync.data_version.update(|version| *version += 1);
+            leader::post("changed");
+        }
+        if !page.more {
+            break;
+        }
+    }
+    // This pull started after every acknowledgement above: settled edits now show as the
+    // server holds them.
+    storage.finish_settling().await?;
+    let mut device = storage.device().await?;
+    device.last_sync_ms = Some(now_ms());
+    storage.save_device(&device).await?;
+    sync.refresh_counts().await;
+    Ok(())
+}

@@ -1,0 +1,150 @@
+// Offline edits survive reloads and reach the server once the network is back; two users
+// editing the same field offline both end with the later value, and the record's history
+// shows the other one.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startServer, launchBrowser, waitForServiceWorker, logIn, SCREENSHOTS } from '../support/harness.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer({
+    users: [
+      { email: 'agnes@example.com', name: 'Agnes Agent', role: 'agent' },
+      { email: 'marek@example.com', name: 'Marek Manager', role: 'manager' },
+    ],
+  });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function openDevice(email, name) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await logIn(page, server.base, email);
+  await page.getByText(`Signed in as ${name}`).waitFor();
+  await page.getByRole('link', { name: /All changes saved · synced/ }).waitFor();
+  await waitForServiceWorker(page);
+  return { context, page };
+}
+
+/** Clicks "Sync now" until `check` holds (bounded: 20 tries). */
+async function syncUntil(page, check) {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    await page.goto(`${server.base}/sync`);
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await page.getByRole('link', { name: /All changes saved · synced/ }).waitFor({ timeout: 10_000 }).catch(() => {});
+    if (await check()) return;
+    await page.waitForTimeout(250);
+  }
+  throw new Error('the expected state never arrived');
+}
+
+async function recordId(page) {
+  return new URL(page.url()).pathname.split('/').pop();
+}
+
+test('an offline edit survives a reload, syncs when online, and another user sees it', async () => {
+  const agent = await openDevice('agnes@example.com', 'Agnes Agent');
+  const manager = await openDevice('marek@example.com', 'Marek Manager');
+
+  await agent.context.setOffline(true);
+  await agent.page.getByRole('link', { name: 'New record' }).click();
+  await agent.page.getByLabel('First name').fill('Jan');
+  await agent.page.getByLabel('Last name').fill('Kowalski');
+  await agent.page.getByLabel('Phone').fill('+48 600 100 200');
+  await agent.page.getByLabel('City').fill('Kraków');
+  await agent.page.getByRole('button', { name: 'Save' }).click();
+  await agent.page.getByRole('heading', { name: 'Jan Kowalski' }).waitFor();
+  const id = await recordId(agent.page);
+
+  await agent.page.getByLabel('City').fill('Kraków-Podgórze');
+  await agent.page.getByRole('button', { name: 'Save' }).click();
+  await agent.page.getByRole('status').filter({ hasText: 'Saved on this device.' }).waitFor();
+  await agent.page.getByRole('link', { name: /Offline · 6 changes waiting/ }).waitFor();
+
+  // Reload while offline: the edit is still there, and still pending.
+  await agent.page.reload();
+  await agent.page.getByRole('heading', { name: 'Jan Kowalski' }).waitFor();
+  assert.equal(await agent.page.getByLabel('City').inputValue(), 'Kraków-Podgórze');
+  await agent.page.getByRole('link', { name: /Offline · 6 changes waiting/ }).waitFor();
+  await agent.page.getByText('Waiting to sync: city → Kraków-Podgórze').waitFor();
+  await agent.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Records' }).click();
+  await agent.page.getByRole('row', { name: /Jan Kowalski not synced yet/ }).waitFor();
+  await agent.page.screenshot({ path: join(SCREENSHOTS, 'records-offline.png') });
+
+  // Online again: the outbox drains by itself.
+  await agent.context.setOffline(false);
+  await agent.page.getByRole('link', { name: /All changes saved · synced/ }).waitFor({ timeout: 20_000 });
+  assert.equal(await agent.page.getByText('not synced yet').count(), 0);
+
+  await syncUntil(manager.page, async () => {
+    await manager.page.goto(`${server.base}/records/${id}`);
+    await manager.page.getByLabel('City').waitFor();
+    return (await manager.page.getByLabel('City').inputValue()) === 'Kraków-Podgórze';
+  });
+  assert.equal(await manager.page.getByLabel('Phone').inputValue(), '+48 600 100 200');
+  await agent.context.close();
+  await manager.context.close();
+});
+
+test('both edit the same field offline: both end with the later value and the history shows the other', async () => {
+  const agent = await openDevice('agnes@example.com', 'Agnes Agent');
+  const manager = await openDevice('marek@example.com', 'Marek Manager');
+
+  // A record both have.
+  await agent.page.getByRole('link', { name: 'New record' }).click();
+  await agent.page.getByLabel('First name').fill('Ewa');
+  await agent.page.getByLabel('Last name').fill('Nowak');
+  await agent.page.getByLabel('City').fill('Łódź');
+  await agent.page.getByRole('button', { name: 'Save' }).click();
+  await agent.page.getByRole('heading', { name: 'Ewa Nowak' }).waitFor();
+  const id = await recordId(agent.page);
+  await agent.page.getByRole('link', { name: /All changes saved · synced/ }).waitFor({ timeout: 20_000 });
+  await syncUntil(manager.page, async () => {
+    await manager.page.goto(`${server.base}/records/${id}`);
+    await manager.page.getByLabel('City').waitFor();
+    return (await manager.page.getByLabel('City').inputValue()) === 'Łódź';
+  });
+
+  // Both offline; the agent edits first, the manager later.
+  await agent.context.setOffline(true);
+  await manager.context.setOffline(true);
+  await agent.page.goto(`${server.base}/records/${id}`);
+  await agent.page.getByLabel('City').fill('Gdańsk');
+  await agent.page.getByRole('button', { name: 'Save' }).click();
+  await agent.page.getByRole('status').filter({ hasText: 'Saved on this device.' }).waitFor();
+  await manager.page.waitForTimeout(20);
+  await manager.page.getByLabel('City').fill('Poznań');
+  await manager.page.getByRole('button', { name: 'Save' }).click();
+  await manager.page.getByRole('status').filter({ hasText: 'Saved on this device.' }).waitFor();
+
+  // The later writer reaches the server first; the earlier one arrives after and loses.
+  await manager.context.setOffline(false);
+  await manager.page.getByRole('link', { name: /All changes saved · synced/ }).waitFor({ timeout: 20_000 });
+  await agent.context.setOffline(false);
+  await agent.page.getByRole('link', { name: /All changes saved · synced/ }).waitFor({ timeout: 20_000 });
+
+  for (const device of [agent, manager]) {
+    await syncUntil(device.page, async () => {
+      await device.page.goto(`${server.base}/records/${id}`);
+      await device.page.getByLabel('City').waitFor();
+      return (await device.page.getByLabel('City').inputValue()) === 'Poznań';
+    });
+  }
+  const history = agent.page.getByRole('region', { name: 'History' });
+  const lost = history.getByRole('listitem').filter({ hasText: 'Agnes Agent set city to Gdańsk' });
+  await lost.waitFor();
+  assert.match(await lost.textContent(), /lost to a later change/);
+  await history.getByRole('listitem').filter({ hasText: 'Marek Manager set city to Poznań' }).filter({ hasText: 'current' }).waitFor();
+  await agent.page.screenshot({ path: join(SCREENSHOTS, 'record-history.png') });
+  await agent.context.close();
+  await manager.context.close();
+});
