@@ -36,6 +36,23 @@ enum Task {
     Test,
     /// Install every tool the other commands need, without building.
     Setup,
+    /// A long run of the sync fault-injection simulation (server/tests/simulation.rs) in
+    /// release; `cargo xtask test` runs its short default as one of the server tests.
+    Soak {
+        /// Simulation steps (the default test run takes 300).
+        #[arg(long, default_value_t = 5000)]
+        steps: u64,
+        /// Replay a run: the seed a failed run printed.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Benchmarks (not tests): server push and pull rates over HTTP and the initial sync
+    /// of a large base into IndexedDB in headless Chromium; prints a table.
+    Bench {
+        /// Contacts in the base.
+        #[arg(long, default_value_t = 100_000)]
+        contacts: u64,
+    },
     /// Trunk post_build hook: write the emitted files into the service worker's precache.
     Precache {
         /// The staging directory (default: $TRUNK_STAGING_DIR).
@@ -59,6 +76,8 @@ fn main() -> anyhow::Result<()> {
             tools::ensure_test_tools(&root)?;
             Ok(())
         }
+        Task::Soak { steps, seed } => soak(steps, seed),
+        Task::Bench { contacts } => bench(&root, contacts),
         Task::Precache { dir } => {
             let dir = match dir {
                 Some(dir) => dir,
@@ -130,6 +149,48 @@ fn run(root: &Path, serve_args: &[String]) -> anyhow::Result<()> {
         bail!("minicrm-server exited with {status}");
     }
     Ok(())
+}
+
+fn soak(steps: u64, seed: Option<u64>) -> anyhow::Result<()> {
+    let mut command = cargo();
+    command
+        .args([
+            "test",
+            "--locked",
+            "--release",
+            "-p",
+            "minicrm-server",
+            "--test",
+            "simulation",
+            "--",
+            "--nocapture",
+        ])
+        .env("MINICRM_SIM_STEPS", steps.to_string());
+    // Without a seed the test draws one and prints it; an inherited one would replay it.
+    match seed {
+        Some(seed) => command.env("MINICRM_SIM_SEED", seed.to_string()),
+        None => command.env_remove("MINICRM_SIM_SEED"),
+    };
+    step(
+        &format!("sync simulation, {steps} steps (release)"),
+        &mut command,
+    )
+}
+
+fn bench(root: &Path, contacts: u64) -> anyhow::Result<()> {
+    let build_tools = tools::ensure_build_tools(root)?;
+    let test_tools = tools::ensure_test_tools(root)?;
+    build(root, &build_tools)?;
+    step(
+        &format!("sync benchmarks, {contacts} contacts"),
+        Command::new("node")
+            .arg("bench/sync.mjs")
+            .current_dir(root.join("end2end"))
+            .env("MINICRM_BENCH_CONTACTS", contacts.to_string())
+            .env("MINICRM_SERVER_BIN", server_binary(root))
+            .env("MINICRM_DIST", root.join("dist"))
+            .env("CHROMIUM", &test_tools.chromium),
+    )
 }
 
 fn test(root: &Path) -> anyhow::Result<()> {

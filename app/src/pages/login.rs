@@ -3,7 +3,7 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api;
 use crate::state::online::use_online;
@@ -26,9 +26,15 @@ pub fn LoginPage() -> impl IntoView {
             .unwrap_or(false)
     });
 
+    // After logging in, go where the user was headed (`?next=/path`, same site only).
+    let query = use_query_map();
     Effect::new(move || {
         if matches!(session.state(), SessionState::LoggedIn(_)) {
-            navigate("/records", Default::default());
+            let next = query
+                .with_untracked(|query| query.get("next"))
+                .filter(|next| next.starts_with('/') && !next.starts_with("//"))
+                .unwrap_or_else(|| "/records".to_owned());
+            navigate(&next, Default::default());
         }
     });
 

@@ -36,7 +36,16 @@ pub fn Shell() -> impl IntoView {
         Phase::Loading => {
             view! { <p class="loading" role="status">{t!("app-loading")}</p> }.into_any()
         }
-        Phase::LoggedOut => view! { <Redirect path="/login" /> }.into_any(),
+        Phase::LoggedOut => {
+            let here = leptos_router::hooks::use_location();
+            let path = here.pathname.get_untracked();
+            let target = if path == "/" || path.is_empty() {
+                "/login".to_owned()
+            } else {
+                format!("/login?next={}", js_sys::encode_uri_component(&path))
+            };
+            view! { <Redirect path=target /> }.into_any()
+        }
         Phase::LoggedIn => view! { <Layout /> }.into_any(),
     }
 }

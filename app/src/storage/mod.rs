@@ -15,7 +15,7 @@ pub mod session;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use rexie::{Index, ObjectStore, Rexie, TransactionMode};
+use rexie::{ObjectStore, Rexie, TransactionMode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
@@ -26,9 +26,8 @@ pub const DB_VERSION: u32 = 2;
 
 /// Key-value store for device state: the session, the device (client id, seq, HLC, cursor).
 pub const META_STORE: &str = "meta";
-/// Rows by `[entity, id]`, indexed by entity.
+/// Rows by `[entity, id]`; one entity's rows are a key range (no index to maintain).
 pub const ROWS_STORE: &str = "rows";
-pub const ROWS_BY_ENTITY: &str = "by_entity";
 /// Unacknowledged changes by `seq`.
 pub const OUTBOX_STORE: &str = "outbox";
 /// Changes the server refused, by `seq`.
@@ -70,11 +69,7 @@ impl Storage {
         let db = Rexie::builder(name)
             .version(DB_VERSION)
             .add_object_store(ObjectStore::new(META_STORE))
-            .add_object_store(
-                ObjectStore::new(ROWS_STORE)
-                    .key_path_array(["entity", "id"])
-                    .add_index(Index::new(ROWS_BY_ENTITY, "entity")),
-            )
+            .add_object_store(ObjectStore::new(ROWS_STORE).key_path_array(["entity", "id"]))
             .add_object_store(ObjectStore::new(OUTBOX_STORE).key_path("seq"))
             .add_object_store(ObjectStore::new(REJECTED_STORE).key_path("seq"))
             .build()

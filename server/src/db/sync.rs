@@ -385,28 +385,6 @@ fn apply_change(
     Ok(Ok(()))
 }
 
-fn row_fields(
-    conn: &Connection,
-    entity: &str,
-    id: &str,
-) -> Result<BTreeMap<String, FieldState>, DbError> {
-    let mut stmt =
-        conn.prepare_cached("SELECT field, value, hlc FROM fields WHERE entity = ?1 AND id = ?2")?;
-    let rows = stmt.query_map(params![entity, id], |row| {
-        let field: String = row.get(0)?;
-        let value: String = row.get(1)?;
-        let hlc: String = row.get(2)?;
-        Ok((field, value, hlc))
-    })?;
-    let mut fields = BTreeMap::new();
-    for row in rows {
-        let (field, value, hlc) = row?;
-        let value = serde_json::from_str(&value).unwrap_or(Value::Null);
-        fields.insert(field, FieldState { value, hlc });
-    }
-    Ok(fields)
-}
-
 /// One page of a pull (PROTOCOL.md, "Pull"): rows changed after `cursor` in version order,
 /// with all their fields, or `visible: false` for rows the user may not see.
 pub fn pull(
@@ -449,16 +427,45 @@ pub fn pull(
         )?
         .collect::<Result<_, _>>()?;
     let more = page.len() > limit;
-    let mut rows = Vec::with_capacity(page.len().min(limit));
+    let page: Vec<_> = page.into_iter().take(limit).collect();
+    // Every field of the page's rows in one statement, not one per row.
+    let mut fields_of: BTreeMap<(String, String), BTreeMap<String, FieldState>> = BTreeMap::new();
+    if let Some((_, _, last_version, _)) = page.last() {
+        let mut stmt = conn.prepare_cached(
+            "SELECT f.entity, f.id, f.field, f.value, f.hlc FROM rows r
+               JOIN fields f ON f.entity = r.entity AND f.id = r.id
+              WHERE r.version > ?1 AND r.version <= ?2",
+        )?;
+        let found = stmt.query_map(params![from, last_version], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, String>(4)?,
+            ))
+        })?;
+        for found in found {
+            let (entity, id, field, value, hlc) = found?;
+            let value = serde_json::from_str(&value).unwrap_or(Value::Null);
+            fields_of
+                .entry((entity, id))
+                .or_default()
+                .insert(field, FieldState { value, hlc });
+        }
+    }
+    let mut rows = Vec::with_capacity(page.len());
     let mut last = cursor;
-    for (entity_name, id, version, line) in page.into_iter().take(limit) {
+    for (entity_name, id, version, line) in page {
         let version = u64::try_from(version).unwrap_or(0);
         last = last.max(version);
         let visible = entity_name
             .parse::<Entity>()
             .is_ok_and(|entity| may_see(actor, &scope_of(entity, &line)));
         if visible {
-            let fields = row_fields(conn, &entity_name, &id)?;
+            let fields = fields_of
+                .remove(&(entity_name.clone(), id.clone()))
+                .unwrap_or_default();
             rows.push(PulledRow {
                 entity: entity_name,
                 id,

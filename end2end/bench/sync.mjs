@@ -1,0 +1,141 @@
+// `cargo xtask bench`: sync figures against the real release server over HTTP on loopback.
+//   1. push apply rate: changes/s in batches of 1000
+//   2. pull rate: rows/s for the whole base
+//   3. the initial sync of the base into IndexedDB in headless Chromium: seconds, and the
+//      longest main-thread task while it ran
+// Not a test: it prints a table. Sizes: MINICRM_BENCH_CONTACTS (default 100000).
+
+import { startServer, launchBrowser, logIn, PASSWORD } from '../support/harness.mjs';
+
+const CONTACTS = Number(process.env.MINICRM_BENCH_CONTACTS ?? 100_000);
+const BATCH = 1000;
+const FIRST = ['Anna', 'Jan', 'Ewa', 'Piotr', 'Zuzana', 'Petr', 'Eszter', 'Gábor', 'Katarzyna', 'Tomáš'];
+const LAST = ['Nowak', 'Kowalski', 'Wiśniewska', 'Novák', 'Svoboda', 'Nagy', 'Kovács', 'Tóth', 'Dvořák', 'Lewandowski'];
+const CITIES = ['Kraków', 'Warszawa', 'Gdańsk', 'Brno', 'Praha', 'Ostrava', 'Budapest', 'Debrecen', 'Szeged', 'Łódź'];
+
+function uuid(n) {
+  const hex = n.toString(16).padStart(12, '0');
+  return `0193aaaa-0000-7000-8000-${hex}`;
+}
+
+function* changes() {
+  let seq = 0;
+  const base = Date.now() - 3_600_000;
+  for (let i = 0; i < CONTACTS; i++) {
+    const id = uuid(i);
+    const fields = {
+      kind: 'person',
+      first_name: FIRST[i % FIRST.length],
+      last_name: `${LAST[(i * 7) % LAST.length]}`,
+      city: CITIES[(i * 3) % CITIES.length],
+      phones: [{ type: 'mobile', number: `+48600${String(i).padStart(6, '0')}` }],
+    };
+    for (const [field, value] of Object.entries(fields)) {
+      seq += 1;
+      const wall = base + Math.floor(seq / 65536);
+      const counter = (seq % 65536).toString(16).padStart(4, '0');
+      yield { seq, entity: 'contact', id, field, value, hlc: `${String(wall).padStart(13, '0')}-${counter}-bench` };
+    }
+  }
+}
+
+const server = await startServer({ users: [{ email: 'bench@example.com', name: 'Bench Admin', role: 'admin' }] });
+const results = [];
+try {
+  const login = await server.api('POST', '/api/auth/login', { body: { email: 'bench@example.com', password: PASSWORD } });
+  const token = login.body.token;
+
+  // 1. Push.
+  const bodies = [];
+  let batch = [];
+  for (const change of changes()) {
+    batch.push(change);
+    if (batch.length === BATCH) {
+      bodies.push(JSON.stringify({ client_id: 'bench', changes: batch }));
+      batch = [];
+    }
+  }
+  if (batch.length) bodies.push(JSON.stringify({ client_id: 'bench', changes: batch }));
+  const total = CONTACTS * 5;
+  let started = performance.now();
+  for (const body of bodies) {
+    const response = await fetch(`${server.base}/api/sync/push`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body,
+    });
+    if (response.status !== 200) throw new Error(`push: ${response.status} ${await response.text()}`);
+    await response.arrayBuffer();
+  }
+  let seconds = (performance.now() - started) / 1000;
+  results.push(['push apply rate (batches of 1000, HTTP)', `${Math.round(total / seconds).toLocaleString('en')} changes/s`, `${total.toLocaleString('en')} changes in ${seconds.toFixed(1)} s`, '>= 50,000 changes/s']);
+
+  // 2. Pull.
+  for (const limit of [1000, 5000]) {
+    started = performance.now();
+    let cursor = 0;
+    let rows = 0;
+    for (;;) {
+      const response = await fetch(`${server.base}/api/sync/pull?cursor=${cursor}&limit=${limit}`, {
+        headers: { authorization: `Bearer ${token}`, 'accept-encoding': 'gzip' },
+      });
+      const page = await response.json();
+      rows += page.rows.length;
+      cursor = page.cursor;
+      if (!page.more) break;
+    }
+    seconds = (performance.now() - started) / 1000;
+    results.push([`pull rate (limit ${limit}, gzip)`, `${Math.round(rows / seconds).toLocaleString('en')} rows/s`, `${rows.toLocaleString('en')} rows in ${seconds.toFixed(1)} s`, '']);
+  }
+
+  // 3. Initial sync into IndexedDB in Chromium.
+  const browser = await launchBrowser();
+  try {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    if (process.env.MINICRM_BENCH_CONSOLE) page.on('console', (m) => console.log(m.text()));
+    await page.addInitScript(() => {
+      window.__longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) window.__longTasks.push({ start: entry.startTime, duration: entry.duration });
+      }).observe({ type: 'longtask', buffered: true });
+    });
+    // The sync page: the figure is the sync's, not the records list's (its own benchmark).
+    await page.goto(`${server.base}/login?next=/sync`);
+    await page.getByLabel('E-mail', { exact: true }).fill('bench@example.com');
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    const clicked = await page.evaluate(() => performance.now());
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForFunction(() => performance.getEntriesByName('minicrm-sync-done').length > 0, null, { timeout: 600_000, polling: 200 });
+    const { done, longest, count } = await page.evaluate(() => {
+      const done = performance.getEntriesByName('minicrm-sync-done')[0].startTime;
+      const during = window.__longTasks.filter((task) => task.start < done);
+      return { done, longest: Math.max(0, ...during.map((task) => task.duration)), count: during.length };
+    });
+    const stored = await page.evaluate(
+      () =>
+        new Promise((ok, fail) => {
+          const open = indexedDB.open('minicrm');
+          open.onsuccess = () => {
+            const request = open.result.transaction('rows').objectStore('rows').count(IDBKeyRange.bound(['contact'], ['contact', []]));
+            request.onsuccess = () => ok(request.result);
+            request.onerror = () => fail(request.error);
+          };
+          open.onerror = () => fail(open.error);
+        }),
+    );
+    if (stored !== CONTACTS) throw new Error(`IndexedDB holds ${stored} contacts, expected ${CONTACTS}`);
+    seconds = (done - clicked) / 1000;
+    results.push([`initial sync of ${CONTACTS.toLocaleString('en')} contacts into IndexedDB`, `${seconds.toFixed(1)} s`, `${count} tasks over 50 ms`, '<= 8 s']);
+    results.push(['  longest main-thread task during it', `${Math.round(longest)} ms`, '', '<= 50 ms']);
+  } finally {
+    await browser.close();
+  }
+} finally {
+  await server.stop();
+}
+
+const widths = [0, 1, 2, 3].map((i) => Math.max(...[['measure', 'result', 'detail', 'goal'], ...results].map((row) => String(row[i]).length)));
+const line = (row) => row.map((cell, i) => String(cell).padEnd(widths[i])).join('  ');
+console.log(`\n${line(['measure', 'result', 'detail', 'goal'])}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
+for (const row of results) console.log(line(row));
