@@ -416,7 +416,14 @@ impl Storage {
     /// Applies one pull page in one transaction: rows take the server's state (pending
     /// edits stay in `local`), rows the user may no longer see are removed, the cursor and
     /// clock move on.
-    pub async fn apply_pull(&self, page: &PullResponse) -> Result<(), StorageError> {
+    ///
+    /// `known`, when given, holds every row key the device may have (see [`Storage::row_keys`]);
+    /// rows outside it are not looked up (a first sync writes 100k rows without reading any).
+    pub async fn apply_pull(
+        &self,
+        page: &PullResponse,
+        mut known: Option<&mut BTreeSet<(String, String)>>,
+    ) -> Result<(), StorageError> {
         let tx = self
             .db()
             .transaction(&[META_STORE, ROWS_STORE], TransactionMode::ReadWrite)?;
@@ -430,12 +437,29 @@ impl Storage {
             .rows
             .iter()
             .partition(|pulled| pulled.is_visible() && pulled.fields.is_some());
-        let existing = join_all(
+        let may_exist: Vec<bool> = visible
+            .iter()
+            .map(|pulled| match known.as_deref_mut() {
+                Some(known) => !known.insert((pulled.entity.clone(), pulled.id.clone())),
+                None => true,
+            })
+            .collect();
+        let mut found_rows = join_all(
             visible
                 .iter()
-                .map(|pulled| rows.get(row_key(&pulled.entity, &pulled.id))),
+                .zip(&may_exist)
+                .filter(|(_, may_exist)| **may_exist)
+                .map(|(pulled, _)| rows.get(row_key(&pulled.entity, &pulled.id))),
         )
-        .await;
+        .await
+        .into_iter();
+        let existing = may_exist.iter().map(|may_exist| {
+            if *may_exist {
+                found_rows.next().unwrap_or(Ok(None))
+            } else {
+                Ok(None)
+            }
+        });
         let mut values = Vec::with_capacity(visible.len());
         for (pulled, found) in visible.iter().zip(existing) {
             let Some(fields) = pulled.fields.as_ref() else {
@@ -475,6 +499,22 @@ impl Storage {
         write_device(&meta, &device).await?;
         tx.done().await?;
         Ok(())
+    }
+
+    /// Every row key on the device, for a first sync (see [`Storage::apply_pull`]).
+    pub async fn row_keys(&self) -> Result<BTreeSet<(String, String)>, StorageError> {
+        let tx = self
+            .db()
+            .transaction(&[ROWS_STORE], TransactionMode::ReadOnly)?;
+        let keys = tx.store(ROWS_STORE)?.get_all_keys(None, None).await?;
+        tx.done().await?;
+        Ok(keys
+            .into_iter()
+            .filter_map(|key| {
+                let key = js_sys::Array::from(&key);
+                Some((key.get(0).as_string()?, key.get(1).as_string()?))
+            })
+            .collect())
     }
 
     pub async fn row(&self, entity: &str, id: &str) -> Result<Option<StoredRow>, StorageError> {

@@ -273,15 +273,23 @@ async fn sync_once(sync: &Sync, session: &Session) -> Result<(), SyncError> {
     sync.pulled_rows.set(0);
     let mut pulled = 0;
     let cursor = storage.device().await?.cursor;
+    // From the start (a first sync, or after a scope change), know which rows exist
+    // instead of looking each one up.
+    let mut known = if cursor == 0 {
+        Some(storage.row_keys().await?)
+    } else {
+        None
+    };
     let mut page = api::pull(&token, cursor, PULL_PAGE).await?;
     loop {
         let next = page.more.then(|| api::pull(&token, page.cursor, PULL_PAGE));
         let (applied, next) = match next {
             Some(next) => {
-                let (applied, next) = futures::join!(storage.apply_pull(&page), next);
+                let (applied, next) =
+                    futures::join!(storage.apply_pull(&page, known.as_mut()), next);
                 (applied, Some(next))
             }
-            None => (storage.apply_pull(&page).await, None),
+            None => (storage.apply_pull(&page, known.as_mut()).await, None),
         };
         applied?;
         pulled += page.rows.len();
