@@ -15,6 +15,7 @@ before(async () => {
     users: [
       { email: 'agnes@example.com', name: 'Agnes Agent', role: 'agent' },
       { email: 'marek@example.com', name: 'Marek Manager', role: 'manager' },
+      { email: 'rita@example.com', name: 'Rita Restricted', role: 'restricted' },
     ],
   });
   browser = await launchBrowser();
@@ -147,4 +148,42 @@ test('both edit the same field offline: both end with the later value and the hi
   await agent.page.screenshot({ path: join(SCREENSHOTS, 'record-history.png') });
   await agent.context.close();
   await manager.context.close();
+});
+
+test('one tab syncs for the browser; the other tabs see its changes without a reload', async () => {
+  const agent = await openDevice('agnes@example.com', 'Agnes Agent');
+  const second = await agent.context.newPage();
+  await second.goto(`${server.base}/records`);
+  await second.getByText('Signed in as Agnes Agent').waitFor();
+  const leaders = await second.evaluate(async () => (await navigator.locks.query()).held.filter((lock) => lock.name === 'minicrm-sync').length);
+  assert.equal(leaders, 1, 'exactly one tab holds the sync lock');
+
+  // An edit in the second tab reaches the first tab's list and the server.
+  await second.getByRole('link', { name: 'New record' }).click();
+  await second.getByLabel('First name').fill('Zofia');
+  await second.getByLabel('Last name').fill('Tabowska');
+  await second.getByRole('button', { name: 'Save' }).click();
+  await second.getByRole('heading', { name: 'Zofia Tabowska' }).waitFor();
+  await agent.page.goto(`${server.base}/records`);
+  await agent.page.getByRole('link', { name: 'Zofia Tabowska' }).waitFor();
+  await second.getByRole('link', { name: /All changes saved · synced/ }).waitFor({ timeout: 20_000 });
+
+  const manager = await openDevice('marek@example.com', 'Marek Manager');
+  await syncUntil(manager.page, async () => {
+    await manager.page.goto(`${server.base}/records`);
+    await manager.page.getByRole('heading', { name: 'Records' }).waitFor();
+    return (await manager.page.getByRole('link', { name: 'Zofia Tabowska' }).count()) === 1;
+  });
+  await agent.context.close();
+  await manager.context.close();
+});
+
+test('a restricted user may assign records only to themselves or nobody', async () => {
+  const rita = await openDevice('rita@example.com', 'Rita Restricted');
+  await rita.page.getByRole('link', { name: 'New record' }).click();
+  const owner = rita.page.getByLabel('Owner');
+  await owner.locator('option', { hasText: 'Rita Restricted' }).waitFor({ state: 'attached' });
+  const options = await owner.locator('option').allTextContents();
+  assert.deepEqual(options, ['Nobody', 'Rita Restricted']);
+  await rita.context.close();
 });

@@ -9,8 +9,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
+use minicrm_core::access::{Actor, RowScope, check_write};
 use minicrm_core::hlc::Hlc;
 use minicrm_core::merge::Fields;
+use minicrm_core::schema::Entity;
 use minicrm_core::sync::HistoryEntry;
 use serde_json::{Value, json};
 
@@ -321,6 +323,7 @@ fn RecordForm(
     navigate: impl Fn(&str, leptos_router::NavigateOptions) + Clone + 'static,
 ) -> impl IntoView {
     let sync = use_sync();
+    let session = use_session();
     let initial = latest.get_untracked();
     // What the inputs started from: edits are computed against it, so a save writes only
     // the fields the user changed.
@@ -415,7 +418,20 @@ fn RecordForm(
                 <label for="record-owner">{t!("record-owner")}</label>
                 <select id="record-owner" bind:value=owner_id>
                     <option value="">{t!("record-owner-nobody")}</option>
-                    {move || users.get().into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
+                    {move || {
+                        // Only owners this user may assign (the server decides; this mirrors it).
+                        let actor = session.user().map(|user| Actor { user_id: user.id, role: user.role });
+                        users
+                            .get()
+                            .into_iter()
+                            .filter(|(id, _)| {
+                                actor.as_ref().is_some_and(|actor| {
+                                    check_write(actor, Entity::Contact, &RowScope::Owned { owner: None }, "owner_id", &json!(id), None).is_ok()
+                                })
+                            })
+                            .map(|(id, name)| view! { <option value=id>{name}</option> })
+                            .collect_view()
+                    }}
                 </select>
             </div>
             <Show when=move || error.get().is_some()>
