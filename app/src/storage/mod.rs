@@ -26,7 +26,8 @@ pub const DB_VERSION: u32 = 2;
 
 /// Key-value store for device state: the session, the device (client id, seq, HLC, cursor).
 pub const META_STORE: &str = "meta";
-/// Rows by `[entity, id]`; one entity's rows are a key range (no index to maintain).
+/// Rows under the key `[entity, id]`; one entity's rows are a key range (no index to
+/// maintain).
 pub const ROWS_STORE: &str = "rows";
 /// Unacknowledged changes by `seq`.
 pub const OUTBOX_STORE: &str = "outbox";
@@ -69,7 +70,7 @@ impl Storage {
         let db = Rexie::builder(name)
             .version(DB_VERSION)
             .add_object_store(ObjectStore::new(META_STORE))
-            .add_object_store(ObjectStore::new(ROWS_STORE).key_path_array(["entity", "id"]))
+            .add_object_store(ObjectStore::new(ROWS_STORE))
             .add_object_store(ObjectStore::new(OUTBOX_STORE).key_path("seq"))
             .add_object_store(ObjectStore::new(REJECTED_STORE).key_path("seq"))
             .build()
