@@ -7,9 +7,15 @@ pub mod access;
 pub mod api;
 pub mod hlc;
 pub mod id;
+pub mod input;
 pub mod merge;
+pub mod phone;
+pub mod polish_ids;
+pub mod query;
+pub mod record;
 pub mod schema;
 pub mod sync;
+pub mod text;
 pub mod validate;
 
 pub use access::Role;

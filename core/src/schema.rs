@@ -22,10 +22,14 @@ pub enum Entity {
     FieldDef,
     View,
     User,
+    Category,
+    Source,
+    Module,
+    Config,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 10] = [
+    pub const ALL: [Entity; 14] = [
         Entity::Contact,
         Entity::Task,
         Entity::Activity,
@@ -36,6 +40,10 @@ impl Entity {
         Entity::FieldDef,
         Entity::View,
         Entity::User,
+        Entity::Category,
+        Entity::Source,
+        Entity::Module,
+        Entity::Config,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -50,6 +58,10 @@ impl Entity {
             Entity::FieldDef => "field_def",
             Entity::View => "view",
             Entity::User => "user",
+            Entity::Category => "category",
+            Entity::Source => "source",
+            Entity::Module => "module",
+            Entity::Config => "config",
         }
     }
 
@@ -57,7 +69,15 @@ impl Entity {
     pub fn is_setting(self) -> bool {
         matches!(
             self,
-            Entity::Segment | Entity::Campaign | Entity::Stage | Entity::Outcome | Entity::FieldDef
+            Entity::Segment
+                | Entity::Campaign
+                | Entity::Stage
+                | Entity::Outcome
+                | Entity::FieldDef
+                | Entity::Category
+                | Entity::Source
+                | Entity::Module
+                | Entity::Config
         )
     }
 
@@ -101,6 +121,9 @@ pub enum FieldKind {
     /// Any JSON (settings' own structures: filters, columns, options).
     Json,
 }
+
+/// The id of the one `config` row (team-wide settings such as the default phone country).
+pub const CONFIG_ID: &str = "00000000-0000-0000-0000-000000000000";
 
 pub const PHONE_TYPES: &[&str] = &[
     "mobile",
@@ -184,15 +207,24 @@ pub fn field_kind(entity: Entity, field: &str) -> Option<FieldKind> {
             "deleted" => Bool,
             _ => return None,
         }),
-        Entity::Segment | Entity::Campaign => Some(match field {
-            "name" => Text(SHORT),
-            "color" => Text(32),
-            "position" => Number,
-            "deleted" => Bool,
+        Entity::Segment | Entity::Campaign | Entity::Category | Entity::Source | Entity::Module => {
+            Some(match field {
+                "name" => Text(SHORT),
+                "color" => Text(32),
+                "position" => Number,
+                "deleted" => Bool,
+                _ => return None,
+            })
+        }
+        Entity::Config => Some(match field {
+            "default_country" => Text(2),
+            "company_name" => Text(SHORT),
             _ => return None,
         }),
         Entity::Stage => Some(match field {
             "name" | "module" => Text(SHORT),
+            "module_id" => Id,
+            "color" => Text(32),
             "position" => Number,
             "deleted" => Bool,
             _ => return None,

@@ -791,3 +791,124 @@ async fn pull_pages_in_version_order_and_echoes_the_cursor_when_empty() {
     let clamped = server.pull_page(&token, 0, 100_000).await;
     assert_eq!(clamped["rows"].as_array().unwrap().len(), 26);
 }
+
+#[tokio::test]
+async fn an_admin_purges_the_trash_for_good_and_devices_drop_the_rows() {
+    let server = TestServer::start().await;
+    let (_, admin) = server
+        .user_with_token("admin@example.com", Role::Admin)
+        .await;
+    let (_, agent) = server.user_with_token("ada@example.com", Role::Agent).await;
+    let (trashed, kept, task) = (id(1), id(2), id(3));
+    let wall = NOW_HLC_WALL;
+    server
+        .push_ok(
+            &agent,
+            "dev",
+            vec![
+                change(
+                    1,
+                    "contact",
+                    &trashed,
+                    "last_name",
+                    json!("Gone"),
+                    &hlc(wall, 0, "dev"),
+                ),
+                change(
+                    2,
+                    "contact",
+                    &trashed,
+                    "deleted",
+                    json!(true),
+                    &hlc(wall, 1, "dev"),
+                ),
+                change(
+                    3,
+                    "contact",
+                    &kept,
+                    "last_name",
+                    json!("Stays"),
+                    &hlc(wall, 2, "dev"),
+                ),
+                change(
+                    4,
+                    "task",
+                    &task,
+                    "record_id",
+                    json!(trashed),
+                    &hlc(wall, 3, "dev"),
+                ),
+                change(
+                    5,
+                    "task",
+                    &task,
+                    "title",
+                    json!("Call"),
+                    &hlc(wall, 4, "dev"),
+                ),
+            ],
+        )
+        .await;
+    let (_, cursor) = server.pull_all(&agent, 0).await;
+
+    // Only an admin may purge; a body must say what to purge.
+    let purge = |token: &str, body: Value| {
+        server
+            .client
+            .post(server.url("/api/trash/purge"))
+            .bearer_auth(token.to_owned())
+            .json(&body)
+            .send()
+    };
+    let refused = purge(&agent, json!({"all": true})).await.unwrap();
+    assert_eq!(error_code(refused, 403).await, "forbidden");
+    let unclear = purge(&admin, json!({})).await.unwrap();
+    assert_eq!(error_code(unclear, 422).await, "invalid_body");
+    // A record not in the trash is not purged.
+    let not_trashed = purge(&admin, json!({"ids": [kept]})).await.unwrap();
+    assert_eq!(not_trashed.status(), 200);
+    assert_eq!(not_trashed.json::<Value>().await.unwrap()["purged"], 0);
+
+    let done = purge(&admin, json!({"ids": [trashed]})).await.unwrap();
+    assert_eq!(done.status(), 200);
+    assert_eq!(done.json::<Value>().await.unwrap()["purged"], 1);
+
+    // Devices learn of it as `visible: false`, for the record and its task.
+    let (changed, _) = server.pull_all(&agent, cursor).await;
+    for key in [("contact", &trashed), ("task", &task)] {
+        let row = &changed[&(key.0.to_owned(), key.1.clone())];
+        assert_eq!(row["visible"], false, "{key:?}");
+        assert!(row.get("fields").is_none());
+    }
+    assert!(!changed.contains_key(&("contact".to_owned(), kept.clone())));
+    // Its history is gone, and a late write cannot bring it back.
+    let history = server
+        .get(&format!("/api/history/contact/{trashed}"), &agent)
+        .await;
+    assert_eq!(history.status(), 404);
+    let late = server
+        .push_ok(
+            &agent,
+            "dev",
+            vec![change(
+                6,
+                "contact",
+                &trashed,
+                "city",
+                json!("Brno"),
+                &hlc(wall, 5, "dev"),
+            )],
+        )
+        .await;
+    assert_eq!(late["acked_seq"], 6);
+    assert_eq!(late["rejected"][0]["code"], "forbidden");
+    let (all, _) = server.pull_all(&admin, 0).await;
+    assert_eq!(
+        all[&("contact".to_owned(), trashed.clone())]["visible"],
+        false
+    );
+    assert_eq!(
+        field(&all[&("contact".to_owned(), kept)], "last_name"),
+        "Stays"
+    );
+}

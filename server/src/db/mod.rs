@@ -17,6 +17,7 @@ use thiserror::Error;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_users.sql"),
     include_str!("migrations/0002_sync.sql"),
+    include_str!("migrations/0003_purge.sql"),
 ];
 
 /// Readers kept open for reuse; more are opened on demand under load.

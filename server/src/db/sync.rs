@@ -46,15 +46,19 @@ fn save_clock(conn: &Connection, clock: &Clock) -> Result<(), DbError> {
 struct RowLine {
     scope_owner: Option<String>,
     scope_shared: bool,
+    purged: bool,
 }
 
 fn row_line(conn: &Connection, entity: Entity, id: &str) -> Result<Option<RowLine>, DbError> {
     Ok(conn
-        .prepare_cached("SELECT scope_owner, scope_shared FROM rows WHERE entity = ?1 AND id = ?2")?
+        .prepare_cached(
+            "SELECT scope_owner, scope_shared, purged FROM rows WHERE entity = ?1 AND id = ?2",
+        )?
         .query_row(params![entity.as_str(), id], |row| {
             Ok(RowLine {
                 scope_owner: row.get(0)?,
                 scope_shared: row.get(1)?,
+                purged: row.get(2)?,
             })
         })
         .optional()?)
@@ -306,6 +310,12 @@ fn apply_change(
     };
     let entity = valid.entity;
     let line = row_line(tx, entity, &change.id)?;
+    if line.as_ref().is_some_and(|line| line.purged) {
+        return Ok(Err((
+            RejectCode::Forbidden,
+            "this row was deleted for good (purged from the trash)".into(),
+        )));
+    }
     let scope = match &line {
         Some(line) => scope_of(entity, line),
         None => RowScope::new_row(entity, actor),
@@ -407,7 +417,7 @@ pub fn pull(
         cursor_i
     };
     let mut stmt = conn.prepare_cached(
-        "SELECT entity, id, version, scope_owner, scope_shared FROM rows
+        "SELECT entity, id, version, scope_owner, scope_shared, purged FROM rows
           WHERE version > ?1 ORDER BY version LIMIT ?2",
     )?;
     let page: Vec<(String, String, i64, RowLine)> = stmt
@@ -421,6 +431,7 @@ pub fn pull(
                     RowLine {
                         scope_owner: row.get(3)?,
                         scope_shared: row.get(4)?,
+                        purged: row.get(5)?,
                     },
                 ))
             },
@@ -459,9 +470,10 @@ pub fn pull(
     for (entity_name, id, version, line) in page {
         let version = u64::try_from(version).unwrap_or(0);
         last = last.max(version);
-        let visible = entity_name
-            .parse::<Entity>()
-            .is_ok_and(|entity| may_see(actor, &scope_of(entity, &line)));
+        let visible = !line.purged
+            && entity_name
+                .parse::<Entity>()
+                .is_ok_and(|entity| may_see(actor, &scope_of(entity, &line)));
         if visible {
             let fields = fields_of
                 .remove(&(entity_name.clone(), id.clone()))
@@ -498,7 +510,62 @@ pub fn visible_row(
     entity: Entity,
     id: &str,
 ) -> Result<bool, DbError> {
-    Ok(row_line(conn, entity, id)?.is_some_and(|line| may_see(actor, &scope_of(entity, &line))))
+    Ok(row_line(conn, entity, id)?
+        .is_some_and(|line| !line.purged && may_see(actor, &scope_of(entity, &line))))
+}
+
+/// Which contacts a purge removes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PurgeTarget {
+    /// Every contact in the trash.
+    All,
+    /// These contacts, where they are in the trash.
+    Ids(Vec<String>),
+}
+
+/// Removes contacts in the trash for good, with their tasks, activities and history: only
+/// the row's line stays, marked purged with a new version, so every device drops it on its
+/// next pull and a late write cannot bring it back. Returns how many contacts went.
+pub fn purge(conn: &mut Connection, target: &PurgeTarget, now_ms: i64) -> Result<u64, DbError> {
+    let tx = conn.transaction()?;
+    let in_trash: Vec<String> = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT r.id FROM rows r JOIN fields f ON f.entity = r.entity AND f.id = r.id
+              WHERE r.entity = 'contact' AND r.purged = 0 AND f.field = 'deleted' AND f.value = 'true'",
+        )?;
+        stmt.query_map([], |row| row.get(0))?
+            .collect::<Result<_, _>>()?
+    };
+    let chosen: Vec<String> = match target {
+        PurgeTarget::All => in_trash,
+        PurgeTarget::Ids(ids) => {
+            let wanted: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
+            in_trash
+                .into_iter()
+                .filter(|id| wanted.contains(id.as_str()))
+                .collect()
+        }
+    };
+    for id in &chosen {
+        let children: Vec<(String, String)> = tx
+            .prepare_cached("SELECT entity, id FROM rows WHERE record_id = ?1 AND purged = 0")?
+            .query_map([id], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let rows = std::iter::once(("contact".to_owned(), id.clone())).chain(children);
+        for (entity, row_id) in rows {
+            tx.prepare_cached("DELETE FROM fields WHERE entity = ?1 AND id = ?2")?
+                .execute(params![entity, row_id])?;
+            tx.prepare_cached("DELETE FROM history WHERE entity = ?1 AND id = ?2")?
+                .execute(params![entity, row_id])?;
+            tx.prepare_cached("UPDATE rows SET purged = 1 WHERE entity = ?1 AND id = ?2")?
+                .execute(params![entity, row_id])?;
+            if let Ok(entity) = entity.parse::<Entity>() {
+                bump_version(&tx, entity, &row_id, now_ms)?;
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(chosen.len() as u64)
 }
 
 /// Every accepted write of a row, by ascending HLC (PROTOCOL.md, "History").

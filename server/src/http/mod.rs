@@ -109,6 +109,7 @@ pub fn app(state: AppState) -> Router {
         .route("/sync/push", post(sync::push))
         .route("/sync/pull", get(sync::pull))
         .route("/history/{entity}/{id}", get(sync::history))
+        .route("/trash/purge", post(sync::purge))
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed);
 

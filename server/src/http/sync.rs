@@ -130,3 +130,55 @@ pub async fn history(
         .ok_or_else(unknown)?;
     Ok(Json(HistoryResponse { entries }))
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PurgeRequest {
+    #[serde(default)]
+    ids: Option<Vec<String>>,
+    #[serde(default)]
+    all: bool,
+}
+
+#[derive(serde::Serialize)]
+pub struct PurgeResponse {
+    purged: u64,
+}
+
+/// `POST /api/trash/purge` (admin): `{"ids": [...]}` or `{"all": true}` removes contacts in
+/// the trash for good; devices learn of it as `visible: false`.
+pub async fn purge(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<Json<PurgeResponse>, ApiError> {
+    if !auth.user.role.may_purge_trash() {
+        return Err(ApiError::forbidden(
+            "Only an administrator may empty the trash.",
+        ));
+    }
+    let request: PurgeRequest = serde_json::from_value(body).map_err(|err| {
+        ApiError::invalid(
+            "invalid_body",
+            format!("Expected {{\"ids\": [...]}} or {{\"all\": true}}: {err}."),
+        )
+    })?;
+    let target = match (request.ids, request.all) {
+        (Some(_), true) | (None, false) => {
+            return Err(ApiError::invalid(
+                "invalid_body",
+                "Give either `ids` (the records to purge) or `all: true`, not both.",
+            ));
+        }
+        (None, true) => sync::PurgeTarget::All,
+        (Some(ids), false) => sync::PurgeTarget::Ids(ids),
+    };
+    let now = db::now_ms();
+    let purged = state
+        .db
+        .write(move |conn| sync::purge(conn, &target, now))
+        .await
+        .map_err(ApiError::from)?;
+    tracing::info!(purged, user = %auth.user.id, "trash purged");
+    Ok(Json(PurgeResponse { purged }))
+}

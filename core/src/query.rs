@@ -1,0 +1,816 @@
+//! Searching and filtering contacts: what a search box and a set of filter conditions
+//! mean. Saved views store a [`Query`]; the app compiles it once per keystroke into a
+//! [`Matcher`] and runs it over every contact on the device.
+
+use std::collections::HashSet;
+
+use memchr::memmem::Finder;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::phone;
+use crate::record::{Contact, ContactKind, TEXT_FIELDS, is_blank};
+use crate::text::{fold, terms};
+
+/// A search text plus conditions that must all hold. Stored shape (saved views): fields
+/// may only be added.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Query {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<Condition>,
+}
+
+impl Query {
+    pub fn is_empty(&self) -> bool {
+        self.text.trim().is_empty() && self.conditions.is_empty()
+    }
+}
+
+/// One filter condition on a field.
+///
+/// `field` is a standard contact field (`city`, `owner_id`, …), `segment`, `campaign`,
+/// `email`, `phone`, `tag`, `modified` (the date of the latest change), `custom.<key>`, or
+/// `my_open_task` (records where the user has an open task).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Condition {
+    pub field: String,
+    pub op: Op,
+    /// A string, number, bool, id or `YYYY-MM-DD` date; `null` means "nobody"/"none" for
+    /// id fields; an array means "any of these" for `is` and `is_not`.
+    #[serde(default)]
+    pub value: Value,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Op {
+    Is,
+    IsNot,
+    Contains,
+    Empty,
+    NotEmpty,
+    /// On or after a date / at least a number.
+    From,
+    /// On or before a date / at most a number.
+    Until,
+}
+
+/// What a query needs from outside the contacts themselves.
+#[derive(Debug, Clone, Default)]
+pub struct MatchContext {
+    /// The device's offset from UTC in minutes, for date conditions on `modified`.
+    pub utc_offset_minutes: i32,
+    /// Records where the user has an open task, for `my_open_task`.
+    pub open_task_records: HashSet<Uuid>,
+}
+
+enum Search {
+    None,
+    /// Every term must occur in the contact's search text.
+    Terms(Vec<(String, Finder<'static>)>),
+    /// A phone number or id typed with separators: its digits (or a variant without the
+    /// national trunk prefix) must occur.
+    Digits(Vec<Finder<'static>>),
+}
+
+/// A compiled query.
+pub struct Matcher {
+    query: Query,
+    search: Search,
+    conditions: Vec<Compiled>,
+}
+
+enum Compiled {
+    Segment {
+        ids: Vec<Uuid>,
+        member: bool,
+    },
+    Campaign {
+        ids: Vec<Uuid>,
+        member: bool,
+    },
+    Id {
+        field: IdField,
+        ids: Vec<Option<Uuid>>,
+        negate: bool,
+    },
+    IdEmpty {
+        field: IdField,
+        empty: bool,
+    },
+    Kind(ContactKind),
+    Text {
+        index: usize,
+        op: Op,
+        needle: String,
+    },
+    Emails {
+        op: Op,
+        needle: String,
+    },
+    Phones {
+        op: Op,
+        variants: Vec<String>,
+    },
+    Tags {
+        op: Op,
+        needle: String,
+    },
+    Modified {
+        from_ms: Option<i64>,
+        until_ms: Option<i64>,
+    },
+    Custom {
+        key: String,
+        op: Op,
+        value: Value,
+    },
+    MyOpenTask(HashSet<Uuid>, bool),
+    /// A condition this version does not understand matches nothing, so a view saved by a
+    /// newer app never shows more than it should.
+    Never,
+}
+
+#[derive(Clone, Copy)]
+enum IdField {
+    Owner,
+    Stage,
+    Category,
+    Organization,
+}
+
+fn looks_like_number(query: &str) -> bool {
+    let digits = query.chars().filter(char::is_ascii_digit).count();
+    digits >= 3
+        && query
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-()./".contains(c))
+}
+
+fn values(value: &Value) -> Vec<&Value> {
+    match value {
+        Value::Array(items) => items.iter().collect(),
+        other => vec![other],
+    }
+}
+
+fn ids(value: &Value) -> Vec<Uuid> {
+    values(value)
+        .into_iter()
+        .filter_map(|v| v.as_str().and_then(|s| Uuid::parse_str(s).ok()))
+        .collect()
+}
+
+fn optional_ids(value: &Value) -> Vec<Option<Uuid>> {
+    values(value)
+        .into_iter()
+        .filter_map(|v| match v {
+            Value::Null => Some(None),
+            Value::String(s) => Uuid::parse_str(s).ok().map(Some),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Milliseconds since the epoch of local midnight starting `date` (`YYYY-MM-DD`).
+fn local_midnight_ms(date: &str, offset_minutes: i32) -> Option<i64> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let date = time::Date::parse(date, format).ok()?;
+    let utc_ms = date.midnight().assume_utc().unix_timestamp() * 1000;
+    Some(utc_ms - i64::from(offset_minutes) * 60_000)
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+fn compile(condition: &Condition, ctx: &MatchContext) -> Compiled {
+    let Condition { field, op, value } = condition;
+    let op = *op;
+    let id_field = match field.as_str() {
+        "owner_id" => Some(IdField::Owner),
+        "stage_id" => Some(IdField::Stage),
+        "category_id" => Some(IdField::Category),
+        "organization_id" => Some(IdField::Organization),
+        _ => None,
+    };
+    if let Some(id_field) = id_field {
+        return match op {
+            Op::Is | Op::IsNot => Compiled::Id {
+                field: id_field,
+                ids: optional_ids(value),
+                negate: op == Op::IsNot,
+            },
+            Op::Empty | Op::NotEmpty => Compiled::IdEmpty {
+                field: id_field,
+                empty: op == Op::Empty,
+            },
+            _ => Compiled::Never,
+        };
+    }
+    match (field.as_str(), op) {
+        ("segment", Op::Is | Op::IsNot) => Compiled::Segment {
+            ids: ids(value),
+            member: op == Op::Is,
+        },
+        ("segment", Op::Empty | Op::NotEmpty) => Compiled::Segment {
+            ids: Vec::new(),
+            member: op == Op::NotEmpty,
+        },
+        ("campaign", Op::Is | Op::IsNot) => Compiled::Campaign {
+            ids: ids(value),
+            member: op == Op::Is,
+        },
+        ("campaign", Op::Empty | Op::NotEmpty) => Compiled::Campaign {
+            ids: Vec::new(),
+            member: op == Op::NotEmpty,
+        },
+        ("kind", Op::Is) => match value.as_str() {
+            Some("company") => Compiled::Kind(ContactKind::Company),
+            Some("person") => Compiled::Kind(ContactKind::Person),
+            _ => Compiled::Never,
+        },
+        ("email", _) => Compiled::Emails {
+            op,
+            needle: fold(value.as_str().unwrap_or_default().trim()),
+        },
+        ("phone", _) => Compiled::Phones {
+            op,
+            variants: phone::query_variants(&phone::digits(value.as_str().unwrap_or_default())),
+        },
+        ("tag", _) => Compiled::Tags {
+            op,
+            needle: fold(value.as_str().unwrap_or_default().trim()),
+        },
+        ("modified", Op::From | Op::Until) => {
+            let start = value
+                .as_str()
+                .and_then(|date| local_midnight_ms(date, ctx.utc_offset_minutes));
+            match start {
+                Some(start) if op == Op::From => Compiled::Modified {
+                    from_ms: Some(start),
+                    until_ms: None,
+                },
+                Some(start) => Compiled::Modified {
+                    from_ms: None,
+                    until_ms: Some(start + DAY_MS),
+                },
+                None => Compiled::Never,
+            }
+        }
+        ("my_open_task", Op::Is) => {
+            Compiled::MyOpenTask(ctx.open_task_records.clone(), value != &Value::Bool(false))
+        }
+        (name, _) if name.starts_with("custom.") => Compiled::Custom {
+            key: name["custom.".len()..].to_owned(),
+            op,
+            value: value.clone(),
+        },
+        (name, _) => match TEXT_FIELDS.iter().position(|f| *f == name) {
+            Some(index) => Compiled::Text {
+                index,
+                op,
+                needle: fold(value.as_str().unwrap_or_default().trim()),
+            },
+            None => Compiled::Never,
+        },
+    }
+}
+
+fn text_matches(op: Op, haystack: &str, needle: &str) -> bool {
+    match op {
+        Op::Empty => haystack.trim().is_empty(),
+        Op::NotEmpty => !haystack.trim().is_empty(),
+        Op::Is => fold(haystack) == needle,
+        Op::IsNot => fold(haystack) != needle,
+        Op::Contains => fold(haystack).contains(needle),
+        Op::From => fold(haystack).as_str() >= needle,
+        Op::Until => fold(haystack).as_str() <= needle,
+    }
+}
+
+fn list_matches<'a>(op: Op, mut items: impl Iterator<Item = &'a str>, needle: &str) -> bool {
+    match op {
+        Op::Empty => items.next().is_none(),
+        Op::NotEmpty => items.next().is_some(),
+        Op::Is => items.any(|item| fold(item) == needle),
+        Op::IsNot => !items.any(|item| fold(item) == needle),
+        Op::Contains => items.any(|item| fold(item).contains(needle)),
+        Op::From | Op::Until => false,
+    }
+}
+
+/// Compares a custom field's value with a condition's: numbers numerically, everything else
+/// (text, `YYYY-MM-DD` dates, choices) as folded text; a multi-choice value (an array)
+/// matches `is` when one of its options is the condition's value.
+fn custom_matches(op: Op, stored: Option<&Value>, wanted: &Value) -> bool {
+    let stored = stored.filter(|v| !is_blank(v));
+    match op {
+        Op::Empty => return stored.is_none(),
+        Op::NotEmpty => return stored.is_some(),
+        _ => {}
+    }
+    let Some(stored) = stored else {
+        return op == Op::IsNot;
+    };
+    if let Value::Array(items) = stored {
+        let any = items
+            .iter()
+            .any(|item| values(wanted).iter().any(|w| scalar_eq(item, w)));
+        return match op {
+            Op::Is | Op::Contains => any,
+            Op::IsNot => !any,
+            _ => false,
+        };
+    }
+    if let (Some(a), Some(b)) = (stored.as_f64(), number_of(wanted)) {
+        return match op {
+            Op::Is => a == b,
+            Op::IsNot => a != b,
+            Op::From => a >= b,
+            Op::Until => a <= b,
+            _ => false,
+        };
+    }
+    let text = scalar_text(stored);
+    match op {
+        Op::Is => values(wanted).iter().any(|w| scalar_eq(stored, w)),
+        Op::IsNot => !values(wanted).iter().any(|w| scalar_eq(stored, w)),
+        Op::Contains => fold(&text).contains(&fold(&scalar_text(wanted))),
+        Op::From => text.as_str() >= scalar_text(wanted).as_str(),
+        Op::Until => text.as_str() <= scalar_text(wanted).as_str(),
+        Op::Empty | Op::NotEmpty => false,
+    }
+}
+
+fn number_of(value: &Value) -> Option<f64> {
+    value.as_f64().or_else(|| {
+        value
+            .as_str()
+            .and_then(|s| s.trim().replace(',', ".").parse().ok())
+    })
+}
+
+fn scalar_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn scalar_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Bool(x), Value::String(s)) | (Value::String(s), Value::Bool(x)) => {
+            s == if *x { "true" } else { "false" }
+        }
+        _ => match (number_of(a), number_of(b)) {
+            (Some(x), Some(y)) if a.is_number() || b.is_number() => x == y,
+            _ => fold(&scalar_text(a)) == fold(&scalar_text(b)),
+        },
+    }
+}
+
+impl Compiled {
+    fn matches(&self, c: &Contact) -> bool {
+        match self {
+            Compiled::Segment { ids, member } => {
+                let any = if ids.is_empty() {
+                    !c.segments.is_empty()
+                } else {
+                    ids.iter().any(|id| c.in_segment(id))
+                };
+                any == *member
+            }
+            Compiled::Campaign { ids, member } => {
+                let any = if ids.is_empty() {
+                    !c.campaigns.is_empty()
+                } else {
+                    ids.iter().any(|id| c.in_campaign(id))
+                };
+                any == *member
+            }
+            Compiled::Id { field, ids, negate } => {
+                let value = id_value(c, *field);
+                ids.contains(&value) != *negate
+            }
+            Compiled::IdEmpty { field, empty } => id_value(c, *field).is_none() == *empty,
+            Compiled::Kind(kind) => c.kind == *kind,
+            Compiled::Text { index, op, needle } => text_matches(*op, &c.text[*index], needle),
+            Compiled::Emails { op, needle } => {
+                list_matches(*op, c.emails.iter().map(|e| &**e), needle)
+            }
+            Compiled::Phones { op, variants } => {
+                let digits = |p: &crate::record::Phone| phone::search_keys(&p.number);
+                match op {
+                    Op::Empty => c.phones.is_empty(),
+                    Op::NotEmpty => !c.phones.is_empty(),
+                    Op::Contains | Op::Is => c.phones.iter().any(|p| {
+                        digits(p)
+                            .iter()
+                            .any(|key| variants.iter().any(|v| key.contains(v.as_str())))
+                    }),
+                    Op::IsNot => !c.phones.iter().any(|p| {
+                        digits(p)
+                            .iter()
+                            .any(|key| variants.iter().any(|v| key.contains(v.as_str())))
+                    }),
+                    Op::From | Op::Until => false,
+                }
+            }
+            Compiled::Tags { op, needle } => list_matches(*op, c.tags.iter().map(|t| &**t), needle),
+            Compiled::Modified { from_ms, until_ms } => {
+                let at = i64::try_from(c.modified_ms).unwrap_or(i64::MAX);
+                from_ms.is_none_or(|from| at >= from) && until_ms.is_none_or(|until| at < until)
+            }
+            Compiled::Custom { key, op, value } => custom_matches(*op, c.custom(key), value),
+            Compiled::MyOpenTask(records, wanted) => records.contains(&c.id) == *wanted,
+            Compiled::Never => false,
+        }
+    }
+}
+
+fn id_value(c: &Contact, field: IdField) -> Option<Uuid> {
+    match field {
+        IdField::Owner => c.owner_id,
+        IdField::Stage => c.stage_id,
+        IdField::Category => c.category_id,
+        IdField::Organization => c.organization_id,
+    }
+}
+
+fn finder(needle: &str) -> Finder<'static> {
+    Finder::new(needle.as_bytes()).into_owned()
+}
+
+impl Matcher {
+    pub fn new(query: &Query, ctx: &MatchContext) -> Matcher {
+        let text = query.text.trim();
+        let search = if text.is_empty() {
+            Search::None
+        } else if looks_like_number(text) {
+            Search::Digits(
+                phone::query_variants(&phone::digits(text))
+                    .iter()
+                    .map(|v| finder(v))
+                    .collect(),
+            )
+        } else {
+            Search::Terms(
+                terms(text)
+                    .into_iter()
+                    .map(|term| {
+                        let f = finder(&term);
+                        (term, f)
+                    })
+                    .collect(),
+            )
+        };
+        Matcher {
+            query: query.clone(),
+            search,
+            conditions: query
+                .conditions
+                .iter()
+                .map(|condition| compile(condition, ctx))
+                .collect(),
+        }
+    }
+
+    pub fn query(&self) -> &Query {
+        &self.query
+    }
+
+    /// Whether the contact is found. Contacts in the trash are never found here (the trash
+    /// has its own list).
+    pub fn matches(&self, contact: &Contact) -> bool {
+        if contact.deleted {
+            return false;
+        }
+        let haystack = contact.search.as_bytes();
+        let found = match &self.search {
+            Search::None => true,
+            Search::Terms(terms) => terms
+                .iter()
+                .all(|(_, finder)| finder.find(haystack).is_some()),
+            Search::Digits(variants) => variants
+                .iter()
+                .any(|finder| finder.find(haystack).is_some()),
+        };
+        found && self.conditions.iter().all(|c| c.matches(contact))
+    }
+
+    /// Whether everything this matcher finds was also found by `previous` (the user typed
+    /// more of the same words): then only `previous`'s results need checking.
+    pub fn refines(&self, previous: &Matcher) -> bool {
+        if self.query.conditions != previous.query.conditions {
+            return false;
+        }
+        match (&self.search, &previous.search) {
+            (_, Search::None) => true,
+            (Search::Terms(new), Search::Terms(old)) => old
+                .iter()
+                .all(|(old, _)| new.iter().any(|(new, _)| new.contains(old.as_str()))),
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::merge::Fields;
+    use crate::sync::FieldState;
+
+    const SEG_A: &str = "00000000-0000-7000-8000-00000000000a";
+    const SEG_B: &str = "00000000-0000-7000-8000-00000000000b";
+    const OWNER: &str = "00000000-0000-7000-8000-0000000000f1";
+
+    fn contact(n: u32, values: &[(&str, Value)], hlc_ms: u64) -> Contact {
+        let fields: Fields = values
+            .iter()
+            .map(|(name, value)| {
+                (
+                    (*name).to_owned(),
+                    FieldState {
+                        value: value.clone(),
+                        hlc: format!("{hlc_ms:013}-0000-node"),
+                    },
+                )
+            })
+            .collect();
+        Contact::from_fields(&format!("00000000-0000-7000-8000-{n:012}"), &fields)
+            .unwrap_or_default()
+    }
+
+    fn people() -> Vec<Contact> {
+        vec![
+            contact(
+                1,
+                &[
+                    ("first_name", json!("Jan")),
+                    ("last_name", json!("Kowalski")),
+                    ("city", json!("Łódź")),
+                    ("emails", json!(["jan.kowalski@firma.pl"])),
+                    (
+                        "phones",
+                        json!([{"type": "mobile", "number": "+48600100200"}]),
+                    ),
+                    ("nip", json!("5260250274")),
+                    (&format!("segment:{SEG_A}"), json!(true)),
+                    ("owner_id", json!(OWNER)),
+                    ("custom.size", json!(44)),
+                    ("custom.colors", json!(["red", "blue"])),
+                    ("custom.since", json!("2024-03-01")),
+                    ("custom.vip", json!(true)),
+                ],
+                1_763_800_000_000, // 2025-11-22T08:26:40Z
+            ),
+            contact(
+                2,
+                &[
+                    ("first_name", json!("Anna")),
+                    ("last_name", json!("Nowak")),
+                    ("company", json!("Kowalski i Synowie")),
+                    ("city", json!("Kraków")),
+                    (
+                        "phones",
+                        json!([{"type": "work", "number": "+48221234567"}]),
+                    ),
+                    (&format!("segment:{SEG_B}"), json!(true)),
+                    ("custom.size", json!(38)),
+                ],
+                1_700_000_000_000,
+            ),
+            contact(
+                3,
+                &[
+                    ("first_name", json!("Ödön")),
+                    ("last_name", json!("Székely")),
+                    ("city", json!("Budapest")),
+                    (
+                        "phones",
+                        json!([{"type": "mobile", "number": "+36301234567"}]),
+                    ),
+                ],
+                1_763_800_000_000,
+            ),
+            contact(
+                4,
+                &[
+                    ("first_name", json!("Trashed")),
+                    ("last_name", json!("Kowalski")),
+                    ("deleted", json!(true)),
+                ],
+                1_763_800_000_000,
+            ),
+        ]
+    }
+
+    fn found(query: Query) -> Vec<u32> {
+        found_in(query, &MatchContext::default())
+    }
+
+    fn found_in(query: Query, ctx: &MatchContext) -> Vec<u32> {
+        let matcher = Matcher::new(&query, ctx);
+        people()
+            .iter()
+            .filter(|c| matcher.matches(c))
+            .map(|c| (c.id.as_u128() & 0xffff_ffff) as u32)
+            .collect()
+    }
+
+    fn text(text: &str) -> Query {
+        Query {
+            text: text.into(),
+            conditions: vec![],
+        }
+    }
+
+    fn condition(field: &str, op: Op, value: Value) -> Query {
+        Query {
+            text: String::new(),
+            conditions: vec![Condition {
+                field: field.into(),
+                op,
+                value,
+            }],
+        }
+    }
+
+    #[test]
+    fn search_text() {
+        let cases: &[(&str, &[u32])] = &[
+            ("", &[1, 2, 3]),
+            ("kowal", &[1, 2]),
+            ("KOWALSKI", &[1, 2]),
+            ("jan kowalski", &[1]),
+            ("kowalski jan", &[1]),
+            ("lodz", &[1]),
+            ("łódź", &[1]),
+            ("szekely", &[3]),
+            ("odon", &[3]),
+            ("krakow", &[2]),
+            ("firma.pl", &[1]),
+            ("jan.kowalski@", &[1]),
+            ("nobody", &[]),
+            ("jan 600", &[1]),
+        ];
+        for (query, expected) in cases {
+            assert_eq!(found(text(query)), *expected, "{query:?}");
+        }
+    }
+
+    #[test]
+    fn search_phones_in_any_format() {
+        let cases: &[(&str, &[u32])] = &[
+            ("600100200", &[1]),
+            ("600 100 200", &[1]),
+            ("600-100-200", &[1]),
+            ("+48 600 100 200", &[1]),
+            ("0048600100200", &[1]),
+            ("(+48) 600-100-200", &[1]),
+            ("22 123 45 67", &[2]),
+            ("022 123 45 67", &[2]),
+            ("06 30 123 4567", &[3]),
+            ("+36 30 123 4567", &[3]),
+            ("526-025-02-74", &[1]),
+            ("100 200", &[1]),
+            ("999 999 999", &[]),
+        ];
+        for (query, expected) in cases {
+            assert_eq!(found(text(query)), *expected, "{query:?}");
+        }
+    }
+
+    #[test]
+    fn conditions() {
+        let cases: Vec<(Query, &[u32])> = vec![
+            (condition("segment", Op::Is, json!(SEG_A)), &[1]),
+            (condition("segment", Op::Is, json!([SEG_A, SEG_B])), &[1, 2]),
+            (condition("segment", Op::IsNot, json!(SEG_A)), &[2, 3]),
+            (condition("segment", Op::Empty, json!(null)), &[3]),
+            (condition("campaign", Op::NotEmpty, json!(null)), &[]),
+            (condition("owner_id", Op::Is, json!(OWNER)), &[1]),
+            (condition("owner_id", Op::Is, json!(null)), &[2, 3]),
+            (
+                condition("owner_id", Op::Is, json!([OWNER, null])),
+                &[1, 2, 3],
+            ),
+            (condition("owner_id", Op::IsNot, json!(OWNER)), &[2, 3]),
+            (condition("owner_id", Op::Empty, json!(null)), &[2, 3]),
+            (condition("city", Op::Is, json!("krakow")), &[2]),
+            (condition("city", Op::Contains, json!("DAP")), &[3]),
+            (condition("company", Op::Empty, json!(null)), &[1, 3]),
+            (condition("company", Op::NotEmpty, json!(null)), &[2]),
+            (condition("nip", Op::Is, json!("5260250274")), &[1]),
+            (condition("email", Op::Contains, json!("firma")), &[1]),
+            (condition("email", Op::Empty, json!(null)), &[2, 3]),
+            (condition("phone", Op::Contains, json!("600 100")), &[1]),
+            (condition("phone", Op::Contains, json!("06 30")), &[3]),
+            (condition("kind", Op::Is, json!("person")), &[1, 2, 3]),
+            (condition("kind", Op::Is, json!("company")), &[]),
+            (condition("custom.size", Op::From, json!(40)), &[1]),
+            (condition("custom.size", Op::Until, json!("40")), &[2]),
+            (condition("custom.size", Op::Is, json!(38)), &[2]),
+            (condition("custom.size", Op::Empty, json!(null)), &[3]),
+            (condition("custom.colors", Op::Is, json!("blue")), &[1]),
+            (
+                condition("custom.colors", Op::IsNot, json!("blue")),
+                &[2, 3],
+            ),
+            (
+                condition("custom.since", Op::From, json!("2024-01-01")),
+                &[1],
+            ),
+            (
+                condition("custom.since", Op::Until, json!("2024-01-01")),
+                &[],
+            ),
+            (condition("custom.vip", Op::Is, json!(true)), &[1]),
+            (condition("custom.vip", Op::Is, json!(false)), &[]),
+            (condition("unknown_thing", Op::Is, json!("x")), &[]),
+        ];
+        for (query, expected) in cases {
+            assert_eq!(found(query.clone()), expected, "{query:?}");
+        }
+    }
+
+    #[test]
+    fn conditions_and_text_combine() {
+        let mut query = text("kowalski");
+        query
+            .conditions
+            .push(condition("segment", Op::Is, json!(SEG_B)).conditions[0].clone());
+        assert_eq!(found(query), vec![2]);
+    }
+
+    #[test]
+    fn modified_dates_follow_the_local_day() {
+        // Contact 1 and 3 changed at 2025-11-22T08:26:40Z, contact 2 in 2023.
+        let utc = MatchContext::default();
+        let from = condition("modified", Op::From, json!("2025-11-22"));
+        assert_eq!(found_in(from.clone(), &utc), vec![1, 3]);
+        let until = condition("modified", Op::Until, json!("2025-11-21"));
+        assert_eq!(found_in(until.clone(), &utc), vec![2]);
+        // At UTC-10 the change happened on the 21st, local time.
+        let honolulu = MatchContext {
+            utc_offset_minutes: -600,
+            ..MatchContext::default()
+        };
+        assert_eq!(found_in(from, &honolulu), Vec::<u32>::new());
+        assert_eq!(found_in(until, &honolulu), vec![1, 2, 3]);
+        let bad = condition("modified", Op::From, json!("22.11.2025"));
+        assert_eq!(found_in(bad, &utc), Vec::<u32>::new());
+    }
+
+    #[test]
+    fn my_open_tasks() {
+        let ctx = MatchContext {
+            open_task_records: [Uuid::from_u128(3)].into_iter().collect(),
+            ..MatchContext::default()
+        };
+        let query = condition("my_open_task", Op::Is, json!(true));
+        // Contact ids are 00000000-0000-7000-8000-…; 3 is not one of them.
+        assert_eq!(found_in(query.clone(), &ctx), Vec::<u32>::new());
+        let ids = people().iter().map(|c| c.id).collect::<Vec<_>>();
+        let ctx = MatchContext {
+            open_task_records: [ids[2]].into_iter().collect(),
+            ..MatchContext::default()
+        };
+        assert_eq!(found_in(query, &ctx), vec![3]);
+    }
+
+    #[test]
+    fn refinement() {
+        let ctx = MatchContext::default();
+        let old = Matcher::new(&text("kow"), &ctx);
+        assert!(Matcher::new(&text("kowa"), &ctx).refines(&old));
+        assert!(Matcher::new(&text("kowa jan"), &ctx).refines(&old));
+        assert!(!Matcher::new(&text("ko"), &ctx).refines(&old));
+        assert!(!Matcher::new(&text("nowak"), &ctx).refines(&old));
+        assert!(Matcher::new(&text("x"), &ctx).refines(&Matcher::new(&text(""), &ctx)));
+        let phone = Matcher::new(&text("0630"), &ctx);
+        assert!(!Matcher::new(&text("06301"), &ctx).refines(&phone));
+        let filtered = Matcher::new(&condition("city", Op::Is, json!("x")), &ctx);
+        assert!(!Matcher::new(&text("kowa"), &ctx).refines(&filtered));
+    }
+
+    #[test]
+    fn queries_round_trip_as_json() {
+        let query = condition("segment", Op::IsNot, json!(SEG_A));
+        let json = serde_json::to_value(&query).unwrap_or_default();
+        assert_eq!(
+            json,
+            json!({"conditions": [{"field": "segment", "op": "is_not", "value": SEG_A}]})
+        );
+        let back: Query = serde_json::from_value(json).unwrap_or_default();
+        assert_eq!(back, query);
+        let empty: Query = serde_json::from_str("{}").unwrap_or_default();
+        assert!(empty.is_empty());
+    }
+}
