@@ -113,10 +113,10 @@ pub fn search_keys(stored: &str) -> Vec<String> {
 pub fn query_variants(query_digits: &str) -> Vec<String> {
     let mut variants = vec![query_digits.to_owned()];
     for prefix in ["06", "0"] {
-        if let Some(rest) = query_digits.strip_prefix(prefix) {
-            if rest.len() >= 3 {
-                variants.push(rest.to_owned());
-            }
+        if let Some(rest) = query_digits.strip_prefix(prefix)
+            && rest.len() >= 3
+        {
+            variants.push(rest.to_owned());
         }
     }
     variants

@@ -30,10 +30,9 @@ pub enum PolishIdError {
 /// country prefix `PL` when `allow_prefix`).
 fn digits(input: &str, allow_prefix: bool) -> Result<Vec<u32>, PolishIdError> {
     let mut text = input.trim();
-    if allow_prefix {
-        if let Some(rest) = text.strip_prefix("PL").or_else(|| text.strip_prefix("pl")) {
-            text = rest.trim_start();
-        }
+    if allow_prefix && let Some(rest) = text.strip_prefix("PL").or_else(|| text.strip_prefix("pl"))
+    {
+        text = rest.trim_start();
     }
     let mut out = Vec::with_capacity(14);
     for c in text.chars() {

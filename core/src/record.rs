@@ -162,10 +162,10 @@ impl Contact {
                 if state.value == Value::Bool(true) {
                     campaigns.extend(Uuid::parse_str(id).ok());
                 }
-            } else if let Some(key) = name.strip_prefix("custom.") {
-                if !is_blank(&state.value) {
-                    custom.push((key.into(), state.value.clone()));
-                }
+            } else if let Some(key) = name.strip_prefix("custom.")
+                && !is_blank(&state.value)
+            {
+                custom.push((key.into(), state.value.clone()));
             }
         }
         contact.segments = segments.into();
