@@ -30,6 +30,21 @@ pub enum Command {
     /// Manage accounts from the command line.
     #[command(subcommand)]
     User(UserCommand),
+    /// Fill an empty database with a demo team and records (every account's password is
+    /// printed).
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[arg(long, env = "MINICRM_DB", default_value = "data/minicrm.db")]
+    pub db: PathBuf,
+    /// How many people and companies to make.
+    #[arg(long, default_value_t = 5000)]
+    pub contacts: usize,
+    /// The random seed (the same seed makes the same people).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Args)]
@@ -191,4 +206,22 @@ fn read_password() -> anyhow::Result<String> {
         bail!("no password: set MINICRM_PASSWORD or write it to stdin");
     }
     Ok(password.to_owned())
+}
+
+pub fn demo(args: DemoArgs) -> anyhow::Result<()> {
+    let db = Db::open(&args.db).with_context(|| format!("opening {}", args.db.display()))?;
+    let summary =
+        db.write_blocking(|conn| crate::demo::fill(conn, args.contacts, args.seed, db::now_ms()))?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "Added {} records ({} changes) and these accounts, each with the password {:?}:",
+        summary.contacts,
+        summary.changes,
+        crate::demo::DEMO_PASSWORD
+    )?;
+    for user in &summary.users {
+        writeln!(out, "    {:<12} {}", user.role.as_str(), user.email)?;
+    }
+    Ok(())
 }

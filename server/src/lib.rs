@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod cli;
 pub mod db;
+pub mod demo;
 pub mod http;
 
 pub use http::{AppState, app};

@@ -113,3 +113,75 @@ fn serve_prints_a_setup_link_on_an_empty_database_and_stops_on_sigterm() {
         "{stdout}"
     );
 }
+
+#[test]
+fn demo_fills_an_empty_database_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let run = || {
+        Command::new(BIN)
+            .args(["demo", "--contacts", "300", "--seed", "7", "--db"])
+            .arg(&db)
+            .output()
+            .unwrap()
+    };
+    let first = run();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&first.stdout);
+    for role in ["admin", "manager", "agent", "restricted"] {
+        assert!(stdout.contains(role), "{stdout}");
+    }
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |row| row.get(0)).unwrap() };
+    assert_eq!(
+        count("SELECT count(*) FROM rows WHERE entity = 'contact'"),
+        300
+    );
+    assert_eq!(count("SELECT count(*) FROM users"), 6);
+    assert!(count("SELECT count(*) FROM rows WHERE entity = 'segment'") >= 3);
+    assert!(count("SELECT count(*) FROM rows WHERE entity = 'stage'") >= 5);
+    // Every stored Polish id passes its check digits; every phone is E.164.
+    let mut stmt = conn
+        .prepare(
+            "SELECT field, value FROM fields WHERE field IN ('nip', 'pesel', 'regon', 'phones')",
+        )
+        .unwrap();
+    let values: Vec<(String, String)> = stmt
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(values.iter().any(|(field, _)| field == "pesel"));
+    assert!(values.iter().any(|(field, _)| field == "nip"));
+    for (field, value) in values {
+        let value: serde_json::Value = serde_json::from_str(&value).unwrap();
+        match field.as_str() {
+            "nip" => {
+                assert!(minicrm_core::polish_ids::normalize_nip(value.as_str().unwrap()).is_ok())
+            }
+            "pesel" => {
+                assert!(minicrm_core::polish_ids::normalize_pesel(value.as_str().unwrap()).is_ok());
+            }
+            "regon" => {
+                assert!(minicrm_core::polish_ids::normalize_regon(value.as_str().unwrap()).is_ok());
+            }
+            _ => {
+                for phone in value.as_array().unwrap() {
+                    let number = phone["number"].as_str().unwrap();
+                    assert_eq!(
+                        minicrm_core::phone::normalize(number, "PL").as_deref(),
+                        Ok(number)
+                    );
+                }
+            }
+        }
+    }
+    drop(stmt);
+    let again = run();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already has accounts"));
+}

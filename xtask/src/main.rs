@@ -25,6 +25,9 @@ struct Cli {
 enum Task {
     /// Build app and server in release and start the server on 127.0.0.1:8080.
     Run {
+        /// First fill an empty database with demo data (`minicrm-server demo`).
+        #[arg(long)]
+        demo: bool,
         /// Extra arguments for `minicrm-server serve` (e.g. -- --addr 0.0.0.0:8080).
         #[arg(last = true)]
         serve_args: Vec<String>,
@@ -65,7 +68,7 @@ fn main() -> anyhow::Result<()> {
     let root = project_root()?;
     std::env::set_current_dir(&root)?;
     match cli.command {
-        Task::Run { serve_args } => run(&root, &serve_args),
+        Task::Run { demo, serve_args } => run(&root, demo, &serve_args),
         Task::Build => {
             let tools = tools::ensure_build_tools(&root)?;
             build(&root, &tools)
@@ -136,9 +139,27 @@ fn server_binary(root: &Path) -> PathBuf {
     root.join("target/release/minicrm-server")
 }
 
-fn run(root: &Path, serve_args: &[String]) -> anyhow::Result<()> {
+fn run(root: &Path, demo: bool, serve_args: &[String]) -> anyhow::Result<()> {
     let tools = tools::ensure_build_tools(root)?;
     build(root, &tools)?;
+    if demo {
+        // The same database `serve` uses: `--db` among the serve arguments, else its default.
+        let db = serve_args
+            .iter()
+            .position(|arg| arg == "--db")
+            .and_then(|i| serve_args.get(i + 1))
+            .cloned()
+            .or_else(|| std::env::var("MINICRM_DB").ok())
+            .unwrap_or_else(|| "data/minicrm.db".to_owned());
+        eprintln!("\n==> demo data into {db}");
+        let status = Command::new(server_binary(root))
+            .args(["demo", "--db", &db])
+            .status()
+            .context("starting minicrm-server demo")?;
+        if !status.success() {
+            eprintln!("(no demo data added: see the message above; starting anyway)");
+        }
+    }
     eprintln!("\n==> starting miniCRM (Ctrl-C stops it)");
     let status = Command::new(server_binary(root))
         .arg("serve")
