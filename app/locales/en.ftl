@@ -190,3 +190,310 @@ field-kind = kind
 field-deleted = in trash
 value-empty = (empty)
 unknown-user = someone
+
+## Records list
+records-loading = Opening the records on this device… { $count } read so far.
+records-search = Search
+records-search-hint = Name, company, e-mail, phone, city, NIP, PESEL, REGON
+records-reset = Reset filters
+records-more-filters = More filters
+records-active-filters = Active filters
+records-remove-filter = Remove filter: { $filter }
+records-columns = Columns
+records-columns-title = Columns
+records-columns-hint = Choose the columns and their order. Drag a column's right edge in the list to change its width.
+records-column-up = Move { $column } left
+records-column-down = Move { $column } right
+records-resize = Resize { $column }
+records-select-column = Select
+records-select-row = Select { $name }
+records-select-page = Select shown rows
+records-select-all = { $count ->
+    [one] Select the record found
+   *[other] Select all { $count } found
+}
+records-selected = { $count ->
+    [one] 1 selected
+   *[other] { $count } selected
+}
+records-clear-selection = Clear selection
+dialog-done = Done
+column-name = Name
+column-kind = Type
+column-company = Company
+column-position = Position
+column-phone = Phone
+column-email = E-mail
+column-city = City
+column-postal_code = Postal code
+column-address = Address
+column-region = Region
+column-country = Country
+column-stage = Stage
+column-owner = Owner
+column-category = Category
+column-source = Source
+column-segments = Segments
+column-campaigns = Campaigns
+column-nip = NIP
+column-pesel = PESEL
+column-regon = REGON
+column-modified = Last change
+kind-person = Person
+kind-company = Company
+value-yes = Yes
+value-no = No
+
+## Filters
+filter-any = Any
+filter-nobody = Nobody / none
+filter-field = Field
+filter-op = Condition
+filter-value = Value
+filter-add = Add filter
+filter-choose-field = Choose a field
+filter-choose-value = Choose…
+filter-enter-value = Enter a value to filter by.
+filter-enter-number = Enter a number.
+filter-chip = { $field } { $op } { $value }
+filter-op-is = is
+filter-op-is_not = is not
+filter-op-contains = contains
+filter-op-empty = is empty
+filter-op-not_empty = is filled in
+filter-op-from = from
+filter-op-until = until
+filter-field-segment = Segment
+filter-field-campaign = Campaign
+filter-field-owner_id = Owner
+filter-field-stage_id = Stage
+filter-field-category_id = Category
+filter-field-kind = Type
+filter-field-my_open_task = Records where I have an open task
+filter-field-modified = Last change
+filter-field-phone = Phone
+filter-field-email = E-mail
+filter-field-tag = Tag
+filter-field-first_name = First name
+filter-field-last_name = Last name
+filter-field-company = Company
+filter-field-position = Position
+filter-field-city = City
+filter-field-postal_code = Postal code
+filter-field-address_line1 = Address
+filter-field-region = Region
+filter-field-country = Country
+filter-field-source = Source
+filter-field-nip = NIP
+filter-field-pesel = PESEL
+filter-field-regon = REGON
+
+## Saved views
+views-label = Saved view
+views-none = (none)
+views-save = Save view
+views-update = Update view
+views-delete = Delete view
+views-name = View name
+views-name-required = Give the view a name.
+views-shared = Share with the team
+views-shared-name = { $name } (shared)
+
+## Bulk actions
+bulk-title = Bulk actions
+bulk-action = { $count ->
+    [one] Action on 1 selected record
+   *[other] Action on { $count } selected records
+}
+bulk-choose-action = Choose an action…
+bulk-target = To
+bulk-apply = Apply
+bulk-choose = Choose an action and what it applies.
+bulk-progress = Updating { $done } of { $total } records…
+bulk-done = { $count ->
+    [one] 1 record updated on this device; it syncs when the network allows.
+   *[other] { $count } records updated on this device; they sync when the network allows.
+}
+bulk-failed = Stopped after { $done } of { $total } records: { $message }
+bulk-add_segment = Add to segment
+bulk-remove_segment = Remove from segment
+bulk-add_campaign = Add to campaign
+bulk-remove_campaign = Remove from campaign
+bulk-set_category = Set category
+bulk-set_stage = Set stage
+bulk-set_owner = Assign owner
+bulk-trash = Move to trash
+
+## Record page
+record-in-trash = In the trash
+record-trash = Move to trash
+record-fix-errors = Some fields need attention; nothing was saved.
+record-group-name = Name
+record-group-address = Address
+record-group-ids = Identifiers
+record-group-sales = Sales
+record-group-custom = More fields
+record-none = (none)
+record-none-defined = None defined in the settings yet.
+record-no-organization = (no company)
+record-people-title = People
+record-people-empty = No people linked to this company yet.
+record-people-add = Add a person
+record-phone-hint = Numbers without a country code are read as { $country } numbers.
+record-phone-type = Type
+record-phone-number = Phone { $n }
+record-phone-add = Add a phone
+record-phone-remove = Remove phone { $n }
+record-email-n = E-mail { $n }
+record-email-add = Add an e-mail
+record-email-remove = Remove e-mail { $n }
+label-kind = Type
+label-first_name = First name
+label-last_name = Last name
+label-company = Company
+label-position = Position
+label-organization_id = Works at
+label-address_line1 = Address
+label-address_line2 = Address (2nd line)
+label-postal_code = Postal code
+label-city = City
+label-region = Region
+label-country = Country
+label-nip = NIP
+label-pesel = PESEL
+label-regon = REGON
+label-source = Source
+label-stage_id = Stage
+label-category_id = Category
+label-owner_id = Owner
+label-managers = Managers
+label-tags = Tags (separated by commas)
+label-note = Note
+label-phones = Phones
+label-emails = E-mails
+label-segments = Segments
+label-campaigns = Campaigns
+phone-type-mobile = Mobile
+phone-type-landline = Landline
+phone-type-work = Work
+phone-type-main = Main
+phone-type-home_fax = Home fax
+phone-type-office_fax = Office fax
+phone-type-other = Other
+error-required = This field is required.
+error-name-required = Enter a name (a person's name, or the company's).
+error-too-long = Use at most { $max } characters.
+error-email-empty = Enter an e-mail address.
+error-phone-empty = Enter a phone number.
+error-phone = This is not a phone number.
+error-phone-invalid = This number is not valid for its country. Add the country code (+…) if it is foreign.
+error-phone-type = Choose the type of the number.
+error-nip-length = A NIP has 10 digits.
+error-nip-check = This NIP's check digit is wrong — check for a typing mistake.
+error-pesel-length = A PESEL has 11 digits.
+error-pesel-check = This PESEL's check digit is wrong — check for a typing mistake.
+error-pesel-date = This PESEL does not contain a real date of birth.
+error-regon-length = A REGON has 9 or 14 digits.
+error-regon-check = This REGON's check digit is wrong — check for a typing mistake.
+error-id-characters = Use only digits (spaces and dashes are fine).
+error-number = Enter a number.
+error-date = Enter a date.
+error-option = Choose one of the options.
+
+## Trash
+trash-hint = Records in the trash can be restored. An administrator can delete them for good.
+trash-hint-admin = Records in the trash can be restored, or deleted for good with their tasks and history.
+trash-count = { $count ->
+    [one] 1 record in the trash
+   *[other] { $count } records in the trash
+}
+trash-when = Last change
+trash-actions = Actions
+trash-restore = Restore
+trash-restore-named = Restore { $name }
+trash-restored = Restored.
+trash-purge = Delete for good
+trash-purge-named = Delete { $name } for good
+trash-empty-all = Empty the trash
+trash-purge-offline = Deleting for good needs the network; restoring works offline.
+trash-confirm-title = Delete for good?
+trash-confirm = { $count ->
+    [one] This record, its tasks and its history are deleted on every device. This cannot be undone.
+   *[other] These { $count } records, their tasks and their history are deleted on every device. This cannot be undone.
+}
+trash-confirm-yes = Delete for good
+trash-purged = { $count ->
+    [one] 1 record deleted for good.
+   *[other] { $count } records deleted for good.
+}
+trash-more = …and { $count } more (restore or delete some to see them).
+
+## Identify
+identify-title = Identify a caller
+identify-nothing = Open this page with ?phone=… or ?email=… to find the record.
+identify-unreadable = “{ $value }” is not a phone number or e-mail address.
+identify-found = { $count ->
+    [one] The record with { $value }:
+   *[other] { $count } records have { $value }:
+}
+identify-none = No record on this device has { $value }.
+identify-create = Create a new record with it
+identify-attach-title = Or add { $value } to an existing record
+identify-search = Find the record
+identify-attach-to = Add to { $name }
+
+## Settings catalog
+settings-admins-only = Only administrators can change the settings.
+settings-tab-general = General
+settings-tab-fields = Fields
+settings-tab-pipelines = Pipelines
+settings-tab-segment = Segments
+settings-tab-campaign = Campaigns
+settings-tab-category = Categories
+settings-tab-source = Sources
+settings-tab-outcome = Call outcomes
+settings-tab-users = Users
+settings-list-segment = Segments
+settings-list-campaign = Campaigns
+settings-list-category = Categories
+settings-list-source = Acquisition sources
+settings-list-outcome = Call outcomes
+settings-list-module = Pipelines
+settings-list-stage = Stages
+settings-new-segment = New segment
+settings-new-campaign = New campaign
+settings-new-category = New category
+settings-new-source = New source
+settings-new-outcome = New outcome
+settings-new-module = New pipeline
+settings-new-stage = New stage
+settings-add = Add
+settings-rename = Name of { $name }
+settings-move-up = Move { $name } up
+settings-move-down = Move { $name } down
+settings-remove = Remove { $name }
+settings-name-required = Enter a name.
+settings-name-taken = “{ $name }” exists already.
+settings-outcome-callback = asks for a callback date
+settings-stages-of = Stages of { $name }
+settings-stages-loose = Some stages belong to no pipeline (it was removed); records keep them until changed.
+settings-fields-title = Custom fields
+settings-fields-hint = Every record gets these fields; they can be filtered and shown as columns like the standard ones.
+settings-field-name = Field name
+settings-field-type = Type
+settings-field-options = Options
+settings-field-options-hint = Options (separated by commas)
+settings-options-of = Options of { $name }
+settings-field-add = Add field
+settings-field-name-required = Enter a field name with at least one letter or digit.
+settings-field-options-required = A choice field needs at least one option.
+field-type-text = Text
+field-type-number = Number
+field-type-date = Date
+field-type-choice = Choice
+field-type-multi_choice = Multiple choice
+field-type-yes_no = Yes / no
+settings-general-title = General
+settings-default-country = Default phone country
+settings-default-country-hint = Two letters, e.g. PL, CZ, HU. Numbers typed without a country code are read as numbers of this country.
+settings-country-unknown = “{ $code }” is not a country code (use two letters, e.g. PL).

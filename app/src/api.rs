@@ -150,3 +150,18 @@ pub async fn pull(token: &str, cursor: u64, limit: usize) -> Result<PullResponse
 pub async fn history(token: &str, entity: &str, id: &str) -> Result<HistoryResponse, ApiError> {
     send(authorized(Request::get(&format!("/api/history/{entity}/{id}")), token).build()).await
 }
+
+/// The server's reply to a purge.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct PurgeResponse {
+    pub purged: u64,
+}
+
+/// Admin: removes these contacts (in the trash) for good.
+pub async fn purge(token: &str, ids: &[String]) -> Result<PurgeResponse, ApiError> {
+    send(with_json(
+        authorized(Request::post("/api/trash/purge"), token),
+        &serde_json::json!({ "ids": ids }),
+    ))
+    .await
+}

@@ -57,7 +57,13 @@ pub fn message(key: &str, args: &[(&str, &str)]) -> String {
         };
         let mut fluent_args = FluentArgs::new();
         for (name, value) in args {
-            fluent_args.set(*name, FluentValue::from(*value));
+            // Whole numbers go in as numbers, so plural forms choose by them.
+            let is_count =
+                !value.is_empty() && value.len() < 16 && value.bytes().all(|b| b.is_ascii_digit());
+            match value.parse::<f64>() {
+                Ok(number) if is_count => fluent_args.set(*name, FluentValue::from(number)),
+                _ => fluent_args.set(*name, FluentValue::from(*value)),
+            }
         }
         let mut errors = Vec::new();
         let text = bundle.format_pattern(pattern, Some(&fluent_args), &mut errors);

@@ -2,6 +2,7 @@
 //! IndexedDB and talking to the server when it can.
 
 pub mod api;
+pub mod data;
 pub mod i18n;
 pub mod pages;
 pub mod pwa;
@@ -14,8 +15,8 @@ use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::path;
 
 use pages::login::LoginPage;
-use pages::placeholder::{NotFoundPage, ReportsPage, TasksPage, TrashPage};
-use pages::records::{RecordPage, RecordsPage};
+use pages::placeholder::{NotFoundPage, ReportsPage, TasksPage};
+use pages::records::{IdentifyPage, RecordPage, RecordsPage, TrashPage};
 use pages::settings::SettingsPage;
 use pages::setup::SetupPage;
 use pages::shell::Shell;
@@ -26,7 +27,8 @@ pub fn App() -> impl IntoView {
     let online = state::online::provide_online();
     let session = state::session::provide_session();
     state::now::provide_now();
-    sync::provide_sync(session, online);
+    let sync = sync::provide_sync(session, online);
+    data::provide_replica(sync);
     pwa::provide_app_update();
     view! {
         <Router>
@@ -37,6 +39,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=|| view! { <Redirect path="/records" /> } />
                     <Route path=path!("records") view=RecordsPage />
                     <Route path=path!("records/:id") view=RecordPage />
+                    <Route path=path!("identify") view=IdentifyPage />
                     <Route path=path!("sync") view=SyncPage />
                     <Route path=path!("tasks") view=TasksPage />
                     <Route path=path!("reports") view=ReportsPage />

@@ -27,11 +27,6 @@ pub fn ReportsPage() -> impl IntoView {
 }
 
 #[component]
-pub fn TrashPage() -> impl IntoView {
-    view! { <EmptyScreen title="trash-title" empty="trash-empty" /> }
-}
-
-#[component]
 pub fn NotFoundPage() -> impl IntoView {
     view! {
         <main class="auth-page">

@@ -8,6 +8,7 @@
 //! last pulled plus the device's unacknowledged edits), `outbox` (those edits in seq order,
 //! waiting for the server), `rejected` (changes the server refused, with its reason).
 
+pub mod changes;
 pub mod device;
 pub mod rows;
 pub mod session;

@@ -59,6 +59,14 @@ impl StoredRow {
     }
 }
 
+/// One row's part of an edit: the fields to set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowEdit {
+    pub entity: String,
+    pub id: String,
+    pub changes: Vec<(String, Value)>,
+}
+
 /// A change the server refused. Stored shape (fields may only be added).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RejectedChange {
@@ -156,6 +164,7 @@ impl Storage {
         let mut device = read_device(&meta).await?;
         if device.user_id.as_deref() != Some(user_id) {
             if device.user_id.is_some() {
+                super::changes::note_all();
                 tx.store(ROWS_STORE)?.clear().await?;
                 tx.store(OUTBOX_STORE)?.clear().await?;
                 tx.store(REJECTED_STORE)?.clear().await?;
@@ -179,6 +188,21 @@ impl Storage {
         changes: &[(String, Value)],
         now_ms: u64,
     ) -> Result<Vec<Change>, StorageError> {
+        let edit = RowEdit {
+            entity: entity.to_owned(),
+            id: id.to_owned(),
+            changes: changes.to_vec(),
+        };
+        self.edit_many(std::slice::from_ref(&edit), now_ms).await
+    }
+
+    /// Writes edits of many rows in one transaction (a bulk action's chunk): all of them
+    /// or none.
+    pub async fn edit_many(
+        &self,
+        edits: &[RowEdit],
+        now_ms: u64,
+    ) -> Result<Vec<Change>, StorageError> {
         let tx = self.db().transaction(
             &[META_STORE, ROWS_STORE, OUTBOX_STORE],
             TransactionMode::ReadWrite,
@@ -188,40 +212,57 @@ impl Storage {
         let outbox = tx.store(OUTBOX_STORE)?;
         let mut device = read_device(&meta).await?;
         let mut clock = device.clock();
-        let mut row = read_row(&rows, entity, id)
-            .await?
-            .unwrap_or_else(|| StoredRow {
-                entity: entity.to_owned(),
-                id: id.to_owned(),
-                ..StoredRow::default()
-            });
-        let mut written = Vec::with_capacity(changes.len());
-        for (field, value) in changes {
-            let hlc = clock.tick(now_ms).to_string();
-            device.seq += 1;
-            row.local.insert(
-                field.clone(),
-                FieldState {
-                    value: value.clone(),
-                    hlc: hlc.clone(),
+        let found = join_all(
+            edits
+                .iter()
+                .map(|edit| rows.get(row_key(&edit.entity, &edit.id))),
+        )
+        .await;
+        let mut written = Vec::new();
+        let mut values = Vec::with_capacity(edits.len());
+        for (edit, found) in edits.iter().zip(found) {
+            let mut row = match found? {
+                Some(value) if !value.is_undefined() => row_from_js(value)?,
+                _ => StoredRow {
+                    entity: edit.entity.clone(),
+                    id: edit.id.clone(),
+                    ..StoredRow::default()
                 },
-            );
-            let change = Change {
-                seq: device.seq,
-                entity: entity.to_owned(),
-                id: id.to_owned(),
-                field: field.clone(),
-                value: value.clone(),
-                hlc,
             };
-            outbox.put(&to_js(&change)?, None).await?;
-            written.push(change);
+            for (field, value) in &edit.changes {
+                let hlc = clock.tick(now_ms).to_string();
+                device.seq += 1;
+                row.local.insert(
+                    field.clone(),
+                    FieldState {
+                        value: value.clone(),
+                        hlc: hlc.clone(),
+                    },
+                );
+                written.push(Change {
+                    seq: device.seq,
+                    entity: edit.entity.clone(),
+                    id: edit.id.clone(),
+                    field: field.clone(),
+                    value: value.clone(),
+                    hlc,
+                });
+            }
+            values.push((row_to_js(&row)?, row_key(&row.entity, &row.id)));
+        }
+        let outbox_values = written.iter().map(to_js).collect::<Result<Vec<_>, _>>()?;
+        for result in join_all(outbox_values.iter().map(|value| outbox.put(value, None))).await {
+            result?;
+        }
+        for result in join_all(values.iter().map(|(value, key)| rows.put(value, Some(key)))).await {
+            result?;
         }
         device.keep_clock(&clock);
-        rows.put(&row_to_js(&row)?, Some(&row_key(&row.entity, &row.id)))
-            .await?;
         write_device(&meta, &device).await?;
         tx.done().await?;
+        for edit in edits {
+            super::changes::note(&edit.entity, &edit.id);
+        }
         Ok(written)
     }
 
@@ -368,6 +409,7 @@ impl Storage {
             return Ok(());
         }
         for (entity, id) in std::mem::take(&mut device.settling) {
+            super::changes::note(&entity, &id);
             if let Some(mut row) = read_row(&rows, &entity, &id).await? {
                 row.settling.clear();
                 if row.base.is_empty() && row.local.is_empty() {
@@ -468,6 +510,9 @@ impl Storage {
         device.cursor = page.cursor;
         write_device(&meta, &device).await?;
         tx.done().await?;
+        for pulled in &page.rows {
+            super::changes::note(&pulled.entity, &pulled.id);
+        }
         Ok(())
     }
 
@@ -510,6 +555,59 @@ impl Storage {
         let values = tx.store(ROWS_STORE)?.get_all(Some(range), None).await?;
         tx.done().await?;
         values.into_iter().map(row_from_js).collect()
+    }
+
+    /// Up to `limit` rows of `entity` with ids after `after` (in id order): a large store
+    /// is read in slices, so no single step holds the page for long.
+    pub async fn rows_after(
+        &self,
+        entity: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<StoredRow>, StorageError> {
+        let tx = self
+            .db()
+            .transaction(&[ROWS_STORE], TransactionMode::ReadOnly)?;
+        let (lower, open) = match after {
+            Some(id) => (
+                js_sys::Array::of2(&JsValue::from_str(entity), &JsValue::from_str(id)),
+                true,
+            ),
+            None => (js_sys::Array::of1(&JsValue::from_str(entity)), false),
+        };
+        let upper = js_sys::Array::of2(&JsValue::from_str(entity), &js_sys::Array::new());
+        let range = KeyRange::bound(&lower, &upper, Some(open), Some(true))
+            .map_err(|err| StorageError::Database(err.to_string()))?;
+        let values = tx
+            .store(ROWS_STORE)?
+            .get_all(Some(range), Some(limit))
+            .await?;
+        tx.done().await?;
+        values.into_iter().map(row_from_js).collect()
+    }
+
+    /// The rows under `keys` (`None` where there is none), in the same order.
+    pub async fn rows_by_keys(
+        &self,
+        keys: &[(String, String)],
+    ) -> Result<Vec<Option<StoredRow>>, StorageError> {
+        let tx = self
+            .db()
+            .transaction(&[ROWS_STORE], TransactionMode::ReadOnly)?;
+        let store = tx.store(ROWS_STORE)?;
+        let found = join_all(
+            keys.iter()
+                .map(|(entity, id)| store.get(row_key(entity, id))),
+        )
+        .await;
+        tx.done().await?;
+        found
+            .into_iter()
+            .map(|value| match value? {
+                Some(value) if !value.is_undefined() => row_from_js(value).map(Some),
+                _ => Ok(None),
+            })
+            .collect()
     }
 
     /// Changes the server refused, newest first.

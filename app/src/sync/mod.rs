@@ -7,6 +7,8 @@
 
 mod leader;
 
+pub use leader::post as leader_post;
+
 use std::cell::RefCell;
 
 use futures::FutureExt;
@@ -132,6 +134,12 @@ pub fn provide_sync(session: Session, online: Online) -> Sync {
         "changed" => {
             sync.data_version.update(|version| *version += 1);
             spawn_local(async move { sync.refresh_counts().await });
+        }
+        rows if rows.starts_with("rows:") => {
+            // Another tab wrote these rows: the replica re-reads them.
+            let keys = serde_json::from_str(&rows["rows:".len()..]).ok();
+            crate::storage::changes::note_remote(keys);
+            sync.data_version.update(|version| *version += 1);
         }
         "sync" => {
             WAKE.with(|wake| {

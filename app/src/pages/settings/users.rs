@@ -1,4 +1,4 @@
-//! Settings (administrators): for now the team's accounts. Accounts live on the server, so
+//! Settings → Users: the team's accounts. Accounts live on the server, so
 //! this screen needs the network and says so when there is none.
 
 use leptos::ev::SubmitEvent;
@@ -14,25 +14,7 @@ use crate::state::session::use_session;
 use crate::t;
 
 #[component]
-pub fn SettingsPage() -> impl IntoView {
-    let session = use_session();
-    let is_admin = move || {
-        session
-            .user()
-            .is_some_and(|user| user.role.may_change_settings())
-    };
-    view! {
-        <section class="page">
-            <h1>{t!("settings-title")}</h1>
-            <Show when=is_admin fallback=|| view! { <p class="empty">{t!("error-server", message = "403")}</p> }>
-                <UsersSection />
-            </Show>
-        </section>
-    }
-}
-
-#[component]
-fn UsersSection() -> impl IntoView {
+pub fn UsersSection() -> impl IntoView {
     let session = use_session();
     let online = use_online();
     let users = RwSignal::new(None::<Result<Vec<User>, ApiError>>);

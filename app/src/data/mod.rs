@@ -1,0 +1,307 @@
+//! The in-memory replica of the device's rows: every contact in compact form (so search
+//! and filters over 100k records answer within a keystroke) and every settings row
+//! (segments, stages, custom fields, users, views…).
+//!
+//! IndexedDB stays the source of truth. The replica loads it once, in slices that never
+//! hold the page for long, and then re-reads exactly the rows the storage layer reports as
+//! changed (this tab's edits and pulls, and other tabs' via the BroadcastChannel).
+
+pub mod settings;
+
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use gloo_timers::future::TimeoutFuture;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use minicrm_core::record::Contact;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::storage::changes::{self, RowKey};
+use crate::storage::rows::{RowEdit, StoredRow};
+use crate::storage::{Storage, StorageError};
+use crate::sync::{Sync, leader_post};
+
+pub use settings::SettingRow;
+
+pub const CONTACT: &str = "contact";
+/// Entities kept whole in memory (small: settings, the user directory, saved views).
+pub const SETTING_ENTITIES: &[&str] = &[
+    "segment",
+    "campaign",
+    "category",
+    "source",
+    "module",
+    "stage",
+    "outcome",
+    "field_def",
+    "view",
+    "user",
+    "config",
+];
+/// Contacts read per slice while loading.
+const LOAD_SLICE: u32 = 1000;
+
+/// Everything the replica holds.
+#[derive(Default)]
+pub struct Index {
+    contacts: Vec<Contact>,
+    by_id: HashMap<Uuid, usize>,
+    /// Contacts with edits the server has not acknowledged yet.
+    pending: HashSet<Uuid>,
+    settings: HashMap<String, BTreeMap<String, SettingRow>>,
+}
+
+impl Index {
+    pub fn contacts(&self) -> &[Contact] {
+        &self.contacts
+    }
+
+    pub fn contact(&self, id: &Uuid) -> Option<&Contact> {
+        self.by_id.get(id).map(|i| &self.contacts[*i])
+    }
+
+    pub fn is_pending(&self, id: &Uuid) -> bool {
+        self.pending.contains(id)
+    }
+
+    /// The rows of a settings entity, including deleted ones, by id.
+    pub fn rows(&self, entity: &str) -> impl Iterator<Item = &SettingRow> {
+        self.settings
+            .get(entity)
+            .into_iter()
+            .flat_map(|rows| rows.values())
+    }
+
+    pub fn row(&self, entity: &str, id: &str) -> Option<&SettingRow> {
+        self.settings.get(entity).and_then(|rows| rows.get(id))
+    }
+
+    fn put_contact(&mut self, row: &StoredRow) {
+        let Ok(id) = Uuid::parse_str(&row.id) else {
+            return;
+        };
+        let Some(contact) = Contact::from_fields(&row.id, &row.shown()) else {
+            return;
+        };
+        if row.local.is_empty() {
+            self.pending.remove(&id);
+        } else {
+            self.pending.insert(id);
+        }
+        match self.by_id.get(&id) {
+            Some(i) => self.contacts[*i] = contact,
+            None => {
+                self.by_id.insert(id, self.contacts.len());
+                self.contacts.push(contact);
+            }
+        }
+    }
+
+    fn remove_contact(&mut self, id: &str) {
+        let Ok(id) = Uuid::parse_str(id) else {
+            return;
+        };
+        self.pending.remove(&id);
+        let Some(i) = self.by_id.remove(&id) else {
+            return;
+        };
+        self.contacts.swap_remove(i);
+        if let Some(moved) = self.contacts.get(i) {
+            self.by_id.insert(moved.id, i);
+        }
+    }
+
+    fn put_setting(&mut self, row: &StoredRow) {
+        let values: BTreeMap<String, Value> = row
+            .shown()
+            .into_iter()
+            .map(|(field, state)| (field, state.value))
+            .collect();
+        self.settings.entry(row.entity.clone()).or_default().insert(
+            row.id.clone(),
+            SettingRow {
+                id: row.id.clone(),
+                values,
+                pending: !row.local.is_empty(),
+            },
+        );
+    }
+
+    fn remove_setting(&mut self, entity: &str, id: &str) {
+        if let Some(rows) = self.settings.get_mut(entity) {
+            rows.remove(id);
+        }
+    }
+
+    fn put(&mut self, key: &RowKey, row: Option<&StoredRow>) {
+        let (entity, id) = key;
+        let is_contact = entity == CONTACT;
+        match row {
+            Some(row) if is_contact => self.put_contact(row),
+            Some(row) if SETTING_ENTITIES.contains(&entity.as_str()) => self.put_setting(row),
+            None if is_contact => self.remove_contact(id),
+            None => self.remove_setting(entity, id),
+            Some(_) => {}
+        }
+    }
+}
+
+thread_local! {
+    static INDEX: RefCell<Index> = RefCell::new(Index::default());
+    static REFRESHING: Cell<bool> = const { Cell::new(false) };
+    static AGAIN: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The replica's state for the UI; `Copy`.
+#[derive(Clone, Copy)]
+pub struct Replica {
+    /// Bumped after every change of the replica: lists and pages recompute.
+    pub version: RwSignal<u64>,
+    /// The first load finished.
+    pub ready: RwSignal<bool>,
+    /// Contacts read so far during a full load.
+    pub loading: RwSignal<Option<usize>>,
+    sync: Sync,
+}
+
+pub fn use_replica() -> Replica {
+    expect_context::<Replica>()
+}
+
+pub fn provide_replica(sync: Sync) -> Replica {
+    let replica = Replica {
+        version: RwSignal::new(0),
+        ready: RwSignal::new(false),
+        loading: RwSignal::new(None),
+        sync,
+    };
+    provide_context(replica);
+    Effect::new(move || {
+        sync.data_version.track();
+        replica.refresh();
+    });
+    replica
+}
+
+impl Replica {
+    /// Reads the index; re-runs when the replica changes.
+    pub fn with<R>(&self, f: impl FnOnce(&Index) -> R) -> R {
+        self.version.track();
+        INDEX.with(|index| f(&index.borrow()))
+    }
+
+    pub fn with_untracked<R>(&self, f: impl FnOnce(&Index) -> R) -> R {
+        INDEX.with(|index| f(&index.borrow()))
+    }
+
+    /// Brings the replica up to date with what the storage layer reports as changed.
+    pub fn refresh(&self) {
+        if REFRESHING.with(Cell::get) {
+            AGAIN.with(|again| again.set(true));
+            return;
+        }
+        REFRESHING.with(|running| running.set(true));
+        let replica = *self;
+        spawn_local(async move {
+            loop {
+                AGAIN.with(|again| again.set(false));
+                if let Err(err) = replica.refresh_once().await {
+                    web_sys::console::warn_1(&format!("reading the device failed: {err}").into());
+                }
+                if !AGAIN.with(Cell::get) {
+                    break;
+                }
+            }
+            REFRESHING.with(|running| running.set(false));
+        });
+    }
+
+    async fn refresh_once(&self) -> Result<(), StorageError> {
+        let changed = changes::take();
+        // Tell the other tabs which rows this tab wrote.
+        if changed.local_all {
+            leader_post("rows:*");
+        } else if !changed.local.is_empty() {
+            let keys: Vec<&RowKey> = changed.local.iter().collect();
+            if let Ok(json) = serde_json::to_string(&keys) {
+                leader_post(&format!("rows:{json}"));
+            }
+        }
+        let storage = Storage::shared().await?;
+        if changed.all || !self.ready.get_untracked() {
+            self.load_everything(&storage).await?;
+        } else if !changed.keys.is_empty() {
+            let keys: Vec<RowKey> = changed.keys.into_iter().collect();
+            let rows = storage.rows_by_keys(&keys).await?;
+            INDEX.with(|index| {
+                let mut index = index.borrow_mut();
+                for (key, row) in keys.iter().zip(&rows) {
+                    index.put(key, row.as_ref());
+                }
+            });
+            self.version.update(|v| *v += 1);
+        }
+        Ok(())
+    }
+
+    async fn load_everything(&self, storage: &Storage) -> Result<(), StorageError> {
+        let mut fresh = Index::default();
+        for entity in SETTING_ENTITIES {
+            for row in storage.rows_of(entity).await? {
+                fresh.put_setting(&row);
+            }
+        }
+        self.loading.set(Some(0));
+        let mut after: Option<String> = None;
+        loop {
+            let slice = storage
+                .rows_after(CONTACT, after.as_deref(), LOAD_SLICE)
+                .await?;
+            let Some(last) = slice.last() else {
+                break;
+            };
+            after = Some(last.id.clone());
+            for row in &slice {
+                fresh.put_contact(row);
+            }
+            self.loading.set(Some(fresh.contacts.len()));
+            if slice.len() < LOAD_SLICE as usize {
+                break;
+            }
+            // Let the page breathe between slices.
+            TimeoutFuture::new(0).await;
+        }
+        INDEX.with(|index| *index.borrow_mut() = fresh);
+        self.loading.set(None);
+        self.ready.set(true);
+        self.version.update(|v| *v += 1);
+        Ok(())
+    }
+
+    /// Writes an edit of one row through the outbox, updates the replica and wakes the sync.
+    pub async fn write(
+        &self,
+        entity: &str,
+        id: &str,
+        changes: Vec<(String, Value)>,
+    ) -> Result<(), StorageError> {
+        self.write_many(vec![RowEdit {
+            entity: entity.to_owned(),
+            id: id.to_owned(),
+            changes,
+        }])
+        .await
+    }
+
+    /// Writes edits of many rows in one transaction.
+    pub async fn write_many(&self, edits: Vec<RowEdit>) -> Result<(), StorageError> {
+        let storage = Storage::shared().await?;
+        storage
+            .edit_many(&edits, js_sys::Date::now() as u64)
+            .await?;
+        self.sync.edited();
+        Ok(())
+    }
+}

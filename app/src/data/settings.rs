@@ -1,0 +1,192 @@
+//! Settings rows as the UI uses them: named lists in their order, custom field
+//! definitions, pipelines with their stages, the team's default phone country.
+
+use std::collections::BTreeMap;
+
+use minicrm_core::input::CustomType;
+use minicrm_core::phone::FALLBACK_COUNTRY;
+use minicrm_core::schema::CONFIG_ID;
+use serde_json::Value;
+
+use super::Index;
+
+/// A small row kept whole: its shown values without HLCs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SettingRow {
+    pub id: String,
+    pub values: BTreeMap<String, Value>,
+    /// Has edits the server has not acknowledged yet.
+    pub pending: bool,
+}
+
+impl SettingRow {
+    pub fn str(&self, field: &str) -> &str {
+        self.values
+            .get(field)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
+    pub fn bool(&self, field: &str) -> bool {
+        self.values.get(field).and_then(Value::as_bool) == Some(true)
+    }
+
+    pub fn name(&self) -> &str {
+        self.str("name")
+    }
+
+    pub fn position(&self) -> f64 {
+        self.values
+            .get("position")
+            .and_then(Value::as_f64)
+            .unwrap_or(f64::MAX)
+    }
+
+    pub fn deleted(&self) -> bool {
+        self.bool("deleted")
+    }
+}
+
+/// A choice in a list: id and name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Choice {
+    pub id: String,
+    pub name: String,
+}
+
+/// A custom field as defined in the settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldDef {
+    pub id: String,
+    pub key: String,
+    pub name: String,
+    pub kind: CustomType,
+    pub options: Vec<String>,
+}
+
+/// A pipeline (module) with its stages in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pipeline {
+    pub id: Option<String>,
+    pub name: String,
+    pub stages: Vec<Choice>,
+}
+
+impl Index {
+    /// The live (not deleted) rows of `entity` in their set order, then by name.
+    pub fn ordered(&self, entity: &str) -> Vec<&super::SettingRow> {
+        let mut rows: Vec<_> = self.rows(entity).filter(|row| !row.deleted()).collect();
+        rows.sort_by(|a, b| {
+            a.position()
+                .total_cmp(&b.position())
+                .then_with(|| a.name().to_lowercase().cmp(&b.name().to_lowercase()))
+        });
+        rows
+    }
+
+    pub fn choices(&self, entity: &str) -> Vec<Choice> {
+        self.ordered(entity)
+            .into_iter()
+            .map(|row| Choice {
+                id: row.id.clone(),
+                name: row.name().to_owned(),
+            })
+            .collect()
+    }
+
+    /// The name of a row of `entity` (deleted rows keep their name).
+    pub fn name_of(&self, entity: &str, id: &str) -> Option<String> {
+        self.row(entity, id).map(|row| row.name().to_owned())
+    }
+
+    pub fn field_defs(&self) -> Vec<FieldDef> {
+        self.ordered("field_def")
+            .into_iter()
+            .filter_map(|row| {
+                Some(FieldDef {
+                    id: row.id.clone(),
+                    key: row.str("key").to_owned(),
+                    name: row.name().to_owned(),
+                    kind: CustomType::parse(row.str("type"))?,
+                    options: row
+                        .values
+                        .get("options")
+                        .and_then(Value::as_array)
+                        .map(|items| {
+                            items
+                                .iter()
+                                .filter_map(Value::as_str)
+                                .map(str::to_owned)
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                })
+            })
+            .filter(|def| !def.key.is_empty())
+            .collect()
+    }
+
+    /// Pipelines in order with their stages; stages without a (live) pipeline come last
+    /// under a pipeline without id.
+    pub fn pipelines(&self) -> Vec<Pipeline> {
+        let stages = self.ordered("stage");
+        let mut pipelines: Vec<Pipeline> = self
+            .ordered("module")
+            .into_iter()
+            .map(|module| Pipeline {
+                id: Some(module.id.clone()),
+                name: module.name().to_owned(),
+                stages: Vec::new(),
+            })
+            .collect();
+        let mut loose = Vec::new();
+        for stage in stages {
+            let choice = Choice {
+                id: stage.id.clone(),
+                name: stage.name().to_owned(),
+            };
+            match pipelines
+                .iter_mut()
+                .find(|p| p.id.as_deref() == Some(stage.str("module_id")))
+            {
+                Some(pipeline) => pipeline.stages.push(choice),
+                None => loose.push(choice),
+            }
+        }
+        if !loose.is_empty() {
+            pipelines.push(Pipeline {
+                id: None,
+                name: String::new(),
+                stages: loose,
+            });
+        }
+        pipelines
+    }
+
+    /// Active users by name: (id, name).
+    pub fn users(&self) -> Vec<Choice> {
+        let mut users: Vec<Choice> = self
+            .rows("user")
+            .filter(|row| row.values.get("active") != Some(&Value::Bool(false)))
+            .map(|row| Choice {
+                id: row.id.clone(),
+                name: row.name().to_owned(),
+            })
+            .collect();
+        users.sort_by_key(|user| user.name.to_lowercase());
+        users
+    }
+
+    /// The team's default phone country (two letters).
+    pub fn default_country(&self) -> String {
+        let chosen = self
+            .row("config", CONFIG_ID)
+            .map(|row| row.str("default_country").to_owned())
+            .unwrap_or_default();
+        if chosen.is_empty() {
+            FALLBACK_COUNTRY.to_owned()
+        } else {
+            chosen
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! Bulk actions on selected records: ordinary changes through the outbox, written in
+//! chunks (one transaction each) with progress, so thousands of records never freeze the
+//! page and a closed tab leaves whole chunks, never half a record.
+
+use std::collections::HashSet;
+
+use gloo_timers::future::TimeoutFuture;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use minicrm_core::access::{Actor, RowScope, check_write};
+use minicrm_core::schema::Entity;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::data::settings::Choice;
+use crate::data::{CONTACT, use_replica};
+use crate::state::session::use_session;
+use crate::storage::rows::RowEdit;
+use crate::t;
+
+/// Records written per transaction.
+const CHUNK: usize = 250;
+
+const ACTIONS: &[&str] = &[
+    "add_segment",
+    "remove_segment",
+    "add_campaign",
+    "remove_campaign",
+    "set_category",
+    "set_stage",
+    "set_owner",
+    "trash",
+];
+
+/// The changes an action makes to each record, or `None` when it needs a target.
+fn changes_for(action: &str, target: &str) -> Option<Vec<(String, Value)>> {
+    let id_or_null = |t: &str| if t == "-" { Value::Null } else { json!(t) };
+    Some(match action {
+        "trash" => vec![("deleted".into(), json!(true))],
+        _ if target.is_empty() => return None,
+        "add_segment" => vec![(format!("segment:{target}"), json!(true))],
+        "remove_segment" => vec![(format!("segment:{target}"), json!(false))],
+        "add_campaign" => vec![(format!("campaign:{target}"), json!(true))],
+        "remove_campaign" => vec![(format!("campaign:{target}"), json!(false))],
+        "set_category" => vec![("category_id".into(), id_or_null(target))],
+        "set_stage" => vec![("stage_id".into(), id_or_null(target))],
+        "set_owner" => vec![("owner_id".into(), id_or_null(target))],
+        _ => return None,
+    })
+}
+
+#[component]
+pub fn BulkBar(selected: RwSignal<HashSet<Uuid>>) -> impl IntoView {
+    let replica = use_replica();
+    let session = use_session();
+    let action = RwSignal::new(String::new());
+    let target = RwSignal::new(String::new());
+    let progress = RwSignal::new(None::<(usize, usize)>);
+    let message = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<String>);
+    Effect::new(move || {
+        action.track();
+        target.set(String::new());
+    });
+    let targets = move || -> Vec<Choice> {
+        let action = action.get();
+        replica.with(|index| match action.as_str() {
+            "add_segment" | "remove_segment" => index.choices("segment"),
+            "add_campaign" | "remove_campaign" => index.choices("campaign"),
+            "set_category" => index.choices("category"),
+            "set_stage" => index
+                .pipelines()
+                .into_iter()
+                .flat_map(|p| {
+                    let prefix = p.name.clone();
+                    p.stages.into_iter().map(move |s| Choice {
+                        id: s.id,
+                        name: if prefix.is_empty() {
+                            s.name
+                        } else {
+                            format!("{prefix}: {}", s.name)
+                        },
+                    })
+                })
+                .collect(),
+            "set_owner" => {
+                // Only owners this user may assign (the server decides; this mirrors it).
+                let actor = session.user().map(|u| Actor {
+                    user_id: u.id,
+                    role: u.role,
+                });
+                index
+                    .users()
+                    .into_iter()
+                    .filter(|u| {
+                        actor.as_ref().is_some_and(|actor| {
+                            check_write(
+                                actor,
+                                Entity::Contact,
+                                &RowScope::Owned { owner: None },
+                                "owner_id",
+                                &json!(u.id),
+                                None,
+                            )
+                            .is_ok()
+                        })
+                    })
+                    .collect()
+            }
+            _ => Vec::new(),
+        })
+    };
+    let needs_target = move || action.with(|a| !a.is_empty() && a != "trash");
+    let nobody_allowed = move || action.with(|a| a.starts_with("set_"));
+    let apply = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        if progress.get_untracked().is_some() {
+            return;
+        }
+        let action_name = action.get_untracked();
+        let Some(changes) = changes_for(&action_name, &target.get_untracked()) else {
+            error.set(Some(t!("bulk-choose")));
+            return;
+        };
+        let ids: Vec<Uuid> = selected.get_untracked().into_iter().collect();
+        let total = ids.len();
+        error.set(None);
+        message.set(None);
+        progress.set(Some((0, total)));
+        spawn_local(async move {
+            let mut done = 0;
+            for chunk in ids.chunks(CHUNK) {
+                let edits: Vec<RowEdit> = chunk
+                    .iter()
+                    .map(|id| RowEdit {
+                        entity: CONTACT.into(),
+                        id: id.to_string(),
+                        changes: changes.clone(),
+                    })
+                    .collect();
+                if let Err(err) = replica.write_many(edits).await {
+                    error.set(Some(t!(
+                        "bulk-failed",
+                        done = done.to_string(),
+                        total = total.to_string(),
+                        message = err.to_string()
+                    )));
+                    progress.set(None);
+                    return;
+                }
+                done += chunk.len();
+                progress.set(Some((done, total)));
+                // Let the page paint and answer clicks between chunks.
+                TimeoutFuture::new(0).await;
+            }
+            progress.set(None);
+            message.set(Some(t!("bulk-done", count = total.to_string())));
+            if action_name == "trash" {
+                selected.update(HashSet::clear);
+            }
+        });
+    };
+    view! {
+        <Show when=move || !selected.with(HashSet::is_empty) || progress.get().is_some() || message.get().is_some()>
+            <form class="bulk-bar panel" on:submit=apply aria-label=t!("bulk-title")>
+                <div class="field">
+                    <label for="bulk-action">{move || t!("bulk-action", count = selected.with(HashSet::len).to_string())}</label>
+                    <select id="bulk-action" prop:value=move || action.get() on:change=move |e| action.set(event_target_value(&e))>
+                        <option value="">{t!("bulk-choose-action")}</option>
+                        {ACTIONS.iter().map(|a| view! { <option value=*a>{t!(&format!("bulk-{a}"))}</option> }).collect_view()}
+                    </select>
+                </div>
+                <Show when=needs_target>
+                    <div class="field">
+                        <label for="bulk-target">{t!("bulk-target")}</label>
+                        <select id="bulk-target" prop:value=move || target.get() on:change=move |e| target.set(event_target_value(&e))>
+                            <option value="">{t!("filter-choose-value")}</option>
+                            {move || nobody_allowed().then(|| view! { <option value="-">{t!("filter-nobody")}</option> })}
+                            {move || targets().into_iter().map(|c| view! { <option value=c.id>{c.name}</option> }).collect_view()}
+                        </select>
+                    </div>
+                </Show>
+                <button type="submit" class="primary" disabled=move || progress.get().is_some() || selected.with(HashSet::is_empty)>{t!("bulk-apply")}</button>
+                {move || progress.get().map(|(done, total)| view! {
+                    <div class="progress" role="status">
+                        <label for="bulk-progress">{t!("bulk-progress", done = done.to_string(), total = total.to_string())}</label>
+                        <progress id="bulk-progress" max=total.to_string() value=done.to_string()></progress>
+                    </div>
+                })}
+                <Show when=move || message.get().is_some()>
+                    <p class="form-done" role="status">{move || message.get()}</p>
+                </Show>
+                <Show when=move || error.get().is_some()>
+                    <p class="form-error" role="alert">{move || error.get()}</p>
+                </Show>
+            </form>
+        </Show>
+    }
+}

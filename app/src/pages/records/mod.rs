@@ -1,0 +1,17 @@
+//! Records: the list (search, filters, views, columns, bulk actions), one record's page,
+//! the trash and identification by phone or e-mail.
+
+pub mod bulk;
+pub mod columns;
+pub mod filters;
+pub mod history;
+pub mod identify;
+pub mod list;
+pub mod record;
+pub mod trash;
+pub mod views;
+
+pub use identify::IdentifyPage;
+pub use list::RecordsPage;
+pub use record::RecordPage;
+pub use trash::TrashPage;

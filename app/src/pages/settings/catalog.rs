@@ -1,0 +1,418 @@
+//! The settings catalog: named lists (segments, campaigns, categories, sources, outcomes,
+//! stages), custom fields, pipelines, the default phone country. Each is rows written
+//! through the outbox like any edit.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use minicrm_core::input::{CustomType, custom_key};
+use minicrm_core::phone;
+use minicrm_core::schema::CONFIG_ID;
+use serde_json::{Value, json};
+
+use std::cell::RefCell;
+
+use crate::data::{Replica, SettingRow, use_replica};
+
+thread_local! {
+    /// The replica, for handlers that run outside the component tree's context.
+    static REPLICA: RefCell<Option<Replica>> = const { RefCell::new(None) };
+}
+use crate::t;
+
+fn write(
+    entity: &'static str,
+    id: String,
+    changes: Vec<(String, Value)>,
+    error: RwSignal<Option<String>>,
+) {
+    let Some(replica) = use_context::<Replica>().or_else(|| REPLICA.with(|r| *r.borrow())) else {
+        return;
+    };
+    spawn_local(async move {
+        if let Err(err) = replica.write(entity, &id, changes).await {
+            error.set(Some(t!("error-unexpected", message = err.to_string())));
+        }
+    });
+}
+
+/// The live rows of `entity` (for stages: of one pipeline) in order.
+fn rows_of(
+    entity: &'static str,
+    module: Option<String>,
+) -> impl Fn() -> Vec<SettingRow> + Copy + Send + Sync + 'static {
+    let replica = use_replica();
+    let module = StoredValue::new(module);
+    move || {
+        let module = module.get_value();
+        replica.with(|index| {
+            index
+                .ordered(entity)
+                .into_iter()
+                .filter(|row| module.as_ref().is_none_or(|m| row.str("module_id") == m))
+                .cloned()
+                .collect()
+        })
+    }
+}
+
+/// A list of named rows: rename, reorder, remove, add.
+#[component]
+pub fn NamedList(entity: &'static str, #[prop(optional)] module: Option<String>) -> impl IntoView {
+    REPLICA.with(|r| *r.borrow_mut() = Some(use_replica()));
+    let rows = rows_of(entity, module.clone());
+    let error = RwSignal::new(None::<String>);
+    let new_name = RwSignal::new(String::new());
+    let new_callback = RwSignal::new(false);
+    let module_for_add = StoredValue::new(module.clone());
+    let list_id = format!("{entity}-{}", module.clone().unwrap_or_default());
+    let add = move |event: SubmitEvent| {
+        event.prevent_default();
+        let name = new_name.get_untracked().trim().to_owned();
+        if name.is_empty() {
+            error.set(Some(t!("settings-name-required")));
+            return;
+        }
+        if rows().iter().any(|r| r.name().eq_ignore_ascii_case(&name)) {
+            error.set(Some(t!("settings-name-taken", name = name)));
+            return;
+        }
+        error.set(None);
+        let position = rows()
+            .iter()
+            .map(SettingRow::position)
+            .filter(|p| p.is_finite() && *p < f64::MAX)
+            .fold(-1.0, f64::max)
+            + 1.0;
+        let mut changes = vec![
+            ("name".to_owned(), json!(name)),
+            ("position".to_owned(), json!(position)),
+        ];
+        if let Some(module) = module_for_add.get_value() {
+            changes.push(("module_id".into(), json!(module)));
+        }
+        if entity == "outcome" && new_callback.get_untracked() {
+            changes.push(("callback".into(), json!(true)));
+        }
+        write(entity, uuid::Uuid::now_v7().to_string(), changes, error);
+        new_name.set(String::new());
+        new_callback.set(false);
+    };
+    let shift = move |i: usize, up: bool| {
+        let list = rows();
+        let j = if up {
+            i.checked_sub(1)
+        } else {
+            Some(i + 1).filter(|j| *j < list.len())
+        };
+        let Some(j) = j else { return };
+        // Positions are rewritten for the whole list, so equal or missing ones sort out.
+        let mut order: Vec<&SettingRow> = list.iter().collect();
+        order.swap(i, j);
+        for (position, row) in order.iter().enumerate() {
+            if row.position() != position as f64 {
+                write(
+                    entity,
+                    row.id.clone(),
+                    vec![("position".into(), json!(position))],
+                    error,
+                );
+            }
+        }
+    };
+    let add_id = format!("new-{list_id}");
+    view! {
+        <section class="panel settings-list" aria-labelledby=format!("{list_id}-title")>
+            <h2 id=format!("{list_id}-title")>{t!(&format!("settings-list-{entity}"))}</h2>
+            <ol class="editable-list">
+                {move || {
+                    let list = rows();
+                    let count = list.len();
+                    list.into_iter().enumerate().map(|(i, row)| {
+                        let input_id = format!("{}-{}", entity, row.id);
+                        let id_rename = row.id.clone();
+                        let id_delete = row.id.clone();
+                        let id_callback = row.id.clone();
+                        let name = row.name().to_owned();
+                        let callback = row.bool("callback");
+                        view! {
+                            <li>
+                                <label for=input_id.clone() class="visually-hidden">{t!("settings-rename", name = name.clone())}</label>
+                                <input id=input_id value=name.clone() autocomplete="off" on:change=move |e| {
+                                    let value = event_target_value(&e).trim().to_owned();
+                                    if value.is_empty() {
+                                        error.set(Some(t!("settings-name-required")));
+                                    } else {
+                                        write(entity, id_rename.clone(), vec![("name".into(), json!(value))], error);
+                                    }
+                                } />
+                                {(entity == "outcome").then(|| {
+                                    let box_id = format!("callback-{id_callback}");
+                                    let for_id = box_id.clone();
+                                    view! {
+                                        <input type="checkbox" id=box_id prop:checked=callback on:change=move |e| write(entity, id_callback.clone(), vec![("callback".into(), json!(event_target_checked(&e)))], error) />
+                                        <label for=for_id>{t!("settings-outcome-callback")}</label>
+                                    }
+                                })}
+                                <button type="button" class="icon" disabled=i == 0 aria-label=t!("settings-move-up", name = name.clone()) on:click=move |_| shift(i, true)>"↑"</button>
+                                <button type="button" class="icon" disabled=i + 1 == count aria-label=t!("settings-move-down", name = name.clone()) on:click=move |_| shift(i, false)>"↓"</button>
+                                <button type="button" class="icon danger" aria-label=t!("settings-remove", name = name.clone()) on:click=move |_| write(entity, id_delete.clone(), vec![("deleted".into(), json!(true))], error)>"×"</button>
+                            </li>
+                        }
+                    }).collect_view()
+                }}
+            </ol>
+            <form class="inline-form" on:submit=add>
+                <div class="field">
+                    <label for=add_id.clone()>{t!(&format!("settings-new-{entity}"))}</label>
+                    <input id=add_id autocomplete="off" bind:value=new_name />
+                </div>
+                {(entity == "outcome").then(|| view! {
+                    <div class="field checkbox">
+                        <input type="checkbox" id="new-outcome-callback" bind:checked=new_callback />
+                        <label for="new-outcome-callback">{t!("settings-outcome-callback")}</label>
+                    </div>
+                })}
+                <button type="submit">{t!("settings-add")}</button>
+            </form>
+            <Show when=move || error.get().is_some()>
+                <p class="form-error" role="alert">{move || error.get()}</p>
+            </Show>
+        </section>
+    }
+}
+
+/// Pipelines (modules), each with its own ordered stages.
+#[component]
+pub fn Pipelines() -> impl IntoView {
+    let modules = rows_of("module", None);
+    let replica = use_replica();
+    let loose = move || replica.with(|index| index.pipelines().into_iter().any(|p| p.id.is_none()));
+    view! {
+        <NamedList entity="module" />
+        {move || modules().into_iter().map(|module| {
+            let title = t!("settings-stages-of", name = module.name().to_owned());
+            view! {
+                <div class="pipeline" aria-label=title>
+                    <NamedList entity="stage" module=module.id.clone() />
+                </div>
+            }
+        }).collect_view()}
+        <Show when=loose>
+            <p class="hint">{t!("settings-stages-loose")}</p>
+        </Show>
+    }
+}
+
+/// Custom fields: name, type, options (for choices), order.
+#[component]
+pub fn CustomFields() -> impl IntoView {
+    REPLICA.with(|r| *r.borrow_mut() = Some(use_replica()));
+    let replica = use_replica();
+    let rows = rows_of("field_def", None);
+    let error = RwSignal::new(None::<String>);
+    let name = RwSignal::new(String::new());
+    let kind = RwSignal::new("text".to_owned());
+    let options = RwSignal::new(String::new());
+    let parse_options = |text: &str| -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for option in text.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+            if !out.iter().any(|o| o == option) {
+                out.push(option.to_owned());
+            }
+        }
+        out
+    };
+    let add = move |event: SubmitEvent| {
+        event.prevent_default();
+        let field_name = name.get_untracked().trim().to_owned();
+        let Some(key) = custom_key(&field_name) else {
+            error.set(Some(t!("settings-field-name-required")));
+            return;
+        };
+        let taken =
+            replica.with_untracked(|index| index.rows("field_def").any(|r| r.str("key") == key));
+        if taken {
+            error.set(Some(t!("settings-name-taken", name = field_name)));
+            return;
+        }
+        let Some(field_type) = CustomType::parse(&kind.get_untracked()) else {
+            return;
+        };
+        let choices = parse_options(&options.get_untracked());
+        if field_type.has_options() && choices.is_empty() {
+            error.set(Some(t!("settings-field-options-required")));
+            return;
+        }
+        error.set(None);
+        let position = rows().len();
+        let mut changes = vec![
+            ("name".to_owned(), json!(field_name)),
+            ("key".to_owned(), json!(key)),
+            ("type".to_owned(), json!(field_type.as_str())),
+            ("position".to_owned(), json!(position)),
+        ];
+        if field_type.has_options() {
+            changes.push(("options".into(), json!(choices)));
+        }
+        write(
+            "field_def",
+            uuid::Uuid::now_v7().to_string(),
+            changes,
+            error,
+        );
+        name.set(String::new());
+        options.set(String::new());
+    };
+    let shift = move |i: usize, up: bool| {
+        let list = rows();
+        let j = if up {
+            i.checked_sub(1)
+        } else {
+            Some(i + 1).filter(|j| *j < list.len())
+        };
+        let Some(j) = j else { return };
+        let mut order: Vec<&SettingRow> = list.iter().collect();
+        order.swap(i, j);
+        for (position, row) in order.iter().enumerate() {
+            if row.position() != position as f64 {
+                write(
+                    "field_def",
+                    row.id.clone(),
+                    vec![("position".into(), json!(position))],
+                    error,
+                );
+            }
+        }
+    };
+    view! {
+        <section class="panel" aria-labelledby="fields-title">
+            <h2 id="fields-title">{t!("settings-fields-title")}</h2>
+            <p class="hint">{t!("settings-fields-hint")}</p>
+            <table class="data-table">
+                <thead><tr>
+                    <th scope="col">{t!("settings-field-name")}</th>
+                    <th scope="col">{t!("settings-field-type")}</th>
+                    <th scope="col">{t!("settings-field-options")}</th>
+                    <th scope="col"><span class="visually-hidden">{t!("trash-actions")}</span></th>
+                </tr></thead>
+                <tbody>
+                    {move || {
+                        let list = rows();
+                        let count = list.len();
+                        list.into_iter().enumerate().map(|(i, row)| {
+                            let field_type = CustomType::parse(row.str("type"));
+                            let name = row.name().to_owned();
+                            let (id_name, id_options, id_delete) = (row.id.clone(), row.id.clone(), row.id.clone());
+                            let options_text = row.values.get("options").and_then(Value::as_array)
+                                .map(|o| o.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")).unwrap_or_default();
+                            let name_input = format!("field-name-{}", row.id);
+                            let options_input = format!("field-options-{}", row.id);
+                            view! {
+                                <tr>
+                                    <td>
+                                        <label for=name_input.clone() class="visually-hidden">{t!("settings-rename", name = name.clone())}</label>
+                                        <input id=name_input value=name.clone() on:change=move |e| {
+                                            let value = event_target_value(&e).trim().to_owned();
+                                            if !value.is_empty() { write("field_def", id_name.clone(), vec![("name".into(), json!(value))], error); }
+                                        } />
+                                    </td>
+                                    <td>{field_type.map(|t| t!(&format!("field-type-{}", t.as_str()))).unwrap_or_default()}</td>
+                                    <td>
+                                        {field_type.is_some_and(CustomType::has_options).then(|| {
+                                            let label = t!("settings-options-of", name = name.clone());
+                                            view! {
+                                                <label for=options_input.clone() class="visually-hidden">{label}</label>
+                                                <input id=options_input.clone() value=options_text.clone() on:change=move |e| {
+                                                    let choices = parse_options(&event_target_value(&e));
+                                                    if choices.is_empty() {
+                                                        error.set(Some(t!("settings-field-options-required")));
+                                                    } else {
+                                                        write("field_def", id_options.clone(), vec![("options".into(), json!(choices))], error);
+                                                    }
+                                                } />
+                                            }
+                                        })}
+                                    </td>
+                                    <td class="row-actions">
+                                        <button type="button" class="icon" disabled=i == 0 aria-label=t!("settings-move-up", name = name.clone()) on:click=move |_| shift(i, true)>"↑"</button>
+                                        <button type="button" class="icon" disabled=i + 1 == count aria-label=t!("settings-move-down", name = name.clone()) on:click=move |_| shift(i, false)>"↓"</button>
+                                        <button type="button" class="icon danger" aria-label=t!("settings-remove", name = name.clone()) on:click=move |_| write("field_def", id_delete.clone(), vec![("deleted".into(), json!(true))], error)>"×"</button>
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()
+                    }}
+                </tbody>
+            </table>
+            <form class="inline-form" on:submit=add aria-label=t!("settings-field-add")>
+                <div class="field">
+                    <label for="new-field-name">{t!("settings-field-name")}</label>
+                    <input id="new-field-name" autocomplete="off" bind:value=name />
+                </div>
+                <div class="field">
+                    <label for="new-field-type">{t!("settings-field-type")}</label>
+                    <select id="new-field-type" prop:value=move || kind.get() on:change=move |e| kind.set(event_target_value(&e))>
+                        {CustomType::ALL.iter().map(|t| view! { <option value=t.as_str()>{t!(&format!("field-type-{}", t.as_str()))}</option> }).collect_view()}
+                    </select>
+                </div>
+                <Show when=move || CustomType::parse(&kind.get()).is_some_and(CustomType::has_options)>
+                    <div class="field">
+                        <label for="new-field-options">{t!("settings-field-options-hint")}</label>
+                        <input id="new-field-options" autocomplete="off" bind:value=options />
+                    </div>
+                </Show>
+                <button type="submit">{t!("settings-field-add")}</button>
+            </form>
+            <Show when=move || error.get().is_some()>
+                <p class="form-error" role="alert">{move || error.get()}</p>
+            </Show>
+        </section>
+    }
+}
+
+/// Team-wide settings: the default phone country.
+#[component]
+pub fn GeneralSettings() -> impl IntoView {
+    REPLICA.with(|r| *r.borrow_mut() = Some(use_replica()));
+    let replica = use_replica();
+    let country = RwSignal::new(replica.with_untracked(|index| index.default_country()));
+    let error = RwSignal::new(None::<String>);
+    let saved = RwSignal::new(false);
+    let save = move |event: SubmitEvent| {
+        event.prevent_default();
+        let code = country.get_untracked().trim().to_ascii_uppercase();
+        if code.len() != 2 || !phone::is_known_country(&code) {
+            error.set(Some(t!("settings-country-unknown", code = code)));
+            saved.set(false);
+            return;
+        }
+        error.set(None);
+        write(
+            "config",
+            CONFIG_ID.to_owned(),
+            vec![("default_country".into(), json!(code))],
+            error,
+        );
+        saved.set(true);
+    };
+    view! {
+        <section class="panel" aria-labelledby="general-title">
+            <h2 id="general-title">{t!("settings-general-title")}</h2>
+            <form on:submit=save>
+                <div class="field">
+                    <label for="default-country">{t!("settings-default-country")}</label>
+                    <input id="default-country" maxlength="2" autocomplete="off" bind:value=country aria-describedby="default-country-hint" />
+                    <p class="hint" id="default-country-hint">{t!("settings-default-country-hint")}</p>
+                </div>
+                <Show when=move || error.get().is_some()>
+                    <p class="form-error" role="alert">{move || error.get()}</p>
+                </Show>
+                <Show when=move || saved.get()>
+                    <p class="form-done" role="status">{t!("record-saved")}</p>
+                </Show>
+                <button type="submit" class="primary">{t!("record-save")}</button>
+            </form>
+        </section>
+    }
+}
