@@ -97,6 +97,7 @@ test('an admin adds a user in Settings, who can then log in', async () => {
     const page = await browser.newPage();
     await logIn(page, server.base, 'ada@example.com');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('tab', { name: 'Users' }).click();
     const table = page.getByRole('table');
     await table.getByRole('cell', { name: 'ada@example.com' }).waitFor();
 

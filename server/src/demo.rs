@@ -426,6 +426,37 @@ impl Writer<'_> {
     }
 }
 
+/// The surname as a woman carries it (Polish -ska/-cka, Czech -ová/-á); Hungarian
+/// surnames do not change.
+fn surname(first: &str, last: &str, country: Country) -> String {
+    let female = first.ends_with('a') || first.ends_with('e');
+    if !female {
+        return last.to_owned();
+    }
+    match country {
+        Country::Pl => {
+            for (male, female) in [("ski", "ska"), ("cki", "cka"), ("dzki", "dzka")] {
+                if let Some(stem) = last.strip_suffix(male) {
+                    return format!("{stem}{female}");
+                }
+            }
+            last.to_owned()
+        }
+        Country::Cz => {
+            if let Some(stem) = last.strip_suffix('ý') {
+                format!("{stem}á")
+            } else if let Some(stem) = last.strip_suffix("ek") {
+                format!("{stem}ková")
+            } else if let Some(stem) = last.strip_suffix('a') {
+                format!("{stem}ová")
+            } else {
+                format!("{last}ová")
+            }
+        }
+        Country::Hu => last.to_owned(),
+    }
+}
+
 fn new_id() -> String {
     Uuid::now_v7().to_string()
 }
@@ -710,7 +741,8 @@ fn make_contact(
         companies.push((id.clone(), name, country));
     } else {
         let first = pick(rng, first_names);
-        let last = pick(rng, last_names);
+        let last = surname(first, pick(rng, last_names), country);
+        let last = last.as_str();
         fields.push(("kind".into(), json!("person")));
         fields.push(("first_name".into(), json!(first)));
         fields.push(("last_name".into(), json!(last)));

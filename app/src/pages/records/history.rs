@@ -8,6 +8,7 @@ use minicrm_core::sync::HistoryEntry;
 use serde_json::Value;
 
 use crate::api::{self, ApiError};
+use crate::data::Index;
 use crate::state::now::local_date_time;
 use crate::state::online::use_online;
 use crate::state::session::use_session;
@@ -17,7 +18,27 @@ use crate::t;
 
 const CONTACT: &str = "contact";
 
-fn field_label(field: &str) -> String {
+/// A field's name as a sentence uses it ("city", "segment VIP", "shoe size").
+pub fn field_label(field: &str, index: &Index) -> String {
+    if let Some(id) = field.strip_prefix("segment:") {
+        let name = index
+            .name_of("segment", id)
+            .unwrap_or_else(|| id.to_owned());
+        return t!("field-segment-named", name = name);
+    }
+    if let Some(id) = field.strip_prefix("campaign:") {
+        let name = index
+            .name_of("campaign", id)
+            .unwrap_or_else(|| id.to_owned());
+        return t!("field-campaign-named", name = name);
+    }
+    if let Some(key) = field.strip_prefix("custom.") {
+        return index
+            .field_defs()
+            .into_iter()
+            .find(|def| def.key == key)
+            .map_or_else(|| key.to_owned(), |def| def.name);
+    }
     let key = format!("field-{field}");
     let label = crate::i18n::message(&key, &[]);
     if label == key {
@@ -27,17 +48,38 @@ fn field_label(field: &str) -> String {
     }
 }
 
-fn value_label(field: &str, value: &Value, users: &[(String, String)]) -> String {
+/// A stored value as words: names instead of ids, numbers instead of JSON.
+pub fn value_label(field: &str, value: &Value, index: &Index) -> String {
+    let entity = match field {
+        "owner_id" | "assignee_id" | "user_id" => Some("user"),
+        "stage_id" => Some("stage"),
+        "category_id" => Some("category"),
+        "outcome_id" => Some("outcome"),
+        _ => None,
+    };
     match value {
         Value::Null => t!("value-empty"),
-        Value::String(text) if field == "owner_id" => users
-            .iter()
-            .find(|(id, _)| id == text)
-            .map_or_else(|| text.clone(), |(_, name)| name.clone()),
+        Value::Bool(true) => t!("value-yes"),
+        Value::Bool(false) => t!("value-no"),
+        Value::String(id) if entity.is_some() => entity
+            .and_then(|entity| index.name_of(entity, id))
+            .unwrap_or_else(|| id.clone()),
+        Value::String(id) if field == "organization_id" => uuid::Uuid::parse_str(id)
+            .ok()
+            .and_then(|u| index.contact(&u).map(|c| c.display_name()))
+            .unwrap_or_else(|| id.clone()),
         Value::String(text) => text.clone(),
-        Value::Array(items) if field == "phones" => items
+        Value::Array(items) => items
             .iter()
-            .filter_map(|phone| phone.get("number").and_then(Value::as_str))
+            .map(|item| match item {
+                Value::String(text) => text.clone(),
+                Value::Object(_) => item
+                    .get("number")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+                other => other.to_string(),
+            })
             .collect::<Vec<_>>()
             .join(", "),
         other => other.to_string(),
@@ -112,8 +154,8 @@ pub fn RecordHistory(id: String, row: RwSignal<Option<Option<StoredRow>>>) -> im
             <h2 id="history-title">{t!("record-history-title")}</h2>
             <ul class="timeline">
                 {move || pending().into_iter().map(|(field, value)| {
-                    let shown = value_label(&field, &value, &users.get_untracked());
-                    view! { <li class="pending">{t!("record-history-pending", field = field_label(&field), value = shown)}</li> }
+                    let (shown, label) = replica.with_untracked(|index| (value_label(&field, &value, index), field_label(&field, index)));
+                    view! { <li class="pending">{t!("record-history-pending", field = label, value = shown)}</li> }
                 }).collect_view()}
             </ul>
             {move || match entries.get() {
@@ -128,7 +170,7 @@ pub fn RecordHistory(id: String, row: RwSignal<Option<Option<StoredRow>>>) -> im
                         <ol class="timeline">
                             {list.into_iter().rev().map(|entry| {
                                 let who = names.iter().find(|(id, _)| *id == entry.user_id).map_or_else(|| t!("unknown-user"), |(_, n)| n.clone());
-                                let shown = value_label(&entry.field, &entry.value, &names);
+                                let (shown, label) = replica.with_untracked(|index| (value_label(&entry.field, &entry.value, index), field_label(&entry.field, index)));
                                 let is_current = current.get(&entry.field).is_some_and(|state| state.hlc == entry.hlc);
                                 let (mark_class, mark_label) = if !entry.won {
                                     ("lost", t!("record-history-lost"))
@@ -144,7 +186,7 @@ pub fn RecordHistory(id: String, row: RwSignal<Option<Option<StoredRow>>>) -> im
                                 let restore_label = t!("record-restore", value = shown.clone());
                                 view! {
                                     <li class=format!("entry {mark_class}")>
-                                        <span class="what">{t!("record-history-set", who = who, field = field_label(&entry.field), value = shown)}</span>
+                                        <span class="what">{t!("record-history-set", who = who, field = label, value = shown)}</span>
                                         " "
                                         <span class="when">{hlc_time(&entry.hlc)}</span>
                                         <span class="badge">{mark_label}</span>

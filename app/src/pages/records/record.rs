@@ -384,7 +384,15 @@ fn RecordView(id: String) -> impl IntoView {
                 Some(_) => untrack(|| {
                     let prefilled = if is_new {
                         let (defs, country) = replica.with_untracked(|index| (index.field_defs(), index.default_country()));
-                        Some(form_from_fields(&prefill, &defs, &country))
+                        let mut form = form_from_fields(&prefill, &defs, &country);
+                        // A new record starts with one empty phone and e-mail to fill in.
+                        if form.get("phones").is_none_or(Raw::is_blank) {
+                            form.insert("phones".into(), Raw::Phones(vec![("mobile".into(), String::new())]));
+                        }
+                        if form.get("emails").is_none_or(Raw::is_blank) {
+                            form.insert("emails".into(), Raw::Lines(vec![String::new()]));
+                        }
+                        Some(form)
                     } else {
                         None
                     };
@@ -395,6 +403,7 @@ fn RecordView(id: String) -> impl IntoView {
                                 <span class="badge danger">{t!("record-in-trash")}</span>
                             </Show>
                         </div>
+                        {(!is_new).then(|| view! { <RecordHeader shown=shown /> })}
                         <div class="record-layout">
                             <RecordForm
                                 id=form_id.clone()
@@ -411,6 +420,61 @@ fn RecordView(id: String) -> impl IntoView {
                 }).into_any(),
             }}
         </section>
+    }
+}
+
+/// Under the name: company, stage, owner; and quick actions (call, e-mail).
+#[component]
+fn RecordHeader(shown: Memo<Fields>) -> impl IntoView {
+    let replica = use_replica();
+    let facts = move || {
+        let fields = shown.get();
+        let text = |name: &str| {
+            fields
+                .get(name)
+                .and_then(|s| s.value.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        replica.with(|index| {
+            let mut facts = Vec::new();
+            let company = text("company");
+            if !company.is_empty() && text("kind") != "company" {
+                facts.push(company);
+            }
+            if let Some(stage) = index.name_of("stage", &text("stage_id")) {
+                facts.push(stage);
+            }
+            let owner = index
+                .name_of("user", &text("owner_id"))
+                .unwrap_or_else(|| t!("record-owner-nobody"));
+            facts.push(t!("record-owned-by", name = owner));
+            facts.join(" · ")
+        })
+    };
+    let links = move || {
+        let fields = shown.get();
+        let country = replica.with(|index| index.default_country());
+        let first = |name: &str| -> Option<Value> {
+            fields
+                .get(name)
+                .and_then(|s| s.value.as_array())
+                .and_then(|items| items.first().cloned())
+        };
+        let phone = first("phones")
+            .and_then(|p| p.get("number").and_then(Value::as_str).map(str::to_owned));
+        let email = first("emails").and_then(|e| e.as_str().map(str::to_owned));
+        view! {
+            {phone.map(|number| {
+                let shown = phone::display(&number, &country);
+                view! { <a class="button" href=format!("tel:{number}")>{t!("record-call", number = shown)}</a> }
+            })}
+            {email.map(|email| view! { <a class="button" href=format!("mailto:{email}")>{t!("record-email", email = email.clone())}</a> })}
+        }
+    };
+    view! {
+        <p class="record-facts">{facts}</p>
+        <div class="quick-actions">{links}</div>
     }
 }
 
@@ -810,12 +874,13 @@ fn PhonesInput(
     errors: RwSignal<BTreeMap<String, String>>,
     country: Memo<String>,
 ) -> impl IntoView {
-    let phones = move || {
+    // Only a change of the phones re-renders their inputs (not typing elsewhere).
+    let phones = Memo::new(move |_| {
         form.with(|f| match f.get("phones") {
             Some(Raw::Phones(p)) => p.clone(),
             _ => Vec::new(),
         })
-    };
+    });
     let edit = move |f: &mut dyn FnMut(&mut PhoneList)| {
         form.update(|form| {
             let mut list = match form.get("phones") {
@@ -830,7 +895,7 @@ fn PhonesInput(
         <fieldset>
             <legend>{t!("label-phones")}</legend>
             <p class="hint">{move || t!("record-phone-hint", country = country.get())}</p>
-            {move || phones().into_iter().enumerate().map(|(i, (kind, number))| {
+            {move || phones.get().into_iter().enumerate().map(|(i, (kind, number))| {
                 let type_id = format!("record-phone-type-{i}");
                 let number_id = format!("record-phone-{i}");
                 view! {
@@ -860,7 +925,8 @@ fn EmailsInput(
     form: RwSignal<FormData>,
     errors: RwSignal<BTreeMap<String, String>>,
 ) -> impl IntoView {
-    let emails = move || form.with(|f| f.get("emails").map(Raw::lines).unwrap_or_default());
+    let emails =
+        Memo::new(move |_| form.with(|f| f.get("emails").map(Raw::lines).unwrap_or_default()));
     let edit = move |f: &mut dyn FnMut(&mut Vec<String>)| {
         form.update(|form| {
             let mut list = form.get("emails").map(Raw::lines).unwrap_or_default();
@@ -871,7 +937,7 @@ fn EmailsInput(
     view! {
         <fieldset>
             <legend>{t!("label-emails")}</legend>
-            {move || emails().into_iter().enumerate().map(|(i, email)| {
+            {move || emails.get().into_iter().enumerate().map(|(i, email)| {
                 let input_id = format!("record-email-{i}");
                 view! {
                     <div class="field-row">
