@@ -518,6 +518,161 @@ impl Matcher {
     }
 }
 
+/// The search text of every contact in one contiguous buffer, in the order of the
+/// contacts slice: one pass of a SIMD substring search over it is far faster than a search
+/// per contact (which waits on memory for every contact).
+#[derive(Debug, Clone, Default)]
+pub struct SearchIndex {
+    /// Each contact's search text followed by a NUL (contacts in the trash: empty).
+    arena: Vec<u8>,
+    /// Where each contact's text starts; one extra entry for the end.
+    starts: Vec<u32>,
+}
+
+impl SearchIndex {
+    pub fn build(contacts: &[Contact]) -> SearchIndex {
+        let mut arena = Vec::with_capacity(contacts.iter().map(|c| c.search.len() + 1).sum());
+        let mut starts = Vec::with_capacity(contacts.len() + 1);
+        for contact in contacts {
+            starts.push(u32::try_from(arena.len()).unwrap_or(u32::MAX));
+            if !contact.deleted {
+                arena.extend_from_slice(contact.search.as_bytes());
+            }
+            arena.push(0);
+        }
+        starts.push(u32::try_from(arena.len()).unwrap_or(u32::MAX));
+        SearchIndex { arena, starts }
+    }
+
+    pub fn len(&self) -> usize {
+        self.starts.len().saturating_sub(1)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn text(&self, i: usize) -> &[u8] {
+        &self.arena[self.starts[i] as usize..self.starts[i + 1] as usize]
+    }
+
+    /// Contacts whose text contains `finder`'s needle, as a bitset.
+    fn scan(&self, finder: &Finder<'_>, bits: &mut [u64]) {
+        let mut at = 0;
+        let mut i = 0;
+        while let Some(hit) = finder.find(&self.arena[at..]) {
+            let pos = at + hit;
+            while self.starts[i + 1] as usize <= pos {
+                i += 1;
+            }
+            bits[i >> 6] |= 1 << (i & 63);
+            // Only whether a contact matches matters: go on with the next one.
+            at = self.starts[i + 1] as usize;
+            if at >= self.arena.len() {
+                break;
+            }
+        }
+    }
+}
+
+fn bitset(len: usize) -> Vec<u64> {
+    vec![0; len.div_ceil(64)]
+}
+
+fn ones(bits: &[u64]) -> impl Iterator<Item = usize> + '_ {
+    bits.iter().enumerate().flat_map(|(w, word)| {
+        let mut word = *word;
+        std::iter::from_fn(move || {
+            (word != 0).then(|| {
+                let bit = word.trailing_zeros() as usize;
+                word &= word - 1;
+                w * 64 + bit
+            })
+        })
+    })
+}
+
+impl Matcher {
+    /// Every contact of `contacts` this matcher finds, as a bitset over their positions;
+    /// `index` must be built from the same slice. With `previous` (the result of a query
+    /// this one refines), only those contacts are checked.
+    pub fn find_all(
+        &self,
+        index: &SearchIndex,
+        contacts: &[Contact],
+        previous: Option<&[u64]>,
+    ) -> Vec<u64> {
+        let n = contacts.len().min(index.len());
+        let previous = previous.filter(|p| p.len() == n.div_ceil(64));
+        let few =
+            |bits: &[u64]| bits.iter().map(|w| w.count_ones() as usize).sum::<usize>() < n / 8;
+        let mut found = match (&self.search, previous) {
+            (Search::None, Some(previous)) => previous.to_vec(),
+            (Search::None, None) => {
+                let mut all = bitset(n);
+                for i in 0..n {
+                    all[i >> 6] |= 1 << (i & 63);
+                }
+                all
+            }
+            // Few candidates: check each one's own text.
+            (search, Some(previous)) if few(previous) => {
+                let mut bits = bitset(n);
+                for i in ones(previous) {
+                    let text = index.text(i);
+                    let hit = match search {
+                        Search::Terms(terms) => terms.iter().all(|(_, f)| f.find(text).is_some()),
+                        Search::Digits(variants) => variants.iter().any(|f| f.find(text).is_some()),
+                        Search::None => true,
+                    };
+                    if hit {
+                        bits[i >> 6] |= 1 << (i & 63);
+                    }
+                }
+                bits
+            }
+            // Otherwise one pass over the whole buffer per term.
+            (Search::Terms(terms), previous) => {
+                let mut all: Option<Vec<u64>> = previous.map(<[u64]>::to_vec);
+                for (_, finder) in terms {
+                    let mut bits = bitset(n);
+                    index.scan(finder, &mut bits);
+                    all = Some(match all {
+                        Some(mut acc) => {
+                            acc.iter_mut().zip(&bits).for_each(|(a, b)| *a &= b);
+                            acc
+                        }
+                        None => bits,
+                    });
+                }
+                all.unwrap_or_else(|| bitset(n))
+            }
+            (Search::Digits(variants), previous) => {
+                let mut bits = bitset(n);
+                for finder in variants {
+                    index.scan(finder, &mut bits);
+                }
+                if let Some(previous) = previous {
+                    bits.iter_mut().zip(previous).for_each(|(a, b)| *a &= b);
+                }
+                bits
+            }
+        };
+        // Conditions and the trash, only for what the text found.
+        let needs_check = !self.conditions.is_empty() || matches!(self.search, Search::None);
+        if needs_check {
+            let candidates: Vec<usize> = ones(&found).collect();
+            for i in candidates {
+                let contact = &contacts[i];
+                if contact.deleted || !self.conditions.iter().all(|c| c.matches(contact)) {
+                    found[i >> 6] &= !(1 << (i & 63));
+                }
+            }
+        }
+        found
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -812,5 +967,50 @@ mod tests {
         assert_eq!(back, query);
         let empty: Query = serde_json::from_str("{}").unwrap_or_default();
         assert!(empty.is_empty());
+    }
+
+    #[test]
+    fn find_all_agrees_with_matches() {
+        let contacts = people();
+        let index = SearchIndex::build(&contacts);
+        let queries = [
+            text(""),
+            text("kowal"),
+            text("jan kowalski"),
+            text("600 100 200"),
+            text("06 30 123 4567"),
+            text("nobody"),
+            text("a"),
+            condition("segment", Op::Is, json!(SEG_A)),
+            condition("owner_id", Op::Empty, json!(null)),
+            Query {
+                text: "kow".into(),
+                conditions: vec![Condition {
+                    field: "city".into(),
+                    op: Op::Contains,
+                    value: json!("krak"),
+                }],
+            },
+        ];
+        let ctx = MatchContext::default();
+        for query in &queries {
+            let matcher = Matcher::new(query, &ctx);
+            let expected: Vec<usize> = contacts
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| matcher.matches(c))
+                .map(|(i, _)| i)
+                .collect();
+            let bits = matcher.find_all(&index, &contacts, None);
+            assert_eq!(ones(&bits).collect::<Vec<_>>(), expected, "{query:?}");
+            // Refining from everything gives the same.
+            let all = Matcher::new(&Query::default(), &ctx).find_all(&index, &contacts, None);
+            let refined = matcher.find_all(&index, &contacts, Some(&all));
+            assert_eq!(
+                ones(&refined).collect::<Vec<_>>(),
+                expected,
+                "refined {query:?}"
+            );
+        }
     }
 }

@@ -121,6 +121,29 @@ fn custom_text(value: &Value) -> String {
     }
 }
 
+thread_local! {
+    /// Phone numbers as shown, by stored number: formatting parses the number, too slow to
+    /// repeat for every visible row on every keystroke.
+    static PHONE_DISPLAY: std::cell::RefCell<std::collections::HashMap<(Box<str>, String), String>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// A stored phone number as the list shows it (cached).
+pub fn phone_display(number: &str, country: &str) -> String {
+    PHONE_DISPLAY.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(shown) = cache.get(&(number.into(), country.to_owned())) {
+            return shown.clone();
+        }
+        if cache.len() > 50_000 {
+            cache.clear();
+        }
+        let shown = phone::display(number, country);
+        cache.insert((number.into(), country.to_owned()), shown.clone());
+        shown
+    })
+}
+
 /// What a cell shows.
 pub fn cell(key: &str, contact: &Contact, index: &Index, country: &str) -> String {
     let id_name = |entity: &str, id: Option<uuid::Uuid>| {
@@ -140,7 +163,7 @@ pub fn cell(key: &str, contact: &Contact, index: &Index, country: &str) -> Strin
         "phone" => contact
             .phones
             .first()
-            .map(|p| phone::display(&p.number, country))
+            .map(|p| phone_display(&p.number, country))
             .unwrap_or_default(),
         "email" => contact
             .emails

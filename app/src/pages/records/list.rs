@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
-use minicrm_core::query::{Condition, MatchContext, Matcher, Op, Query};
+use minicrm_core::query::{Condition, MatchContext, Matcher, Op, Query, SearchIndex};
 use serde_json::{Value, json};
 use uuid::Uuid;
 use wasm_bindgen::JsCast;
@@ -35,6 +35,11 @@ pub const ROW_HEIGHT: f64 = 34.0;
 /// Rows rendered above and below the visible ones.
 const OVERSCAN: usize = 8;
 
+/// How many rows a viewport of this height needs, with the overscan.
+fn slots_for(viewport: f64) -> usize {
+    (viewport / ROW_HEIGHT).ceil() as usize + 2 * OVERSCAN
+}
+
 /// The found records, as indexes into the replica's contacts, in display order. Compared
 /// by identity: a new search always makes a new list.
 #[derive(Clone)]
@@ -50,7 +55,8 @@ impl PartialEq for Found {
 #[derive(Default)]
 struct SearchCache {
     order: Option<(u64, SortSetting, String, Arc<Vec<u32>>)>,
-    last: Option<(u64, SortSetting, Matcher, Arc<Vec<u32>>)>,
+    last: Option<(u64, Matcher, Vec<u64>)>,
+    search: Option<(u64, SearchIndex)>,
 }
 
 thread_local! {
@@ -61,12 +67,14 @@ fn utc_offset_minutes() -> i32 {
     -(js_sys::Date::new_0().get_timezone_offset() as i32)
 }
 
-/// Every contact in display order for `sort` (cached until the replica or sort changes).
+/// Every contact not in the trash, in display order for `sort` (cached until the replica or sort changes).
 fn sorted_order(index: &Index, sort: &SortSetting, country: &str) -> Vec<u32> {
     let contacts = index.contacts();
+    // Records in the trash are never listed here (the trash has its own page).
     let mut keyed: Vec<(columns::SortKey, u32)> = contacts
         .iter()
         .enumerate()
+        .filter(|(_, contact)| !contact.deleted)
         .map(|(i, contact)| {
             (
                 columns::sort_key(&sort.key, contact, index, country),
@@ -180,9 +188,14 @@ pub fn RecordsPage() -> impl IntoView {
             ..MatchContext::default()
         };
         let matcher = Matcher::new(&query, &ctx);
-        SEARCH_CACHE.with(|cache| {
+        // The search's own time, for `cargo xtask bench` and the browser's performance panel.
+        let performance = web_sys::window().and_then(|w| w.performance());
+        if let Some(performance) = &performance {
+            let _ = performance.mark("minicrm-search-start");
+        }
+        let found = SEARCH_CACHE.with(|cache| {
             let mut cache = cache.borrow_mut();
-            let result = replica.with_untracked(|index| {
+            replica.with_untracked(|index| {
                 let country = index.default_country();
                 let order = match &cache.order {
                     Some((v, s, c, order)) if *v == version && *s == sort && *c == country => {
@@ -194,25 +207,41 @@ pub fn RecordsPage() -> impl IntoView {
                         order
                     }
                 };
+                if matcher.query().is_empty() {
+                    cache.last = None;
+                    return Found(order);
+                }
                 let contacts = index.contacts();
-                let candidates: Arc<Vec<u32>> = match &cache.last {
-                    Some((v, s, previous, found))
-                        if *v == version && *s == sort && matcher.refines(previous) =>
-                    {
-                        found.clone()
-                    }
-                    _ => order,
+                if cache.search.as_ref().is_none_or(|(v, _)| *v != version) {
+                    cache.search = Some((version, SearchIndex::build(contacts)));
+                }
+                // Contacts are checked in storage order (memory order: fast), marking a
+                // bitset; typing more of the same words only re-checks the last matches.
+                let cache = &mut *cache;
+                let Some((_, search_index)) = cache.search.as_ref() else {
+                    return Found(Arc::new(Vec::new()));
                 };
-                candidates
+                let previous = match &cache.last {
+                    Some((v, previous, bits)) if *v == version && matcher.refines(previous) => {
+                        Some(bits.as_slice())
+                    }
+                    _ => None,
+                };
+                let bits = matcher.find_all(search_index, contacts, previous);
+                let result: Vec<u32> = order
                     .iter()
                     .copied()
-                    .filter(|i| matcher.matches(&contacts[*i as usize]))
-                    .collect::<Vec<u32>>()
-            });
-            let result = Arc::new(result);
-            cache.last = Some((version, sort, matcher, result.clone()));
-            Found(result)
-        })
+                    .filter(|i| bits[(*i >> 6) as usize] & (1 << (i & 63)) != 0)
+                    .collect();
+                cache.last = Some((version, matcher, bits));
+                Found(Arc::new(result))
+            })
+        });
+        if let Some(performance) = &performance {
+            let _ = performance.measure_with_start_mark("minicrm-search", "minicrm-search-start");
+            performance.clear_marks_with_mark_name("minicrm-search-start");
+        }
+        found
     });
     let count = move || found.with(|found| found.0.len());
 
@@ -220,10 +249,13 @@ pub fn RecordsPage() -> impl IntoView {
     Effect::new(move || {
         state.text.track();
         state.conditions.track();
-        if let Some(el) = scroller.get_untracked() {
-            el.set_scroll_top(0);
+        // Only when scrolled: setting scrollTop forces a layout.
+        if scroll_top.get_untracked() > 0.0 {
+            if let Some(el) = scroller.get_untracked() {
+                el.set_scroll_top(0);
+            }
+            scroll_top.set(0.0);
         }
-        scroll_top.set(0.0);
     });
     let measure = move || {
         if let Some(el) = scroller.get_untracked() {
@@ -272,7 +304,7 @@ pub fn RecordsPage() -> impl IntoView {
         let total = count();
         let first = (scroll_top.get() / ROW_HEIGHT) as usize;
         let start = first.saturating_sub(OVERSCAN).min(total);
-        let shown = (viewport.get() / ROW_HEIGHT).ceil() as usize + 2 * OVERSCAN;
+        let shown = slots_for(viewport.get());
         (start, (start + shown).min(total))
     });
 
@@ -341,10 +373,19 @@ pub fn RecordsPage() -> impl IntoView {
                     }
                 }
             >
-                <RecordsTable state=state found=found range=range selected=selected on_layout=save_layout />
+                <RecordsTable state=state found=found range=range viewport=viewport selected=selected on_layout=save_layout />
             </div>
         </section>
     }
+}
+
+/// One row in sight, as the table shows it.
+#[derive(Clone, PartialEq)]
+struct ShownRow {
+    id: Uuid,
+    position: usize,
+    cells: Vec<String>,
+    pending: bool,
 }
 
 #[component]
@@ -352,6 +393,7 @@ fn RecordsTable(
     state: ListState,
     found: Memo<Found>,
     range: Memo<(usize, usize)>,
+    viewport: RwSignal<f64>,
     selected: RwSignal<HashSet<Uuid>>,
     on_layout: impl Fn() + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
@@ -362,9 +404,11 @@ fn RecordsTable(
             .columns
             .with(|c| c.iter().map(|c| c.width).sum::<u32>() + 40)
     };
-    let rows = move || {
+    // The rows in sight, as data: the table keeps a fixed set of row slots and only
+    // updates their text, so a keystroke or a scroll step never rebuilds the DOM.
+    let rows = Memo::new(move |_| {
         let (start, end) = range.get();
-        let version = replica.version.get();
+        replica.version.track();
         let columns = state.columns.get();
         found.with(|found| {
             replica.with_untracked(|index| {
@@ -374,22 +418,26 @@ fn RecordsTable(
                     .enumerate()
                     .map(|(offset, i)| {
                         let contact = &index.contacts()[*i as usize];
-                        let cells: Vec<String> = columns
-                            .iter()
-                            .map(|c| columns::cell(&c.key, contact, index, &country))
-                            .collect();
-                        (
-                            contact.id,
-                            version,
-                            start + offset,
-                            cells,
-                            index.is_pending(&contact.id),
-                        )
+                        ShownRow {
+                            id: contact.id,
+                            position: start + offset,
+                            cells: columns
+                                .iter()
+                                .map(|c| columns::cell(&c.key, contact, index, &country))
+                                .collect(),
+                            pending: index.is_pending(&contact.id),
+                        }
                     })
                     .collect::<Vec<_>>()
             })
         })
-    };
+    });
+    // Enough slots for the rows in sight plus the overscan on both sides.
+    let slots = Memo::new(move |_| {
+        range
+            .with(|(start, end)| end - start)
+            .max(slots_for(viewport.get()))
+    });
     let top = move || range.get().0 as f64 * ROW_HEIGHT;
     let bottom = move || {
         let (_, end) = range.get();
@@ -407,7 +455,7 @@ fn RecordsTable(
             </colgroup>
             <thead>
                 <tr aria-rowindex="1">
-                    <th scope="col" class="select-col"><span class="visually-hidden">{t!("records-select-column")}</span></th>
+                    <th scope="col" class="select-col"><span class="visually-hidden" id="records-select-label">{t!("records-select-column")}</span></th>
                     {move || {
                         let columns = state.columns.get();
                         let count = columns.len();
@@ -419,47 +467,59 @@ fn RecordsTable(
             </thead>
             <tbody>
                 <tr class="spacer" aria-hidden="true" style:height=move || format!("{}px", top())></tr>
-                <For
-                    each=rows
-                    key=|(id, version, position, _, _)| (*id, *version, *position)
-                    children=move |(id, _, position, cells, pending)| {
-                        let href = format!("/records/{id}");
-                        let open = {
-                            let navigate = navigate.clone();
-                            let href = href.clone();
-                            move |event: web_sys::KeyboardEvent| {
-                                if event.key() == "Enter" && event.target() == event.current_target() {
-                                    navigate(&href, Default::default());
-                                }
+                {move || {
+                    // Rebuilt only when the columns or the number of slots change.
+                    let columns = state.columns.get();
+                    let slots = slots.get();
+                    let name_first = columns.first().is_some_and(|c| c.key == "name");
+                    (0..slots).map(|slot| {
+                        // Each slot follows only its own row: rows that stay the same cost nothing.
+                        let slot_row = Memo::new(move |_| rows.with(|rows| rows.get(slot).cloned()));
+                        let id = move || slot_row.with(|r| r.as_ref().map(|r| r.id));
+                        let href = move || id().map(|id| format!("/records/{id}")).unwrap_or_default();
+                        let is_selected = move || id().is_some_and(|id| selected.with(|s| s.contains(&id)));
+                        let toggle = move |_| {
+                            if let Some(id) = id() {
+                                selected.update(|s| { if !s.remove(&id) { s.insert(id); } });
                             }
                         };
-                        let name = cells.first().cloned().unwrap_or_default();
-                        let is_selected = move || selected.with(|s| s.contains(&id));
-                        let toggle = move |_| selected.update(|s| { if !s.remove(&id) { s.insert(id); } });
+                        let navigate = navigate.clone();
+                        let open = move |event: web_sys::KeyboardEvent| {
+                            if event.key() == "Enter" && event.target() == event.current_target() {
+                                navigate(&href(), Default::default());
+                            }
+                        };
+                        let cell = move |c: usize| move || slot_row.with(|r| r.as_ref().and_then(|r| r.cells.get(c).cloned()).unwrap_or_default());
+                        let name_id = format!("records-row-{slot}-name");
                         view! {
-                            <tr tabindex="0" on:keydown=open aria-rowindex=(position + 2).to_string() class:selected=is_selected>
+                            <tr
+                                tabindex="0"
+                                on:keydown=open
+                                hidden=move || slot_row.with(Option::is_none)
+                                aria-rowindex=move || slot_row.with(|r| r.as_ref().map(|r| (r.position + 2).to_string()))
+                                class:selected=is_selected
+                            >
                                 <td class="select-col">
-                                    <input type="checkbox" aria-label=t!("records-select-row", name = name.clone()) prop:checked=is_selected on:change=toggle />
+                                    <input type="checkbox" aria-labelledby=format!("records-select-label {name_id}") prop:checked=is_selected on:change=toggle />
                                 </td>
-                                {cells.into_iter().enumerate().map(|(i, text)| {
-                                    if i == 0 && state.columns.with_untracked(|c| c.first().is_some_and(|c| c.key == "name")) {
+                                {(0..columns.len()).map(|c| {
+                                    if c == 0 && name_first {
                                         view! {
                                             <td>
-                                                <A href=href.clone()>{text}</A>
-                                                {pending.then(|| view! { <span class="badge">{t!("records-pending")}</span> })}
+                                                <a href=href id=name_id.clone()>{cell(0)}</a>
+                                                <Show when=move || slot_row.with(|r| r.as_ref().is_some_and(|r| r.pending))>
+                                                    <span class="badge">{t!("records-pending")}</span>
+                                                </Show>
                                             </td>
                                         }.into_any()
                                     } else {
-                                        {
-                                        let title = text.clone();
-                                        view! { <td title=title>{text}</td> }.into_any()
-                                    }
+                                        view! { <td>{cell(c)}</td> }.into_any()
                                     }
                                 }).collect_view()}
                             </tr>
                         }
-                    }
-                />
+                    }).collect_view()
+                }}
                 <tr class="spacer" aria-hidden="true" style:height=move || format!("{}px", bottom())></tr>
             </tbody>
         </table>
