@@ -520,3 +520,4 @@ field-tags = tags
 record-owned-by = Owner: { $name }
 record-call = Call { $number }
 record-email = E-mail { $email }
+filter-field-address_line2 = Address (2nd line)

@@ -75,6 +75,8 @@ pub struct Contact {
     pub modified_ms: u64,
     /// Folded names, company, e-mails, city, ids and phone digits, separated by `\u{1}`.
     pub search: Box<str>,
+    /// The display name folded, for sorting by name without work per comparison.
+    pub sort_name: Box<str>,
 }
 
 fn text_of(value: Option<&Value>) -> Box<str> {
@@ -172,6 +174,7 @@ impl Contact {
         contact.campaigns = campaigns.into();
         contact.custom = custom.into();
         contact.search = contact.search_text().into();
+        contact.sort_name = fold(&contact.display_name()).into();
         Some(contact)
     }
 

@@ -157,11 +157,19 @@ try {
     });
     const search = page.getByLabel('Search', { exact: true });
     await search.click();
-    for (const query of ['kowalski', 'anna nowak', 'krakow', '600 000 12', '+48600012345', 'dvorak brno', 'x']) {
+    const typeAll = async () => {
+      for (const query of ['kowalski', 'anna nowak', 'krakow', '600 000 12', '+48600012345', 'dvorak brno', 'x']) {
+        await search.fill('');
+        await page.keyboard.type(query, { delay: 20 });
+      }
       await search.fill('');
-      await page.keyboard.type(query, { delay: 20 });
-    }
-    await search.fill('');
+    };
+    // The first pass runs code for the first time (the browser compiles wasm lazily); the
+    // second is what a user typing all day sees.
+    await typeAll();
+    const cold = await page.evaluate(() => window.__samples.splice(0)).then((samples) => samples.sort((a, b) => a - b));
+    await page.evaluate(() => performance.clearMeasures('minicrm-search'));
+    await typeAll();
     const keystrokes = await page.evaluate(() => window.__samples.splice(0));
     const searchOnly = await page.evaluate(() => {
       const entries = performance.getEntriesByName('minicrm-search').map((e) => e.duration).sort((a, b) => a - b);
@@ -172,6 +180,8 @@ try {
     const p95 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))];
     const median = sorted[Math.floor(sorted.length / 2)];
     results.push(['search per keystroke, p95', `${p95.toFixed(1)} ms`, `median ${median.toFixed(1)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms, ${sorted.length} keystrokes`, '<= 16 ms']);
+    const coldP95 = cold[Math.min(cold.length - 1, Math.floor(cold.length * 0.95))];
+    results.push(['  the first pass after opening, p95', `${coldP95.toFixed(1)} ms`, `max ${cold[cold.length - 1].toFixed(1)} ms (code runs for the first time)`, '']);
     const searchP95 = searchOnly[Math.min(searchOnly.length - 1, Math.floor(searchOnly.length * 0.95))] ?? 0;
     results.push(['  of which matching and ordering, p95', `${searchP95.toFixed(1)} ms`, `${searchOnly.length} searches`, '']);
     await page.getByLabel('Owner', { exact: true }).selectOption({ label: 'Nobody / none' });

@@ -297,11 +297,24 @@ impl Replica {
 
     /// Writes edits of many rows in one transaction.
     pub async fn write_many(&self, edits: Vec<RowEdit>) -> Result<(), StorageError> {
+        self.write_quietly(edits).await?;
+        self.sync.edited();
+        Ok(())
+    }
+
+    /// Writes edits of many rows in one transaction without refreshing the replica or
+    /// waking the sync: for a long bulk action, which calls [`Replica::written`] now and
+    /// then instead of after every chunk.
+    pub async fn write_quietly(&self, edits: Vec<RowEdit>) -> Result<(), StorageError> {
         let storage = Storage::shared().await?;
         storage
             .edit_many(&edits, js_sys::Date::now() as u64)
             .await?;
-        self.sync.edited();
         Ok(())
+    }
+
+    /// Quiet writes happened: refresh the replica and wake the sync.
+    pub fn written(&self) {
+        self.sync.edited();
     }
 }

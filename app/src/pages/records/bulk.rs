@@ -20,6 +20,8 @@ use crate::t;
 
 /// Records written per transaction.
 const CHUNK: usize = 250;
+/// Chunks between refreshes of the list and wake-ups of the sync.
+const REFRESH_EVERY: usize = 20;
 
 const ACTIONS: &[&str] = &[
     "add_segment",
@@ -138,7 +140,8 @@ pub fn BulkBar(selected: RwSignal<HashSet<Uuid>>) -> impl IntoView {
                         changes: changes.clone(),
                     })
                     .collect();
-                if let Err(err) = replica.write_many(edits).await {
+                if let Err(err) = replica.write_quietly(edits).await {
+                    replica.written();
                     error.set(Some(t!(
                         "bulk-failed",
                         done = done.to_string(),
@@ -150,9 +153,15 @@ pub fn BulkBar(selected: RwSignal<HashSet<Uuid>>) -> impl IntoView {
                 }
                 done += chunk.len();
                 progress.set(Some((done, total)));
+                // The list and the sync hear of it now and then, not after every chunk
+                // (each refresh re-sorts the list).
+                if done % (CHUNK * REFRESH_EVERY) == 0 {
+                    replica.written();
+                }
                 // Let the page paint and answer clicks between chunks.
                 TimeoutFuture::new(0).await;
             }
+            replica.written();
             progress.set(None);
             message.set(Some(t!("bulk-done", count = total.to_string())));
             if action_name == "trash" {
