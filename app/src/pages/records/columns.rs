@@ -122,25 +122,27 @@ fn custom_text(value: &Value) -> String {
 }
 
 thread_local! {
-    /// Phone numbers as shown, by stored number: formatting parses the number, too slow to
-    /// repeat for every visible row on every keystroke.
-    static PHONE_DISPLAY: std::cell::RefCell<std::collections::HashMap<(Box<str>, String), String>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
+    /// Phone numbers as shown, by stored number, for one default country: formatting parses
+    /// the number, too slow to repeat for every visible row on every keystroke.
+    static PHONE_DISPLAY: std::cell::RefCell<(String, std::collections::HashMap<String, String>)> =
+        std::cell::RefCell::new((String::new(), std::collections::HashMap::new()));
 }
 
 /// A stored phone number as the list shows it (cached).
 pub fn phone_display(number: &str, country: &str) -> String {
     PHONE_DISPLAY.with(|cache| {
         let mut cache = cache.borrow_mut();
-        if let Some(shown) = cache.get(&(number.into(), country.to_owned())) {
-            return shown.clone();
+        let (cached_country, shown) = &mut *cache;
+        if cached_country != country || shown.len() > 50_000 {
+            country.clone_into(cached_country);
+            shown.clear();
         }
-        if cache.len() > 50_000 {
-            cache.clear();
+        if let Some(text) = shown.get(number) {
+            return text.clone();
         }
-        let shown = phone::display(number, country);
-        cache.insert((number.into(), country.to_owned()), shown.clone());
-        shown
+        let text = phone::display(number, country);
+        shown.insert(number.to_owned(), text.clone());
+        text
     })
 }
 
