@@ -448,7 +448,9 @@ fn finder(needle: &str) -> Finder<'static> {
 impl Matcher {
     pub fn new(query: &Query, ctx: &MatchContext) -> Matcher {
         let text = query.text.trim();
-        let search = if text.is_empty() {
+        let words = terms(text);
+        let search = if words.is_empty() {
+            // Nothing searchable (blank, or only marks that fold away).
             Search::None
         } else if looks_like_number(text) {
             Search::Digits(
@@ -459,7 +461,7 @@ impl Matcher {
             )
         } else {
             Search::Terms(
-                terms(text)
+                words
                     .into_iter()
                     .map(|term| {
                         let f = finder(&term);
@@ -938,6 +940,19 @@ mod tests {
             ..MatchContext::default()
         };
         assert_eq!(found_in(query, &ctx), vec![3]);
+    }
+
+    #[test]
+    fn text_that_folds_to_nothing_searches_nothing() {
+        let all = found(text(""));
+        assert_eq!(found(text("\u{301}")), all);
+        assert_eq!(found(text("  ")), all);
+        let ctx = MatchContext::default();
+        let contacts = people();
+        let index = SearchIndex::build(&contacts);
+        let matcher = Matcher::new(&text("\u{301}"), &ctx);
+        let bits = matcher.find_all(&index, &contacts, None);
+        assert_eq!(ones(&bits).count(), all.len());
     }
 
     #[test]

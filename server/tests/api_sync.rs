@@ -902,6 +902,22 @@ async fn an_admin_purges_the_trash_for_good_and_devices_drop_the_rows() {
         .await;
     assert_eq!(late["acked_seq"], 6);
     assert_eq!(late["rejected"][0]["code"], "forbidden");
+    // Nor can a task made offline before the purge attach to it.
+    let orphan = server
+        .push_ok(
+            &agent,
+            "dev",
+            vec![change(
+                7,
+                "task",
+                &id(4),
+                "record_id",
+                json!(trashed),
+                &hlc(wall, 6, "dev"),
+            )],
+        )
+        .await;
+    assert_eq!(orphan["rejected"][0]["code"], "forbidden");
     let (all, _) = server.pull_all(&admin, 0).await;
     assert_eq!(
         all[&("contact".to_owned(), trashed.clone())]["visible"],

@@ -229,12 +229,22 @@ impl Replica {
                 leader_post(&format!("rows:{json}"));
             }
         }
+        let reload_all = changed.all || !self.ready.get_untracked();
+        let keys: Vec<RowKey> = changed.keys.into_iter().collect();
+        let result = self.apply(reload_all, &keys).await;
+        if result.is_err() {
+            // Read them again next time rather than keep stale rows.
+            changes::note_remote(if reload_all { None } else { Some(keys) });
+        }
+        result
+    }
+
+    async fn apply(&self, reload_all: bool, keys: &[RowKey]) -> Result<(), StorageError> {
         let storage = Storage::shared().await?;
-        if changed.all || !self.ready.get_untracked() {
+        if reload_all {
             self.load_everything(&storage).await?;
-        } else if !changed.keys.is_empty() {
-            let keys: Vec<RowKey> = changed.keys.into_iter().collect();
-            let rows = storage.rows_by_keys(&keys).await?;
+        } else if !keys.is_empty() {
+            let rows = storage.rows_by_keys(keys).await?;
             INDEX.with(|index| {
                 let mut index = index.borrow_mut();
                 for (key, row) in keys.iter().zip(&rows) {

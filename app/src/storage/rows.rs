@@ -155,15 +155,18 @@ impl Storage {
 
     /// Makes the stores hold `user_id`'s data: another user's rows, outbox and refusals
     /// are removed (they were that user's to see), the cursor starts again.
-    pub async fn claim_for_user(&self, user_id: &str) -> Result<(), StorageError> {
+    /// Returns whether another user's data was removed.
+    pub async fn claim_for_user(&self, user_id: &str) -> Result<bool, StorageError> {
         let tx = self.db().transaction(
             &[META_STORE, ROWS_STORE, OUTBOX_STORE, REJECTED_STORE],
             TransactionMode::ReadWrite,
         )?;
         let meta = tx.store(META_STORE)?;
         let mut device = read_device(&meta).await?;
+        let mut cleared = false;
         if device.user_id.as_deref() != Some(user_id) {
             if device.user_id.is_some() {
+                cleared = true;
                 super::changes::note_all();
                 tx.store(ROWS_STORE)?.clear().await?;
                 tx.store(OUTBOX_STORE)?.clear().await?;
@@ -176,7 +179,7 @@ impl Storage {
             write_device(&meta, &device).await?;
         }
         tx.done().await?;
-        Ok(())
+        Ok(cleared)
     }
 
     /// Writes a user's edit of one row: each `(field, value)` gets the next seq and HLC,
@@ -397,7 +400,8 @@ impl Storage {
     /// A pull reached the end after the last acknowledgement: the rows hold the server's
     /// state of every acknowledged edit, which stop being shown on top. A row that exists
     /// only because of edits the server refused is removed.
-    pub async fn finish_settling(&self) -> Result<(), StorageError> {
+    /// Returns whether any row settled.
+    pub async fn finish_settling(&self) -> Result<bool, StorageError> {
         let tx = self
             .db()
             .transaction(&[META_STORE, ROWS_STORE], TransactionMode::ReadWrite)?;
@@ -406,7 +410,7 @@ impl Storage {
         let mut device = read_device(&meta).await?;
         if device.settling.is_empty() {
             tx.done().await?;
-            return Ok(());
+            return Ok(false);
         }
         for (entity, id) in std::mem::take(&mut device.settling) {
             super::changes::note(&entity, &id);
@@ -422,7 +426,7 @@ impl Storage {
         }
         write_device(&meta, &device).await?;
         tx.done().await?;
-        Ok(())
+        Ok(true)
     }
 
     /// Applies one pull page in one transaction: rows take the server's state (pending

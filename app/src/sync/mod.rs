@@ -242,8 +242,11 @@ async fn sync_once(sync: &Sync, session: &Session) -> Result<(), SyncError> {
         message: String::new(),
     })?;
     let storage = Storage::shared().await?;
-    if let Some(user) = session.user_untracked() {
-        storage.claim_for_user(&user.id.to_string()).await?;
+    if let Some(user) = session.user_untracked()
+        && storage.claim_for_user(&user.id.to_string()).await?
+    {
+        // Another user's rows are gone: nothing of theirs may stay on screen.
+        sync.notify_changed();
     }
     let device = storage.device().await?;
 
@@ -317,7 +320,11 @@ async fn sync_once(sync: &Sync, session: &Session) -> Result<(), SyncError> {
     }
     // This pull started after every acknowledgement above: settled edits now show as the
     // server holds them.
-    storage.finish_settling().await?;
+    if storage.finish_settling().await? {
+        // Settled rows now show the server's state (a refused or lost edit disappears).
+        sync.notify_changed();
+        leader::post("changed");
+    }
     let mut device = storage.device().await?;
     device.last_sync_ms = Some(now_ms());
     storage.save_device(&device).await?;

@@ -325,9 +325,18 @@ fn apply_change(
         change.field.as_str(),
         change.value.as_str(),
     ) {
-        (true, "record_id", Some(record)) => Some(RowScope::Owned {
-            owner: contact_owner(tx, record)?,
-        }),
+        (true, "record_id", Some(record)) => {
+            let record_line = row_line(tx, Entity::Contact, record)?;
+            if record_line.as_ref().is_some_and(|line| line.purged) {
+                return Ok(Err((
+                    RejectCode::Forbidden,
+                    "the record was deleted for good (purged from the trash)".into(),
+                )));
+            }
+            Some(RowScope::Owned {
+                owner: record_line.and_then(|line| line.scope_owner),
+            })
+        }
         _ => None,
     };
     if let Err(message) = check_write(

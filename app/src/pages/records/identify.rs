@@ -123,13 +123,15 @@ pub fn IdentifyPage() -> impl IntoView {
                 Ok(storage) => storage,
                 Err(err) => return error.set(Some(err.to_string())),
             };
-            let fields = storage
-                .row(CONTACT, &id)
-                .await
-                .ok()
-                .flatten()
-                .map(|row| row.shown())
-                .unwrap_or_default();
+            // The record's phones or e-mails are rewritten whole: a failed read must not
+            // turn into "it had none".
+            let fields = match storage.row(CONTACT, &id).await {
+                Ok(Some(row)) => row.shown(),
+                Ok(None) => return error.set(Some(t!("record-not-found"))),
+                Err(err) => {
+                    return error.set(Some(t!("error-unexpected", message = err.to_string())));
+                }
+            };
             let list = |name: &str| -> Vec<Value> {
                 fields
                     .get(name)

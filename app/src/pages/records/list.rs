@@ -424,6 +424,8 @@ pub fn RecordsPage() -> impl IntoView {
 #[derive(Clone, PartialEq)]
 struct ShownRow {
     id: Uuid,
+    /// The record's name, whatever the columns (the row's checkbox is named by it).
+    name: String,
     position: usize,
     cells: Vec<String>,
     pending: bool,
@@ -461,6 +463,7 @@ fn RecordsTable(
                         let contact = &index.contacts()[*i as usize];
                         ShownRow {
                             id: contact.id,
+                            name: columns::cell("name", contact, index, &country),
                             position: start + offset,
                             cells: columns
                                 .iter()
@@ -542,12 +545,13 @@ fn RecordsTable(
                             >
                                 <td class="select-col">
                                     <input type="checkbox" aria-labelledby=format!("records-select-label {name_id}") prop:checked=is_selected on:change=toggle />
+                                    <span class="visually-hidden" id=name_id.clone()>{move || slot_row.with(|r| r.as_ref().map(|r| r.name.clone()).unwrap_or_default())}</span>
                                 </td>
                                 {(0..columns.len()).map(|c| {
                                     if c == 0 && name_first {
                                         view! {
                                             <td>
-                                                <a href=href id=name_id.clone()>{cell(0)}</a>
+                                                <a href=href>{cell(0)}</a>
                                                 <Show when=move || slot_row.with(|r| r.as_ref().is_some_and(|r| r.pending))>
                                                     <span class="badge">{t!("records-pending")}</span>
                                                 </Show>

@@ -861,8 +861,10 @@ fn RecordForm(
 fn dirty_untracked(form: RwSignal<FormData>, baseline: RwSignal<FormData>) -> bool {
     let base = baseline.get_untracked();
     form.with_untracked(|f| {
-        f.iter()
-            .any(|(k, raw)| base.get(k).is_some_and(|b| b != raw))
+        f.iter().any(|(k, raw)| match base.get(k) {
+            Some(b) => b != raw,
+            None => !raw.is_blank(),
+        })
     })
 }
 

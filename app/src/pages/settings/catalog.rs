@@ -58,7 +58,11 @@ fn rows_of(
 
 /// A list of named rows: rename, reorder, remove, add.
 #[component]
-pub fn NamedList(entity: &'static str, #[prop(optional)] module: Option<String>) -> impl IntoView {
+pub fn NamedList(
+    entity: &'static str,
+    #[prop(optional)] module: Option<String>,
+    #[prop(optional)] title: Option<String>,
+) -> impl IntoView {
     REPLICA.with(|r| *r.borrow_mut() = Some(use_replica()));
     let rows = rows_of(entity, module.clone());
     let error = RwSignal::new(None::<String>);
@@ -123,7 +127,7 @@ pub fn NamedList(entity: &'static str, #[prop(optional)] module: Option<String>)
     let add_id = format!("new-{list_id}");
     view! {
         <section class="panel settings-list" aria-labelledby=format!("{list_id}-title")>
-            <h2 id=format!("{list_id}-title")>{t!(&format!("settings-list-{entity}"))}</h2>
+            <h2 id=format!("{list_id}-title")>{title.unwrap_or_else(|| t!(&format!("settings-list-{entity}")))}</h2>
             <ol class="editable-list">
                 {move || {
                     let list = rows();
@@ -193,8 +197,8 @@ pub fn Pipelines() -> impl IntoView {
         {move || modules().into_iter().map(|module| {
             let title = t!("settings-stages-of", name = module.name().to_owned());
             view! {
-                <div class="pipeline" aria-label=title>
-                    <NamedList entity="stage" module=module.id.clone() />
+                <div class="pipeline" role="group" aria-label=title>
+                    <NamedList entity="stage" module=module.id.clone() title=title.clone() />
                 </div>
             }
         }).collect_view()}
