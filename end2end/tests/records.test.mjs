@@ -107,6 +107,15 @@ test('a new record is checked before it is saved; identification finds it by any
   await page.getByRole('link', { name: 'Call 600 100 200' }).waitFor();
   assert.equal(await page.getByRole('link', { name: 'Call 600 100 200' }).getAttribute('href'), 'tel:+48600100200');
 
+  // Leaving with unsaved edits asks first; staying keeps them.
+  await page.getByLabel('City').fill('Kraków');
+  page.once('dialog', (dialog) => dialog.dismiss());
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Records' }).click();
+  await page.getByRole('heading', { name: 'Jan Kowalski' }).waitFor();
+  assert.equal(await page.getByLabel('City').inputValue(), 'Kraków');
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  assert.equal(await page.getByLabel('City').inputValue(), '');
+
   // A phone system opens /identify with the number as it has it.
   await page.goto(`${server.base}/identify?phone=600100200`);
   await page.getByText('The record with 600 100 200:').waitFor();

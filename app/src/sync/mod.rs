@@ -55,6 +55,9 @@ pub struct Sync {
 
 thread_local! {
     static WAKE: RefCell<Option<oneshot::Sender<()>>> = const { RefCell::new(None) };
+    /// A sync was asked for while none was waiting (one was running): the next wait ends
+    /// at once, so the request is never lost.
+    static WAKE_PENDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -105,8 +108,8 @@ impl Sync {
 
     /// Asks for a sync soon: wakes this tab's loop, or the leading tab's.
     pub fn request(&self) {
-        let woke = WAKE.with(|wake| wake.borrow_mut().take().map(|sender| sender.send(())));
-        if woke.is_none() {
+        if !wake_loop() {
+            WAKE_PENDING.with(|pending| pending.set(true));
             leader::post("sync");
         }
     }
@@ -141,13 +144,8 @@ pub fn provide_sync(session: Session, online: Online) -> Sync {
             crate::storage::changes::note_remote(keys);
             sync.data_version.update(|version| *version += 1);
         }
-        "sync" => {
-            WAKE.with(|wake| {
-                if let Some(sender) = wake.borrow_mut().take() {
-                    let _ = sender.send(());
-                }
-            });
-        }
+        // Wake the loop; if it is busy, the next wait ends at once.
+        "sync" if !wake_loop() => WAKE_PENDING.with(|pending| pending.set(true)),
         _ => {}
     });
     // Coming online, or logging in: sync now.
@@ -168,8 +166,17 @@ pub fn provide_sync(session: Session, online: Online) -> Sync {
     sync
 }
 
-/// Waits `ms`, or less if someone asks for a sync.
+/// Wakes this tab's waiting loop; false when it is not waiting.
+fn wake_loop() -> bool {
+    WAKE.with(|wake| wake.borrow_mut().take().map(|sender| sender.send(())))
+        .is_some()
+}
+
+/// Waits `ms`, or less if someone asks for a sync (or asked while the last one ran).
 async fn sleep_or_wake(ms: u32) {
+    if WAKE_PENDING.with(|pending| pending.replace(false)) {
+        return;
+    }
     let (sender, receiver) = oneshot::channel();
     WAKE.with(|wake| *wake.borrow_mut() = Some(sender));
     futures::select! {

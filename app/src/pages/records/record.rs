@@ -632,6 +632,9 @@ fn RecordForm(
         }
     });
     on_cleanup(move || unload.remove());
+    // …and so does following a link inside the app.
+    guard_links(Some(Box::new(move || dirty_untracked(form, baseline))));
+    on_cleanup(|| guard_links(None));
 
     let defs = Memo::new(move |_| replica.with(|index| index.field_defs()));
     let country = Memo::new(move |_| replica.with(|index| index.default_country()));
@@ -856,6 +859,56 @@ fn RecordForm(
             </div>
         </form>
     }
+}
+
+type LinkGuard = wasm_bindgen::closure::Closure<dyn Fn(web_sys::MouseEvent)>;
+
+thread_local! {
+    /// The click listener that asks before a link leaves a form with unsaved edits.
+    static LINK_GUARD: std::cell::RefCell<Option<LinkGuard>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Installs (or with `None` removes) a capture-phase click listener: when `dirty()` holds,
+/// following a link asks first and staying cancels the navigation.
+fn guard_links(dirty: Option<Box<dyn Fn() -> bool>>) {
+    use wasm_bindgen::JsCast;
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    LINK_GUARD.with(|slot| {
+        if let Some(old) = slot.borrow_mut().take() {
+            let _ = window.remove_event_listener_with_callback_and_bool(
+                "click",
+                old.as_ref().unchecked_ref(),
+                true,
+            );
+        }
+        let Some(dirty) = dirty else { return };
+        let listener = LinkGuard::new(move |event: web_sys::MouseEvent| {
+            let link = event
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|el| el.closest("a[href]").ok().flatten());
+            let Some(link) = link else { return };
+            let href = link.get_attribute("href").unwrap_or_default();
+            if href.starts_with("tel:") || href.starts_with("mailto:") || !dirty() {
+                return;
+            }
+            let leave = web_sys::window()
+                .and_then(|w| w.confirm_with_message(&t!("record-unsaved")).ok())
+                .unwrap_or(true);
+            if !leave {
+                event.prevent_default();
+                event.stop_immediate_propagation();
+            }
+        });
+        let _ = window.add_event_listener_with_callback_and_bool(
+            "click",
+            listener.as_ref().unchecked_ref(),
+            true,
+        );
+        *slot.borrow_mut() = Some(listener);
+    });
 }
 
 fn dirty_untracked(form: RwSignal<FormData>, baseline: RwSignal<FormData>) -> bool {
