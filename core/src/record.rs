@@ -86,6 +86,20 @@ fn text_of(value: Option<&Value>) -> Box<str> {
         .unwrap_or_default()
 }
 
+/// The strings of a JSON array (other items skipped); empty for anything else.
+fn strings(value: Option<&Value>) -> Box<[Box<str>]> {
+    value
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(Into::into)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn id_of(value: Option<&Value>) -> Option<Uuid> {
     value
         .and_then(Value::as_str)
@@ -117,16 +131,7 @@ impl Contact {
         for (slot, name) in contact.text.iter_mut().zip(TEXT_FIELDS) {
             *slot = text_of(get(name));
         }
-        contact.emails = get("emails")
-            .and_then(Value::as_array)
-            .map(|items| {
-                items
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(Into::into)
-                    .collect()
-            })
-            .unwrap_or_default();
+        contact.emails = strings(get("emails"));
         contact.phones = get("phones")
             .and_then(Value::as_array)
             .map(|items| {
@@ -141,16 +146,7 @@ impl Contact {
                     .collect()
             })
             .unwrap_or_default();
-        contact.tags = get("tags")
-            .and_then(Value::as_array)
-            .map(|items| {
-                items
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(Into::into)
-                    .collect()
-            })
-            .unwrap_or_default();
+        contact.tags = strings(get("tags"));
         let mut segments = Vec::new();
         let mut campaigns = Vec::new();
         let mut custom = Vec::new();

@@ -136,3 +136,26 @@ export async function logIn(page, base, email, password = PASSWORD) {
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();
 }
+
+/** A logged-in device: its own browser context, synced once, with the app shell cached. */
+export async function openDevice(browser, base, email, name, viewport = { width: 1280, height: 800 }) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  await logIn(page, base, email);
+  await page.getByText(`Signed in as ${name}`).waitFor();
+  await page.getByRole('link', { name: /All changes saved · synced/ }).waitFor();
+  await waitForServiceWorker(page);
+  return { context, page };
+}
+
+/** Clicks "Sync now" until `check` holds (bounded: 20 tries). */
+export async function syncUntil(page, base, check) {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    await page.goto(`${base}/sync`);
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await page.getByRole('link', { name: /All changes saved · synced/ }).waitFor({ timeout: 10_000 }).catch(() => {});
+    if (await check()) return;
+    await page.waitForTimeout(250);
+  }
+  throw new Error('the expected state never arrived');
+}

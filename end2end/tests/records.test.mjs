@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { startServer, launchBrowser, waitForServiceWorker, logIn, SCREENSHOTS, PASSWORD } from '../support/harness.mjs';
+import { startServer, launchBrowser, openDevice as sharedOpenDevice, syncUntil as sharedSyncUntil, SCREENSHOTS, PASSWORD } from '../support/harness.mjs';
 
 let server;
 let browser;
@@ -48,27 +48,8 @@ after(async () => {
   await server?.stop();
 });
 
-async function openDevice(email, name) {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  const page = await context.newPage();
-  await logIn(page, server.base, email);
-  await page.getByText(`Signed in as ${name}`).waitFor();
-  await page.getByRole('link', { name: /All changes saved · synced/ }).waitFor();
-  await waitForServiceWorker(page);
-  return { context, page };
-}
-
-/** Clicks "Sync now" until `check` holds (bounded: 20 tries). */
-async function syncUntil(page, check) {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    await page.goto(`${server.base}/sync`);
-    await page.getByRole('button', { name: 'Sync now' }).click();
-    await page.getByRole('link', { name: /All changes saved · synced/ }).waitFor({ timeout: 10_000 }).catch(() => {});
-    if (await check()) return;
-    await page.waitForTimeout(250);
-  }
-  throw new Error('the expected state never arrived');
-}
+const openDevice = (email, name) => sharedOpenDevice(browser, server.base, email, name, { width: 1400, height: 900 });
+const syncUntil = (page, check) => sharedSyncUntil(page, server.base, check);
 
 async function openList(page) {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Records' }).click();

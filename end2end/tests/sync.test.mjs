@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startServer, launchBrowser, waitForServiceWorker, logIn, SCREENSHOTS } from '../support/harness.mjs';
+import { startServer, launchBrowser, openDevice as sharedOpenDevice, syncUntil as sharedSyncUntil, SCREENSHOTS } from '../support/harness.mjs';
 
 let server;
 let browser;
@@ -26,27 +26,8 @@ after(async () => {
   await server?.stop();
 });
 
-async function openDevice(email, name) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  await logIn(page, server.base, email);
-  await page.getByText(`Signed in as ${name}`).waitFor();
-  await page.getByRole('link', { name: /All changes saved · synced/ }).waitFor();
-  await waitForServiceWorker(page);
-  return { context, page };
-}
-
-/** Clicks "Sync now" until `check` holds (bounded: 20 tries). */
-async function syncUntil(page, check) {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    await page.goto(`${server.base}/sync`);
-    await page.getByRole('button', { name: 'Sync now' }).click();
-    await page.getByRole('link', { name: /All changes saved · synced/ }).waitFor({ timeout: 10_000 }).catch(() => {});
-    if (await check()) return;
-    await page.waitForTimeout(250);
-  }
-  throw new Error('the expected state never arrived');
-}
+const openDevice = (email, name) => sharedOpenDevice(browser, server.base, email, name);
+const syncUntil = (page, check) => sharedSyncUntil(page, server.base, check);
 
 async function recordId(page) {
   return new URL(page.url()).pathname.split('/').pop();

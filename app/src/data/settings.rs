@@ -3,9 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use minicrm_core::access::{Actor, RowScope, check_write};
 use minicrm_core::input::CustomType;
 use minicrm_core::phone::FALLBACK_COUNTRY;
-use minicrm_core::schema::CONFIG_ID;
+use minicrm_core::schema::{CONFIG_ID, Entity};
 use serde_json::Value;
 
 use super::Index;
@@ -161,6 +162,45 @@ impl Index {
             });
         }
         pipelines
+    }
+
+    /// Every stage as one choice, named "Pipeline: Stage".
+    pub fn stage_choices(&self) -> Vec<Choice> {
+        self.pipelines()
+            .into_iter()
+            .flat_map(|pipeline| {
+                let prefix = pipeline.name;
+                pipeline.stages.into_iter().map(move |stage| Choice {
+                    id: stage.id,
+                    name: if prefix.is_empty() {
+                        stage.name
+                    } else {
+                        format!("{prefix}: {}", stage.name)
+                    },
+                })
+            })
+            .collect()
+    }
+
+    /// The users `actor` may make a contact's owner (the server decides; this mirrors
+    /// core's rule so the app offers nothing it would refuse).
+    pub fn assignable_owners(&self, actor: Option<&Actor>) -> Vec<Choice> {
+        self.users()
+            .into_iter()
+            .filter(|user| {
+                actor.is_some_and(|actor| {
+                    check_write(
+                        actor,
+                        Entity::Contact,
+                        &RowScope::Owned { owner: None },
+                        "owner_id",
+                        &Value::String(user.id.clone()),
+                        None,
+                    )
+                    .is_ok()
+                })
+            })
+            .collect()
     }
 
     /// Active users by name: (id, name).

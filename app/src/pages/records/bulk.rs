@@ -7,8 +7,7 @@ use std::collections::HashSet;
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use minicrm_core::access::{Actor, RowScope, check_write};
-use minicrm_core::schema::Entity;
+use minicrm_core::access::Actor;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -70,44 +69,13 @@ pub fn BulkBar(selected: RwSignal<HashSet<Uuid>>) -> impl IntoView {
             "add_segment" | "remove_segment" => index.choices("segment"),
             "add_campaign" | "remove_campaign" => index.choices("campaign"),
             "set_category" => index.choices("category"),
-            "set_stage" => index
-                .pipelines()
-                .into_iter()
-                .flat_map(|p| {
-                    let prefix = p.name.clone();
-                    p.stages.into_iter().map(move |s| Choice {
-                        id: s.id,
-                        name: if prefix.is_empty() {
-                            s.name
-                        } else {
-                            format!("{prefix}: {}", s.name)
-                        },
-                    })
-                })
-                .collect(),
+            "set_stage" => index.stage_choices(),
             "set_owner" => {
-                // Only owners this user may assign (the server decides; this mirrors it).
                 let actor = session.user().map(|u| Actor {
                     user_id: u.id,
                     role: u.role,
                 });
-                index
-                    .users()
-                    .into_iter()
-                    .filter(|u| {
-                        actor.as_ref().is_some_and(|actor| {
-                            check_write(
-                                actor,
-                                Entity::Contact,
-                                &RowScope::Owned { owner: None },
-                                "owner_id",
-                                &json!(u.id),
-                                None,
-                            )
-                            .is_ok()
-                        })
-                    })
-                    .collect()
+                index.assignable_owners(actor.as_ref())
             }
             _ => Vec::new(),
         })

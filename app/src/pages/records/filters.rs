@@ -57,21 +57,7 @@ fn choices(index: &Index, entity: &str) -> ValueKind {
 
 /// Every field a user can filter on, standard first, then custom fields.
 pub fn filter_fields(index: &Index) -> Vec<FilterField> {
-    let stages = index
-        .pipelines()
-        .into_iter()
-        .flat_map(|pipeline| {
-            let prefix = pipeline.name.clone();
-            pipeline.stages.into_iter().map(move |stage| Choice {
-                id: stage.id,
-                name: if prefix.is_empty() {
-                    stage.name
-                } else {
-                    format!("{prefix}: {}", stage.name)
-                },
-            })
-        })
-        .collect();
+    let stages = index.stage_choices();
     let mut fields = vec![
         field("segment", CHOICE_OPS, choices(index, "segment")),
         field("campaign", CHOICE_OPS, choices(index, "campaign")),

@@ -9,12 +9,12 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
-use minicrm_core::access::{Actor, RowScope, check_write};
+use minicrm_core::access::Actor;
 use minicrm_core::input::{self, CustomType, FieldError};
 use minicrm_core::merge::Fields;
 use minicrm_core::phone;
-use minicrm_core::record::ContactKind;
-use minicrm_core::schema::{Entity, PHONE_TYPES};
+use minicrm_core::record::{ContactKind, TEXT_FIELDS};
+use minicrm_core::schema::PHONE_TYPES;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -64,23 +64,6 @@ impl Raw {
 /// The form: raw input by wire field.
 pub type FormData = BTreeMap<String, Raw>;
 
-const TEXT_FIELDS: &[&str] = &[
-    "first_name",
-    "last_name",
-    "company",
-    "position",
-    "address_line1",
-    "address_line2",
-    "postal_code",
-    "city",
-    "region",
-    "country",
-    "nip",
-    "pesel",
-    "regon",
-    "source",
-    "note",
-];
 const ID_FIELDS: &[&str] = &["organization_id", "stage_id", "category_id", "owner_id"];
 
 fn value_text(value: &Value) -> String {
@@ -105,7 +88,7 @@ pub fn form_from_fields(fields: &Fields, defs: &[FieldDef], country: &str) -> Fo
                 .to_owned(),
         ),
     );
-    for field in TEXT_FIELDS.iter().chain(ID_FIELDS) {
+    for field in TEXT_FIELDS.iter().chain(&["note"]).chain(ID_FIELDS) {
         form.insert(
             (*field).into(),
             Raw::Text(get(field).map(value_text).unwrap_or_default()),
@@ -652,19 +635,9 @@ fn RecordForm(
     let stages = Signal::derive(move || {
         replica.with(|index| {
             index
-                .pipelines()
+                .stage_choices()
                 .into_iter()
-                .flat_map(|p| {
-                    let prefix = p.name.clone();
-                    p.stages.into_iter().map(move |s| {
-                        let name = if prefix.is_empty() {
-                            s.name
-                        } else {
-                            format!("{prefix}: {}", s.name)
-                        };
-                        (s.id, name)
-                    })
-                })
+                .map(|c| (c.id, c.name))
                 .collect::<Vec<_>>()
         })
     });
@@ -675,21 +648,8 @@ fn RecordForm(
         });
         replica.with(|index| {
             index
-                .users()
+                .assignable_owners(actor.as_ref())
                 .into_iter()
-                .filter(|u| {
-                    actor.as_ref().is_some_and(|actor| {
-                        check_write(
-                            actor,
-                            Entity::Contact,
-                            &RowScope::Owned { owner: None },
-                            "owner_id",
-                            &json!(u.id),
-                            None,
-                        )
-                        .is_ok()
-                    })
-                })
                 .map(|u| (u.id, u.name))
                 .collect::<Vec<_>>()
         })

@@ -36,6 +36,35 @@ fn write(
     });
 }
 
+/// Moves row `i` of `list` one place up or down: positions are rewritten for the whole
+/// list (only where they differ), so equal or missing positions sort themselves out.
+fn reorder(
+    entity: &'static str,
+    list: &[SettingRow],
+    i: usize,
+    up: bool,
+    error: RwSignal<Option<String>>,
+) {
+    let j = if up {
+        i.checked_sub(1)
+    } else {
+        Some(i + 1).filter(|j| *j < list.len())
+    };
+    let Some(j) = j else { return };
+    let mut order: Vec<&SettingRow> = list.iter().collect();
+    order.swap(i, j);
+    for (position, row) in order.iter().enumerate() {
+        if row.position() != position as f64 {
+            write(
+                entity,
+                row.id.clone(),
+                vec![("position".into(), json!(position))],
+                error,
+            );
+        }
+    }
+}
+
 /// The live rows of `entity` (for stages: of one pipeline) in order.
 fn rows_of(
     entity: &'static str,
@@ -102,28 +131,7 @@ pub fn NamedList(
         new_name.set(String::new());
         new_callback.set(false);
     };
-    let shift = move |i: usize, up: bool| {
-        let list = rows();
-        let j = if up {
-            i.checked_sub(1)
-        } else {
-            Some(i + 1).filter(|j| *j < list.len())
-        };
-        let Some(j) = j else { return };
-        // Positions are rewritten for the whole list, so equal or missing ones sort out.
-        let mut order: Vec<&SettingRow> = list.iter().collect();
-        order.swap(i, j);
-        for (position, row) in order.iter().enumerate() {
-            if row.position() != position as f64 {
-                write(
-                    entity,
-                    row.id.clone(),
-                    vec![("position".into(), json!(position))],
-                    error,
-                );
-            }
-        }
-    };
+    let shift = move |i: usize, up: bool| reorder(entity, &rows(), i, up, error);
     let add_id = format!("new-{list_id}");
     view! {
         <section class="panel settings-list" aria-labelledby=format!("{list_id}-title")>
@@ -268,27 +276,7 @@ pub fn CustomFields() -> impl IntoView {
         name.set(String::new());
         options.set(String::new());
     };
-    let shift = move |i: usize, up: bool| {
-        let list = rows();
-        let j = if up {
-            i.checked_sub(1)
-        } else {
-            Some(i + 1).filter(|j| *j < list.len())
-        };
-        let Some(j) = j else { return };
-        let mut order: Vec<&SettingRow> = list.iter().collect();
-        order.swap(i, j);
-        for (position, row) in order.iter().enumerate() {
-            if row.position() != position as f64 {
-                write(
-                    "field_def",
-                    row.id.clone(),
-                    vec![("position".into(), json!(position))],
-                    error,
-                );
-            }
-        }
-    };
+    let shift = move |i: usize, up: bool| reorder("field_def", &rows(), i, up, error);
     view! {
         <section class="panel" aria-labelledby="fields-title">
             <h2 id="fields-title">{t!("settings-fields-title")}</h2>
