@@ -56,7 +56,6 @@ update-reload = Reload
 records-title = Records
 records-empty = No records on this device yet.
 tasks-title = Tasks
-tasks-empty = No tasks on this device yet.
 reports-title = Reports
 reports-empty = Reports appear here once your team has logged work.
 trash-title = Trash
@@ -521,3 +520,96 @@ record-owned-by = Owner: { $name }
 record-call = Call { $number }
 record-email = E-mail { $email }
 filter-field-address_line2 = Address (2nd line)
+
+## Tasks
+nav-tasks-overdue = { $count } overdue
+nav-tasks-today = { $count } today
+tasks-whose = Whose tasks
+tasks-whose-mine = Mine
+tasks-whose-everyone = Everyone's
+tasks-none-open = No open tasks. New ones come from a record, a call to return, or "New task".
+tasks-group-overdue = Overdue ({ $count })
+tasks-group-today = Due today ({ $count })
+tasks-group-later = Later ({ $count })
+tasks-group-undated = No due date ({ $count })
+task-new = New task
+task-done = Done
+task-done-named = Done: { $title }
+task-trash = Move to trash
+task-trash-named = Move to trash: { $title }
+task-undated = no due date
+task-assigned-to = for { $name }
+task-new-title = New task
+task-edit-title = Edit task
+task-field-title = Task
+task-field-due = Due
+task-field-assignee = Assigned to
+task-assignee-nobody = Nobody
+task-for-record = For { $name }
+task-record-search = Find a record
+task-field-record = Record
+task-record-choose = Type above to find the record
+task-record-required = Choose the record this task is for.
+task-field-note = Note
+task-save = Save task
+task-callback-title = Call back
+task-reopen = Reopen
+task-reopen-named = Reopen: { $title }
+task-restore = Restore
+task-restore-named = Restore task: { $title }
+error-date-time = Enter a date and a time.
+error-duration = Enter minutes (5), m:ss (3:25) or h:mm:ss.
+error-ends-before-start = The end comes before the start.
+
+## Activities
+activity-kind-call = Call
+activity-kind-email = E-mail
+activity-kind-sms = Text message
+activity-kind-meeting = Meeting
+activity-kind-note = Note
+activity-log-title = Log: { $kind }
+activity-field-kind = Type
+activity-field-direction = Direction
+activity-direction-outgoing = Outgoing
+activity-direction-incoming = Incoming
+activity-field-at = When
+activity-field-from = From
+activity-field-to = To
+activity-field-name = Meeting name
+activity-field-user = With (user)
+activity-field-ticket = Ticket
+activity-field-phone = Phone
+activity-field-outcome = Outcome
+activity-outcome-none = (none)
+activity-field-callback = Call back at
+activity-callback-required = This outcome asks when to call back: enter a date and a time.
+activity-field-duration = Duration (m:ss)
+activity-field-subject = Subject
+activity-field-message = Message
+activity-field-note = Note
+activity-save = Save
+record-open-tasks = Open tasks
+record-no-open-tasks = No open tasks.
+record-log-call = Log a call
+record-log-activity = Log an activity
+record-history-device = device …{ $device }, reached the server { $received }
+timeline-task-done = Task done: { $title } ({ $who })
+timeline-task-trashed = Task in the trash: { $title } ({ $who })
+timeline-call = { $direction ->
+        [incoming] { $who }: incoming call
+       *[other] { $who }: outgoing call
+    }
+timeline-email = { $direction ->
+        [incoming] { $who }: incoming e-mail
+       *[other] { $who }: outgoing e-mail
+    }
+timeline-sms = { $direction ->
+        [incoming] { $who }: incoming text message
+       *[other] { $who }: outgoing text message
+    }
+timeline-meeting = { $who }: meeting
+timeline-note = { $who }: note
+timeline-until = until { $ends }
+records-task-overdue = task overdue
+records-task-today = task today
+records-task-open = open task

@@ -15,12 +15,13 @@ use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::path;
 
 use pages::login::LoginPage;
-use pages::placeholder::{NotFoundPage, ReportsPage, TasksPage};
+use pages::placeholder::{NotFoundPage, ReportsPage};
 use pages::records::{IdentifyPage, RecordPage, RecordsPage, TrashPage};
 use pages::settings::SettingsPage;
 use pages::setup::SetupPage;
 use pages::shell::Shell;
 use pages::sync::SyncPage;
+use pages::tasks::TasksPage;
 
 #[component]
 pub fn App() -> impl IntoView {

@@ -33,6 +33,10 @@ pub enum FieldError {
     NotAnOption,
     #[error("unknown phone type")]
     PhoneType,
+    #[error("enter minutes, m:ss or h:mm:ss")]
+    NotADuration,
+    #[error("the end comes before the start")]
+    EndsBeforeStart,
 }
 
 /// A custom field's type (field_def `type`).

@@ -18,6 +18,7 @@ pub mod schema;
 pub mod sync;
 pub mod text;
 pub mod validate;
+pub mod work;
 
 pub use access::Role;
 pub use id::UserId;

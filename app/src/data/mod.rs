@@ -15,6 +15,7 @@ use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use minicrm_core::record::Contact;
+use minicrm_core::work::{Activity, Task};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -26,6 +27,12 @@ use crate::sync::{Sync, leader_post};
 pub use settings::SettingRow;
 
 pub const CONTACT: &str = "contact";
+pub const TASK: &str = "task";
+pub const ACTIVITY: &str = "activity";
+/// Entities of the daily work, kept whole in memory (compact): their changes bump
+/// [`Replica::work_version`], not [`Replica::version`], so a ticked-off task never
+/// re-sorts 100k records.
+pub const WORK_ENTITIES: &[&str] = &[TASK, ACTIVITY];
 /// Entities kept whole in memory (small: settings, the user directory, saved views).
 pub const SETTING_ENTITIES: &[&str] = &[
     "segment",
@@ -51,6 +58,8 @@ pub struct Index {
     /// Contacts with edits the server has not acknowledged yet.
     pending: HashSet<Uuid>,
     settings: HashMap<String, BTreeMap<String, SettingRow>>,
+    tasks: HashMap<Uuid, Task>,
+    activities: HashMap<Uuid, Activity>,
 }
 
 impl Index {
@@ -76,6 +85,42 @@ impl Index {
 
     pub fn row(&self, entity: &str, id: &str) -> Option<&SettingRow> {
         self.settings.get(entity).and_then(|rows| rows.get(id))
+    }
+
+    /// Every task on the device, including done ones and those in the trash.
+    pub fn tasks(&self) -> impl Iterator<Item = &Task> {
+        self.tasks.values()
+    }
+
+    pub fn task(&self, id: &Uuid) -> Option<&Task> {
+        self.tasks.get(id)
+    }
+
+    /// Every activity on the device.
+    pub fn activities(&self) -> impl Iterator<Item = &Activity> {
+        self.activities.values()
+    }
+
+    fn put_work(&mut self, row: &StoredRow) {
+        let fields = row.shown();
+        if row.entity == TASK {
+            if let Some(task) = Task::from_fields(&row.id, &fields) {
+                self.tasks.insert(task.id, task);
+            }
+        } else if let Some(activity) = Activity::from_fields(&row.id, &fields) {
+            self.activities.insert(activity.id, activity);
+        }
+    }
+
+    fn remove_work(&mut self, entity: &str, id: &str) {
+        let Ok(id) = Uuid::parse_str(id) else {
+            return;
+        };
+        if entity == TASK {
+            self.tasks.remove(&id);
+        } else {
+            self.activities.remove(&id);
+        }
     }
 
     fn put_contact(&mut self, row: &StoredRow) {
@@ -138,8 +183,11 @@ impl Index {
     fn put(&mut self, key: &RowKey, row: Option<&StoredRow>) {
         let (entity, id) = key;
         let is_contact = entity == CONTACT;
+        let is_work = WORK_ENTITIES.contains(&entity.as_str());
         match row {
             Some(row) if is_contact => self.put_contact(row),
+            Some(row) if is_work => self.put_work(row),
+            None if is_work => self.remove_work(entity, id),
             Some(row) if SETTING_ENTITIES.contains(&entity.as_str()) => self.put_setting(row),
             None if is_contact => self.remove_contact(id),
             None => self.remove_setting(entity, id),
@@ -157,8 +205,10 @@ thread_local! {
 /// The replica's state for the UI; `Copy`.
 #[derive(Clone, Copy)]
 pub struct Replica {
-    /// Bumped after every change of the replica: lists and pages recompute.
+    /// Bumped after every change of contacts or settings: lists and pages recompute.
     pub version: RwSignal<u64>,
+    /// Bumped after every change of tasks or activities.
+    pub work_version: RwSignal<u64>,
     /// The first load finished.
     pub ready: RwSignal<bool>,
     /// Contacts read so far during a full load.
@@ -173,6 +223,7 @@ pub fn use_replica() -> Replica {
 pub fn provide_replica(sync: Sync) -> Replica {
     let replica = Replica {
         version: RwSignal::new(0),
+        work_version: RwSignal::new(0),
         ready: RwSignal::new(false),
         loading: RwSignal::new(None),
         sync,
@@ -189,6 +240,12 @@ impl Replica {
     /// Reads the index; re-runs when the replica changes.
     pub fn with<R>(&self, f: impl FnOnce(&Index) -> R) -> R {
         self.version.track();
+        INDEX.with(|index| f(&index.borrow()))
+    }
+
+    /// Reads the index; re-runs when tasks or activities change (not for contacts).
+    pub fn with_work<R>(&self, f: impl FnOnce(&Index) -> R) -> R {
+        self.work_version.track();
         INDEX.with(|index| f(&index.borrow()))
     }
 
@@ -251,7 +308,15 @@ impl Replica {
                     index.put(key, row.as_ref());
                 }
             });
-            self.version.update(|v| *v += 1);
+            let (work, other): (Vec<&RowKey>, Vec<&RowKey>) = keys
+                .iter()
+                .partition(|(entity, _)| WORK_ENTITIES.contains(&entity.as_str()));
+            if !work.is_empty() {
+                self.work_version.update(|v| *v += 1);
+            }
+            if !other.is_empty() {
+                self.version.update(|v| *v += 1);
+            }
         }
         Ok(())
     }
@@ -264,29 +329,38 @@ impl Replica {
             }
         }
         self.loading.set(Some(0));
-        let mut after: Option<String> = None;
-        loop {
-            let slice = storage
-                .rows_after(CONTACT, after.as_deref(), LOAD_SLICE)
-                .await?;
-            let Some(last) = slice.last() else {
-                break;
-            };
-            after = Some(last.id.clone());
-            for row in &slice {
-                fresh.put_contact(row);
+        for entity in [CONTACT, TASK, ACTIVITY] {
+            let mut after: Option<String> = None;
+            loop {
+                let slice = storage
+                    .rows_after(entity, after.as_deref(), LOAD_SLICE)
+                    .await?;
+                let Some(last) = slice.last() else {
+                    break;
+                };
+                after = Some(last.id.clone());
+                for row in &slice {
+                    if entity == CONTACT {
+                        fresh.put_contact(row);
+                    } else {
+                        fresh.put_work(row);
+                    }
+                }
+                if entity == CONTACT {
+                    self.loading.set(Some(fresh.contacts.len()));
+                }
+                if slice.len() < LOAD_SLICE as usize {
+                    break;
+                }
+                // Let the page breathe between slices.
+                TimeoutFuture::new(0).await;
             }
-            self.loading.set(Some(fresh.contacts.len()));
-            if slice.len() < LOAD_SLICE as usize {
-                break;
-            }
-            // Let the page breathe between slices.
-            TimeoutFuture::new(0).await;
         }
         INDEX.with(|index| *index.borrow_mut() = fresh);
         self.loading.set(None);
         self.ready.set(true);
         self.version.update(|v| *v += 1);
+        self.work_version.update(|v| *v += 1);
         Ok(())
     }
 

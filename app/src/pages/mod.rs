@@ -7,3 +7,4 @@ pub mod settings;
 pub mod setup;
 pub mod shell;
 pub mod sync;
+pub mod tasks;

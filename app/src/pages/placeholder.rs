@@ -1,4 +1,4 @@
-//! Screens whose content arrives with the records, tasks and reports work: for now they say
+//! Screens whose content arrives with the reports work: for now they say
 //! honestly that this device holds nothing yet.
 
 use leptos::prelude::*;
@@ -14,11 +14,6 @@ fn EmptyScreen(title: &'static str, empty: &'static str) -> impl IntoView {
             <p class="empty">{t!(empty)}</p>
         </section>
     }
-}
-
-#[component]
-pub fn TasksPage() -> impl IntoView {
-    view! { <EmptyScreen title="tasks-title" empty="tasks-empty" /> }
 }
 
 #[component]

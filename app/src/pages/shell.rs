@@ -103,7 +103,10 @@ fn Layout() -> impl IntoView {
                             .into_iter()
                             .map(|area| {
                                 let (href, key) = area_link(area);
-                                view! { <li><A href=href>{t!(key)}</A></li> }
+                                if area == Area::Tasks {
+                                    return view! { <li><A href=href>{t!(key)}<TaskCounts /></A></li> }.into_any();
+                                }
+                                view! { <li><A href=href>{t!(key)}</A></li> }.into_any()
                             })
                             .collect_view()
                     }}
@@ -141,6 +144,21 @@ fn Layout() -> impl IntoView {
                 </div>
             </Show>
         </div>
+    }
+}
+
+/// My overdue and today's open tasks, beside "Tasks" in the navigation.
+#[component]
+fn TaskCounts() -> impl IntoView {
+    let counts = crate::pages::tasks::my_counts();
+    view! {
+        {move || {
+            let (overdue, today) = counts.get();
+            view! {
+                {(overdue > 0).then(|| view! { " " <span class="nav-count overdue">{t!("nav-tasks-overdue", count = overdue.to_string())}</span> })}
+                {(today > 0).then(|| view! { " " <span class="nav-count today">{t!("nav-tasks-today", count = today.to_string())}</span> })}
+            }
+        }}
     }
 }
 

@@ -56,3 +56,65 @@ pub fn local_date_time(ms: f64) -> String {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms));
     String::from(date.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED))
 }
+
+/// The user's UTC offset in minutes at an instant (e.g. +60 in Warsaw in winter): what
+/// `minicrm_core::deadline` needs to know the local day.
+pub fn offset_at(ms: i64) -> i32 {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    -(date.get_timezone_offset() as i32)
+}
+
+/// A moment as a `datetime-local` input shows it ("2026-11-22T10:00", local time).
+pub fn to_local_input(ms: i64) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}",
+        date.get_full_year(),
+        date.get_month() + 1,
+        date.get_date(),
+        date.get_hours(),
+        date.get_minutes()
+    )
+}
+
+/// What a `datetime-local` input holds, as ms since the epoch (local time); `None` when
+/// empty or not a moment.
+pub fn from_local_input(text: &str) -> Option<i64> {
+    let text = text.trim();
+    // Only the input's own shape: a bare date or other forms would be read as UTC.
+    let shaped = text.len() >= 16 && text.as_bytes().get(10) == Some(&b'T');
+    if !shaped {
+        return None;
+    }
+    let ms = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(text)).get_time();
+    ms.is_finite().then_some(ms as i64)
+}
+
+/// RFC 3339 in UTC, as stored ("2026-11-22T09:00:00.000Z").
+pub fn rfc3339(ms: i64) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    String::from(date.to_iso_string())
+}
+
+/// A deadline as the task list shows it: the time alone when it is today, else date and
+/// time (in the user's locale).
+pub fn deadline_text(due_ms: i64, now_ms: i64) -> String {
+    let due = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(due_ms as f64));
+    let now = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(now_ms as f64));
+    let same_day = due.get_full_year() == now.get_full_year()
+        && due.get_month() == now.get_month()
+        && due.get_date() == now.get_date();
+    let options = js_sys::Object::new();
+    let set = |key: &str, value: &str| {
+        let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
+    };
+    set("hour", "2-digit");
+    set("minute", "2-digit");
+    if !same_day {
+        set("year", "numeric");
+        set("month", "short");
+        set("day", "numeric");
+        set("weekday", "short");
+    }
+    String::from(due.to_locale_string("default", &options))
+}

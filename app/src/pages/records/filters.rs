@@ -182,6 +182,9 @@ pub fn takes_value(op: Op) -> bool {
 
 /// A condition as words: "City contains Kra".
 pub fn describe(condition: &Condition, fields: &[FilterField]) -> String {
+    if condition.field == "my_open_task" {
+        return t!("filter-field-my_open_task");
+    }
     let Some(field) = fields.iter().find(|f| f.field == condition.field) else {
         return condition.field.clone();
     };

@@ -1,17 +1,24 @@
-//! A record's history: every write the server accepted (winners and losers) and this
-//! device's pending edits; a value that lost can be restored with one click.
+//! A record's timeline: tasks done, calls, e-mails, messages, meetings and notes, and every
+//! write the server accepted for its fields (winners and losers) with this device's pending
+//! edits; a value that was overwritten can be restored with one click.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use minicrm_core::deadline::parse_ms;
 use minicrm_core::hlc::Hlc;
+use minicrm_core::merge::Fields;
 use minicrm_core::sync::HistoryEntry;
-use serde_json::Value;
+use minicrm_core::work::{Task, duration_text};
+use serde_json::{Value, json};
+use uuid::Uuid;
 
 use crate::api::{self, ApiError};
-use crate::data::Index;
+use crate::data::{ACTIVITY, Index};
+use crate::pages::tasks::write_task;
 use crate::state::now::local_date_time;
 use crate::state::online::use_online;
 use crate::state::session::use_session;
+use crate::storage::Storage;
 use crate::storage::rows::StoredRow;
 use crate::sync::use_sync;
 use crate::t;
@@ -86,34 +93,72 @@ pub fn value_label(field: &str, value: &Value, index: &Index) -> String {
     }
 }
 
-fn hlc_time(hlc: &str) -> String {
+fn hlc_ms(hlc: &str) -> i64 {
     hlc.parse::<Hlc>()
-        .map(|hlc| local_date_time(hlc.wall_ms as f64))
-        .unwrap_or_default()
+        .map(|hlc| hlc.wall_ms as i64)
+        .unwrap_or(0)
 }
 
-/// The record's history: every write the server accepted (winners and losers), and this
-/// device's edits still waiting. A value that lost can be restored with one click.
+/// One line of the timeline, newest first.
+#[derive(Clone)]
+enum Item {
+    /// A write the server accepted for a field of the record.
+    Field(HistoryEntry),
+    /// A task done or moved to the trash.
+    Task(Task),
+    /// A call, e-mail, text message, meeting or note, as stored.
+    Activity(Fields),
+}
+
+impl Item {
+    fn at_ms(&self) -> i64 {
+        match self {
+            Item::Field(entry) => hlc_ms(&entry.hlc),
+            Item::Task(task) if task.done => task.done_at_ms.unwrap_or(task.modified_ms),
+            Item::Task(task) => task.modified_ms,
+            Item::Activity(fields) => fields
+                .get("at")
+                .and_then(|s| s.value.as_str())
+                .and_then(parse_ms)
+                .unwrap_or(0),
+        }
+    }
+}
+
+fn text_of(fields: &Fields, name: &str) -> String {
+    fields
+        .get(name)
+        .and_then(|s| s.value.as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The record's history: tasks done, activities, and every write the server accepted for
+/// its fields (winners and losers) with this device's edits still waiting on top. A value
+/// that was replaced or lost can be restored with one click (a new change).
 #[component]
 pub fn RecordHistory(id: String, row: RwSignal<Option<Option<StoredRow>>>) -> impl IntoView {
     let replica = crate::data::use_replica();
-    let users = Signal::derive(move || {
-        replica.with(|index| {
-            index
-                .rows("user")
-                .map(|row| (row.id.clone(), row.name().to_owned()))
-                .collect::<Vec<_>>()
-        })
-    });
     let session = use_session();
     let online = use_online();
     let sync = use_sync();
+    let record_id = Uuid::parse_str(&id).ok();
+    let manager_view = move || {
+        session
+            .user()
+            .is_some_and(|user| user.role.may_see_team_reports())
+    };
     let entries = RwSignal::new(None::<Result<Vec<HistoryEntry>, ApiError>>);
     let id_for_load = id.clone();
     Effect::new(move || {
         sync.data_version.track();
         if !online.get() {
-            entries.set(Some(Err(ApiError::Unreachable)));
+            entries.update(|entries| {
+                // Keep what was read while online; say so only when there is nothing.
+                if !matches!(entries, Some(Ok(_))) {
+                    *entries = Some(Err(ApiError::Unreachable));
+                }
+            });
             return;
         }
         let Some(token) = session.token() else {
@@ -130,6 +175,34 @@ pub fn RecordHistory(id: String, row: RwSignal<Option<Option<StoredRow>>>) -> im
             entries.set(Some(result));
         });
     });
+    // The record's activities, read whole from the device (the replica keeps them compact).
+    let activities = RwSignal::new(Vec::<Fields>::new());
+    Effect::new(move || {
+        let keys: Vec<(String, String)> = replica.with_work(|index| {
+            index
+                .activities()
+                .filter(|a| a.record_id == record_id && record_id.is_some() && !a.deleted)
+                .map(|a| (ACTIVITY.to_owned(), a.id.to_string()))
+                .collect()
+        });
+        spawn_local(async move {
+            let Ok(storage) = Storage::shared().await else {
+                return;
+            };
+            if let Ok(rows) = storage.rows_by_keys(&keys).await {
+                activities.set(rows.into_iter().flatten().map(|row| row.shown()).collect());
+            }
+        });
+    });
+    let closed_tasks = Memo::new(move |_| {
+        replica.with_work(|index| {
+            index
+                .tasks()
+                .filter(|t| record_id.is_some() && t.record_id == record_id && !t.is_open())
+                .cloned()
+                .collect::<Vec<Task>>()
+        })
+    });
     let stored = move || row.get().flatten();
     let current = move || stored().map(|row| row.shown()).unwrap_or_default();
     let pending = move || -> Vec<(String, Value)> {
@@ -142,16 +215,179 @@ pub fn RecordHistory(id: String, row: RwSignal<Option<Option<StoredRow>>>) -> im
             })
             .unwrap_or_default()
     };
+    let error = RwSignal::new(None::<String>);
     let id_for_restore = id.clone();
     let restore = move |field: String, value: Value| {
         let id = id_for_restore.clone();
         spawn_local(async move {
-            let _ = replica.write(CONTACT, &id, vec![(field, value)]).await;
+            if let Err(err) = replica.write(CONTACT, &id, vec![(field, value)]).await {
+                error.set(Some(t!("error-unexpected", message = err.to_string())));
+            }
         });
+    };
+    let items = move || {
+        let mut items: Vec<Item> = closed_tasks.get().into_iter().map(Item::Task).collect();
+        items.extend(activities.get().into_iter().map(Item::Activity));
+        if let Some(Ok(list)) = entries.get() {
+            items.extend(list.into_iter().map(Item::Field));
+        }
+        items.sort_by_key(|item| std::cmp::Reverse(item.at_ms()));
+        items
+    };
+    let render = move |item: Item| -> AnyView {
+        match item {
+            Item::Field(entry) => {
+                let current = current();
+                let manager = manager_view();
+                let (who, shown, label) = replica.with_untracked(|index| {
+                    (
+                        index
+                            .name_of("user", &entry.user_id)
+                            .unwrap_or_else(|| t!("unknown-user")),
+                        value_label(&entry.field, &entry.value, index),
+                        field_label(&entry.field, index),
+                    )
+                });
+                let is_current = current
+                    .get(&entry.field)
+                    .is_some_and(|state| state.hlc == entry.hlc);
+                let (mark_class, mark_label) = if !entry.won {
+                    ("lost", t!("record-history-lost"))
+                } else if is_current {
+                    ("current", t!("record-history-current"))
+                } else {
+                    ("replaced", t!("record-history-replaced"))
+                };
+                let field = entry.field.clone();
+                let value = entry.value.clone();
+                let restore_label = t!("record-restore", value = shown.clone());
+                let restore = restore.clone();
+                let device = manager.then(|| {
+                    let device = entry
+                        .client_id
+                        .as_deref()
+                        .map(short_device)
+                        .unwrap_or_default();
+                    let received = entry
+                        .received_at
+                        .as_deref()
+                        .and_then(parse_ms)
+                        .map(|ms| local_date_time(ms as f64))
+                        .unwrap_or_default();
+                    t!(
+                        "record-history-device",
+                        device = device,
+                        received = received
+                    )
+                });
+                view! {
+                    <li class=format!("entry field-change {mark_class}")>
+                        <span class="what">{t!("record-history-set", who = who, field = label, value = shown)}</span>
+                        " "
+                        <span class="when">{local_date_time(hlc_ms(&entry.hlc) as f64)}</span>
+                        <span class="badge">{mark_label}</span>
+                        {device.map(|text| view! { <span class="device">{text}</span> })}
+                        {(!is_current).then(|| view! {
+                            <button type="button" class="link" on:click=move |_| restore(field.clone(), value.clone())>{restore_label.clone()}</button>
+                        })}
+                    </li>
+                }.into_any()
+            }
+            Item::Task(task) => {
+                let id = task.id;
+                let (key, button_key, undo) = if task.deleted {
+                    (
+                        "timeline-task-trashed",
+                        "task-restore",
+                        vec![("deleted".to_owned(), json!(false))],
+                    )
+                } else {
+                    (
+                        "timeline-task-done",
+                        "task-reopen",
+                        vec![
+                            ("done".to_owned(), json!(false)),
+                            ("done_at".to_owned(), Value::Null),
+                        ],
+                    )
+                };
+                let who = replica.with_untracked(|index| {
+                    task.assignee_id
+                        .and_then(|a| index.name_of("user", &a.to_string()))
+                        .unwrap_or_else(|| t!("unknown-user"))
+                });
+                let at = Item::Task(task.clone()).at_ms();
+                let button_label = t!(&format!("{button_key}-named"), title = task.title.clone());
+                view! {
+                    <li class="entry task-entry">
+                        <span class="what">{t!(key, title = task.title.clone(), who = who)}</span>
+                        " "
+                        <span class="when">{local_date_time(at as f64)}</span>
+                        <button type="button" class="link" aria-label=button_label
+                            on:click=move |_| write_task(replica, id, undo.clone(), error)>{t!(button_key)}</button>
+                    </li>
+                }.into_any()
+            }
+            Item::Activity(fields) => {
+                let kind = text_of(&fields, "kind");
+                let direction = text_of(&fields, "direction");
+                let (who, outcome) = replica.with_untracked(|index| {
+                    (
+                        index
+                            .name_of("user", &text_of(&fields, "user_id"))
+                            .unwrap_or_else(|| t!("unknown-user")),
+                        index
+                            .name_of("outcome", &text_of(&fields, "outcome_id"))
+                            .unwrap_or_default(),
+                    )
+                });
+                let duration = fields
+                    .get("duration_s")
+                    .and_then(|s| s.value.as_f64())
+                    .map(|s| duration_text(s as u32))
+                    .unwrap_or_default();
+                let at = Item::Activity(fields.clone()).at_ms();
+                let ends = fields
+                    .get("ends_at")
+                    .and_then(|s| s.value.as_str())
+                    .and_then(parse_ms)
+                    .map(|ms| local_date_time(ms as f64))
+                    .unwrap_or_default();
+                let headline = t!(
+                    &format!("timeline-{kind}"),
+                    who = who,
+                    direction = direction
+                );
+                let mut details: Vec<String> = vec![
+                    outcome,
+                    duration,
+                    text_of(&fields, "subject"),
+                    text_of(&fields, "name"),
+                ];
+                if !ends.is_empty() {
+                    details.push(t!("timeline-until", ends = ends));
+                }
+                details.extend(["phone", "ticket"].into_iter().map(|f| text_of(&fields, f)));
+                details.retain(|d| !d.is_empty());
+                let body = text_of(&fields, "text");
+                view! {
+                    <li class=format!("entry activity-entry activity-{kind}")>
+                        <span class="what">{headline}</span>
+                        " "
+                        <span class="when">{local_date_time(at as f64)}</span>
+                        {(!details.is_empty()).then(|| view! { <span class="details">{details.join(" · ")}</span> })}
+                        {(!body.is_empty()).then(|| view! { <p class="activity-text">{body}</p> })}
+                    </li>
+                }.into_any()
+            }
+        }
     };
     view! {
         <section class="panel history" aria-labelledby="history-title">
             <h2 id="history-title">{t!("record-history-title")}</h2>
+            <Show when=move || error.get().is_some()>
+                <p class="form-error" role="alert">{move || error.get()}</p>
+            </Show>
             <ul class="timeline">
                 {move || pending().into_iter().map(|(field, value)| {
                     let (shown, label) = replica.with_untracked(|index| (value_label(&field, &value, index), field_label(&field, index)));
@@ -159,47 +395,25 @@ pub fn RecordHistory(id: String, row: RwSignal<Option<Option<StoredRow>>>) -> im
                 }).collect_view()}
             </ul>
             {move || match entries.get() {
-                None => view! { <p role="status">{t!("app-loading")}</p> }.into_any(),
-                Some(Err(ApiError::Unreachable)) => view! { <p class="notice">{t!("record-history-offline")}</p> }.into_any(),
-                Some(Err(err)) => view! { <p class="form-error" role="alert">{err.user_message()}</p> }.into_any(),
-                Some(Ok(list)) if list.is_empty() => view! { <p class="empty">{t!("record-history-empty")}</p> }.into_any(),
-                Some(Ok(list)) => {
-                    let names = users.get();
-                    let current = current();
-                    view! {
-                        <ol class="timeline">
-                            {list.into_iter().rev().map(|entry| {
-                                let who = names.iter().find(|(id, _)| *id == entry.user_id).map_or_else(|| t!("unknown-user"), |(_, n)| n.clone());
-                                let (shown, label) = replica.with_untracked(|index| (value_label(&entry.field, &entry.value, index), field_label(&entry.field, index)));
-                                let is_current = current.get(&entry.field).is_some_and(|state| state.hlc == entry.hlc);
-                                let (mark_class, mark_label) = if !entry.won {
-                                    ("lost", t!("record-history-lost"))
-                                } else if is_current {
-                                    ("current", t!("record-history-current"))
-                                } else {
-                                    ("replaced", t!("record-history-replaced"))
-                                };
-                                let can_restore = !is_current && !entry.won;
-                                let field = entry.field.clone();
-                                let value = entry.value.clone();
-                                let restore = restore.clone();
-                                let restore_label = t!("record-restore", value = shown.clone());
-                                view! {
-                                    <li class=format!("entry {mark_class}")>
-                                        <span class="what">{t!("record-history-set", who = who, field = label, value = shown)}</span>
-                                        " "
-                                        <span class="when">{hlc_time(&entry.hlc)}</span>
-                                        <span class="badge">{mark_label}</span>
-                                        {can_restore.then(|| view! {
-                                            <button type="button" class="link" on:click=move |_| restore(field.clone(), value.clone())>{restore_label.clone()}</button>
-                                        })}
-                                    </li>
-                                }
-                            }).collect_view()}
-                        </ol>
-                    }.into_any()
+                None => Some(view! { <p role="status">{t!("app-loading")}</p> }.into_any()),
+                Some(Err(ApiError::Unreachable)) => Some(view! { <p class="notice">{t!("record-history-offline")}</p> }.into_any()),
+                Some(Err(err)) => Some(view! { <p class="form-error" role="alert">{err.user_message()}</p> }.into_any()),
+                Some(Ok(_)) => None,
+            }}
+            {move || {
+                let items = items();
+                if items.is_empty() {
+                    view! { <p class="empty">{t!("record-history-empty")}</p> }.into_any()
+                } else {
+                    view! { <ol class="timeline">{items.into_iter().map(&render).collect_view()}</ol> }.into_any()
                 }
             }}
         </section>
     }
+}
+
+/// A device as a person can tell it apart: the end of its id.
+fn short_device(client_id: &str) -> String {
+    let start = client_id.len().saturating_sub(6);
+    client_id.get(start..).unwrap_or(client_id).to_owned()
 }

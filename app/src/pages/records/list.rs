@@ -13,6 +13,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
+use minicrm_core::deadline::Deadline;
 use minicrm_core::query::{Condition, MatchContext, Matcher, Op, Query, SearchIndex};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -221,9 +222,23 @@ pub fn RecordsPage() -> impl IntoView {
             text: state.text.get(),
             conditions: state.conditions.get(),
         };
+        // "Records where I have an open task" follows the tasks (and only then tracks them).
+        let uses_tasks = query.conditions.iter().any(|c| c.field == "my_open_task");
+        let open_task_records = if uses_tasks {
+            let me = crate::pages::tasks::my_id();
+            replica.with_work(|index| {
+                index
+                    .tasks()
+                    .filter(|task| task.is_open() && me.is_some() && task.assignee_id == me)
+                    .filter_map(|task| task.record_id)
+                    .collect()
+            })
+        } else {
+            HashSet::new()
+        };
         let ctx = MatchContext {
             utc_offset_minutes: utc_offset_minutes(),
-            ..MatchContext::default()
+            open_task_records,
         };
         let matcher = Matcher::new(&query, &ctx);
         // The search's own time, for `cargo xtask bench` and the browser's performance panel.
@@ -260,7 +275,9 @@ pub fn RecordsPage() -> impl IntoView {
                     return Found(Arc::new(Vec::new()));
                 };
                 let previous = match &cache.last {
-                    Some((v, previous, bits)) if *v == version && matcher.refines(previous) => {
+                    Some((v, previous, bits))
+                        if *v == version && !uses_tasks && matcher.refines(previous) =>
+                    {
                         Some(bits.as_slice())
                     }
                     _ => None,
@@ -385,6 +402,7 @@ pub fn RecordsPage() -> impl IntoView {
                 <QuickFilter state=state fields=fields field="campaign" />
                 <QuickFilter state=state fields=fields field="owner_id" />
                 <QuickFilter state=state fields=fields field="stage_id" />
+                <MyTasksFilter state=state />
                 <MoreFilters state=state fields=fields />
                 <button type="button" on:click=reset disabled=move || !filtered()>{t!("records-reset")}</button>
             </div>
@@ -429,6 +447,8 @@ struct ShownRow {
     position: usize,
     cells: Vec<String>,
     pending: bool,
+    /// The most urgent deadline of the record's open tasks.
+    deadline: Option<Deadline>,
 }
 
 #[component]
@@ -449,9 +469,22 @@ fn RecordsTable(
     };
     // The rows in sight, as data: the table keeps a fixed set of row slots and only
     // updates their text, so a keystroke or a scroll step never rebuilds the DOM.
+    // Records with open tasks, by their most urgent deadline (follows the clock).
+    let now = crate::state::now::use_now();
+    let marks = Memo::new(move |_| {
+        let now_ms = now.get() as i64;
+        replica.with_work(|index| {
+            Arc::new(minicrm_core::work::record_marks(
+                index.tasks(),
+                now_ms,
+                crate::state::now::offset_at,
+            ))
+        })
+    });
     let rows = Memo::new(move |_| {
         let (start, end) = range.get();
         replica.version.track();
+        let marks = marks.get();
         let columns = state.columns.get();
         found.with(|found| {
             replica.with_untracked(|index| {
@@ -470,6 +503,7 @@ fn RecordsTable(
                                 .map(|c| columns::cell(&c.key, contact, index, &country))
                                 .collect(),
                             pending: index.is_pending(&contact.id),
+                            deadline: marks.get(&contact.id).copied(),
                         }
                     })
                     .collect::<Vec<_>>()
@@ -542,6 +576,8 @@ fn RecordsTable(
                                 hidden=move || slot_row.with(Option::is_none)
                                 aria-rowindex=move || slot_row.with(|r| r.as_ref().map(|r| (r.position + 2).to_string()))
                                 class:selected=is_selected
+                                class:deadline-overdue=move || slot_row.with(|r| r.as_ref().and_then(|r| r.deadline) == Some(Deadline::Overdue))
+                                class:deadline-today=move || slot_row.with(|r| r.as_ref().and_then(|r| r.deadline) == Some(Deadline::Today))
                             >
                                 <td class="select-col">
                                     <input type="checkbox" aria-labelledby=format!("records-select-label {name_id}") prop:checked=is_selected on:change=toggle />
@@ -555,6 +591,14 @@ fn RecordsTable(
                                                 <Show when=move || slot_row.with(|r| r.as_ref().is_some_and(|r| r.pending))>
                                                     <span class="badge">{t!("records-pending")}</span>
                                                 </Show>
+                                                {move || slot_row.with(|r| r.as_ref().and_then(|r| r.deadline)).map(|deadline| {
+                                                    let (class, key) = match deadline {
+                                                        Deadline::Overdue => ("task-mark overdue", "records-task-overdue"),
+                                                        Deadline::Today => ("task-mark today", "records-task-today"),
+                                                        Deadline::Later | Deadline::Undated => ("task-mark", "records-task-open"),
+                                                    };
+                                                    view! { <span class=class>{t!(key)}</span> }
+                                                })}
                                             </td>
                                         }.into_any()
                                     } else {
@@ -691,6 +735,36 @@ fn SelectionBar(
                 <span class="selected-count" role="status">{move || t!("records-selected", count = selected.with(HashSet::len).to_string())}</span>
                 <button type="button" on:click=clear>{t!("records-clear-selection")}</button>
             </Show>
+        </div>
+    }
+}
+
+/// "Records where I have an open task", whoever owns them: a checkbox among the quick
+/// filters that sets or clears the `my_open_task` condition.
+#[component]
+fn MyTasksFilter(state: ListState) -> impl IntoView {
+    let checked = move || {
+        state
+            .conditions
+            .with(|conditions| conditions.iter().any(|c| c.field == "my_open_task"))
+    };
+    let change = move |event: ev::Event| {
+        let on = event_target_checked(&event);
+        state.conditions.update(|conditions| {
+            conditions.retain(|c| c.field != "my_open_task");
+            if on {
+                conditions.push(Condition {
+                    field: "my_open_task".to_owned(),
+                    op: Op::Is,
+                    value: json!(true),
+                });
+            }
+        });
+    };
+    view! {
+        <div class="field checkbox-field">
+            <input id="quick-filter-my-tasks" type="checkbox" prop:checked=checked on:change=change />
+            <label for="quick-filter-my-tasks">{t!("filter-field-my_open_task")}</label>
         </div>
     }
 }

@@ -1,6 +1,7 @@
 //! Records: the list (search, filters, views, columns, bulk actions), one record's page,
 //! the trash and identification by phone or e-mail.
 
+pub mod activity;
 pub mod bulk;
 pub mod columns;
 pub mod filters;

@@ -18,14 +18,18 @@ use minicrm_core::schema::PHONE_TYPES;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::activity::{ActivityDialog, ActivityDraft};
 use super::history::RecordHistory;
 use crate::data::settings::FieldDef;
 use crate::data::{CONTACT, use_replica};
+use crate::pages::tasks::{TaskDialog, TaskDraft, TaskItem, my_id};
+use crate::state::now::{offset_at, use_now};
 use crate::state::session::use_session;
 use crate::storage::Storage;
 use crate::storage::rows::StoredRow;
 use crate::sync::use_sync;
 use crate::t;
+use minicrm_core::work::{self, ActivityKind, Task};
 
 /// What the user typed for one wire field.
 #[derive(Debug, Clone, PartialEq)]
@@ -159,6 +163,8 @@ pub fn error_text(err: &FieldError) -> String {
         FieldError::NotADate => "error-date",
         FieldError::NotAnOption => "error-option",
         FieldError::PhoneType => "error-phone-type",
+        FieldError::NotADuration => "error-duration",
+        FieldError::EndsBeforeStart => "error-ends-before-start",
     };
     match err {
         FieldError::TooLong(max) => t!(key, max = max.to_string()),
@@ -358,6 +364,12 @@ fn RecordView(id: String) -> impl IntoView {
     };
     let trashed =
         move || shown.with(|f| f.get("deleted").map(|s| &s.value) == Some(&Value::Bool(true)));
+    let dialogs = WorkDialogs {
+        task: RwSignal::new(None),
+        activity: RwSignal::new(None),
+    };
+    provide_context(dialogs);
+    let record_uuid = Uuid::parse_str(&id).ok();
     view! {
         <section class="page record-page">
             {move || match phase.get() {
@@ -386,7 +398,7 @@ fn RecordView(id: String) -> impl IntoView {
                                 <span class="badge danger">{t!("record-in-trash")}</span>
                             </Show>
                         </div>
-                        {(!is_new).then(|| view! { <RecordHeader shown=shown /> })}
+                        {(!is_new).then(|| record_uuid.map(|record| view! { <RecordHeader shown=shown record=record /> }))}
                         <div class="record-layout">
                             <RecordForm
                                 id=form_id.clone()
@@ -395,6 +407,7 @@ fn RecordView(id: String) -> impl IntoView {
                                 prefilled=prefilled
                             />
                             <div class="record-side">
+                                {(!is_new).then(|| record_uuid.map(|record| view! { <OpenTasks record=record /> }))}
                                 {(!is_new).then(|| view! { <CompanyPeople id=form_id.clone() /> })}
                                 {(!is_new).then(|| view! { <RecordHistory id=form_id.clone() row=row /> })}
                             </div>
@@ -402,13 +415,81 @@ fn RecordView(id: String) -> impl IntoView {
                     }
                 }).into_any(),
             }}
+            {move || dialogs.task.get().map(|draft| view! {
+                <TaskDialog draft=draft on_close=Callback::new(move |()| dialogs.task.set(None)) />
+            })}
+            {move || dialogs.activity.get().map(|draft| view! {
+                <ActivityDialog draft=draft on_close=Callback::new(move |()| dialogs.activity.set(None)) />
+            })}
         </section>
     }
 }
 
-/// Under the name: company, stage, owner; and quick actions (call, e-mail).
+/// The task and activity dialogs of a record page: the header's quick actions and the
+/// open tasks block open them.
+#[derive(Clone, Copy)]
+struct WorkDialogs {
+    task: RwSignal<Option<TaskDraft>>,
+    activity: RwSignal<Option<ActivityDraft>>,
+}
+
+/// The record's open tasks, most urgent first, following the clock.
 #[component]
-fn RecordHeader(shown: Memo<Fields>) -> impl IntoView {
+fn OpenTasks(record: Uuid) -> impl IntoView {
+    let replica = use_replica();
+    let now = use_now();
+    let dialogs = expect_context::<WorkDialogs>();
+    let error = RwSignal::new(None::<String>);
+    let tasks = Memo::new(move |_| {
+        let now_ms = now.get() as i64;
+        replica.with_work(|index| {
+            let groups = work::group(
+                index.tasks().filter(|t| t.record_id == Some(record)),
+                now_ms,
+                offset_at,
+            );
+            let mut list = Vec::new();
+            for (deadline, group) in [
+                (minicrm_core::deadline::Deadline::Overdue, groups.overdue),
+                (minicrm_core::deadline::Deadline::Today, groups.today),
+                (minicrm_core::deadline::Deadline::Later, groups.later),
+                (minicrm_core::deadline::Deadline::Undated, groups.undated),
+            ] {
+                list.extend(group.into_iter().map(|task| (deadline, task.clone())));
+            }
+            list
+        })
+    });
+    let on_edit = Callback::new(move |task: Task| dialogs.task.set(Some(TaskDraft::of(&task))));
+    view! {
+        <section class="panel open-tasks" aria-labelledby="open-tasks-title">
+            <h2 id="open-tasks-title">{t!("record-open-tasks")}</h2>
+            <Show when=move || error.get().is_some()>
+                <p class="form-error" role="alert">{move || error.get()}</p>
+            </Show>
+            {move || {
+                let list = tasks.get();
+                if list.is_empty() {
+                    view! { <p class="empty">{t!("record-no-open-tasks")}</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="task-list">
+                            {list.into_iter().map(|(deadline, task)| view! {
+                                <TaskItem task=task deadline=deadline show_record=false on_edit=on_edit error=error />
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+/// Under the name: company, stage, owner; and quick actions (call, e-mail, log a call,
+/// log another activity, new task). Using a phone link opens the call log for the record.
+#[component]
+fn RecordHeader(shown: Memo<Fields>, record: Uuid) -> impl IntoView {
+    let dialogs = expect_context::<WorkDialogs>();
     let replica = use_replica();
     let facts = move || {
         let fields = shown.get();
@@ -444,20 +525,47 @@ fn RecordHeader(shown: Memo<Fields>) -> impl IntoView {
                 .and_then(|s| s.value.as_array())
                 .and_then(|items| items.first().cloned())
         };
-        let phone = first("phones")
-            .and_then(|p| p.get("number").and_then(Value::as_str).map(str::to_owned));
+        let phones: Vec<String> = fields
+            .get("phones")
+            .and_then(|s| s.value.as_array())
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|p| p.get("number").and_then(Value::as_str).map(str::to_owned))
+                    .filter(|n| !n.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
         let email = first("emails").and_then(|e| e.as_str().map(str::to_owned));
         view! {
-            {phone.map(|number| {
+            {phones.into_iter().map(|number| {
                 let shown = phone::display(&number, &country);
-                view! { <a class="button" href=format!("tel:{number}")>{t!("record-call", number = shown)}</a> }
-            })}
+                let dialled = number.clone();
+                // The link dials; the call log waits for the user when they come back.
+                let log_call = move |_| {
+                    let mut draft = ActivityDraft::new(record, ActivityKind::Call);
+                    draft.phone = dialled.clone();
+                    dialogs.activity.set(Some(draft));
+                };
+                view! { <a class="button" href=format!("tel:{number}") on:click=log_call>{t!("record-call", number = shown)}</a> }
+            }).collect_view()}
             {email.map(|email| view! { <a class="button" href=format!("mailto:{email}")>{t!("record-email", email = email.clone())}</a> })}
         }
     };
     view! {
         <p class="record-facts">{facts}</p>
-        <div class="quick-actions">{links}</div>
+        <div class="quick-actions">
+            {links}
+            <button type="button" on:click=move |_| dialogs.activity.set(Some(ActivityDraft::new(record, ActivityKind::Call)))>
+                {t!("record-log-call")}
+            </button>
+            <button type="button" on:click=move |_| dialogs.activity.set(Some(ActivityDraft::new(record, ActivityKind::Note)))>
+                {t!("record-log-activity")}
+            </button>
+            <button type="button" on:click=move |_| dialogs.task.set(Some(TaskDraft::new(Some(record), my_id())))>
+                {t!("task-new")}
+            </button>
+        </div>
     }
 }
 

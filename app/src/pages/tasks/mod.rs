@@ -1,0 +1,246 @@
+//! Tasks: the list of open tasks grouped by deadline (following the clock), the task form,
+//! and the actions on one task (done, reopen, trash, restore). Every change is an ordinary
+//! edit through the outbox, so all of it works offline.
+
+pub mod dialog;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use minicrm_core::deadline::Deadline;
+use minicrm_core::work::{self, Task};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::data::{Replica, TASK, use_replica};
+use crate::state::now::{deadline_text, offset_at, rfc3339, use_now};
+use crate::state::session::use_session;
+use crate::t;
+
+pub use dialog::{TaskDialog, TaskDraft};
+
+/// The CSS class of a deadline: red when overdue, bold when due today.
+pub fn deadline_class(deadline: Deadline) -> &'static str {
+    match deadline {
+        Deadline::Overdue => "deadline overdue",
+        Deadline::Today => "deadline today",
+        Deadline::Later | Deadline::Undated => "deadline",
+    }
+}
+
+/// The current user's id, if logged in.
+pub fn my_id() -> Option<Uuid> {
+    use_session().user().map(|user| user.id.0)
+}
+
+/// Writes a task change; a failure is reported in `error`.
+pub fn write_task(
+    replica: Replica,
+    id: Uuid,
+    changes: Vec<(String, Value)>,
+    error: RwSignal<Option<String>>,
+) {
+    spawn_local(async move {
+        if let Err(err) = replica.write(TASK, &id.to_string(), changes).await {
+            error.set(Some(t!("error-unexpected", message = err.to_string())));
+        }
+    });
+}
+
+/// Marks a task done (it moves to its record's history) or open again.
+pub fn set_done(replica: Replica, id: Uuid, done: bool, error: RwSignal<Option<String>>) {
+    let done_at = if done {
+        json!(rfc3339(js_sys::Date::now() as i64))
+    } else {
+        Value::Null
+    };
+    write_task(
+        replica,
+        id,
+        vec![("done".into(), json!(done)), ("done_at".into(), done_at)],
+        error,
+    );
+}
+
+/// One open task in a list: done button, title (opens the form), deadline, record, assignee.
+#[component]
+pub fn TaskItem(
+    task: Task,
+    deadline: Deadline,
+    /// Show the record's name (the task list) or not (the record's own page).
+    show_record: bool,
+    on_edit: Callback<Task>,
+    error: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let replica = use_replica();
+    let now = use_now();
+    let me = my_id();
+    let id = task.id;
+    let title = task.title.clone();
+    let done_label = t!("task-done-named", title = title.clone());
+    let trash_label = t!("task-trash-named", title = title.clone());
+    let due = move || {
+        task.due_ms
+            .map(|due| deadline_text(due, now.get() as i64))
+            .unwrap_or_else(|| t!("task-undated"))
+    };
+    let (record, assignee) = replica.with_untracked(|index| {
+        let record = task.record_id.map(|record_id| {
+            let name = index
+                .contact(&record_id)
+                .map(|c| c.display_name())
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| t!("record-unnamed"));
+            (format!("/records/{record_id}"), name)
+        });
+        let assignee = task
+            .assignee_id
+            .filter(|assignee| Some(*assignee) != me)
+            .map(|assignee| {
+                index
+                    .name_of("user", &assignee.to_string())
+                    .unwrap_or_else(|| t!("unknown-user"))
+            });
+        (record, assignee)
+    });
+    let edit_task = task.clone();
+    view! {
+        <li class=format!("task {}", deadline_class(deadline))>
+            <button type="button" class="task-done" aria-label=done_label
+                on:click=move |_| set_done(replica, id, true, error)>{t!("task-done")}</button>
+            <button type="button" class="link task-title" on:click=move |_| on_edit.run(edit_task.clone())>{title}</button>
+            <span class="task-due">{due}</span>
+            {show_record.then(|| record.map(|(href, name)| view! { <A href=href attr:class="task-record">{name}</A> }))}
+            {assignee.map(|name| view! { <span class="task-assignee">{t!("task-assigned-to", name = name)}</span> })}
+            <button type="button" class="link subtle" aria-label=trash_label
+                on:click=move |_| write_task(replica, id, vec![("deleted".into(), json!(true))], error)>
+                {t!("task-trash")}
+            </button>
+        </li>
+    }
+}
+
+/// Whose tasks the list shows.
+#[derive(Clone, PartialEq)]
+enum Whose {
+    Mine,
+    Everyone,
+    User(Uuid),
+}
+
+#[component]
+pub fn TasksPage() -> impl IntoView {
+    let replica = use_replica();
+    let session = use_session();
+    let now = use_now();
+    let me = my_id();
+    let sees_team = move || {
+        session
+            .user()
+            .is_some_and(|user| user.role.may_see_team_reports())
+    };
+    let whose = RwSignal::new(Whose::Mine);
+    let error = RwSignal::new(None::<String>);
+    let editing = RwSignal::new(None::<TaskDraft>);
+    let groups = Memo::new(move |_| {
+        let now_ms = now.get() as i64;
+        let whose = whose.get();
+        replica.with_work(|index| {
+            let chosen = index.tasks().filter(|task| match &whose {
+                Whose::Mine => task.assignee_id == me,
+                Whose::Everyone => true,
+                Whose::User(user) => task.assignee_id == Some(*user),
+            });
+            let groups = work::group(chosen, now_ms, offset_at);
+            let own = |list: Vec<&Task>| list.into_iter().cloned().collect::<Vec<Task>>();
+            [
+                (Deadline::Overdue, own(groups.overdue)),
+                (Deadline::Today, own(groups.today)),
+                (Deadline::Later, own(groups.later)),
+                (Deadline::Undated, own(groups.undated)),
+            ]
+        })
+    });
+    let on_edit = Callback::new(move |task: Task| editing.set(Some(TaskDraft::of(&task))));
+    let users = move || replica.with(|index| index.users());
+    let whose_value = move || match whose.get() {
+        Whose::Mine => "mine".to_owned(),
+        Whose::Everyone => "everyone".to_owned(),
+        Whose::User(id) => id.to_string(),
+    };
+    let empty = move || groups.with(|groups| groups.iter().all(|(_, list)| list.is_empty()));
+    view! {
+        <section class="page tasks-page">
+            <div class="page-head">
+                <h1>{t!("tasks-title")}</h1>
+                <button type="button" class="primary" on:click=move |_| editing.set(Some(TaskDraft::new(None, me)))>
+                    {t!("task-new")}
+                </button>
+            </div>
+            <Show when=sees_team>
+                <div class="field inline">
+                    <label for="tasks-whose">{t!("tasks-whose")}</label>
+                    <select id="tasks-whose" prop:value=whose_value on:change=move |ev| {
+                        let value = event_target_value(&ev);
+                        whose.set(match value.as_str() {
+                            "mine" => Whose::Mine,
+                            "everyone" => Whose::Everyone,
+                            id => Uuid::parse_str(id).map_or(Whose::Mine, Whose::User),
+                        });
+                    }>
+                        <option value="mine">{t!("tasks-whose-mine")}</option>
+                        <option value="everyone">{t!("tasks-whose-everyone")}</option>
+                        {move || users().into_iter().map(|user| view! { <option value=user.id.clone()>{user.name.clone()}</option> }).collect_view()}
+                    </select>
+                </div>
+            </Show>
+            <Show when=move || error.get().is_some()>
+                <p class="form-error" role="alert">{move || error.get()}</p>
+            </Show>
+            <Show when=empty>
+                <p class="empty">{t!("tasks-none-open")}</p>
+            </Show>
+            {move || groups.get().into_iter().filter(|(_, list)| !list.is_empty()).map(|(deadline, list)| {
+                let key = match deadline {
+                    Deadline::Overdue => "tasks-group-overdue",
+                    Deadline::Today => "tasks-group-today",
+                    Deadline::Later => "tasks-group-later",
+                    Deadline::Undated => "tasks-group-undated",
+                };
+                let heading_id = format!("{key}-title");
+                let labelled_by = heading_id.clone();
+                let count = list.len().to_string();
+                view! {
+                    <section class=format!("task-group {}", deadline_class(deadline)) aria-labelledby=labelled_by>
+                        <h2 id=heading_id>{t!(key, count = count)}</h2>
+                        <ul class="task-list">
+                            {list.into_iter().map(|task| view! {
+                                <TaskItem task=task deadline=deadline show_record=true on_edit=on_edit error=error />
+                            }).collect_view()}
+                        </ul>
+                    </section>
+                }
+            }).collect_view()}
+            {move || editing.get().map(|draft| view! {
+                <TaskDialog draft=draft on_close=Callback::new(move |()| editing.set(None)) />
+            })}
+        </section>
+    }
+}
+
+/// Overdue and today's counts of my open tasks, following the clock (for the navigation).
+pub fn my_counts() -> Memo<(usize, usize)> {
+    let replica = use_replica();
+    let now = use_now();
+    let me = my_id();
+    Memo::new(move |_| {
+        let now_ms = now.get() as i64;
+        replica.with_work(|index| {
+            work::counts(
+                index.tasks().filter(|task| task.assignee_id == me),
+                now_ms,
+                offset_at,
+            )
+        })
+    })
+}

@@ -1,0 +1,211 @@
+// Tasks and history, with the page's clock under the test's control: a task due in a minute
+// turns red without a reload, completing it moves it to the record's history, a call logged
+// with "call back later" creates the dated task, and a manager sees everyone's tasks.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { startServer, launchBrowser, logIn, waitForServiceWorker, syncUntil as sharedSyncUntil, SCREENSHOTS, PASSWORD } from '../support/harness.mjs';
+
+let server;
+let browser;
+const record = randomUUID();
+const outcomes = { done: randomUUID(), noAnswer: randomUUID(), callBack: randomUUID() };
+
+before(async () => {
+  server = await startServer({
+    users: [
+      { email: 'ada@example.com', name: 'Ada Admin', role: 'admin' },
+      { email: 'agnes@example.com', name: 'Agnes Agent', role: 'agent' },
+      { email: 'marek@example.com', name: 'Marek Manager', role: 'manager' },
+    ],
+  });
+  browser = await launchBrowser();
+  const login = await server.api('POST', '/api/auth/login', { body: { email: 'ada@example.com', password: PASSWORD } });
+  let seq = 0;
+  const changes = [];
+  const set = (entity, id, field, value) =>
+    changes.push({ seq: ++seq, entity, id, field, value, hlc: `${Date.now()}-${seq.toString(16).padStart(4, '0')}-seed` });
+  set('outcome', outcomes.done, 'name', 'Completed');
+  set('outcome', outcomes.done, 'position', 1);
+  set('outcome', outcomes.noAnswer, 'name', 'No answer');
+  set('outcome', outcomes.noAnswer, 'position', 2);
+  set('outcome', outcomes.callBack, 'name', 'Call back later');
+  set('outcome', outcomes.callBack, 'position', 3);
+  set('outcome', outcomes.callBack, 'callback', true);
+  set('contact', record, 'kind', 'person');
+  set('contact', record, 'first_name', 'Jan');
+  set('contact', record, 'last_name', 'Kowalski');
+  set('contact', record, 'phones', [{ type: 'mobile', number: '+48600100200' }]);
+  const other = randomUUID();
+  set('contact', other, 'kind', 'person');
+  set('contact', other, 'first_name', 'Ewa');
+  set('contact', other, 'last_name', 'Nowak');
+  const pushed = await server.api('POST', '/api/sync/push', { token: login.body.token, body: { client_id: 'seed', changes } });
+  assert.equal(pushed.status, 200);
+  assert.deepEqual(pushed.body.rejected, []);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** A logged-in device whose clock the test moves (`page.clock`), installed before the app loads. */
+async function openDeviceWithClock(email, name) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, timezoneId: 'Europe/Warsaw' });
+  const page = await context.newPage();
+  // Mid-morning of today in Warsaw: "due in a minute" and "tomorrow" never cross midnight.
+  const today = new Date().toLocaleDateString('sv-SE', { timeZone: 'Europe/Warsaw' });
+  await page.clock.install({ time: new Date(`${today}T09:00:20Z`) });
+  await logIn(page, server.base, email);
+  await page.getByText(`Signed in as ${name}`).waitFor();
+  await page.getByRole('link', { name: /All changes saved · synced/ }).waitFor();
+  await waitForServiceWorker(page);
+  return { context, page };
+}
+
+/** The `datetime-local` value of the page's (fake) now plus `minutes`, rounded up to the minute. */
+async function localInput(page, minutes) {
+  return page.evaluate((minutes) => {
+    const at = new Date(Math.ceil(Date.now() / 60_000) * 60_000 + minutes * 60_000);
+    const two = (n) => String(n).padStart(2, '0');
+    return `${at.getFullYear()}-${two(at.getMonth() + 1)}-${two(at.getDate())}T${two(at.getHours())}:${two(at.getMinutes())}`;
+  }, minutes);
+}
+
+const nav = (page) => page.getByRole('navigation', { name: 'Main' });
+
+async function openRecord(page) {
+  await page.goto(`${server.base}/records/${record}`);
+  await page.getByRole('heading', { name: 'Jan Kowalski' }).waitFor();
+}
+
+test('a task due in a minute turns red without a reload; done, it moves to the history', async () => {
+  const agent = await openDeviceWithClock('agnes@example.com', 'Agnes Agent');
+  const { page } = agent;
+  await openRecord(page);
+
+  // A bad due date is explained and nothing is saved.
+  await page.getByRole('button', { name: 'New task' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New task' });
+  await dialog.getByRole('button', { name: 'Save task' }).click();
+  await dialog.getByText('This field is required.').waitFor();
+  assert.equal(await dialog.getByLabel('Task').getAttribute('aria-invalid'), 'true');
+
+  await dialog.getByLabel('Task').fill('Send the offer');
+  await dialog.getByLabel('Due').fill(await localInput(page, 1));
+  await dialog.getByRole('button', { name: 'Save task' }).click();
+  await dialog.waitFor({ state: 'detached' });
+
+  const open = page.getByRole('region', { name: 'Open tasks' });
+  const item = open.getByRole('listitem').filter({ hasText: 'Send the offer' });
+  await item.waitFor();
+  assert.match(await item.getAttribute('class'), /deadline today/);
+  await nav(page).getByRole('link', { name: 'Tasks 1 today' }).waitFor();
+  // The records list marks the record too.
+  await nav(page).getByRole('link', { name: 'Records' }).click();
+  await page.getByRole('row', { name: /Jan Kowalski/ }).getByText('task today').waitFor();
+
+  await nav(page).getByRole('link', { name: /^Tasks/ }).click();
+  const today = page.getByRole('region', { name: 'Due today (1)' });
+  await today.getByRole('button', { name: 'Send the offer', exact: true }).waitFor();
+  await page.screenshot({ path: join(SCREENSHOTS, 'tasks.png') });
+
+  // Two minutes later, with no reload: overdue, in red, counted in the navigation.
+  await page.clock.fastForward('02:00');
+  const overdue = page.getByRole('region', { name: 'Overdue (1)' });
+  await overdue.getByRole('button', { name: 'Send the offer', exact: true }).waitFor();
+  assert.equal(await page.getByRole('region', { name: /Due today/ }).count(), 0);
+  const color = await overdue.getByRole('button', { name: 'Send the offer', exact: true }).evaluate((el) => getComputedStyle(el).color);
+  const danger = await page.evaluate(() => {
+    const probe = document.createElement('span');
+    probe.style.color = 'var(--danger)';
+    document.body.append(probe);
+    const value = getComputedStyle(probe).color;
+    probe.remove();
+    return value;
+  });
+  assert.equal(color, danger);
+  await nav(page).getByRole('link', { name: 'Tasks 1 overdue' }).waitFor();
+  await nav(page).getByRole('link', { name: 'Records' }).click();
+  await page.getByRole('row', { name: /Jan Kowalski/ }).getByText('task overdue').waitFor();
+
+  // "Records where I have an open task" finds it; done, the filter no longer does.
+  await page.getByLabel('Records where I have an open task').check();
+  await page.getByRole('status').filter({ hasText: /^1 record$/ }).waitFor();
+
+  // Done: gone from the open tasks, in the record's history, the counts cleared.
+  await openRecord(page);
+  await open.getByRole('button', { name: 'Done: Send the offer' }).click();
+  await open.getByText('No open tasks.').waitFor();
+  const history = page.getByRole('region', { name: 'History' });
+  await history.getByRole('listitem').filter({ hasText: 'Task done: Send the offer (Agnes Agent)' }).waitFor();
+  await nav(page).getByRole('link', { name: 'Tasks', exact: true }).waitFor();
+  await nav(page).getByRole('link', { name: 'Records' }).click();
+  const mine = page.getByLabel('Records where I have an open task');
+  if (!(await mine.isChecked())) await mine.check();
+  await page.getByRole('status').filter({ hasText: /^0 records$/ }).waitFor();
+  await agent.context.close();
+});
+
+test('a call logged as "call back later" asks when and creates the dated task; the manager sees it', async () => {
+  const agent = await openDeviceWithClock('agnes@example.com', 'Agnes Agent');
+  const { page } = agent;
+  await openRecord(page);
+
+  // Using the phone link opens the call log for this record, with the number. The link
+  // dials through the system; headless Chromium has no dialer, and its pending external
+  // navigation swallows later clicks, so the test stands in for the dialer.
+  const dial = page.getByRole('link', { name: 'Call 600 100 200' });
+  assert.equal(await dial.getAttribute('href'), 'tel:+48600100200');
+  await page.evaluate(() => document.addEventListener('click', (event) => {
+    if (event.target.closest('a[href^="tel:"]')) event.preventDefault();
+  }));
+  await dial.click();
+  const dialog = page.getByRole('dialog', { name: 'Log: Call' });
+  await dialog.waitFor();
+  assert.equal(await dialog.getByLabel('Phone').inputValue(), '+48600100200');
+  await dialog.getByLabel('Outcome').selectOption({ label: 'Call back later' });
+  await dialog.getByLabel('Duration (m:ss)').fill('2:75');
+  await dialog.getByLabel('Note').fill('Asked to call back tomorrow morning.');
+  // No time to call back, and a bad duration: both explained, nothing saved.
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await dialog.getByText('This outcome asks when to call back').waitFor();
+  await dialog.getByText('Enter minutes (5), m:ss (3:25) or h:mm:ss.').waitFor();
+  assert.equal(await page.getByRole('region', { name: 'History' }).getByText('outgoing call').count(), 0);
+
+  await dialog.getByLabel('Duration (m:ss)').fill('2:35');
+  await dialog.getByLabel('Call back at').fill(await localInput(page, 24 * 60));
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await dialog.waitFor({ state: 'detached' });
+
+  const open = page.getByRole('region', { name: 'Open tasks' });
+  const task = open.getByRole('listitem').filter({ hasText: 'Call back' });
+  await task.waitFor();
+  assert.doesNotMatch(await task.getAttribute('class'), /overdue|today/);
+  const history = page.getByRole('region', { name: 'History' });
+  const call = history.getByRole('listitem').filter({ hasText: 'Agnes Agent: outgoing call' });
+  await call.waitFor();
+  assert.match(await call.textContent(), /Call back later · 2:35/);
+  assert.match(await call.textContent(), /Asked to call back tomorrow morning\./);
+  await page.screenshot({ path: join(SCREENSHOTS, 'record-timeline.png') });
+
+  // Tomorrow, that task is due today.
+  await page.clock.fastForward('24:00:00');
+  await nav(page).getByRole('link', { name: 'Tasks 1 today' }).waitFor();
+
+  // Synced, the manager sees Agnes's task among everyone's.
+  await page.getByRole('link', { name: /All changes saved · synced/ }).waitFor({ timeout: 20_000 });
+  const manager = await openDeviceWithClock('marek@example.com', 'Marek Manager');
+  await syncUntil(manager.page, async () => {
+    await manager.page.goto(`${server.base}/tasks`);
+    await manager.page.getByLabel('Whose tasks').selectOption({ label: "Everyone's" });
+    return (await manager.page.getByRole('listitem').filter({ hasText: 'Call back' }).filter({ hasText: 'for Agnes Agent' }).count()) === 1;
+  });
+  await agent.context.close();
+  await manager.context.close();
+});
+
+const syncUntil = (page, check) => sharedSyncUntil(page, server.base, check);
