@@ -1,6 +1,6 @@
 // Offline edits survive reloads and reach the server once the network is back; two users
-// editing the same field offline both end with the later value, and the record's history
-// shows the other one.
+// editing the same field offline both end with the later value, the record's history shows
+// the other one, and restoring it from the history brings it back on both devices.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -78,7 +78,7 @@ test('an offline edit survives a reload, syncs when online, and another user see
   await manager.context.close();
 });
 
-test('both edit the same field offline: both end with the later value and the history shows the other', async () => {
+test('both edit the same field offline: both end with the later value; the loser restores theirs from the history', async () => {
   const agent = await openDevice('agnes@example.com', 'Agnes Agent');
   const manager = await openDevice('marek@example.com', 'Marek Manager');
 
@@ -128,6 +128,25 @@ test('both edit the same field offline: both end with the later value and the hi
   assert.match(await lost.textContent(), /lost to a later change/);
   await history.getByRole('listitem').filter({ hasText: 'Marek Manager set city to Poznań' }).filter({ hasText: 'current' }).waitFor();
   await agent.page.screenshot({ path: join(SCREENSHOTS, 'record-history.png') });
+
+  // The manager's view says which device wrote it and when it reached the server.
+  await manager.page.goto(`${server.base}/records/${id}`);
+  const managerHistory = manager.page.getByRole('region', { name: 'History' });
+  const seen = managerHistory.getByRole('listitem').filter({ hasText: 'Agnes Agent set city to Gdańsk' });
+  await seen.waitFor();
+  assert.match(await seen.textContent(), /device …[0-9a-f]{6}, reached the server /);
+  assert.equal(await history.getByText('reached the server').count(), 0, 'an agent sees no device details');
+
+  // The agent restores the lost value in one click: a new change, which syncs to both.
+  await lost.getByRole('button', { name: 'Restore Gdańsk' }).click();
+  await agent.page.getByText('Waiting to sync: city → Gdańsk').or(history.getByText('Agnes Agent set city to Gdańsk').first()).first().waitFor();
+  for (const device of [agent, manager]) {
+    await syncUntil(device.page, async () => {
+      await device.page.goto(`${server.base}/records/${id}`);
+      await device.page.getByLabel('City').waitFor();
+      return (await device.page.getByLabel('City').inputValue()) === 'Gdańsk';
+    });
+  }
   await agent.context.close();
   await manager.context.close();
 });

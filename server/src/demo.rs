@@ -363,6 +363,8 @@ struct Settings {
     sales_stages: Vec<String>,
     service_stages: Vec<String>,
     sources: Vec<&'static str>,
+    /// Call outcomes: (id, asks for a callback).
+    outcomes: Vec<(String, bool)>,
 }
 
 /// Collects changes and pushes them through the sync path in batches.
@@ -589,6 +591,7 @@ fn make_settings(w: &mut Writer<'_>) -> Result<Settings, DemoError> {
         ],
     )?;
     let service_stages = stages_of(w, &modules[1], &["New request", "In progress", "Resolved"])?;
+    let mut outcomes = Vec::new();
     for (position, (name, callback)) in [
         ("Completed", false),
         ("Missed", false),
@@ -599,15 +602,17 @@ fn make_settings(w: &mut Writer<'_>) -> Result<Settings, DemoError> {
     .into_iter()
     .enumerate()
     {
+        let id = new_id();
         w.row(
             "outcome",
-            &new_id(),
+            &id,
             &[
                 ("name", json!(name)),
                 ("callback", json!(callback)),
                 ("position", json!(position)),
             ],
         )?;
+        outcomes.push((id, callback));
     }
     let fields: [(&str, &str, Value); 5] = [
         (
@@ -651,7 +656,126 @@ fn make_settings(w: &mut Writer<'_>) -> Result<Settings, DemoError> {
         sales_stages,
         service_stages,
         sources: sources.to_vec(),
+        outcomes,
     })
+}
+
+const TASK_TITLES: &[&str] = &[
+    "Send the offer",
+    "Call back",
+    "Confirm the meeting",
+    "Prepare the contract",
+    "Ask about the invoice",
+    "Send the catalogue",
+];
+
+const CALL_NOTES: &[&str] = &[
+    "Interested, wants prices for 50 units.",
+    "Asked to send details by e-mail.",
+    "Not the right person; gave the buyer's number.",
+    "Happy with the last delivery.",
+    "",
+];
+
+/// RFC 3339 (UTC) of a moment in ms since the epoch.
+fn rfc3339(ms: i64) -> Value {
+    let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    at.format(&time::format_description::well_known::Rfc3339)
+        .map_or(Value::Null, Value::String)
+}
+
+const MINUTE_MS: i64 = 60_000;
+const DAY_MS: i64 = 24 * 60 * MINUTE_MS;
+
+/// Some of a record's daily work: an open or done task, a few calls (a "call back later"
+/// one with its task), now and then a note. Times spread around `now_ms`.
+fn make_work(
+    w: &mut Writer<'_>,
+    rng: &mut StdRng,
+    settings: &Settings,
+    record: &str,
+    owner: Option<&String>,
+    agents: &[String],
+) -> Result<(), DemoError> {
+    let now = w.now_ms;
+    let someone = |rng: &mut StdRng| owner.or_else(|| agents.choose(rng)).cloned();
+    if rng.random_bool(0.3) {
+        let task = new_id();
+        // Quarter hours from three days ago to a week ahead; a tenth undated.
+        let due = (!rng.random_bool(0.1)).then(|| {
+            let offset = rng.random_range(-3 * 96..7 * 96) * 15 * MINUTE_MS;
+            (now + offset).div_euclid(15 * MINUTE_MS) * 15 * MINUTE_MS
+        });
+        let done = due.is_some_and(|due| due < now) && rng.random_bool(0.4);
+        let mut fields = vec![
+            ("record_id", json!(record)),
+            (
+                "title",
+                json!(TASK_TITLES.choose(rng).copied().unwrap_or("Call back")),
+            ),
+            ("due", due.map_or(Value::Null, rfc3339)),
+            ("assignee_id", json!(someone(rng))),
+            ("done", json!(done)),
+        ];
+        if let (true, Some(due)) = (done, due) {
+            fields.push(("done_at", rfc3339(due + 10 * MINUTE_MS)));
+        }
+        w.row("task", &task, &fields)?;
+    }
+    if rng.random_bool(0.4) {
+        for _ in 0..rng.random_range(1..4) {
+            let at = now - rng.random_range(1..30 * 96) * 15 * MINUTE_MS;
+            let (outcome, callback) = settings.outcomes.choose(rng).cloned().unwrap_or_default();
+            let incoming = rng.random_bool(0.3);
+            let mut fields = vec![
+                ("record_id", json!(record)),
+                ("kind", json!("call")),
+                ("at", rfc3339(at)),
+                ("user_id", json!(someone(rng))),
+                (
+                    "direction",
+                    json!(if incoming { "incoming" } else { "outgoing" }),
+                ),
+                ("outcome_id", json!(outcome)),
+                ("duration_s", json!(rng.random_range(20..600))),
+            ];
+            let note = CALL_NOTES.choose(rng).copied().unwrap_or_default();
+            if !note.is_empty() {
+                fields.push(("text", json!(note)));
+            }
+            if callback {
+                let task = new_id();
+                fields.push(("task_id", json!(task)));
+                w.row(
+                    "task",
+                    &task,
+                    &[
+                        ("record_id", json!(record)),
+                        ("title", json!("Call back")),
+                        ("due", rfc3339(at + rng.random_range(1..5) * DAY_MS)),
+                        ("assignee_id", json!(someone(rng))),
+                        ("done", json!(false)),
+                    ],
+                )?;
+            }
+            w.row("activity", &new_id(), &fields)?;
+        }
+        if rng.random_bool(0.2) {
+            w.row(
+                "activity",
+                &new_id(),
+                &[
+                    ("record_id", json!(record)),
+                    ("kind", json!("note")),
+                    ("at", rfc3339(now - rng.random_range(1..20) * DAY_MS)),
+                    ("user_id", json!(someone(rng))),
+                    ("text", json!("Prefers to be called in the afternoon.")),
+                ],
+            )?;
+        }
+    }
+    Ok(())
 }
 
 const CONFIG_ID_ENTITY: &str = "config";
@@ -790,9 +914,12 @@ fn make_contact(
         }
     }
     fields.push(("phones".into(), Value::Array(phones)));
-    if !rng.random_bool(0.15)
-        && let Some(owner) = owners.choose(rng)
-    {
+    let owner = if rng.random_bool(0.15) {
+        None
+    } else {
+        owners.choose(rng)
+    };
+    if let Some(owner) = owner {
         fields.push(("owner_id".into(), json!(owner)));
     }
     let stages = if rng.random_bool(0.85) {
@@ -850,7 +977,7 @@ fn make_contact(
     for (field, value) in fields {
         w.set("contact", &id, &field, value)?;
     }
-    Ok(())
+    make_work(w, rng, settings, &id, owner, owners)
 }
 
 /// Fills an empty database with the demo team and `contacts` records. Deterministic for a

@@ -144,6 +144,17 @@ fn demo_fills_an_empty_database_once() {
     assert_eq!(count("SELECT count(*) FROM users"), 6);
     assert!(count("SELECT count(*) FROM rows WHERE entity = 'segment'") >= 3);
     assert!(count("SELECT count(*) FROM rows WHERE entity = 'stage'") >= 5);
+    // The daily work: tasks (some done) and calls, each tied to a demo record.
+    assert!(count("SELECT count(*) FROM rows WHERE entity = 'task'") >= 30);
+    assert!(count("SELECT count(*) FROM rows WHERE entity = 'activity'") >= 30);
+    assert!(count("SELECT count(*) FROM fields WHERE field = 'done' AND value = 'true'") >= 1);
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM fields f WHERE f.field = 'record_id' AND NOT EXISTS \
+             (SELECT 1 FROM rows r WHERE r.entity = 'contact' AND json_quote(r.id) = f.value)"
+        ),
+        0
+    );
     // Every stored Polish id passes its check digits; every phone is E.164.
     let mut stmt = conn
         .prepare(

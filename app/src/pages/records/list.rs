@@ -215,6 +215,7 @@ pub fn RecordsPage() -> impl IntoView {
         });
     };
 
+    let me = crate::pages::tasks::my_id();
     let found = Memo::new(move |_| {
         let version = replica.version.get();
         let sort = state.sort.get();
@@ -225,7 +226,6 @@ pub fn RecordsPage() -> impl IntoView {
         // "Records where I have an open task" follows the tasks (and only then tracks them).
         let uses_tasks = query.conditions.iter().any(|c| c.field == "my_open_task");
         let open_task_records = if uses_tasks {
-            let me = crate::pages::tasks::my_id();
             replica.with_work(|index| {
                 index
                     .tasks()
