@@ -191,6 +191,12 @@ test('a call logged as "call back later" asks when and creates the dated task; t
   assert.match(await call.textContent(), /Call back later · 2:35/);
   assert.match(await call.textContent(), /Asked to call back tomorrow morning\./);
   await page.screenshot({ path: join(SCREENSHOTS, 'record-timeline.png') });
+  // Logged by mistake: to the trash (still listed, struck through) and back.
+  await call.getByRole('button', { name: /^Move to trash: Agnes Agent: outgoing call/ }).click();
+  await call.getByText('in the trash').waitFor();
+  await call.getByRole('button', { name: /^Restore: Agnes Agent: outgoing call/ }).click();
+  await call.getByRole('button', { name: /^Move to trash: Agnes Agent: outgoing call/ }).waitFor();
+  assert.equal(await call.getByText('in the trash').count(), 0);
 
   // Tomorrow, that task is due today.
   await page.clock.fastForward('24:00:00');

@@ -106,8 +106,8 @@ enum Item {
     Field(HistoryEntry),
     /// A task done or moved to the trash.
     Task(Task),
-    /// A call, e-mail, text message, meeting or note, as stored.
-    Activity(Fields),
+    /// A call, e-mail, text message, meeting or note (id, fields as stored).
+    Activity(String, Fields),
 }
 
 impl Item {
@@ -116,7 +116,7 @@ impl Item {
             Item::Field(entry) => hlc_ms(&entry.hlc),
             Item::Task(task) if task.done => task.done_at_ms.unwrap_or(task.modified_ms),
             Item::Task(task) => task.modified_ms,
-            Item::Activity(fields) => fields
+            Item::Activity(_, fields) => fields
                 .get("at")
                 .and_then(|s| s.value.as_str())
                 .and_then(parse_ms)
@@ -176,12 +176,12 @@ pub fn RecordHistory(id: String, row: RwSignal<Option<Option<StoredRow>>>) -> im
         });
     });
     // The record's activities, read whole from the device (the replica keeps them compact).
-    let activities = RwSignal::new(Vec::<Fields>::new());
+    let activities = RwSignal::new(Vec::<(String, Fields)>::new());
     Effect::new(move || {
         let keys: Vec<(String, String)> = replica.with_work(|index| {
             index
                 .activities()
-                .filter(|a| a.record_id == record_id && record_id.is_some() && !a.deleted)
+                .filter(|a| a.record_id == record_id && record_id.is_some())
                 .map(|a| (ACTIVITY.to_owned(), a.id.to_string()))
                 .collect()
         });
@@ -190,7 +190,12 @@ pub fn RecordHistory(id: String, row: RwSignal<Option<Option<StoredRow>>>) -> im
                 return;
             };
             if let Ok(rows) = storage.rows_by_keys(&keys).await {
-                activities.set(rows.into_iter().flatten().map(|row| row.shown()).collect());
+                activities.set(
+                    rows.into_iter()
+                        .flatten()
+                        .map(|row| (row.id.clone(), row.shown()))
+                        .collect(),
+                );
             }
         });
     });
@@ -227,7 +232,12 @@ pub fn RecordHistory(id: String, row: RwSignal<Option<Option<StoredRow>>>) -> im
     };
     let items = move || {
         let mut items: Vec<Item> = closed_tasks.get().into_iter().map(Item::Task).collect();
-        items.extend(activities.get().into_iter().map(Item::Activity));
+        items.extend(
+            activities
+                .get()
+                .into_iter()
+                .map(|(id, fields)| Item::Activity(id, fields)),
+        );
         if let Some(Ok(list)) = entries.get() {
             items.extend(list.into_iter().map(Item::Field));
         }
@@ -328,7 +338,7 @@ pub fn RecordHistory(id: String, row: RwSignal<Option<Option<StoredRow>>>) -> im
                     </li>
                 }.into_any()
             }
-            Item::Activity(fields) => {
+            Item::Activity(activity_id, fields) => {
                 let kind = text_of(&fields, "kind");
                 let direction = text_of(&fields, "direction");
                 let (who, outcome) = replica.with_untracked(|index| {
@@ -346,7 +356,7 @@ pub fn RecordHistory(id: String, row: RwSignal<Option<Option<StoredRow>>>) -> im
                     .and_then(|s| s.value.as_f64())
                     .map(|s| duration_text(s as u32))
                     .unwrap_or_default();
-                let at = Item::Activity(fields.clone()).at_ms();
+                let at = Item::Activity(String::new(), fields.clone()).at_ms();
                 let ends = fields
                     .get("ends_at")
                     .and_then(|s| s.value.as_str())
@@ -370,12 +380,34 @@ pub fn RecordHistory(id: String, row: RwSignal<Option<Option<StoredRow>>>) -> im
                 details.extend(["phone", "ticket"].into_iter().map(|f| text_of(&fields, f)));
                 details.retain(|d| !d.is_empty());
                 let body = text_of(&fields, "text");
+                let trashed = fields.get("deleted").and_then(|s| s.value.as_bool()) == Some(true);
+                let when = local_date_time(at as f64);
+                // Logged by mistake: to the trash (shown struck through, restorable), never gone.
+                let (button_key, label_key) = if trashed {
+                    ("activity-restore", "activity-restore-named")
+                } else {
+                    ("activity-trash", "activity-trash-named")
+                };
+                let button_label = t!(label_key, what = headline.clone(), when = when.clone());
+                let toggle = move |_| {
+                    let id = activity_id.clone();
+                    spawn_local(async move {
+                        if let Err(err) = replica
+                            .write(ACTIVITY, &id, vec![("deleted".to_owned(), json!(!trashed))])
+                            .await
+                        {
+                            error.set(Some(t!("error-unexpected", message = err.to_string())));
+                        }
+                    });
+                };
                 view! {
-                    <li class=format!("entry activity-entry activity-{kind}")>
+                    <li class=format!("entry activity-entry activity-{kind}") class:trashed=trashed>
                         <span class="what">{headline}</span>
                         " "
-                        <span class="when">{local_date_time(at as f64)}</span>
+                        <span class="when">{when}</span>
+                        {trashed.then(|| view! { <span class="badge">{t!("activity-in-trash")}</span> })}
                         {(!details.is_empty()).then(|| view! { <span class="details">{details.join(" · ")}</span> })}
+                        <button type="button" class="link subtle" aria-label=button_label on:click=toggle>{t!(button_key)}</button>
                         {(!body.is_empty()).then(|| view! { <p class="activity-text">{body}</p> })}
                     </li>
                 }.into_any()
