@@ -174,6 +174,7 @@ record-history-title = History
 record-history-offline = The history from the server appears when you are online.
 record-history-empty = No changes yet.
 record-history-set = { $who } set { $field } to { $value }
+record-history-changed = { $who } changed { $field }: { $old } → { $value }
 record-history-pending = Waiting to sync: { $field } → { $value }
 record-history-lost = lost to a later change
 record-history-replaced = replaced later

@@ -123,23 +123,23 @@ test('both edit the same field offline: both end with the later value; the loser
     });
   }
   const history = agent.page.getByRole('region', { name: 'History' });
-  const lost = history.getByRole('listitem').filter({ hasText: 'Agnes Agent set city to Gdańsk' });
+  const lost = history.getByRole('listitem').filter({ hasText: 'Agnes Agent changed city: Łódź → Gdańsk' });
   await lost.waitFor();
   assert.match(await lost.textContent(), /lost to a later change/);
-  await history.getByRole('listitem').filter({ hasText: 'Marek Manager set city to Poznań' }).filter({ hasText: 'current' }).waitFor();
+  await history.getByRole('listitem').filter({ hasText: 'Marek Manager changed city: Łódź → Poznań' }).filter({ hasText: 'current' }).waitFor();
   await agent.page.screenshot({ path: join(SCREENSHOTS, 'record-history.png') });
 
   // The manager's view says which device wrote it and when it reached the server.
   await manager.page.goto(`${server.base}/records/${id}`);
   const managerHistory = manager.page.getByRole('region', { name: 'History' });
-  const seen = managerHistory.getByRole('listitem').filter({ hasText: 'Agnes Agent set city to Gdańsk' });
+  const seen = managerHistory.getByRole('listitem').filter({ hasText: 'Agnes Agent changed city: Łódź → Gdańsk' });
   await seen.waitFor();
   assert.match(await seen.textContent(), /device …[0-9a-f]{6}, reached the server /);
   assert.equal(await history.getByText('reached the server').count(), 0, 'an agent sees no device details');
 
   // The agent restores the lost value in one click: a new change, which syncs to both.
   await lost.getByRole('button', { name: 'Restore Gdańsk' }).click();
-  await agent.page.getByText('Waiting to sync: city → Gdańsk').or(history.getByText('Agnes Agent set city to Gdańsk').first()).first().waitFor();
+  await agent.page.getByText('Waiting to sync: city → Gdańsk').or(history.getByText('Agnes Agent changed city: Poznań → Gdańsk')).first().waitFor();
   for (const device of [agent, manager]) {
     await syncUntil(device.page, async () => {
       await device.page.goto(`${server.base}/records/${id}`);
@@ -147,6 +147,7 @@ test('both edit the same field offline: both end with the later value; the loser
       return (await device.page.getByLabel('City').inputValue()) === 'Gdańsk';
     });
   }
+  await managerHistory.getByRole('listitem').filter({ hasText: 'Agnes Agent changed city: Poznań → Gdańsk' }).filter({ hasText: 'current' }).waitFor();
   await agent.context.close();
   await manager.context.close();
 });

@@ -211,6 +211,15 @@ test('a call logged as "call back later" asks when and creates the dated task; t
     const task = manager.page.getByRole('listitem').filter({ hasText: 'Call back' }).filter({ hasText: 'for Agnes Agent' });
     return task.waitFor({ timeout: 3000 }).then(() => true, () => false);
   });
+  // The manager takes it over: reassigned, it is among his own.
+  await manager.page.getByRole('button', { name: 'Call back', exact: true }).click();
+  const edit = manager.page.getByRole('dialog', { name: 'Edit task' });
+  await edit.getByLabel('Assigned to').selectOption({ label: 'Marek Manager' });
+  await edit.getByRole('button', { name: 'Save task' }).click();
+  await edit.waitFor({ state: 'detached' });
+  await manager.page.getByLabel('Whose tasks').selectOption({ label: 'Mine' });
+  await manager.page.getByRole('button', { name: 'Call back', exact: true }).waitFor();
+  assert.equal(await manager.page.getByText('for Agnes Agent').count(), 0);
   await agent.context.close();
   await manager.context.close();
 });

@@ -102,8 +102,9 @@ fn hlc_ms(hlc: &str) -> i64 {
 /// One line of the timeline, newest first.
 #[derive(Clone)]
 enum Item {
-    /// A write the server accepted for a field of the record.
-    Field(HistoryEntry),
+    /// A write the server accepted for a field of the record, with the value it replaced
+    /// (the field's previous winning write), if any.
+    Field(HistoryEntry, Option<Value>),
     /// A task done or moved to the trash.
     Task(Task),
     /// A call, e-mail, text message, meeting or note (id, fields as stored).
@@ -113,7 +114,7 @@ enum Item {
 impl Item {
     fn at_ms(&self) -> i64 {
         match self {
-            Item::Field(entry) => hlc_ms(&entry.hlc),
+            Item::Field(entry, _) => hlc_ms(&entry.hlc),
             Item::Task(task) if task.done => task.done_at_ms.unwrap_or(task.modified_ms),
             Item::Task(task) => task.modified_ms,
             Item::Activity(_, fields) => fields
@@ -239,25 +240,42 @@ pub fn RecordHistory(id: String, row: RwSignal<Option<Option<StoredRow>>>) -> im
                 .map(|(id, fields)| Item::Activity(id, fields)),
         );
         if let Some(Ok(list)) = entries.get() {
-            items.extend(list.into_iter().map(Item::Field));
+            items.extend(with_old_values(list));
         }
         items.sort_by_key(|item| std::cmp::Reverse(item.at_ms()));
         items
     };
     let render = move |item: Item| -> AnyView {
         match item {
-            Item::Field(entry) => {
+            Item::Field(entry, old) => {
                 let current = current();
                 let manager = manager_view();
-                let (who, shown, label) = replica.with_untracked(|index| {
+                let (who, shown, label, old) = replica.with_untracked(|index| {
                     (
                         index
                             .name_of("user", &entry.user_id)
                             .unwrap_or_else(|| t!("unknown-user")),
                         value_label(&entry.field, &entry.value, index),
                         field_label(&entry.field, index),
+                        old.as_ref()
+                            .map(|old| value_label(&entry.field, old, index)),
                     )
                 });
+                let what = match old {
+                    Some(old) => t!(
+                        "record-history-changed",
+                        who = who,
+                        field = label,
+                        old = old,
+                        value = shown.clone()
+                    ),
+                    None => t!(
+                        "record-history-set",
+                        who = who,
+                        field = label,
+                        value = shown.clone()
+                    ),
+                };
                 let is_current = current
                     .get(&entry.field)
                     .is_some_and(|state| state.hlc == entry.hlc);
@@ -292,7 +310,7 @@ pub fn RecordHistory(id: String, row: RwSignal<Option<Option<StoredRow>>>) -> im
                 });
                 view! {
                     <li class=format!("entry field-change {mark_class}")>
-                        <span class="what">{t!("record-history-set", who = who, field = label, value = shown)}</span>
+                        <span class="what">{what}</span>
                         " "
                         <span class="when">{local_date_time(hlc_ms(&entry.hlc) as f64)}</span>
                         <span class="badge">{mark_label}</span>
@@ -442,6 +460,23 @@ pub fn RecordHistory(id: String, row: RwSignal<Option<Option<StoredRow>>>) -> im
             }}
         </section>
     }
+}
+
+/// The server's history entries (ascending HLC, as the endpoint returns them), each with
+/// the value it replaced: the field's previous winning write. A write that lost replaced
+/// nothing, but is shown against the value that beat it so far.
+fn with_old_values(entries: Vec<HistoryEntry>) -> Vec<Item> {
+    let mut last: std::collections::HashMap<String, Value> = std::collections::HashMap::new();
+    entries
+        .into_iter()
+        .map(|entry| {
+            let old = last.get(&entry.field).cloned();
+            if entry.won {
+                last.insert(entry.field.clone(), entry.value.clone());
+            }
+            Item::Field(entry, old)
+        })
+        .collect()
 }
 
 /// A device as a person can tell it apart: the end of its id.
