@@ -28,37 +28,65 @@ fn local_day(ms: i64, offset_minutes: i32) -> i64 {
     (ms + i64::from(offset_minutes) * 60_000).div_euclid(86_400_000)
 }
 
-/// Classifies a deadline at `now_ms`. `offset_at(ms)` is the user's UTC offset in minutes
-/// at that instant (e.g. +60 in Warsaw in winter, +120 in summer).
-pub fn classify(due_ms: Option<i64>, now_ms: i64, offset_at: impl Fn(i64) -> i32) -> Deadline {
-    let Some(due) = due_ms else {
-        return Deadline::Undated;
-    };
-    if due <= now_ms {
-        return Deadline::Overdue;
+const DAY_MS: i64 = 86_400_000;
+
+/// "Now" for classifying many deadlines at once: the instant and the end of the user's
+/// local day (the next local midnight), worked out once, so each deadline is two
+/// comparisons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Moment {
+    pub now_ms: i64,
+    /// The first instant of tomorrow, local time.
+    pub today_ends_ms: i64,
+}
+
+impl Moment {
+    /// `offset_at(ms)` is the user's UTC offset in minutes at that instant (e.g. +60 in
+    /// Warsaw in winter, +120 in summer).
+    pub fn new(now_ms: i64, offset_at: impl Fn(i64) -> i32) -> Moment {
+        let offset = offset_at(now_ms);
+        // Tomorrow's midnight on the local wall clock, as if it were UTC.
+        let wall_midnight = (local_day(now_ms, offset) + 1) * DAY_MS;
+        // The offset in force at midnight may differ from now's (a daylight-saving change
+        // earlier tonight): ask again at the first guess.
+        let guess = wall_midnight - i64::from(offset) * 60_000;
+        let today_ends_ms = wall_midnight - i64::from(offset_at(guess)) * 60_000;
+        Moment {
+            now_ms,
+            today_ends_ms,
+        }
     }
-    if local_day(due, offset_at(due)) == local_day(now_ms, offset_at(now_ms)) {
-        Deadline::Today
-    } else {
-        Deadline::Later
+
+    pub fn classify(&self, due_ms: Option<i64>) -> Deadline {
+        match due_ms {
+            None => Deadline::Undated,
+            Some(due) if due <= self.now_ms => Deadline::Overdue,
+            Some(due) if due < self.today_ends_ms => Deadline::Today,
+            Some(_) => Deadline::Later,
+        }
+    }
+
+    /// When the classification of `due_ms` next changes (for a timer), or `None` when it
+    /// never will (overdue, undated): the deadline itself or the next local midnight.
+    pub fn next_change(&self, due_ms: Option<i64>) -> Option<i64> {
+        let due = due_ms?;
+        (due > self.now_ms).then(|| due.min(self.today_ends_ms))
     }
 }
 
-/// When the classification of `due_ms` next changes after `now_ms` (for a timer), or
-/// `None` when it never will (overdue, undated). At most the next local midnight or the
-/// deadline itself.
+/// Classifies a deadline at `now_ms` (see [`Moment::new`] for `offset_at`).
+pub fn classify(due_ms: Option<i64>, now_ms: i64, offset_at: impl Fn(i64) -> i32) -> Deadline {
+    Moment::new(now_ms, offset_at).classify(due_ms)
+}
+
+/// When the classification of `due_ms` next changes after `now_ms` (see
+/// [`Moment::next_change`]).
 pub fn next_change(
     due_ms: Option<i64>,
     now_ms: i64,
     offset_at: impl Fn(i64) -> i32,
 ) -> Option<i64> {
-    let due = due_ms?;
-    if due <= now_ms {
-        return None;
-    }
-    let offset = offset_at(now_ms);
-    let next_midnight = (local_day(now_ms, offset) + 1) * 86_400_000 - i64::from(offset) * 60_000;
-    Some(due.min(next_midnight))
+    Moment::new(now_ms, offset_at).next_change(due_ms)
 }
 
 #[cfg(test)]
@@ -194,6 +222,26 @@ mod tests {
             None
         );
         assert_eq!(next_change(None, now, warsaw), None);
+    }
+
+    #[test]
+    fn the_day_ends_at_local_midnight_across_offset_changes() {
+        // An ordinary day, and the two days whose midnight follows a change of offset.
+        for (now, end) in [
+            ("2026-11-22T09:00:00+01:00", "2026-11-23T00:00:00+01:00"),
+            ("2026-03-29T00:30:00+01:00", "2026-03-30T00:00:00+02:00"),
+            ("2026-10-25T00:01:00+02:00", "2026-10-26T00:00:00+01:00"),
+            // Exactly at midnight, today has just begun.
+            ("2026-11-23T00:00:00+01:00", "2026-11-24T00:00:00+01:00"),
+        ] {
+            assert_eq!(Moment::new(ms(now), warsaw).today_ends_ms, ms(end), "{now}");
+        }
+        // A zone west of UTC.
+        let new_york = |_: i64| -300;
+        assert_eq!(
+            Moment::new(ms("2026-11-22T23:30:00-05:00"), new_york).today_ends_ms,
+            ms("2026-11-23T00:00:00-05:00")
+        );
     }
 
     #[test]

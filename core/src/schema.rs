@@ -189,7 +189,8 @@ pub fn field_kind(entity: Entity, field: &str) -> Option<FieldKind> {
             contact_field(field)
         }
         Entity::Task => Some(match field {
-            "record_id" | "assignee_id" => Id,
+            // done_by: an extension (who ticked it off), shown in the record's history.
+            "record_id" | "assignee_id" | "done_by" => Id,
             "title" => Text(SHORT * 5),
             "due" | "done_at" => Timestamp,
             "done" | "deleted" => Bool,

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::deadline::{Deadline, classify, parse_ms};
+use crate::deadline::{Deadline, Moment, parse_ms};
 use crate::input::FieldError;
 use crate::merge::Fields;
 
@@ -46,6 +46,8 @@ pub struct Task {
     pub assignee_id: Option<Uuid>,
     pub done: bool,
     pub done_at_ms: Option<i64>,
+    /// Who marked it done.
+    pub done_by: Option<Uuid>,
     pub deleted: bool,
     pub note: String,
     /// Milliseconds of the latest write to any field (from its HLC).
@@ -73,6 +75,7 @@ impl Task {
             assignee_id: id_of(get("assignee_id")),
             done: get("done").and_then(Value::as_bool).unwrap_or(false),
             done_at_ms: time_of(get("done_at")),
+            done_by: id_of(get("done_by")),
             deleted: get("deleted").and_then(Value::as_bool).unwrap_or(false),
             note: text_of(get("note")),
             modified_ms: modified_ms(fields),
@@ -84,8 +87,8 @@ impl Task {
         !self.done && !self.deleted
     }
 
-    pub fn deadline(&self, now_ms: i64, offset_at: impl Fn(i64) -> i32) -> Deadline {
-        classify(self.due_ms, now_ms, offset_at)
+    pub fn deadline(&self, now: &Moment) -> Deadline {
+        now.classify(self.due_ms)
     }
 }
 
@@ -182,16 +185,11 @@ impl TaskGroups<'_> {
     }
 }
 
-/// Groups the open tasks among `tasks` at `now_ms` (`offset_at` as in
-/// [`crate::deadline::classify`]).
-pub fn group<'a>(
-    tasks: impl IntoIterator<Item = &'a Task>,
-    now_ms: i64,
-    offset_at: impl Fn(i64) -> i32,
-) -> TaskGroups<'a> {
+/// Groups the open tasks among `tasks` at `now`.
+pub fn group<'a>(tasks: impl IntoIterator<Item = &'a Task>, now: &Moment) -> TaskGroups<'a> {
     let mut groups = TaskGroups::default();
     for task in tasks.into_iter().filter(|task| task.is_open()) {
-        match task.deadline(now_ms, &offset_at) {
+        match task.deadline(now) {
             Deadline::Overdue => groups.overdue.push(task),
             Deadline::Today => groups.today.push(task),
             Deadline::Later => groups.later.push(task),
@@ -214,14 +212,10 @@ pub fn group<'a>(
 }
 
 /// How many open tasks among `tasks` are overdue and due today.
-pub fn counts<'a>(
-    tasks: impl IntoIterator<Item = &'a Task>,
-    now_ms: i64,
-    offset_at: impl Fn(i64) -> i32,
-) -> (usize, usize) {
+pub fn counts<'a>(tasks: impl IntoIterator<Item = &'a Task>, now: &Moment) -> (usize, usize) {
     tasks.into_iter().filter(|task| task.is_open()).fold(
         (0, 0),
-        |(overdue, today), task| match task.deadline(now_ms, &offset_at) {
+        |(overdue, today), task| match task.deadline(now) {
             Deadline::Overdue => (overdue + 1, today),
             Deadline::Today => (overdue, today + 1),
             _ => (overdue, today),
@@ -232,15 +226,14 @@ pub fn counts<'a>(
 /// For every record with an open task, the most urgent of its tasks' deadlines.
 pub fn record_marks<'a>(
     tasks: impl IntoIterator<Item = &'a Task>,
-    now_ms: i64,
-    offset_at: impl Fn(i64) -> i32,
+    now: &Moment,
 ) -> HashMap<Uuid, Deadline> {
     let mut marks: HashMap<Uuid, Deadline> = HashMap::new();
     for task in tasks.into_iter().filter(|task| task.is_open()) {
         let Some(record) = task.record_id else {
             continue;
         };
-        let deadline = task.deadline(now_ms, &offset_at);
+        let deadline = task.deadline(now);
         marks
             .entry(record)
             .and_modify(|mark| *mark = (*mark).min(deadline))
@@ -401,25 +394,36 @@ mod tests {
             task(5, 12, Some("2026-11-21T08:00:00+01:00")),
         ];
         let at_nine_fifty_nine = ms("2026-11-22T09:59:00+01:00");
-        let groups = group(&tasks, at_nine_fifty_nine, warsaw);
+        let groups = group(&tasks, &Moment::new(at_nine_fifty_nine, warsaw));
         let ids = |list: &[&Task]| list.iter().map(|t| t.id.as_u128()).collect::<Vec<_>>();
         assert_eq!(ids(&groups.overdue), vec![5]);
         assert_eq!(ids(&groups.today), vec![1, 2]);
         assert_eq!(ids(&groups.later), vec![3]);
         assert_eq!(ids(&groups.undated), vec![4]);
-        assert_eq!(counts(&tasks, at_nine_fifty_nine, warsaw), (1, 2));
+        assert_eq!(
+            counts(&tasks, &Moment::new(at_nine_fifty_nine, warsaw)),
+            (1, 2)
+        );
         // One minute later the first turns overdue, and is listed after the older one.
         let at_ten = ms("2026-11-22T10:00:00+01:00");
-        let groups = group(&tasks, at_ten, warsaw);
+        let groups = group(&tasks, &Moment::new(at_ten, warsaw));
         assert_eq!(ids(&groups.overdue), vec![5, 1]);
         assert_eq!(ids(&groups.today), vec![2]);
-        // After midnight, tomorrow's task is today's.
-        let after_midnight = ms("2026-11-23T00:00:00+01:00") - 1;
+        // A millisecond before midnight, tomorrow's task is later; at midnight, today's.
+        let before_midnight = ms("2026-11-23T00:00:00+01:00") - 1;
+        let groups = group(&tasks, &Moment::new(before_midnight, warsaw));
+        assert_eq!(ids(&groups.later), vec![3]);
+        assert_eq!(ids(&groups.today), Vec::<u128>::new());
+        let tasks_tomorrow = [task(6, 11, Some("2026-11-23T08:00:00+01:00"))];
+        let at_midnight = ms("2026-11-23T00:00:00+01:00");
         assert_eq!(
-            ids(&group(&tasks, after_midnight, warsaw).today),
-            Vec::<u128>::new()
+            ids(&group(&tasks_tomorrow, &Moment::new(at_midnight, warsaw)).today),
+            vec![6]
         );
-        let groups = group(&tasks, ms("2026-11-22T23:59:59.999+01:00") + 1, warsaw);
+        let groups = group(
+            &tasks,
+            &Moment::new(ms("2026-11-22T23:59:59.999+01:00") + 1, warsaw),
+        );
         assert_eq!(ids(&groups.overdue), vec![5, 1, 2, 3]);
     }
 
@@ -431,9 +435,9 @@ mod tests {
         trashed.deleted = true;
         let tasks = [done, trashed];
         let now = ms("2026-11-23T10:00:00Z");
-        assert!(group(&tasks, now, |_| 0).is_empty());
-        assert_eq!(counts(&tasks, now, |_| 0), (0, 0));
-        assert!(record_marks(&tasks, now, |_| 0).is_empty());
+        assert!(group(&tasks, &Moment::new(now, |_| 0)).is_empty());
+        assert_eq!(counts(&tasks, &Moment::new(now, |_| 0)), (0, 0));
+        assert!(record_marks(&tasks, &Moment::new(now, |_| 0)).is_empty());
     }
 
     #[test]
@@ -446,7 +450,10 @@ mod tests {
             task(5, 12, Some("2026-11-22T08:00:00+01:00")),
             task(6, 12, Some("2026-11-22T18:00:00+01:00")),
         ];
-        let marks = record_marks(&tasks, ms("2026-11-22T09:00:00+01:00"), warsaw);
+        let marks = record_marks(
+            &tasks,
+            &Moment::new(ms("2026-11-22T09:00:00+01:00"), warsaw),
+        );
         assert_eq!(marks.get(&Uuid::from_u128(10)), Some(&Deadline::Today));
         assert_eq!(marks.get(&Uuid::from_u128(11)), Some(&Deadline::Later));
         assert_eq!(marks.get(&Uuid::from_u128(12)), Some(&Deadline::Overdue));
@@ -459,14 +466,20 @@ mod tests {
         // local that evening is 22:30 UTC: still today at 00:30 local (22:30 UTC the day
         // before), not tomorrow.
         let tasks = [task(1, 10, Some("2026-10-25T23:30:00+01:00"))];
-        let groups = group(&tasks, ms("2026-10-25T00:30:00+02:00"), warsaw);
+        let groups = group(
+            &tasks,
+            &Moment::new(ms("2026-10-25T00:30:00+02:00"), warsaw),
+        );
         assert_eq!(groups.today.len(), 1);
         // And the spring change: 29 March, 23:30 local (+02:00) is today from 00:30 (+01:00).
         let tasks = [task(1, 10, Some("2026-03-29T23:30:00+02:00"))];
         assert_eq!(
-            group(&tasks, ms("2026-03-29T00:30:00+01:00"), warsaw)
-                .today
-                .len(),
+            group(
+                &tasks,
+                &Moment::new(ms("2026-03-29T00:30:00+01:00"), warsaw)
+            )
+            .today
+            .len(),
             1
         );
     }

@@ -138,7 +138,7 @@ test('both edit the same field offline: both end with the later value; the loser
   assert.equal(await history.getByText('reached the server').count(), 0, 'an agent sees no device details');
 
   // The agent restores the lost value in one click: a new change, which syncs to both.
-  await lost.getByRole('button', { name: 'Restore Gdańsk' }).click();
+  await lost.getByRole('button', { name: 'Restore city: Gdańsk' }).click();
   await agent.page.getByText('Waiting to sync: city → Gdańsk').or(history.getByText('Agnes Agent changed city: Poznań → Gdańsk')).first().waitFor();
   for (const device of [agent, manager]) {
     await syncUntil(device.page, async () => {

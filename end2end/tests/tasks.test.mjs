@@ -11,6 +11,7 @@ import { startServer, launchBrowser, logIn, waitForServiceWorker, syncUntil as s
 let server;
 let browser;
 const record = randomUUID();
+const other = randomUUID();
 const outcomes = { done: randomUUID(), noAnswer: randomUUID(), callBack: randomUUID() };
 
 before(async () => {
@@ -38,10 +39,12 @@ before(async () => {
   set('contact', record, 'first_name', 'Jan');
   set('contact', record, 'last_name', 'Kowalski');
   set('contact', record, 'phones', [{ type: 'mobile', number: '+48600100200' }]);
-  const other = randomUUID();
   set('contact', other, 'kind', 'person');
   set('contact', other, 'first_name', 'Ewa');
   set('contact', other, 'last_name', 'Nowak');
+  const { body: directory } = await server.api('GET', '/api/users', { token: login.body.token });
+  const agnes = (directory.users ?? directory).find((user) => user.name === 'Agnes Agent');
+  set('contact', other, 'owner_id', agnes.id);
   const pushed = await server.api('POST', '/api/sync/push', { token: login.body.token, body: { client_id: 'seed', changes } });
   assert.equal(pushed.status, 200);
   assert.deepEqual(pushed.body.rejected, []);
@@ -85,11 +88,23 @@ async function openRecord(page) {
 test('a task due in a minute turns red without a reload; done, it moves to the history', async () => {
   const agent = await openDeviceWithClock('agnes@example.com', 'Agnes Agent');
   const { page } = agent;
+  // Choices show what is stored (the options arrive after the select is built).
+  await page.goto(`${server.base}/records/${other}`);
+  await page.getByRole('heading', { name: 'Ewa Nowak' }).waitFor();
+  await page.getByLabel('Owner').locator('option:checked', { hasText: 'Agnes Agent' }).waitFor({ state: 'attached' });
+  await page.getByRole('button', { name: 'Log an activity' }).click();
+  const note = page.getByRole('dialog', { name: 'Log: Note' });
+  assert.equal(await note.getByLabel('Type').evaluate((select) => select.selectedOptions[0]?.text), 'Note');
+  // The dialog has the focus, and Esc closes it while nothing is typed.
+  assert.equal(await note.getByLabel('Type').evaluate((select) => document.activeElement === select), true);
+  await page.keyboard.press('Escape');
+  await note.waitFor({ state: 'detached' });
   await openRecord(page);
 
   // A bad due date is explained and nothing is saved.
   await page.getByRole('button', { name: 'New task' }).click();
   const dialog = page.getByRole('dialog', { name: 'New task' });
+  assert.equal(await dialog.getByLabel('Assigned to').evaluate((select) => select.selectedOptions[0]?.text), 'Agnes Agent');
   await dialog.getByRole('button', { name: 'Save task' }).click();
   await dialog.getByText('This field is required.').waitFor();
   assert.equal(await dialog.getByLabel('Task').getAttribute('aria-invalid'), 'true');
@@ -110,14 +125,14 @@ test('a task due in a minute turns red without a reload; done, it moves to the h
 
   await nav(page).getByRole('link', { name: /^Tasks/ }).click();
   const today = page.getByRole('region', { name: 'Due today (1)' });
-  await today.getByRole('button', { name: 'Send the offer', exact: true }).waitFor();
+  await today.getByRole('button', { name: /^Send the offer — Jan Kowalski, / }).waitFor();
 
   // Two minutes later, with no reload: overdue, in red, counted in the navigation.
   await page.clock.fastForward('02:00');
   const overdue = page.getByRole('region', { name: 'Overdue (1)' });
-  await overdue.getByRole('button', { name: 'Send the offer', exact: true }).waitFor();
+  await overdue.getByRole('button', { name: /^Send the offer — Jan Kowalski, / }).waitFor();
   assert.equal(await page.getByRole('region', { name: /Due today/ }).count(), 0);
-  const color = await overdue.getByRole('button', { name: 'Send the offer', exact: true }).evaluate((el) => getComputedStyle(el).color);
+  const color = await overdue.getByRole('button', { name: /^Send the offer — Jan Kowalski, / }).evaluate((el) => getComputedStyle(el).color);
   const danger = await page.evaluate(() => {
     const probe = document.createElement('span');
     probe.style.color = 'var(--danger)';
@@ -138,10 +153,10 @@ test('a task due in a minute turns red without a reload; done, it moves to the h
 
   // Done: gone from the open tasks, in the record's history, the counts cleared.
   await openRecord(page);
-  await open.getByRole('button', { name: 'Done: Send the offer' }).click();
+  await open.getByRole('button', { name: /^Done: Send the offer — Jan Kowalski, / }).click();
   await open.getByText('No open tasks.').waitFor();
   const history = page.getByRole('region', { name: 'History' });
-  await history.getByRole('listitem').filter({ hasText: 'Task done: Send the offer (Agnes Agent)' }).waitFor();
+  await history.getByRole('listitem').filter({ hasText: 'Task done: Send the offer (by Agnes Agent)' }).waitFor();
   await nav(page).getByRole('link', { name: 'Tasks', exact: true }).waitFor();
   await nav(page).getByRole('link', { name: 'Records' }).click();
   const mine = page.getByLabel('Records where I have an open task');
@@ -177,17 +192,20 @@ test('a call logged as "call back later" asks when and creates the dated task; t
   assert.equal(await page.getByRole('region', { name: 'History' }).getByText('outgoing call').count(), 0);
 
   await dialog.getByLabel('Duration (m:ss)').fill('2:35');
-  await dialog.getByLabel('Call back at').fill(await localInput(page, 24 * 60));
+  await dialog.getByLabel('Call back at').fill(await localInput(page, 24 * 60 + 2));
   await dialog.getByRole('button', { name: 'Save' }).click();
   await dialog.waitFor({ state: 'detached' });
 
   const open = page.getByRole('region', { name: 'Open tasks' });
   const task = open.getByRole('listitem').filter({ hasText: 'Call back' });
   await task.waitFor();
+  // Exactly one call and one task: the refused attempt wrote nothing.
+  assert.equal(await task.count(), 1);
   assert.doesNotMatch(await task.getAttribute('class'), /overdue|today/);
   const history = page.getByRole('region', { name: 'History' });
   const call = history.getByRole('listitem').filter({ hasText: 'Agnes Agent: outgoing call' });
   await call.waitFor();
+  assert.equal(await call.count(), 1);
   assert.match(await call.textContent(), /Call back later · 2:35/);
   assert.match(await call.textContent(), /Asked to call back tomorrow morning\./);
   await page.screenshot({ path: join(SCREENSHOTS, 'record-timeline.png') });
@@ -212,13 +230,13 @@ test('a call logged as "call back later" asks when and creates the dated task; t
     return task.waitFor({ timeout: 3000 }).then(() => true, () => false);
   });
   // The manager takes it over: reassigned, it is among his own.
-  await manager.page.getByRole('button', { name: 'Call back', exact: true }).click();
+  await manager.page.getByRole('button', { name: /^Call back — Jan Kowalski, / }).click();
   const edit = manager.page.getByRole('dialog', { name: 'Edit task' });
   await edit.getByLabel('Assigned to').selectOption({ label: 'Marek Manager' });
   await edit.getByRole('button', { name: 'Save task' }).click();
   await edit.waitFor({ state: 'detached' });
   await manager.page.getByLabel('Whose tasks').selectOption({ label: 'Mine' });
-  await manager.page.getByRole('button', { name: 'Call back', exact: true }).waitFor();
+  await manager.page.getByRole('button', { name: /^Call back — Jan Kowalski, / }).waitFor();
   assert.equal(await manager.page.getByText('for Agnes Agent').count(), 0);
   await agent.context.close();
   await manager.context.close();

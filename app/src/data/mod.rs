@@ -92,8 +92,13 @@ impl Index {
         self.tasks.values()
     }
 
-    pub fn task(&self, id: &Uuid) -> Option<&Task> {
-        self.tasks.get(id)
+    /// Tasks whose record is not in the trash: what task lists and counts show.
+    pub fn live_tasks(&self) -> impl Iterator<Item = &Task> {
+        self.tasks.values().filter(|task| {
+            task.record_id
+                .and_then(|record| self.contact(&record))
+                .is_none_or(|contact| !contact.deleted)
+        })
     }
 
     /// Every activity on the device.

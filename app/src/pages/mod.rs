@@ -1,5 +1,6 @@
 //! One module per screen.
 
+pub mod dialogs;
 pub mod login;
 pub mod placeholder;
 pub mod records;

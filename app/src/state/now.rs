@@ -15,6 +15,11 @@ impl Now {
     pub fn get(&self) -> f64 {
         self.0.get()
     }
+
+    /// Now and the end of the local day, for classifying deadlines (tracked).
+    pub fn moment(&self) -> minicrm_core::deadline::Moment {
+        minicrm_core::deadline::Moment::new(self.get() as i64, offset_at)
+    }
 }
 
 pub fn provide_now() -> Now {

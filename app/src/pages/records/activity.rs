@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::data::{ACTIVITY, TASK, use_replica};
+use crate::pages::dialogs::{focus_when_shown, is_close_key, may_discard};
 use crate::pages::records::record::error_text;
 use crate::pages::tasks::my_id;
 use crate::state::now::{from_local_input, rfc3339, to_local_input};
@@ -123,16 +124,21 @@ pub fn ActivityDialog(draft: ActivityDraft, on_close: Callback<()>) -> impl Into
             found.text = Some(error_text(&err));
             None
         });
-        let mut short = |signal: RwSignal<String>| {
+        // Only the fields this kind shows count (one typed before switching kind does not).
+        let mut short = |signal: RwSignal<String>, shown: bool| {
+            if !shown {
+                return None;
+            }
             work::text(&signal.get_untracked(), work::MAX_SHORT).unwrap_or_else(|err| {
                 found.short = Some(error_text(&err));
                 None
             })
         };
-        let subject_value = short(subject);
-        let name_value = short(name);
-        let phone_value = short(phone);
-        let ticket_value = short(ticket);
+        let meeting = kind == ActivityKind::Meeting;
+        let subject_value = short(subject, kind == ActivityKind::Email);
+        let name_value = short(name, meeting);
+        let phone_value = short(phone, meeting || kind == ActivityKind::Call);
+        let ticket_value = short(ticket, meeting);
         if kind == ActivityKind::Note && body.is_none() && found.text.is_none() {
             found.text = Some(t!("error-required"));
         }
@@ -232,6 +238,27 @@ pub fn ActivityDialog(draft: ActivityDraft, on_close: Callback<()>) -> impl Into
         });
     };
     let error_of = move |pick: fn(&Errors) -> Option<String>| move || errors.with(pick);
+    let dirty = move || {
+        [
+            duration,
+            callback_at,
+            text,
+            subject,
+            name,
+            ticket,
+            ends,
+            outcome,
+        ]
+        .iter()
+        .any(|signal| !signal.get_untracked().trim().is_empty())
+    };
+    let close = move || {
+        if may_discard(dirty()) {
+            on_close.run(());
+        }
+    };
+    let first = NodeRef::<leptos::html::Select>::new();
+    focus_when_shown(first);
     let invalid = move |pick: fn(&Errors) -> Option<String>| {
         move || errors.with(|e| pick(e).is_some()).to_string()
     };
@@ -239,11 +266,11 @@ pub fn ActivityDialog(draft: ActivityDraft, on_close: Callback<()>) -> impl Into
         <div class="dialog-backdrop">
             <form class="dialog activity-dialog" role="dialog" aria-modal="true" aria-labelledby="activity-dialog-title"
                 on:submit=save
-                on:keydown=move |e: web_sys::KeyboardEvent| if e.key() == "Escape" { on_close.run(()) }>
+                on:keydown=move |e: web_sys::KeyboardEvent| if is_close_key(&e) { close() }>
                 <h2 id="activity-dialog-title">{move || t!("activity-log-title", kind = kind_label(kind.get()))}</h2>
                 <div class="field">
                     <label for="activity-kind">{t!("activity-field-kind")}</label>
-                    <select id="activity-kind" prop:value=move || kind.get().as_str()
+                    <select id="activity-kind" node_ref=first prop:value=move || kind.get().as_str()
                         on:change=move |ev| kind.set(ActivityKind::parse(&event_target_value(&ev)).unwrap_or_default())>
                         {ActivityKind::ALL.into_iter().map(|k| view! { <option value=k.as_str()>{kind_label(k)}</option> }).collect_view()}
                     </select>
@@ -273,23 +300,26 @@ pub fn ActivityDialog(draft: ActivityDraft, on_close: Callback<()>) -> impl Into
                     </div>
                     <div class="field">
                         <label for="activity-name">{t!("activity-field-name")}</label>
-                        <input id="activity-name" type="text" bind:value=name />
+                        <input id="activity-name" type="text" maxlength="200" bind:value=name />
                     </div>
                     <div class="field">
                         <label for="activity-user">{t!("activity-field-user")}</label>
                         <select id="activity-user" prop:value=move || user.get() on:change=move |ev| user.set(event_target_value(&ev))>
-                            {move || users().into_iter().map(|u| view! { <option value=u.id.clone()>{u.name.clone()}</option> }).collect_view()}
+                            {move || users().into_iter().map(|u| {
+                                let this = u.id.clone();
+                                view! { <option value=u.id.clone() prop:selected=move || user.get() == this>{u.name.clone()}</option> }
+                            }).collect_view()}
                         </select>
                     </div>
                     <div class="field">
                         <label for="activity-ticket">{t!("activity-field-ticket")}</label>
-                        <input id="activity-ticket" type="text" bind:value=ticket />
+                        <input id="activity-ticket" type="text" maxlength="200" bind:value=ticket />
                     </div>
                 </Show>
                 <Show when=move || matches!(kind.get(), ActivityKind::Call | ActivityKind::Meeting)>
                     <div class="field">
                         <label for="activity-phone">{t!("activity-field-phone")}</label>
-                        <input id="activity-phone" type="tel" bind:value=phone />
+                        <input id="activity-phone" type="tel" maxlength="200" bind:value=phone />
                     </div>
                 </Show>
                 <Show when=is(ActivityKind::Call)>
@@ -297,7 +327,10 @@ pub fn ActivityDialog(draft: ActivityDraft, on_close: Callback<()>) -> impl Into
                         <label for="activity-outcome">{t!("activity-field-outcome")}</label>
                         <select id="activity-outcome" prop:value=move || outcome.get() on:change=move |ev| outcome.set(event_target_value(&ev))>
                             <option value="">{t!("activity-outcome-none")}</option>
-                            {move || outcomes().into_iter().map(|o| view! { <option value=o.id.clone()>{o.name.clone()}</option> }).collect_view()}
+                            {move || outcomes().into_iter().map(|o| {
+                                let this = o.id.clone();
+                                view! { <option value=o.id.clone() prop:selected=move || outcome.get() == this>{o.name.clone()}</option> }
+                            }).collect_view()}
                         </select>
                     </div>
                     <Show when=asks_callback>
@@ -318,7 +351,7 @@ pub fn ActivityDialog(draft: ActivityDraft, on_close: Callback<()>) -> impl Into
                 <Show when=is(ActivityKind::Email)>
                     <div class="field">
                         <label for="activity-subject">{t!("activity-field-subject")}</label>
-                        <input id="activity-subject" type="text" bind:value=subject />
+                        <input id="activity-subject" type="text" maxlength="200" bind:value=subject />
                     </div>
                 </Show>
                 <p class="field-error" role="alert">{error_of(|e| e.short.clone())}</p>
@@ -336,7 +369,7 @@ pub fn ActivityDialog(draft: ActivityDraft, on_close: Callback<()>) -> impl Into
                 </Show>
                 <div class="actions">
                     <button type="submit" class="primary" disabled=move || busy.get()>{t!("activity-save")}</button>
-                    <button type="button" on:click=move |_| on_close.run(())>{t!("record-cancel")}</button>
+                    <button type="button" on:click=move |_| close()>{t!("record-cancel")}</button>
                 </div>
             </form>
         </div>

@@ -152,8 +152,11 @@ pub fn BulkBar(selected: RwSignal<HashSet<Uuid>>) -> impl IntoView {
                         <label for="bulk-target">{t!("bulk-target")}</label>
                         <select id="bulk-target" prop:value=move || target.get() on:change=move |e| target.set(event_target_value(&e))>
                             <option value="">{t!("filter-choose-value")}</option>
-                            {move || nobody_allowed().then(|| view! { <option value="-">{t!("filter-nobody")}</option> })}
-                            {move || targets().into_iter().map(|c| view! { <option value=c.id>{c.name}</option> }).collect_view()}
+                            {move || nobody_allowed().then(|| view! { <option value="-" prop:selected=move || target.get() == "-">{t!("filter-nobody")}</option> })}
+                            {move || targets().into_iter().map(|c| {
+                                let this = c.id.clone();
+                                view! { <option value=c.id prop:selected=move || target.get() == this>{c.name}</option> }
+                            }).collect_view()}
                         </select>
                     </div>
                 </Show>

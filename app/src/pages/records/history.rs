@@ -151,6 +151,10 @@ pub fn RecordHistory(id: String, row: RwSignal<Option<Option<StoredRow>>>) -> im
     };
     let entries = RwSignal::new(None::<Result<Vec<HistoryEntry>, ApiError>>);
     let id_for_load = id.clone();
+    // Reads overlap (a sync finishes while the last one is on its way): only the newest
+    // request may set what is shown.
+    let fetches = StoredValue::new(0u64);
+    let reads = StoredValue::new(0u64);
     Effect::new(move || {
         sync.data_version.track();
         if !online.get() {
@@ -166,6 +170,8 @@ pub fn RecordHistory(id: String, row: RwSignal<Option<Option<StoredRow>>>) -> im
             return;
         };
         let id = id_for_load.clone();
+        fetches.update_value(|n| *n += 1);
+        let this = fetches.get_value();
         spawn_local(async move {
             let result = api::history(&token, CONTACT, &id)
                 .await
@@ -173,7 +179,17 @@ pub fn RecordHistory(id: String, row: RwSignal<Option<Option<StoredRow>>>) -> im
             if let Err(err) = &result {
                 session.note_api_error(err).await;
             }
-            entries.set(Some(result));
+            if fetches.get_value() != this {
+                return;
+            }
+            entries.update(|entries| {
+                // A lost connection keeps what was read before.
+                let keep =
+                    matches!(result, Err(ApiError::Unreachable)) && matches!(entries, Some(Ok(_)));
+                if !keep {
+                    *entries = Some(result);
+                }
+            });
         });
     });
     // The record's activities, read whole from the device (the replica keeps them compact).
@@ -186,11 +202,17 @@ pub fn RecordHistory(id: String, row: RwSignal<Option<Option<StoredRow>>>) -> im
                 .map(|a| (ACTIVITY.to_owned(), a.id.to_string()))
                 .collect()
         });
+        reads.update_value(|n| *n += 1);
+        let this = reads.get_value();
         spawn_local(async move {
             let Ok(storage) = Storage::shared().await else {
                 return;
             };
-            if let Ok(rows) = storage.rows_by_keys(&keys).await {
+            let rows = storage.rows_by_keys(&keys).await;
+            if reads.get_value() != this {
+                return;
+            }
+            if let Ok(rows) = rows {
                 activities.set(
                     rows.into_iter()
                         .flatten()
@@ -288,7 +310,11 @@ pub fn RecordHistory(id: String, row: RwSignal<Option<Option<StoredRow>>>) -> im
                 };
                 let field = entry.field.clone();
                 let value = entry.value.clone();
-                let restore_label = t!("record-restore", value = shown.clone());
+                let restore_label = t!(
+                    "record-restore",
+                    field = label.clone(),
+                    value = shown.clone()
+                );
                 let restore = restore.clone();
                 let device = manager.then(|| {
                     let device = entry
@@ -336,21 +362,34 @@ pub fn RecordHistory(id: String, row: RwSignal<Option<Option<StoredRow>>>) -> im
                         vec![
                             ("done".to_owned(), json!(false)),
                             ("done_at".to_owned(), Value::Null),
+                            ("done_by".to_owned(), Value::Null),
                         ],
                     )
                 };
                 let who = replica.with_untracked(|index| {
-                    task.assignee_id
-                        .and_then(|a| index.name_of("user", &a.to_string()))
-                        .unwrap_or_else(|| t!("unknown-user"))
+                    task.done_by
+                        .and_then(|by| index.name_of("user", &by.to_string()))
                 });
+                let what = match who {
+                    Some(who) if !task.deleted => t!(
+                        "timeline-task-done-by",
+                        title = task.title.clone(),
+                        who = who
+                    ),
+                    _ => t!(key, title = task.title.clone()),
+                };
                 let at = Item::Task(task.clone()).at_ms();
-                let button_label = t!(&format!("{button_key}-named"), title = task.title.clone());
+                let when = local_date_time(at as f64);
+                let button_label = t!(
+                    &format!("{button_key}-named"),
+                    title = task.title.clone(),
+                    when = when.clone()
+                );
                 view! {
                     <li class="entry task-entry">
-                        <span class="what">{t!(key, title = task.title.clone(), who = who)}</span>
+                        <span class="what">{what}</span>
                         " "
-                        <span class="when">{local_date_time(at as f64)}</span>
+                        <span class="when">{when}</span>
                         <button type="button" class="link" aria-label=button_label
                             on:click=move |_| write_task(replica, id, undo.clone(), error)>{t!(button_key)}</button>
                     </li>

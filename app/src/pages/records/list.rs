@@ -472,14 +472,9 @@ fn RecordsTable(
     // Records with open tasks, by their most urgent deadline (follows the clock).
     let now = crate::state::now::use_now();
     let marks = Memo::new(move |_| {
-        let now_ms = now.get() as i64;
-        replica.with_work(|index| {
-            Arc::new(minicrm_core::work::record_marks(
-                index.tasks(),
-                now_ms,
-                crate::state::now::offset_at,
-            ))
-        })
+        let moment = now.moment();
+        replica
+            .with_work(|index| Arc::new(minicrm_core::work::record_marks(index.tasks(), &moment)))
     });
     let rows = Memo::new(move |_| {
         let (start, end) = range.get();
@@ -819,10 +814,11 @@ fn QuickFilter(
                         let ValueKind::Choice { choices, nobody } = &f.value else { return Vec::new() };
                         let mut options = Vec::new();
                         if *nobody {
-                            options.push(view! { <option value="-">{t!("filter-nobody")}</option> }.into_any());
+                            options.push(view! { <option value="-" prop:selected=move || current() == "-">{t!("filter-nobody")}</option> }.into_any());
                         }
                         for choice in choices {
-                            options.push(view! { <option value=choice.id.clone()>{choice.name.clone()}</option> }.into_any());
+                            let this = choice.id.clone();
+                            options.push(view! { <option value=choice.id.clone() prop:selected=move || current() == this>{choice.name.clone()}</option> }.into_any());
                         }
                         options
                     })
@@ -900,13 +896,16 @@ fn MoreFilters(state: ListState, fields: Memo<Vec<FilterField>>) -> impl IntoVie
                     <label for="filter-field">{t!("filter-field")}</label>
                     <select id="filter-field" on:change=move |e| field.set(event_target_value(&e)) prop:value=move || field.get()>
                         <option value="">{t!("filter-choose-field")}</option>
-                        {move || fields.get().into_iter().map(|f| view! { <option value=f.field.clone()>{f.label.clone()}</option> }).collect_view()}
+                        {move || fields.get().into_iter().map(|f| {
+                            let this = f.field.clone();
+                            view! { <option value=f.field.clone() prop:selected=move || field.get() == this>{f.label.clone()}</option> }
+                        }).collect_view()}
                     </select>
                 </div>
                 <div class="field">
                     <label for="filter-op">{t!("filter-op")}</label>
                     <select id="filter-op" on:change=move |e| op.set(event_target_value(&e)) prop:value=move || op.get()>
-                        {move || chosen().map(|f| f.ops.into_iter().map(|o| view! { <option value=op_name(o)>{op_label(o)}</option> }).collect_view())}
+                        {move || chosen().map(|f| f.ops.into_iter().map(|o| view! { <option value=op_name(o) prop:selected=move || op.get() == op_name(o)>{op_label(o)}</option> }).collect_view())}
                     </select>
                 </div>
                 {move || {
@@ -919,8 +918,11 @@ fn MoreFilters(state: ListState, fields: Memo<Vec<FilterField>>) -> impl IntoVie
                                 ValueKind::Choice { choices, nobody } => view! {
                                     <select id="filter-value" on:change=move |e| value.set(event_target_value(&e)) prop:value=move || value.get()>
                                         <option value="">{t!("filter-choose-value")}</option>
-                                        {nobody.then(|| view! { <option value="-">{t!("filter-nobody")}</option> })}
-                                        {choices.into_iter().map(|c| view! { <option value=c.id>{c.name}</option> }).collect_view()}
+                                        {nobody.then(|| view! { <option value="-" prop:selected=move || value.get() == "-">{t!("filter-nobody")}</option> })}
+                                        {choices.into_iter().map(|c| {
+                                            let this = c.id.clone();
+                                            view! { <option value=c.id prop:selected=move || value.get() == this>{c.name}</option> }
+                                        }).collect_view()}
                                     </select>
                                 }.into_any(),
                                 ValueKind::YesNo => view! {

@@ -23,7 +23,7 @@ use super::history::RecordHistory;
 use crate::data::settings::FieldDef;
 use crate::data::{CONTACT, use_replica};
 use crate::pages::tasks::{TaskDialog, TaskDraft, TaskItem, my_id};
-use crate::state::now::{offset_at, use_now};
+use crate::state::now::use_now;
 use crate::state::session::use_session;
 use crate::storage::Storage;
 use crate::storage::rows::StoredRow;
@@ -441,12 +441,11 @@ fn OpenTasks(record: Uuid) -> impl IntoView {
     let dialogs = expect_context::<WorkDialogs>();
     let error = RwSignal::new(None::<String>);
     let tasks = Memo::new(move |_| {
-        let now_ms = now.get() as i64;
+        let moment = now.moment();
         replica.with_work(|index| {
             let groups = work::group(
                 index.tasks().filter(|t| t.record_id == Some(record)),
-                now_ms,
-                offset_at,
+                &moment,
             );
             let mut list = Vec::new();
             for (deadline, group) in [
@@ -669,7 +668,11 @@ fn ChoiceSelect(
                     if !current.is_empty() && !choices.iter().any(|(id, _)| *id == current) {
                         choices.push((current.clone(), current));
                     }
-                    choices.into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()
+                    // Selected per option: the list is built after the select's value is set.
+                    choices.into_iter().map(|(id, name)| {
+                        let this = id.clone();
+                        view! { <option value=id prop:selected=move || text_of(form, field)() == this>{name}</option> }
+                    }).collect_view()
                 }}
             </select>
         </div>

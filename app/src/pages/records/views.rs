@@ -157,7 +157,8 @@ pub fn ViewsBar(
                     <option value="">{t!("views-none")}</option>
                     {move || views.get().into_iter().map(|v| {
                         let label = if v.shared { t!("views-shared-name", name = v.name.clone()) } else { v.name.clone() };
-                        view! { <option value=v.id>{label}</option> }
+                        let this = v.id.clone();
+                        view! { <option value=v.id prop:selected=move || state.active_view.get().as_deref() == Some(this.as_str())>{label}</option> }
                     }).collect_view()}
                 </select>
             </div>

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::data::{TASK, use_replica};
+use crate::pages::dialogs::{focus_when_shown, is_close_key, may_discard};
 use crate::pages::records::record::error_text;
 use crate::state::now::{from_local_input, rfc3339, to_local_input};
 use crate::t;
@@ -183,7 +184,9 @@ pub fn TaskDialog(draft: TaskDraft, on_close: Callback<()>) -> impl IntoView {
                     .into_iter()
                     .filter(|(field, _)| match field.as_str() {
                         "title" => task.title != title_value_of(&title.get_untracked()),
-                        "due" => task.due_ms != due_ms,
+                        // Compared as typed: a due time with seconds (an import's) stays
+                        // as it is unless the user changed the field.
+                        "due" => before.due != due_text,
                         "assignee_id" => task.assignee_id != assignee_id,
                         "record_id" => before.record_id != record.get_untracked(),
                         "note" => before.note.trim() != note.get_untracked().trim(),
@@ -215,15 +218,31 @@ pub fn TaskDialog(draft: TaskDraft, on_close: Callback<()>) -> impl IntoView {
         t!("task-edit-title")
     };
     let error_of = move |pick: fn(&Errors) -> Option<String>| move || errors.with(pick);
+    let initial = draft.clone();
+    let dirty = move || {
+        title.get_untracked() != initial.title
+            || due.get_untracked() != initial.due
+            || note.get_untracked() != initial.note
+            || record.get_untracked() != initial.record_id
+            || Uuid::parse_str(&assignee.get_untracked()).ok() != initial.assignee_id
+    };
+    let dirty_for_key = dirty.clone();
+    let close = move || {
+        if may_discard(dirty()) {
+            on_close.run(());
+        }
+    };
+    let first = NodeRef::<leptos::html::Input>::new();
+    focus_when_shown(first);
     view! {
         <div class="dialog-backdrop">
             <form class="dialog task-dialog" role="dialog" aria-modal="true" aria-labelledby="task-dialog-title"
                 on:submit=save
-                on:keydown=move |e: web_sys::KeyboardEvent| if e.key() == "Escape" { on_close.run(()) }>
+                on:keydown=move |e: web_sys::KeyboardEvent| if is_close_key(&e) && may_discard(dirty_for_key()) { on_close.run(()) }>
                 <h2 id="task-dialog-title">{heading}</h2>
                 <div class="field">
                     <label for="task-title">{t!("task-field-title")}</label>
-                    <input id="task-title" type="text" autofocus bind:value=title
+                    <input id="task-title" type="text" node_ref=first bind:value=title
                         aria-invalid=move || errors.with(|e| e.title.is_some()).to_string()
                         aria-describedby="task-title-error" />
                     <p id="task-title-error" class="field-error">{error_of(|e| e.title.clone())}</p>
@@ -240,7 +259,10 @@ pub fn TaskDialog(draft: TaskDraft, on_close: Callback<()>) -> impl IntoView {
                     <select id="task-assignee" prop:value=move || assignee.get()
                         on:change=move |ev| assignee.set(event_target_value(&ev))>
                         <option value="">{t!("task-assignee-nobody")}</option>
-                        {move || users().into_iter().map(|user| view! { <option value=user.id.clone()>{user.name.clone()}</option> }).collect_view()}
+                        {move || users().into_iter().map(|user| {
+                            let this = user.id.clone();
+                            view! { <option value=user.id.clone() prop:selected=move || assignee.get() == this>{user.name.clone()}</option> }
+                        }).collect_view()}
                     </select>
                 </div>
                 {if record_fixed {
@@ -261,7 +283,7 @@ pub fn TaskDialog(draft: TaskDraft, on_close: Callback<()>) -> impl IntoView {
                                 aria-invalid=move || errors.with(|e| e.record.is_some()).to_string()
                                 aria-describedby="task-record-error">
                                 {move || match (record.get(), record_name()) {
-                                    (Some(id), Some(name)) => view! { <option value=id.to_string()>{name}</option> }.into_any(),
+                                    (Some(id), Some(name)) => view! { <option value=id.to_string() selected>{name}</option> }.into_any(),
                                     _ => view! { <option value="">{t!("task-record-choose")}</option> }.into_any(),
                                 }}
                                 {move || {
@@ -288,7 +310,7 @@ pub fn TaskDialog(draft: TaskDraft, on_close: Callback<()>) -> impl IntoView {
                 </Show>
                 <div class="actions">
                     <button type="submit" class="primary" disabled=move || busy.get()>{t!("task-save")}</button>
-                    <button type="button" on:click=move |_| on_close.run(())>{t!("record-cancel")}</button>
+                    <button type="button" on:click=move |_| close()>{t!("record-cancel")}</button>
                 </div>
             </form>
         </div>

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::data::{Replica, TASK, use_replica};
-use crate::state::now::{deadline_text, offset_at, rfc3339, use_now};
+use crate::state::now::{deadline_text, local_date_time, rfc3339, use_now};
 use crate::state::session::use_session;
 use crate::t;
 
@@ -47,17 +47,30 @@ pub fn write_task(
     });
 }
 
-/// Marks a task done (it moves to its record's history) or open again.
-pub fn set_done(replica: Replica, id: Uuid, done: bool, error: RwSignal<Option<String>>) {
-    let done_at = if done {
-        json!(rfc3339(js_sys::Date::now() as i64))
+/// Marks a task done by `me` (it moves to its record's history) or open again.
+pub fn set_done(
+    replica: Replica,
+    id: Uuid,
+    done: bool,
+    me: Option<Uuid>,
+    error: RwSignal<Option<String>>,
+) {
+    let (done_at, done_by) = if done {
+        (
+            json!(rfc3339(js_sys::Date::now() as i64)),
+            me.map_or(Value::Null, |me| json!(me.to_string())),
+        )
     } else {
-        Value::Null
+        (Value::Null, Value::Null)
     };
     write_task(
         replica,
         id,
-        vec![("done".into(), json!(done)), ("done_at".into(), done_at)],
+        vec![
+            ("done".into(), json!(done)),
+            ("done_at".into(), done_at),
+            ("done_by".into(), done_by),
+        ],
         error,
     );
 }
@@ -77,8 +90,6 @@ pub fn TaskItem(
     let me = my_id();
     let id = task.id;
     let title = task.title.clone();
-    let done_label = t!("task-done-named", title = title.clone());
-    let trash_label = t!("task-trash-named", title = title.clone());
     let due = move || {
         task.due_ms
             .map(|due| deadline_text(due, now.get() as i64))
@@ -103,12 +114,27 @@ pub fn TaskItem(
             });
         (record, assignee)
     });
+    // Many tasks share a title ("Call back"): their buttons say which one they act on.
+    let described = t!(
+        "task-described",
+        title = title.clone(),
+        record = record
+            .as_ref()
+            .map(|(_, name)| name.clone())
+            .unwrap_or_else(|| t!("record-unnamed")),
+        due = task
+            .due_ms
+            .map(|due| local_date_time(due as f64))
+            .unwrap_or_else(|| t!("task-undated")),
+    );
+    let done_label = t!("task-done-named", task = described.clone());
+    let trash_label = t!("task-trash-named", task = described.clone());
     let edit_task = task.clone();
     view! {
         <li class=format!("task {}", deadline_class(deadline))>
             <button type="button" class="task-done" aria-label=done_label
-                on:click=move |_| set_done(replica, id, true, error)>{t!("task-done")}</button>
-            <button type="button" class="link task-title" on:click=move |_| on_edit.run(edit_task.clone())>{title}</button>
+                on:click=move |_| set_done(replica, id, true, me, error)>{t!("task-done")}</button>
+            <button type="button" class="link task-title" aria-label=described on:click=move |_| on_edit.run(edit_task.clone())>{title}</button>
             <span class="task-due">{due}</span>
             {show_record.then(|| record.map(|(href, name)| view! { <A href=href attr:class="task-record">{name}</A> }))}
             {assignee.map(|name| view! { <span class="task-assignee">{t!("task-assigned-to", name = name)}</span> })}
@@ -143,15 +169,17 @@ pub fn TasksPage() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let editing = RwSignal::new(None::<TaskDraft>);
     let groups = Memo::new(move |_| {
-        let now_ms = now.get() as i64;
+        let moment = now.moment();
         let whose = whose.get();
         replica.with_work(|index| {
-            let chosen = index.tasks().filter(|task| match &whose {
+            // Trashing a record hides its tasks: follow the contacts too.
+            replica.version.track();
+            let chosen = index.live_tasks().filter(|task| match &whose {
                 Whose::Mine => task.assignee_id == me,
                 Whose::Everyone => true,
                 Whose::User(user) => task.assignee_id == Some(*user),
             });
-            let groups = work::group(chosen, now_ms, offset_at);
+            let groups = work::group(chosen, &moment);
             let own = |list: Vec<&Task>| list.into_iter().cloned().collect::<Vec<Task>>();
             [
                 (Deadline::Overdue, own(groups.overdue)),
@@ -168,7 +196,9 @@ pub fn TasksPage() -> impl IntoView {
         Whose::Everyone => "everyone".to_owned(),
         Whose::User(id) => id.to_string(),
     };
-    let empty = move || groups.with(|groups| groups.iter().all(|(_, list)| list.is_empty()));
+    let empty = move || {
+        replica.ready.get() && groups.with(|groups| groups.iter().all(|(_, list)| list.is_empty()))
+    };
     view! {
         <section class="page tasks-page">
             <div class="page-head">
@@ -190,12 +220,18 @@ pub fn TasksPage() -> impl IntoView {
                     }>
                         <option value="mine">{t!("tasks-whose-mine")}</option>
                         <option value="everyone">{t!("tasks-whose-everyone")}</option>
-                        {move || users().into_iter().map(|user| view! { <option value=user.id.clone()>{user.name.clone()}</option> }).collect_view()}
+                        {move || users().into_iter().map(|user| {
+                            let this = user.id.clone();
+                            view! { <option value=user.id.clone() prop:selected=move || whose_value() == this>{user.name.clone()}</option> }
+                        }).collect_view()}
                     </select>
                 </div>
             </Show>
             <Show when=move || error.get().is_some()>
                 <p class="form-error" role="alert">{move || error.get()}</p>
+            </Show>
+            <Show when=move || !replica.ready.get()>
+                <p role="status">{t!("app-loading")}</p>
             </Show>
             <Show when=empty>
                 <p class="empty">{t!("tasks-none-open")}</p>
@@ -234,12 +270,12 @@ pub fn my_counts() -> Memo<(usize, usize)> {
     let now = use_now();
     let me = my_id();
     Memo::new(move |_| {
-        let now_ms = now.get() as i64;
+        let moment = now.moment();
         replica.with_work(|index| {
+            replica.version.track();
             work::counts(
-                index.tasks().filter(|task| task.assignee_id == me),
-                now_ms,
-                offset_at,
+                index.live_tasks().filter(|task| task.assignee_id == me),
+                &moment,
             )
         })
     })
