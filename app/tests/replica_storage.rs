@@ -100,3 +100,60 @@ async fn many_rows_are_edited_in_one_transaction_and_read_back_in_slices() {
     assert!(changed.keys.contains(&("segment".to_owned(), id(999))));
     assert!(changes::take().keys.is_empty());
 }
+
+/// A call logged with "call back later": the activity and its task land together, each in
+/// its own entity's range (where the replica loads tasks and activities from), and the
+/// compact forms read back what was written.
+#[wasm_bindgen_test]
+async fn a_call_and_its_callback_task_are_written_together() {
+    use minicrm_core::work::{Activity, ActivityKind, Task};
+    let storage = fresh("work").await;
+    let _ = changes::take();
+    let record = id(1);
+    let task = id(2);
+    let call = id(3);
+    let edits = vec![
+        RowEdit {
+            entity: "activity".into(),
+            id: call.clone(),
+            changes: vec![
+                ("record_id".into(), json!(record)),
+                ("kind".into(), json!("call")),
+                ("at".into(), json!("2026-12-01T09:00:00.000Z")),
+                ("task_id".into(), json!(task)),
+                ("duration_s".into(), json!(155)),
+            ],
+        },
+        RowEdit {
+            entity: "task".into(),
+            id: task.clone(),
+            changes: vec![
+                ("record_id".into(), json!(record)),
+                ("title".into(), json!("Call back")),
+                ("due".into(), json!("2026-12-02T09:00:00.000Z")),
+                ("done".into(), json!(false)),
+            ],
+        },
+    ];
+    storage.edit_many(&edits, 1_764_579_600_000).await.unwrap();
+    assert_eq!(storage.pending_count().await.unwrap(), 9);
+    let tasks = storage.rows_after("task", None, 10).await.unwrap();
+    let activities = storage.rows_after("activity", None, 10).await.unwrap();
+    assert_eq!((tasks.len(), activities.len()), (1, 1));
+    let task = Task::from_fields(&tasks[0].id, &tasks[0].shown()).unwrap();
+    assert_eq!(task.title, "Call back");
+    assert_eq!(task.record_id.map(|r| r.to_string()), Some(record.clone()));
+    assert_eq!(task.due_ms, Some(1_796_202_000_000));
+    assert!(task.is_open());
+    let activity = Activity::from_fields(&activities[0].id, &activities[0].shown()).unwrap();
+    assert_eq!(activity.kind, ActivityKind::Call);
+    assert_eq!(activity.at_ms, Some(1_796_115_600_000));
+    // The change log names both rows, so the replica re-reads exactly them.
+    let changed = changes::take();
+    assert!(
+        changed
+            .keys
+            .contains(&("task".to_owned(), tasks[0].id.clone()))
+    );
+    assert!(changed.keys.contains(&("activity".to_owned(), call)));
+}
