@@ -216,9 +216,39 @@ test('a call logged as "call back later" asks when and creates the dated task; t
   await call.getByRole('button', { name: /^Move to trash: Agnes Agent: outgoing call/ }).waitFor();
   assert.equal(await call.getByText('in the trash').count(), 0);
 
+  // A meeting: an end before its start is explained; fixed, it is in the timeline.
+  await page.getByRole('button', { name: 'Log an activity' }).click();
+  const meeting = page.getByRole('dialog', { name: /^Log: / });
+  await meeting.getByLabel('Type').selectOption({ label: 'Meeting' });
+  await meeting.getByLabel('Meeting name').fill('Product demo');
+  await meeting.getByLabel('From').fill(await localInput(page, 60));
+  await meeting.getByLabel('To', { exact: true }).fill(await localInput(page, 30));
+  await meeting.getByLabel('With (user)').selectOption({ label: 'Marek Manager' });
+  await meeting.getByRole('button', { name: 'Save' }).click();
+  await meeting.getByText('The end comes before the start.').waitFor();
+  await meeting.getByLabel('To', { exact: true }).fill(await localInput(page, 90));
+  await meeting.getByRole('button', { name: 'Save' }).click();
+  await meeting.waitFor({ state: 'detached' });
+  const logged = history.getByRole('listitem').filter({ hasText: 'Marek Manager: meeting' });
+  await logged.waitFor();
+  assert.match(await logged.textContent(), /Product demo · until /);
+
   // Tomorrow, that task is due today.
   await page.clock.fastForward('24:00:00');
   await nav(page).getByRole('link', { name: 'Tasks 1 today' }).waitFor();
+
+  // A task from the task list, for a record found by name, with no due date.
+  await nav(page).getByRole('link', { name: /^Tasks/ }).click();
+  await page.getByRole('button', { name: 'New task' }).click();
+  const fromList = page.getByRole('dialog', { name: 'New task' });
+  await fromList.getByLabel('Task').fill('Ask about the invoice');
+  await fromList.getByRole('button', { name: 'Save task' }).click();
+  await fromList.getByText('Choose the record this task is for.').waitFor();
+  await fromList.getByLabel('Find a record').fill('nowak');
+  await fromList.getByLabel('Record', { exact: true }).selectOption({ label: 'Ewa Nowak' });
+  await fromList.getByRole('button', { name: 'Save task' }).click();
+  await fromList.waitFor({ state: 'detached' });
+  await page.getByRole('region', { name: 'No due date (1)' }).getByRole('link', { name: 'Ewa Nowak' }).waitFor();
 
   // Synced, the manager sees Agnes's task among everyone's.
   await page.getByRole('link', { name: /All changes saved · synced/ }).waitFor({ timeout: 20_000 });
