@@ -530,6 +530,7 @@ tasks-whose = Whose tasks
 tasks-whose-mine = Mine
 tasks-whose-everyone = Everyone's
 tasks-none-open = No open tasks. New ones come from a record, a call to return, or "New task".
+tasks-show-more = Show { $count } more (of { $rest } not shown)
 tasks-group-overdue = Overdue ({ $count })
 tasks-group-today = Due today ({ $count })
 tasks-group-later = Later ({ $count })

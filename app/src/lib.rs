@@ -27,9 +27,10 @@ use pages::tasks::TasksPage;
 pub fn App() -> impl IntoView {
     let online = state::online::provide_online();
     let session = state::session::provide_session();
-    state::now::provide_now();
+    let now = state::now::provide_now();
     let sync = sync::provide_sync(session, online);
-    data::provide_replica(sync);
+    let replica = data::provide_replica(sync);
+    state::deadlines::provide_deadlines(replica, now);
     pwa::provide_app_update();
     view! {
         <Router>

@@ -36,6 +36,8 @@ const DAY_MS: i64 = 86_400_000;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Moment {
     pub now_ms: i64,
+    /// The first instant of today, local time.
+    pub today_starts_ms: i64,
     /// The first instant of tomorrow, local time.
     pub today_ends_ms: i64,
 }
@@ -45,15 +47,18 @@ impl Moment {
     /// Warsaw in winter, +120 in summer).
     pub fn new(now_ms: i64, offset_at: impl Fn(i64) -> i32) -> Moment {
         let offset = offset_at(now_ms);
-        // Tomorrow's midnight on the local wall clock, as if it were UTC.
-        let wall_midnight = (local_day(now_ms, offset) + 1) * DAY_MS;
-        // The offset in force at midnight may differ from now's (a daylight-saving change
-        // earlier tonight): ask again at the first guess.
-        let guess = wall_midnight - i64::from(offset) * 60_000;
-        let today_ends_ms = wall_midnight - i64::from(offset_at(guess)) * 60_000;
+        let today = local_day(now_ms, offset);
+        // A midnight on the local wall clock (as if it were UTC) as an instant. The offset
+        // in force then may differ from now's (a daylight-saving change in between): ask
+        // again at the first guess.
+        let instant = |wall_midnight: i64| {
+            let guess = wall_midnight - i64::from(offset) * 60_000;
+            wall_midnight - i64::from(offset_at(guess)) * 60_000
+        };
         Moment {
             now_ms,
-            today_ends_ms,
+            today_starts_ms: instant(today * DAY_MS),
+            today_ends_ms: instant((today + 1) * DAY_MS),
         }
     }
 
@@ -64,6 +69,11 @@ impl Moment {
             Some(due) if due < self.today_ends_ms => Deadline::Today,
             Some(_) => Deadline::Later,
         }
+    }
+
+    /// Whether `ms` falls on the user's today.
+    pub fn is_today(&self, ms: i64) -> bool {
+        (self.today_starts_ms..self.today_ends_ms).contains(&ms)
     }
 
     /// When the classification of `due_ms` next changes (for a timer), or `None` when it
@@ -227,14 +237,36 @@ mod tests {
     #[test]
     fn the_day_ends_at_local_midnight_across_offset_changes() {
         // An ordinary day, and the two days whose midnight follows a change of offset.
-        for (now, end) in [
-            ("2026-11-22T09:00:00+01:00", "2026-11-23T00:00:00+01:00"),
-            ("2026-03-29T00:30:00+01:00", "2026-03-30T00:00:00+02:00"),
-            ("2026-10-25T00:01:00+02:00", "2026-10-26T00:00:00+01:00"),
+        for (now, start, end) in [
+            (
+                "2026-11-22T09:00:00+01:00",
+                "2026-11-22T00:00:00+01:00",
+                "2026-11-23T00:00:00+01:00",
+            ),
+            // 23 hours: spring forward.
+            (
+                "2026-03-29T12:00:00+02:00",
+                "2026-03-29T00:00:00+01:00",
+                "2026-03-30T00:00:00+02:00",
+            ),
+            // 25 hours: fall back.
+            (
+                "2026-10-25T00:01:00+02:00",
+                "2026-10-25T00:00:00+02:00",
+                "2026-10-26T00:00:00+01:00",
+            ),
             // Exactly at midnight, today has just begun.
-            ("2026-11-23T00:00:00+01:00", "2026-11-24T00:00:00+01:00"),
+            (
+                "2026-11-23T00:00:00+01:00",
+                "2026-11-23T00:00:00+01:00",
+                "2026-11-24T00:00:00+01:00",
+            ),
         ] {
-            assert_eq!(Moment::new(ms(now), warsaw).today_ends_ms, ms(end), "{now}");
+            let moment = Moment::new(ms(now), warsaw);
+            assert_eq!(moment.today_starts_ms, ms(start), "{now}");
+            assert_eq!(moment.today_ends_ms, ms(end), "{now}");
+            assert!(moment.is_today(ms(now)) && moment.is_today(ms(start)));
+            assert!(!moment.is_today(ms(end)) && !moment.is_today(ms(start) - 1));
         }
         // A zone west of UTC.
         let new_york = |_: i64| -300;

@@ -1,5 +1,6 @@
 //! The current time as a signal, ticking every 15 seconds, for everything that changes
-//! with the clock ("synced 2 min ago"; later: deadlines turning red).
+//! with the clock ("synced 2 min ago", deadlines turning red), and the local-time helpers
+//! the forms and lists use.
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -24,7 +25,10 @@ impl Now {
 
 pub fn provide_now() -> Now {
     let (now, set_now) = signal(js_sys::Date::now());
-    let tick = Closure::<dyn Fn()>::new(move || set_now.set(js_sys::Date::now()));
+    // Measured as `minicrm-tick`: every deadline view recomputes on it.
+    let tick = Closure::<dyn Fn()>::new(move || {
+        super::measure::measure("minicrm-tick", || set_now.set(js_sys::Date::now()));
+    });
     if let Some(window) = web_sys::window() {
         let _ = window.set_interval_with_callback_and_timeout_and_arguments_0(
             tick.as_ref().unchecked_ref(),
@@ -103,12 +107,9 @@ pub fn rfc3339(ms: i64) -> String {
 
 /// A deadline as the task list shows it: the time alone when it is today, else date and
 /// time (in the user's locale).
-pub fn deadline_text(due_ms: i64, now_ms: i64) -> String {
+pub fn deadline_text(due_ms: i64, now: &minicrm_core::deadline::Moment) -> String {
     let due = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(due_ms as f64));
-    let now = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(now_ms as f64));
-    let same_day = due.get_full_year() == now.get_full_year()
-        && due.get_month() == now.get_month()
-        && due.get_date() == now.get_date();
+    let same_day = now.is_today(due_ms);
     let options = js_sys::Object::new();
     let set = |key: &str, value: &str| {
         let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());

@@ -36,26 +36,6 @@ pub const ROW_HEIGHT: f64 = 34.0;
 /// Rows rendered above and below the visible ones.
 const OVERSCAN: usize = 5;
 
-/// Runs a keystroke's update and measures, as `minicrm-keystroke` in the performance
-/// timeline, the main-thread work it causes in the app: the handler and every reactive
-/// update after it (they all run before the next microtask queued here). The browser's own
-/// style, layout and paint come after and are not included.
-fn measure_keystroke(update: impl FnOnce()) {
-    let window = web_sys::window();
-    let performance = window.as_ref().and_then(|w| w.performance());
-    if let Some(performance) = &performance {
-        let _ = performance.mark("minicrm-keystroke-start");
-    }
-    update();
-    if let (Some(window), Some(performance)) = (window, performance) {
-        let done = wasm_bindgen::closure::Closure::once_into_js(move || {
-            let _ =
-                performance.measure_with_start_mark("minicrm-keystroke", "minicrm-keystroke-start");
-        });
-        window.queue_microtask(done.unchecked_ref());
-    }
-}
-
 /// How many rows a viewport of this height needs, with the overscan.
 fn slots_for(viewport: f64) -> usize {
     (viewport / ROW_HEIGHT).ceil() as usize + 2 * OVERSCAN
@@ -394,7 +374,7 @@ pub fn RecordsPage() -> impl IntoView {
                         prop:value=move || state.text.get()
                         on:input=move |event| {
                             let value = event_target_value(&event);
-                            measure_keystroke(move || state.text.set(value));
+                            crate::state::measure::measure("minicrm-keystroke", move || state.text.set(value));
                         }
                     />
                 </div>
@@ -470,7 +450,7 @@ fn RecordsTable(
     // The rows in sight, as data: the table keeps a fixed set of row slots and only
     // updates their text, so a keystroke or a scroll step never rebuilds the DOM.
     // Records with open tasks, by their most urgent deadline (follows the clock).
-    let now = crate::state::now::use_now();
+    let now = crate::state::deadlines::use_deadlines();
     let marks = Memo::new(move |_| {
         let moment = now.moment();
         replica

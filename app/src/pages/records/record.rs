@@ -23,7 +23,7 @@ use super::history::RecordHistory;
 use crate::data::settings::FieldDef;
 use crate::data::{CONTACT, use_replica};
 use crate::pages::tasks::{TaskDialog, TaskDraft, TaskItem, my_id};
-use crate::state::now::use_now;
+use crate::state::deadlines::use_deadlines;
 use crate::state::session::use_session;
 use crate::storage::Storage;
 use crate::storage::rows::StoredRow;
@@ -437,7 +437,7 @@ struct WorkDialogs {
 #[component]
 fn OpenTasks(record: Uuid) -> impl IntoView {
     let replica = use_replica();
-    let now = use_now();
+    let now = use_deadlines();
     let dialogs = expect_context::<WorkDialogs>();
     let error = RwSignal::new(None::<String>);
     let tasks = Memo::new(move |_| {

@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::data::{Replica, TASK, use_replica};
-use crate::state::now::{deadline_text, local_date_time, rfc3339, use_now};
+use crate::state::deadlines::use_deadlines;
+use crate::state::now::{deadline_text, local_date_time, rfc3339};
 use crate::state::session::use_session;
 use crate::t;
 
@@ -86,13 +87,13 @@ pub fn TaskItem(
     error: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let replica = use_replica();
-    let now = use_now();
+    let now = use_deadlines();
     let me = my_id();
     let id = task.id;
     let title = task.title.clone();
     let due = move || {
         task.due_ms
-            .map(|due| deadline_text(due, now.get() as i64))
+            .map(|due| deadline_text(due, &now.moment()))
             .unwrap_or_else(|| t!("task-undated"))
     };
     let (record, assignee) = replica.with_untracked(|index| {
@@ -146,6 +147,9 @@ pub fn TaskItem(
     }
 }
 
+/// Tasks listed per group at first, and added per "Show more".
+const GROUP_PAGE: usize = 100;
+
 /// Whose tasks the list shows.
 #[derive(Clone, PartialEq)]
 enum Whose {
@@ -158,7 +162,7 @@ enum Whose {
 pub fn TasksPage() -> impl IntoView {
     let replica = use_replica();
     let session = use_session();
-    let now = use_now();
+    let now = use_deadlines();
     let me = my_id();
     let sees_team = move || {
         session
@@ -166,6 +170,7 @@ pub fn TasksPage() -> impl IntoView {
             .is_some_and(|user| user.role.may_see_team_reports())
     };
     let whose = RwSignal::new(Whose::Mine);
+    let limits = RwSignal::new([GROUP_PAGE; 4]);
     let error = RwSignal::new(None::<String>);
     let editing = RwSignal::new(None::<TaskDraft>);
     let groups = Memo::new(move |_| {
@@ -236,7 +241,7 @@ pub fn TasksPage() -> impl IntoView {
             <Show when=empty>
                 <p class="empty">{t!("tasks-none-open")}</p>
             </Show>
-            {move || groups.get().into_iter().filter(|(_, list)| !list.is_empty()).map(|(deadline, list)| {
+            {move || groups.get().into_iter().enumerate().filter(|(_, (_, list))| !list.is_empty()).map(|(group, (deadline, list))| {
                 let key = match deadline {
                     Deadline::Overdue => "tasks-group-overdue",
                     Deadline::Today => "tasks-group-today",
@@ -246,14 +251,24 @@ pub fn TasksPage() -> impl IntoView {
                 let heading_id = format!("{key}-title");
                 let labelled_by = heading_id.clone();
                 let count = list.len().to_string();
+                // A manager's "everyone" can be thousands: a page at a time.
+                let limit = limits.with(|limits| limits[group]);
+                let rest = list.len().saturating_sub(limit);
+                let more = rest.min(GROUP_PAGE).to_string();
+                let shown: Vec<Task> = list.into_iter().take(limit).collect();
                 view! {
                     <section class=format!("task-group {}", deadline_class(deadline)) aria-labelledby=labelled_by>
                         <h2 id=heading_id>{t!(key, count = count)}</h2>
                         <ul class="task-list">
-                            {list.into_iter().map(|task| view! {
+                            {shown.into_iter().map(|task| view! {
                                 <TaskItem task=task deadline=deadline show_record=true on_edit=on_edit error=error />
                             }).collect_view()}
                         </ul>
+                        {(rest > 0).then(|| view! {
+                            <button type="button" class="link" on:click=move |_| limits.update(|limits| limits[group] += GROUP_PAGE)>
+                                {t!("tasks-show-more", count = more.clone(), rest = rest.to_string())}
+                            </button>
+                        })}
                     </section>
                 }
             }).collect_view()}
@@ -267,7 +282,7 @@ pub fn TasksPage() -> impl IntoView {
 /// Overdue and today's counts of my open tasks, following the clock (for the navigation).
 pub fn my_counts() -> Memo<(usize, usize)> {
     let replica = use_replica();
-    let now = use_now();
+    let now = use_deadlines();
     let me = my_id();
     Memo::new(move |_| {
         let moment = now.moment();

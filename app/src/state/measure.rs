@@ -1,0 +1,24 @@
+//! The app's own work in the browser's performance timeline, for `cargo xtask bench` and
+//! the performance panel.
+
+use wasm_bindgen::JsCast;
+
+/// Runs `update` and measures, as `name` in the performance timeline, the main-thread work
+/// it causes in the app: the update and every reactive change after it (they all run before
+/// the next microtask queued here). The browser's own style, layout and paint come after
+/// and are not included.
+pub fn measure(name: &'static str, update: impl FnOnce()) {
+    let window = web_sys::window();
+    let performance = window.as_ref().and_then(|w| w.performance());
+    let start = format!("{name}-start");
+    if let Some(performance) = &performance {
+        let _ = performance.mark(&start);
+    }
+    update();
+    if let (Some(window), Some(performance)) = (window, performance) {
+        let done = wasm_bindgen::closure::Closure::once_into_js(move || {
+            let _ = performance.measure_with_start_mark(name, &start);
+        });
+        window.queue_microtask(done.unchecked_ref());
+    }
+}
