@@ -99,22 +99,30 @@ pub fn next_change(
     Moment::new(now_ms, offset_at).next_change(due_ms)
 }
 
+/// Time zones for tests here and in `work`.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod zones {
+    use super::parse_ms;
 
-    fn ms(text: &str) -> i64 {
+    pub(crate) fn ms(text: &str) -> i64 {
         parse_ms(text).unwrap_or(i64::MIN)
     }
 
-    /// Europe/Warsaw: UTC+1, UTC+2 from 2026-03-29 01:00 UTC to 2026-10-25 01:00 UTC.
-    fn warsaw(at: i64) -> i32 {
+    /// Europe/Warsaw in 2026: UTC+1, UTC+2 from 29 March 01:00 UTC to 25 October 01:00 UTC.
+    pub(crate) fn warsaw(at: i64) -> i32 {
         if at >= ms("2026-03-29T01:00:00Z") && at < ms("2026-10-25T01:00:00Z") {
             120
         } else {
             60
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use super::zones::{ms, warsaw};
 
     fn utc(_: i64) -> i32 {
         0

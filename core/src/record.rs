@@ -100,13 +100,13 @@ fn strings(value: Option<&Value>) -> Box<[Box<str>]> {
         .unwrap_or_default()
 }
 
-fn id_of(value: Option<&Value>) -> Option<Uuid> {
+pub(crate) fn id_of(value: Option<&Value>) -> Option<Uuid> {
     value
         .and_then(Value::as_str)
         .and_then(|s| Uuid::parse_str(s).ok())
 }
 
-fn hlc_ms(hlc: &str) -> u64 {
+pub(crate) fn hlc_ms(hlc: &str) -> u64 {
     hlc.get(..13).and_then(|ms| ms.parse().ok()).unwrap_or(0)
 }
 

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::deadline::{Deadline, Moment, parse_ms};
 use crate::input::FieldError;
 use crate::merge::Fields;
+use crate::record::{hlc_ms, id_of};
 
 /// Longest task title (the schema allows 1000; a title is a line, not a letter).
 pub const MAX_TITLE: usize = 500;
@@ -17,12 +18,6 @@ pub const MAX_TITLE: usize = 500;
 pub const MAX_TEXT: usize = 20_000;
 /// Longest short text of an activity (meeting name, phone, subject, ticket).
 pub const MAX_SHORT: usize = 200;
-
-fn id_of(value: Option<&Value>) -> Option<Uuid> {
-    value
-        .and_then(Value::as_str)
-        .and_then(|s| Uuid::parse_str(s).ok())
-}
 
 fn text_of(value: Option<&Value>) -> String {
     value
@@ -56,11 +51,8 @@ pub struct Task {
 
 /// The wall-clock milliseconds of the latest HLC among `fields`.
 fn modified_ms(fields: &Fields) -> i64 {
-    fields
-        .values()
-        .filter_map(|state| state.hlc.get(..13).and_then(|ms| ms.parse::<i64>().ok()))
-        .max()
-        .unwrap_or(0)
+    let latest = fields.values().map(|state| hlc_ms(&state.hlc)).max();
+    i64::try_from(latest.unwrap_or(0)).unwrap_or(i64::MAX)
 }
 
 impl Task {
@@ -318,6 +310,7 @@ pub fn period(from_ms: i64, to_ms: Option<i64>) -> Result<(), FieldError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::deadline::zones::{ms, warsaw};
     use crate::sync::FieldState;
     use serde_json::json;
 
@@ -343,19 +336,6 @@ mod tests {
             title: format!("task {n}"),
             due_ms: due.and_then(parse_ms),
             ..Task::default()
-        }
-    }
-
-    fn ms(text: &str) -> i64 {
-        parse_ms(text).unwrap_or(i64::MIN)
-    }
-
-    /// Europe/Warsaw in 2026: UTC+2 from 29 March 01:00 UTC to 25 October 01:00 UTC.
-    fn warsaw(at: i64) -> i32 {
-        if at >= ms("2026-03-29T01:00:00Z") && at < ms("2026-10-25T01:00:00Z") {
-            120
-        } else {
-            60
         }
     }
 

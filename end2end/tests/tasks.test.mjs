@@ -110,6 +110,15 @@ test('a task due in a minute turns red without a reload; done, it moves to the h
   assert.equal(await dialog.getByLabel('Task').getAttribute('aria-invalid'), 'true');
 
   await dialog.getByLabel('Task').fill('Send the offer');
+  // Esc with something typed asks first; declined, nothing typed is lost.
+  const asked = new Promise((ok) => page.once('dialog', async (question) => {
+    ok(question.message());
+    await question.dismiss();
+  }));
+  await dialog.getByLabel('Task').press('Escape');
+  const question = await Promise.race([asked, page.waitForTimeout(5000).then(() => 'nothing asked within 5 s')]);
+  assert.equal(question, 'Close without saving what you typed?');
+  assert.equal(await dialog.getByLabel('Task').inputValue(), 'Send the offer');
   await dialog.getByLabel('Due').fill(await localInput(page, 1));
   await dialog.getByRole('button', { name: 'Save task' }).click();
   await dialog.waitFor({ state: 'detached' });

@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use minicrm_core::query::{MatchContext, Matcher, Query};
 use minicrm_core::record::Contact;
 use minicrm_core::work::{Activity, Task};
 use serde_json::Value;
@@ -69,6 +70,24 @@ impl Index {
 
     pub fn contact(&self, id: &Uuid) -> Option<&Contact> {
         self.by_id.get(id).map(|i| &self.contacts[*i])
+    }
+
+    /// Up to `limit` contacts not in the trash that the search box would find for `text`
+    /// (in storage order); none for blank text. For pickers: attach to, a task's record.
+    pub fn find_contacts(&self, text: &str, limit: usize) -> Vec<&Contact> {
+        if text.trim().is_empty() {
+            return Vec::new();
+        }
+        let query = Query {
+            text: text.to_owned(),
+            conditions: Vec::new(),
+        };
+        let matcher = Matcher::new(&query, &MatchContext::default());
+        self.contacts
+            .iter()
+            .filter(|c| !c.deleted && matcher.matches(c))
+            .take(limit)
+            .collect()
     }
 
     pub fn is_pending(&self, id: &Uuid) -> bool {

@@ -6,7 +6,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use minicrm_core::query::{MatchContext, Matcher, Query};
 use minicrm_core::validate::normalize_email;
 use minicrm_core::{phone, record::Contact};
 use serde_json::{Value, json};
@@ -94,22 +93,10 @@ pub fn IdentifyPage() -> impl IntoView {
     let search = RwSignal::new(String::new());
     let candidates = Memo::new(move |_| {
         let text = search.get();
-        if text.trim().is_empty() {
-            return Vec::new();
-        }
-        let matcher = Matcher::new(
-            &Query {
-                text,
-                conditions: Vec::new(),
-            },
-            &MatchContext::default(),
-        );
         replica.with(|index| {
             index
-                .contacts()
-                .iter()
-                .filter(|c| matcher.matches(c))
-                .take(10)
+                .find_contacts(&text, 10)
+                .into_iter()
                 .map(|c| (c.id.to_string(), c.display_name()))
                 .collect::<Vec<_>>()
         })

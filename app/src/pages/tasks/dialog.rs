@@ -4,7 +4,6 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use minicrm_core::input::FieldError;
-use minicrm_core::query::{MatchContext, Matcher, Query};
 use minicrm_core::work::{self, Task};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -106,22 +105,10 @@ pub fn TaskDialog(draft: TaskDraft, on_close: Callback<()>) -> impl IntoView {
     };
     let candidates = Memo::new(move |_| {
         let text = search.get();
-        if text.trim().is_empty() {
-            return Vec::new();
-        }
-        let matcher = Matcher::new(
-            &Query {
-                text,
-                conditions: Vec::new(),
-            },
-            &MatchContext::default(),
-        );
         replica.with(|index| {
             let mut found: Vec<(String, String)> = index
-                .contacts()
-                .iter()
-                .filter(|c| !c.deleted && matcher.matches(c))
-                .take(PICKER_LIMIT)
+                .find_contacts(&text, PICKER_LIMIT)
+                .into_iter()
                 .map(|c| (c.id.to_string(), c.display_name()))
                 .collect();
             found.sort_by_key(|a| a.1.to_lowercase());
