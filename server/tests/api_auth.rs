@@ -225,31 +225,43 @@ async fn deactivation_revokes_tokens_and_blocks_login() {
 }
 
 #[tokio::test]
-async fn a_token_idle_for_30_days_expires() {
+async fn a_token_idle_for_30_days_expires_and_each_use_renews_it() {
     let server = TestServer::start().await;
-    let (_, token) = server.user_with_token("ada@example.com", Role::Agent).await;
+    let (_, used) = server.user_with_token("ada@example.com", Role::Agent).await;
+    let idle = server.login("ada@example.com").await;
     let days = |n: i64| n * 24 * 60 * 60 * 1000;
-    let set_last_use = |ms_ago: i64| {
-        let path = server.db_path.clone();
-        let conn = rusqlite::Connection::open(path).unwrap();
-        conn.execute(
-            "UPDATE tokens SET last_used_at = ?1",
-            [minicrm_server::db::now_ms() - ms_ago],
-        )
-        .unwrap();
+    // The server reads its own clock, so time moves on here by moving every token's last
+    // use back by `ms`: what the API last wrote stays as it was, only older.
+    let time_passes = |ms: i64| {
+        let conn = rusqlite::Connection::open(&server.db_path).unwrap();
+        let changed = conn
+            .execute("UPDATE tokens SET last_used_at = last_used_at - ?1", [ms])
+            .unwrap();
+        assert!(changed >= 1, "the tokens are stored");
     };
-    set_last_use(days(29));
+
+    // 29 days after both logins: both still work; only `used` is used (and so renewed).
+    time_passes(days(29));
     assert_eq!(
-        server.get("/api/me", &token).await.status(),
+        server.get("/api/me", &used).await.status(),
         200,
         "29 days idle still works"
     );
-    // That use renewed it: 29 more days later it still works.
-    set_last_use(days(29));
-    assert_eq!(server.get("/api/me", &token).await.status(), 200);
-    set_last_use(days(30) + 1000);
+    // Two more days: `idle` has now been idle 31 days; `used` only 2, thanks to that use.
+    time_passes(days(2));
     assert_eq!(
-        error_code(server.get("/api/me", &token).await, 401).await,
+        error_code(server.get("/api/me", &idle).await, 401).await,
+        "unauthorized"
+    );
+    assert_eq!(
+        server.get("/api/me", &used).await.status(),
+        200,
+        "renewed by its use 2 days ago"
+    );
+    // That use renewed it again; 30 days and a second after it, it has expired.
+    time_passes(days(30) + 1000);
+    assert_eq!(
+        error_code(server.get("/api/me", &used).await, 401).await,
         "unauthorized"
     );
 }

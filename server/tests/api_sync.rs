@@ -99,38 +99,57 @@ async fn a_retried_batch_is_applied_exactly_once() {
     let server = TestServer::start().await;
     let (_, token) = server.user_with_token("ada@example.com", Role::Agent).await;
     let row = id(1);
+    let (kind_hlc, city_hlc) = (hlc(NOW_HLC_WALL, 0, "dev-a"), hlc(NOW_HLC_WALL, 1, "dev-a"));
     let batch = vec![
+        change(1, "contact", &row, "kind", json!("person"), &kind_hlc),
+        change(2, "contact", &row, "city", json!("Kraków"), &city_hlc),
+    ];
+    let first = server.push_ok(&token, "dev-a", batch).await;
+    assert_eq!(first["acked_seq"], 2);
+    assert_eq!(first["rejected"], json!([]));
+    assert!(first["server_hlc"].as_str().unwrap().ends_with("-server"));
+    let (_, cursor) = server.pull_all(&token, 0).await;
+
+    // The same seqs again, but with other values and higher HLCs: on their own these writes
+    // would win, so only the device's acknowledged seq can keep them out.
+    let retry = vec![
         change(
             1,
             "contact",
             &row,
             "kind",
-            json!("person"),
-            &hlc(NOW_HLC_WALL, 0, "dev-a"),
+            json!("company"),
+            &hlc(NOW_HLC_WALL + 1000, 0, "dev-a"),
         ),
         change(
             2,
             "contact",
             &row,
             "city",
-            json!("Kraków"),
-            &hlc(NOW_HLC_WALL, 1, "dev-a"),
+            json!("Gdańsk"),
+            &hlc(NOW_HLC_WALL + 1000, 1, "dev-a"),
         ),
     ];
-    let first = server.push_ok(&token, "dev-a", batch.clone()).await;
-    assert_eq!(first["acked_seq"], 2);
-    assert_eq!(first["rejected"], json!([]));
-    assert!(first["server_hlc"].as_str().unwrap().ends_with("-server"));
-    let (_, cursor) = server.pull_all(&token, 0).await;
-
-    let retry = server.push_ok(&token, "dev-a", batch).await;
-    assert_eq!(retry["acked_seq"], 2);
+    let reply = server.push_ok(&token, "dev-a", retry).await;
+    assert_eq!(reply["acked_seq"], 2);
+    assert_eq!(reply["rejected"], json!([]));
     let (changed, _) = server.pull_all(&token, cursor).await;
     assert!(changed.is_empty(), "a retry changes no row: {changed:?}");
+    let contact = server.contact(&token, &row).await.unwrap();
+    assert_eq!(field(&contact, "kind"), "person", "the first value is kept");
+    assert_eq!(contact["fields"]["kind"]["hlc"], kind_hlc);
+    assert_eq!(field(&contact, "city"), "Kraków", "the first value is kept");
+    assert_eq!(contact["fields"]["city"]["hlc"], city_hlc);
+    let history = server.history(&token, "contact", &row).await;
+    let entries: Vec<(&Value, &Value)> =
+        history.iter().map(|e| (&e["field"], &e["value"])).collect();
     assert_eq!(
-        server.history(&token, "contact", &row).await.len(),
-        2,
-        "a retry adds no history"
+        entries,
+        [
+            (&json!("kind"), &json!("person")),
+            (&json!("city"), &json!("Kraków"))
+        ],
+        "one history entry per field: the retry added none"
     );
 
     // The same seqs from another device of the same user are that device's own.
@@ -788,8 +807,51 @@ async fn pull_pages_in_version_order_and_echoes_the_cursor_when_empty() {
     assert_eq!(empty["more"], false);
     let response = server.get("/api/sync/pull?cursor=-1", &token).await;
     assert_eq!(error_code(response, 400).await, "malformed_request");
+}
+
+#[tokio::test]
+async fn pull_limit_is_capped_at_5000_and_defaults_to_1000() {
+    let server = TestServer::start().await;
+    let (_, token) = server.user_with_token("ada@example.com", Role::Agent).await;
+    // More rows than the largest page: 6000 contacts (and the user row), in pushes of 1000.
+    const CONTACTS: u64 = 6000;
+    for first in (1..=CONTACTS).step_by(1000) {
+        let changes: Vec<Value> = (first..first + 1000)
+            .map(|n| {
+                change(
+                    n,
+                    "contact",
+                    &id(u128::from(n)),
+                    "city",
+                    json!(format!("C{n}")),
+                    &hlc(NOW_HLC_WALL + n, 0, "dev"),
+                )
+            })
+            .collect();
+        let reply = server.push_ok(&token, "dev", changes).await;
+        assert_eq!(reply["acked_seq"], first + 999);
+        assert_eq!(reply["rejected"], json!([]));
+    }
+    let rows = |page: &Value| page["rows"].as_array().unwrap().len();
+
     let clamped = server.pull_page(&token, 0, 100_000).await;
-    assert_eq!(clamped["rows"].as_array().unwrap().len(), 26);
+    assert_eq!(rows(&clamped), 5000, "limit=100000 is cut to the maximum");
+    assert_eq!(clamped["more"], true);
+    let exact = server.pull_page(&token, 0, 5000).await;
+    assert_eq!(rows(&exact), 5000);
+    assert_eq!(exact["cursor"], clamped["cursor"]);
+
+    let response = server.get("/api/sync/pull?cursor=0", &token).await;
+    assert_eq!(response.status(), 200);
+    let default: Value = response.json().await.unwrap();
+    assert_eq!(rows(&default), 1000, "no limit: the default page");
+    assert_eq!(default["more"], true);
+
+    // The rest follows from the clamped page's cursor: every row once.
+    let cursor = clamped["cursor"].as_u64().unwrap();
+    let rest = server.pull_page(&token, cursor, 100_000).await;
+    assert_eq!(rows(&rest), 1001, "6000 contacts and the user row in all");
+    assert_eq!(rest["more"], false);
 }
 
 #[tokio::test]

@@ -1,4 +1,5 @@
-//! A push answered 200 is on disk: `kill -9` of the server right after loses nothing.
+//! A push answered 200 is on disk: `kill -9` of the server right after loses nothing, not
+//! its rows and not the device's acknowledged seq (a retry after the restart applies nothing).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -49,7 +50,7 @@ async fn start(db: &std::path::Path, port: u16) -> Child {
 }
 
 #[tokio::test]
-async fn a_push_answered_200_survives_kill_9() {
+async fn a_push_answered_200_and_its_acknowledged_seq_survive_kill_9() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("crm.db");
     let added = std::process::Command::new(BIN)
@@ -121,11 +122,20 @@ async fn a_push_answered_200_survives_kill_9() {
         .filter(|r| r["entity"] == "contact")
         .collect();
     assert_eq!(contacts.len(), 200, "every acknowledged change is there");
-    // The device's acknowledged seq survived too: a retry applies nothing twice.
+    for (i, row) in rows.iter().enumerate() {
+        let contact = contacts
+            .iter()
+            .find(|r| r["id"] == row.as_str())
+            .unwrap_or_else(|| panic!("acknowledged row {row} is gone"));
+        assert_eq!(contact["fields"]["city"]["value"], format!("City {i}"));
+    }
+
+    // The device's acknowledged seq survived too: a retry of seq 1 carrying another value
+    // and a higher HLC (which would win on its own) is ignored, so it was applied once.
     let retry: Value = client
         .post(format!("{base}/api/sync/push"))
         .bearer_auth(&token)
-        .json(&json!({"client_id": "dev", "changes": [{"seq": 200, "entity": "contact", "id": rows[0], "field": "city", "value": "Again", "hlc": "1763800000001-0000-dev"}]}))
+        .json(&json!({"client_id": "dev", "changes": [{"seq": 1, "entity": "contact", "id": rows[0], "field": "city", "value": "Again", "hlc": "1763800000001-0000-dev"}]}))
         .send()
         .await
         .unwrap()
@@ -133,4 +143,56 @@ async fn a_push_answered_200_survives_kill_9() {
         .await
         .unwrap();
     assert_eq!(retry["acked_seq"], 200);
+    assert_eq!(retry["rejected"], json!([]));
+    let cursor = pulled["cursor"].as_u64().unwrap();
+    let after: Value = client
+        .get(format!("{base}/api/sync/pull?cursor={cursor}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after["rows"], json!([]), "the retry changed no row");
+    let again: Value = client
+        .get(format!("{base}/api/sync/pull?cursor=0&limit=5000"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let first = again["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == rows[0].as_str())
+        .unwrap();
+    assert_eq!(
+        first["fields"]["city"]["value"], "City 0",
+        "the first value is kept"
+    );
+    assert_eq!(first["fields"]["city"]["hlc"], "1763800000000-0000-dev");
+    let history: Value = client
+        .get(format!("{base}/api/history/contact/{}", rows[0]))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let values: Vec<&Value> = history["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["value"])
+        .collect();
+    assert_eq!(
+        values,
+        [&json!("City 0")],
+        "one write in history, not the retry"
+    );
 }
