@@ -58,6 +58,11 @@ pub struct ServeArgs {
     /// The built app (Trunk's output).
     #[arg(long, env = "MINICRM_DIST", default_value = "dist")]
     pub dist: PathBuf,
+    /// The reverse proxy in front of this server (an address or network, e.g. 10.0.0.0/8):
+    /// only for connections from it is the client address taken from X-Forwarded-For (the
+    /// login limits count per client address). Without it the header is ignored.
+    #[arg(long, env = "MINICRM_TRUSTED_PROXY")]
+    pub trusted_proxy: Option<crate::http::proxy::Cidr>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -82,7 +87,7 @@ pub struct UserAddArgs {
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let shutdown = shutdown_signal();
     let db = Db::open(&args.db).with_context(|| format!("opening {}", args.db.display()))?;
-    let state = AppState::new(db, args.dist.clone())?;
+    let state = AppState::new(db, args.dist.clone())?.with_trusted_proxy(args.trusted_proxy);
     let listener = tokio::net::TcpListener::bind(&args.addr)
         .await
         .with_context(|| format!("listening on {}", args.addr))?;

@@ -74,6 +74,13 @@ fn record<K: Eq + Hash>(
     map.entry(key).or_default().push_back(now);
 }
 
+/// A login attempt that was counted before its password is checked: a success hands it
+/// back ([`LoginLimiter::succeeded`]) so that it no longer counts.
+#[must_use]
+pub struct Attempt {
+    at: Instant,
+}
+
 impl LoginLimiter {
     pub fn new(per_email: usize, per_address: usize, window: Duration) -> Self {
         LoginLimiter {
@@ -84,16 +91,20 @@ impl LoginLimiter {
         }
     }
 
-    /// `Err(retry_after)` when this e-mail or address has used up its failed attempts.
-    pub fn check(
+    /// Counts an attempt for this e-mail and address, or `Err(retry_after)` when either has
+    /// used up its attempts. The check and the count happen under one lock, before any
+    /// password is verified, so a parallel burst gets at most `per_email` answers other than
+    /// 429 whatever its concurrency.
+    pub fn begin(
         &self,
         email: &str,
         address: Option<IpAddr>,
         now: Instant,
-    ) -> Result<(), Duration> {
-        let Ok(mut state) = self.state.lock() else {
-            return Ok(());
-        };
+    ) -> Result<Attempt, Duration> {
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let by_email = blocked_for(
             state.by_email.get_mut(email),
             self.per_email,
@@ -108,26 +119,29 @@ impl LoginLimiter {
                 self.window,
             )
         });
-        match by_email.max(by_address) {
-            Some(wait) => Err(wait.max(Duration::from_secs(1))),
-            None => Ok(()),
+        if let Some(wait) = by_email.max(by_address) {
+            return Err(wait.max(Duration::from_secs(1)));
         }
-    }
-
-    pub fn record_failure(&self, email: &str, address: Option<IpAddr>, now: Instant) {
-        let Ok(mut state) = self.state.lock() else {
-            return;
-        };
         record(&mut state.by_email, email.to_owned(), now, self.window);
         if let Some(address) = address {
             record(&mut state.by_address, address, now, self.window);
         }
+        Ok(Attempt { at: now })
     }
 
-    /// A successful login forgives the e-mail's failures (not the address's).
-    pub fn record_success(&self, email: &str) {
-        if let Ok(mut state) = self.state.lock() {
-            state.by_email.remove(email);
+    /// A successful login forgives the e-mail's failures, and its own attempt no longer
+    /// counts against the address (the address's failures stay).
+    pub fn succeeded(&self, email: &str, address: Option<IpAddr>, attempt: Attempt) {
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        state.by_email.remove(email);
+        if let Some(address) = address
+            && let Some(attempts) = state.by_address.get_mut(&address)
+            && let Some(position) = attempts.iter().rposition(|at| *at == attempt.at)
+        {
+            attempts.remove(position);
         }
     }
 }
@@ -143,18 +157,17 @@ mod tests {
         let limiter = LoginLimiter::new(3, 100, Duration::from_secs(60));
         let start = Instant::now();
         for _ in 0..3 {
-            assert!(limiter.check("a@x.pl", ADDR, start).is_ok());
-            limiter.record_failure("a@x.pl", ADDR, start);
+            assert!(limiter.begin("a@x.pl", ADDR, start).is_ok());
         }
-        let wait = limiter.check("a@x.pl", ADDR, start).unwrap_err();
+        let wait = limiter.begin("a@x.pl", ADDR, start).err().unwrap();
         assert_eq!(wait, Duration::from_secs(60));
         assert!(
-            limiter.check("b@x.pl", ADDR, start).is_ok(),
+            limiter.begin("b@x.pl", ADDR, start).is_ok(),
             "other e-mails unaffected"
         );
         assert!(
             limiter
-                .check("a@x.pl", ADDR, start + Duration::from_secs(60))
+                .begin("a@x.pl", ADDR, start + Duration::from_secs(60))
                 .is_ok()
         );
     }
@@ -164,20 +177,40 @@ mod tests {
         let limiter = LoginLimiter::new(100, 5, Duration::from_secs(60));
         let now = Instant::now();
         for i in 0..5 {
-            limiter.record_failure(&format!("u{i}@x.pl"), ADDR, now);
+            assert!(limiter.begin(&format!("u{i}@x.pl"), ADDR, now).is_ok());
         }
-        assert!(limiter.check("new@x.pl", ADDR, now).is_err());
-        assert!(limiter.check("new@x.pl", None, now).is_ok());
+        assert!(limiter.begin("new@x.pl", ADDR, now).is_err());
+        assert!(limiter.begin("new@x.pl", None, now).is_ok());
     }
 
     #[test]
     fn success_forgives_the_email() {
-        let limiter = LoginLimiter::new(2, 100, Duration::from_secs(60));
+        let limiter = LoginLimiter::new(2, 3, Duration::from_secs(60));
         let now = Instant::now();
-        limiter.record_failure("a@x.pl", ADDR, now);
-        limiter.record_failure("a@x.pl", ADDR, now);
-        assert!(limiter.check("a@x.pl", ADDR, now).is_err());
-        limiter.record_success("a@x.pl");
-        assert!(limiter.check("a@x.pl", ADDR, now).is_ok());
+        let _failed = limiter.begin("a@x.pl", ADDR, now).ok().unwrap();
+        let good = limiter.begin("a@x.pl", ADDR, now).ok().unwrap();
+        assert!(limiter.begin("a@x.pl", ADDR, now).is_err());
+        limiter.succeeded("a@x.pl", ADDR, good);
+        // The e-mail is forgiven; the address keeps only the failure (1 of 3), so two more
+        // attempts are allowed from it and the third is refused.
+        assert!(limiter.begin("a@x.pl", ADDR, now).is_ok());
+        assert!(limiter.begin("b@x.pl", ADDR, now).is_ok());
+        assert!(limiter.begin("c@x.pl", ADDR, now).is_err());
+    }
+
+    #[test]
+    fn parallel_attempts_are_counted_before_any_password_check() {
+        let limiter = std::sync::Arc::new(LoginLimiter::new(10, 1000, Duration::from_secs(60)));
+        let now = Instant::now();
+        let allowed: usize = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..40)
+                .map(|_| {
+                    let limiter = limiter.clone();
+                    scope.spawn(move || usize::from(limiter.begin("a@x.pl", ADDR, now).is_ok()))
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).sum()
+        });
+        assert_eq!(allowed, 10);
     }
 }

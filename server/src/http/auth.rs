@@ -6,6 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use minicrm_core::api::{Health, LoginRequest, LoginResponse, User};
+use minicrm_core::validate::{MAX_EMAIL_CHARS, MAX_PASSWORD_CHARS};
 
 use super::extract::ClientAddr;
 use super::{ApiError, ApiJson, AppState, AuthUser};
@@ -24,10 +25,26 @@ pub async fn login(
     ClientAddr(address): ClientAddr,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
-    let email = request.email.trim().to_lowercase();
-    if let Err(retry_after) = state.limiter.check(&email, address, Instant::now()) {
-        return Err(ApiError::TooManyAttempts { retry_after });
+    // Cheap bounds first: nothing longer than an e-mail can be is used as a key or logged.
+    if request.email.len() > 4 * MAX_EMAIL_CHARS
+        || request.email.trim().chars().count() > MAX_EMAIL_CHARS
+    {
+        return Err(ApiError::invalid(
+            "invalid_email",
+            format!("An e-mail address has at most {MAX_EMAIL_CHARS} characters."),
+        ));
     }
+    if request.password.len() > 4 * MAX_PASSWORD_CHARS {
+        return Err(ApiError::invalid(
+            "invalid_password",
+            format!("A password has at most {MAX_PASSWORD_CHARS} characters."),
+        ));
+    }
+    let email = request.email.trim().to_lowercase();
+    let attempt = state
+        .limiter
+        .begin(&email, address, Instant::now())
+        .map_err(|retry_after| ApiError::TooManyAttempts { retry_after })?;
     let lookup = email.clone();
     let candidate = state
         .db
@@ -37,16 +54,15 @@ pub async fn login(
         || state.dummy_hash.to_string(),
         |found| found.password_hash.clone(),
     );
+    let permit = state.password_checks.acquire().await?;
     let password_matches =
         tokio::task::spawn_blocking(move || password::verify(&request.password, &stored_hash))
             .await
             .map_err(ApiError::internal)?;
+    drop(permit);
     let user = match candidate {
         Some(found) if password_matches => found.user,
         _ => {
-            state
-                .limiter
-                .record_failure(&email, address, Instant::now());
             tracing::info!(email, "failed login");
             return Err(ApiError::BadCredentials);
         }
@@ -54,7 +70,7 @@ pub async fn login(
     if !user.active {
         return Err(ApiError::AccountDisabled);
     }
-    state.limiter.record_success(&email);
+    state.limiter.succeeded(&email, address, attempt);
     let token = issue_token(&state, &user).await?;
     tracing::info!(user_id = %user.id, "logged in");
     Ok(Json(LoginResponse { token, user }))

@@ -49,6 +49,9 @@ pub enum ApiError {
     /// 429
     #[error("Too many failed attempts. Try again in {} minutes.", retry_after.as_secs().div_ceil(60))]
     TooManyAttempts { retry_after: Duration },
+    /// 503: the server is busy checking other passwords; try again shortly.
+    #[error("The server is busy. Try again in a few seconds.")]
+    Busy { retry_after: Duration },
     /// 500: logged with its cause; the client learns nothing of the internals.
     #[error("internal error: {0}")]
     Internal(String),
@@ -67,6 +70,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -84,6 +88,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::TooManyAttempts { .. } => "too_many_attempts",
+            ApiError::Busy { .. } => "busy",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -128,6 +133,14 @@ impl From<InputError> for ApiError {
     }
 }
 
+impl From<crate::auth::gate::Busy> for ApiError {
+    fn from(_: crate::auth::gate::Busy) -> Self {
+        ApiError::Busy {
+            retry_after: Duration::from_secs(1),
+        }
+    }
+}
+
 impl From<DbError> for ApiError {
     fn from(err: DbError) -> Self {
         ApiError::internal(err)
@@ -151,7 +164,7 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (status, Json(body)).into_response();
-        if let ApiError::TooManyAttempts { retry_after } = &self
+        if let ApiError::TooManyAttempts { retry_after } | ApiError::Busy { retry_after } = &self
             && let Ok(value) = HeaderValue::from_str(&retry_after.as_secs().max(1).to_string())
         {
             response.headers_mut().insert(header::RETRY_AFTER, value);

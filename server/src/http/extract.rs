@@ -101,18 +101,24 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
     }
 }
 
-/// The client's address, when the server was started with connection info.
+/// The client's address, when the server was started with connection info: the peer, or,
+/// behind the trusted proxy, the address it forwarded (`proxy::client_address`).
 pub struct ClientAddr(pub Option<IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         Ok(ClientAddr(
             parts
                 .extensions
                 .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(addr)| addr.ip()),
+                .map(|ConnectInfo(addr)| {
+                    super::proxy::client_address(addr.ip(), &parts.headers, state.trusted_proxy)
+                }),
         ))
     }
 }

@@ -3,6 +3,7 @@
 mod auth;
 mod error;
 mod extract;
+pub mod proxy;
 mod setup;
 mod static_files;
 mod sync;
@@ -22,6 +23,7 @@ use tower_http::trace::TraceLayer;
 pub use error::ApiError;
 pub use extract::{ApiJson, AuthUser};
 
+use crate::auth::gate::PasswordGate;
 use crate::auth::limiter::LoginLimiter;
 use crate::auth::{password, token};
 use minicrm_core::hlc::Clock;
@@ -38,6 +40,10 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub struct AppState {
     pub db: Db,
     limiter: Arc<LoginLimiter>,
+    /// Bounds the argon2 checks running at once.
+    password_checks: PasswordGate,
+    /// The reverse proxy whose `X-Forwarded-For` is believed (`serve --trusted-proxy`).
+    trusted_proxy: Option<proxy::Cidr>,
     /// The one-time token that lets the first administrator be created; `None` once the
     /// server has users.
     setup_token: Arc<Mutex<Option<String>>>,
@@ -65,6 +71,8 @@ impl AppState {
         Ok(AppState {
             db,
             limiter: Arc::new(LoginLimiter::default()),
+            password_checks: PasswordGate::default(),
+            trusted_proxy: None,
             setup_token: Arc::new(Mutex::new(setup_token)),
             dummy_hash: password::hash("miniCRM timing equalizer")?.into(),
             dist_dir: Arc::new(dist_dir),
@@ -75,6 +83,18 @@ impl AppState {
     /// Replaces the login limiter (tests use small limits).
     pub fn with_login_limiter(mut self, limiter: LoginLimiter) -> Self {
         self.limiter = Arc::new(limiter);
+        self
+    }
+
+    /// Replaces the bound on password checks running at once (tests use one slot).
+    pub fn with_password_gate(mut self, gate: PasswordGate) -> Self {
+        self.password_checks = gate;
+        self
+    }
+
+    /// Takes client addresses from `X-Forwarded-For` when the peer is in `proxy`.
+    pub fn with_trusted_proxy(mut self, proxy: Option<proxy::Cidr>) -> Self {
+        self.trusted_proxy = proxy;
         self
     }
 

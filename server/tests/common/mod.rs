@@ -37,13 +37,16 @@ impl TestServer {
     }
 
     pub async fn start_with(limiter: LoginLimiter) -> TestServer {
+        TestServer::start_configured(|state| state.with_login_limiter(limiter)).await
+    }
+
+    /// A server whose state `configure` adjusts first (limits, trusted proxy).
+    pub async fn start_configured(configure: impl FnOnce(AppState) -> AppState) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let dist = tempfile::tempdir().unwrap();
         let db_path = dir.path().join("crm.db");
         let db = Db::open(&db_path).unwrap();
-        let state = AppState::new(db, dist.path().to_owned())
-            .unwrap()
-            .with_login_limiter(limiter);
+        let state = configure(AppState::new(db, dist.path().to_owned()).unwrap());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let router = app(state.clone());
