@@ -1,12 +1,19 @@
 //! Fault-injection simulation of sync against the real server binary.
 //!
-//! Several devices of several users edit the same contacts, go offline and come back, with
-//! skewed clocks (one minutes ahead, so the server restamps its writes), and sync through a
-//! proxy that drops, duplicates, delays and reorders requests and replies, while the server
-//! is killed with SIGKILL and restarted on the same database. At the end, with the faults
-//! off and every outbox drained, every device must show exactly the server's state, and the
-//! server's history must account for every edit exactly once, each field holding the write
-//! with the highest HLC. This is core/tests/convergence.rs's in-memory model, for real.
+//! Several devices of several users edit the same contacts and their tasks, go offline and
+//! come back, with skewed clocks (one minutes ahead, so the server restamps its writes), and
+//! sync through a proxy that drops, duplicates, delays and reorders requests and replies,
+//! while the server is killed with SIGKILL and restarted on the same database. Contacts are
+//! reassigned all the time, so they and their tasks leave and enter the scope of a restricted
+//! user, whose devices edit what they hold (and are refused where it left their scope).
+//!
+//! At the end, with the faults off and every outbox drained: each device holds exactly the
+//! rows its user may see, with the server's values; the server's history accounts for every
+//! edit exactly once (a restricted user's refused ones not at all), each field holding the
+//! write with the highest HLC; the server was killed at least once, right after answering a
+//! push at least once, and came back each time; and every edit acknowledged in the steps the
+//! server was killed in is in the history and the final state. This is
+//! core/tests/convergence.rs's in-memory model, for real.
 //!
 //! `MINICRM_SIM_SEED` replays a run (the seed is printed at the start and on failure);
 //! `MINICRM_SIM_STEPS` sets its length (default 300; `cargo xtask soak` runs long ones).
@@ -29,7 +36,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use minicrm_core::merge::Fields;
-use minicrm_core::sync::{HistoryResponse, PullResponse};
+use minicrm_core::sync::{HistoryEntry, PullResponse};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
@@ -39,17 +46,26 @@ use device::{Device, Failure, RowKey, Universe};
 use proxy::FaultProxy;
 use server::ServerProcess;
 use verify::Findings;
+use verify::KillChecks;
 
 const DEFAULT_STEPS: u64 = 300;
 /// Contacts every device edits: few enough that edits collide often.
 const CONTACTS: usize = 30;
 const SEGMENTS: usize = 3;
-/// (e-mail, name, role) and how many devices each user has.
-const USERS: [(&str, &str, &str, usize); 3] = [
+/// Tasks, each on one of the contacts (seen exactly when its contact is).
+const TASKS: usize = 15;
+/// (e-mail, name, role) and how many devices each user has. The first is the admin whose
+/// fresh pull is the server's whole state; the restricted user's devices come last.
+const USERS: [(&str, &str, &str, usize); 4] = [
     ("ada@example.com", "Ada Admin", "admin", 3),
     ("bob@example.com", "Bob Agent", "agent", 3),
     ("cy@example.com", "Cy Agent", "agent", 3),
+    ("rita@example.com", "Rita Restricted", "restricted", 2),
 ];
+/// The admin device (a correct clock) that makes the starting rows.
+const SETUP_DEVICE: usize = 1;
+/// How long the first kill waits for a push to be answered 200 (later kills: 500 ms).
+const FIRST_KILL_WAIT: Duration = Duration::from_secs(5);
 /// Most devices acting at once in one step.
 const MAX_CONCURRENT: usize = 4;
 /// One step's requests are each bounded by the device timeout; this bounds the step.
@@ -160,20 +176,41 @@ async fn read_server_state(
     panic!("the final pull did not end within 1000 pages");
 }
 
+/// A row's whole history, oldest first, page by page: each page is the newest entries
+/// before `before`, and `more` says older ones exist (a server that does not page sends
+/// everything and no `more`).
 async fn read_history(
     client: &reqwest::Client,
     base: &str,
     token: &str,
+    entity: &str,
     id: &str,
-) -> HistoryResponse {
-    let response = client
-        .get(format!("{base}/api/history/contact/{id}"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "history of contact {id}");
-    response.json().await.unwrap()
+) -> Vec<HistoryEntry> {
+    let mut entries: Vec<HistoryEntry> = Vec::new();
+    let mut before: Option<String> = None;
+    for _page in 0..10_000 {
+        let mut url = format!("{base}/api/history/{entity}/{id}?limit=1000");
+        if let Some(hlc) = &before {
+            url.push_str(&format!("&before={hlc}"));
+        }
+        let response = client.get(url).bearer_auth(token).send().await.unwrap();
+        assert_eq!(response.status(), 200, "history of {entity} {id}");
+        let page: Value = response.json().await.unwrap();
+        let mut older: Vec<HistoryEntry> =
+            serde_json::from_value(page["entries"].clone()).expect("history entries");
+        older.append(&mut entries);
+        entries = older;
+        if page["more"].as_bool() != Some(true) {
+            return entries;
+        }
+        let first = entries.first().map(|entry| entry.hlc.clone());
+        assert!(
+            first.is_some() && first != before,
+            "history of {entity} {id}: `more` without progress before {before:?}"
+        );
+        before = first;
+    }
+    panic!("the history of {entity} {id} did not end within 10000 pages");
 }
 
 /// Devices sit in `Option`s so a step can move the acting ones into tasks and back.
@@ -191,9 +228,9 @@ struct Run {
     kill_steps: BTreeSet<u64>,
     /// While the server is down: the step at which it comes back.
     restart_at: Option<u64>,
-    /// Pushes acknowledged in the steps the server was killed in: the ones whose
-    /// durability the kill puts to the test.
-    acked_in_kill_steps: u64,
+    /// Edits (device index, seq) acknowledged in the steps the server was killed in, by
+    /// the server that was then killed: the ones whose durability the kill puts to the test.
+    acked_in_kill_steps: Vec<(usize, u64)>,
     /// Kills that came right after a device was answered 200 to a push.
     kills_after_ack: u64,
     violations: Vec<String>,
@@ -215,7 +252,11 @@ impl Run {
                 return step;
             }
             let n = self.fleet.len();
-            let kill = self.kill_steps.contains(&step) && self.server.is_up();
+            // A run the time budget cuts short still has its kill: forced once half the
+            // budget is spent without one.
+            let kill = (self.kill_steps.contains(&step)
+                || (self.server.kills == 0 && started.elapsed() > budget / 2))
+                && self.server.is_up();
             let acting = if kill {
                 MAX_CONCURRENT
             } else {
@@ -226,10 +267,10 @@ impl Run {
             let mut push_answered = std::pin::pin!(answered.notified());
             push_answered.as_mut().enable();
             let mut tasks = JoinSet::new();
-            let mut pushes_before = 0;
+            let mut acked_before = BTreeMap::new();
             for index in rand::seq::index::sample(&mut self.rng, n, acting) {
                 let mut device = self.fleet[index].take().unwrap();
-                pushes_before += device.stats.pushes_ok;
+                acked_before.insert(index, device.acked_seq);
                 let universe = self.universe.clone();
                 tasks.spawn(async move {
                     let result = if kill {
@@ -241,10 +282,17 @@ impl Run {
                 });
             }
             if kill {
-                if self.rng.random_bool(0.5) {
+                // The first kill always waits for an acknowledged push, so every run kills
+                // the server right after a 200 at least once.
+                let after_ack = self.rng.random_bool(0.5) || self.server.kills == 0;
+                if after_ack {
                     // Right after a device got its 200 for a push: that push must survive.
-                    let waited =
-                        tokio::time::timeout(Duration::from_millis(500), push_answered).await;
+                    let wait = if self.server.kills == 0 {
+                        FIRST_KILL_WAIT
+                    } else {
+                        Duration::from_millis(500)
+                    };
+                    let waited = tokio::time::timeout(wait, push_answered).await;
                     self.kills_after_ack += u64::from(waited.is_ok());
                 } else {
                     // At any moment, likely with requests (and a commit) in flight.
@@ -271,8 +319,13 @@ impl Run {
                 return step;
             };
             if kill {
-                let pushes_after: u64 = back.iter().map(|(d, _)| d.stats.pushes_ok).sum();
-                self.acked_in_kill_steps += pushes_after - pushes_before;
+                // The server is down from the kill until a later step: what was acknowledged
+                // in this step was acknowledged by the server that was killed.
+                for (device, _) in &back {
+                    let before = acked_before[&device.index];
+                    self.acked_in_kill_steps
+                        .extend((before + 1..=device.acked_seq).map(|seq| (device.index, seq)));
+                }
             }
             for (device, result) in back {
                 if let Err(Failure::Violation(message)) = result {
@@ -289,6 +342,52 @@ impl Run {
             }
         }
         self.steps
+    }
+
+    /// Before the faults: one admin device makes every contact (named, assigned to one of
+    /// the users or to nobody) and every task (on its contact), and every device pulls them,
+    /// so each starts with the rows its user may see.
+    async fn setup(&mut self) {
+        self.proxy.set_faults(false);
+        let universe = self.universe.clone();
+        let device = self.fleet[SETUP_DEVICE].as_mut().unwrap();
+        for (n, id) in universe.contacts.iter().enumerate() {
+            device.edit("contact", id, "last_name", json!(format!("Contact {n}")));
+            // Owners in turn: each user, then nobody.
+            let owner = universe.users.get(n % (universe.users.len() + 1));
+            device.edit("contact", id, "owner_id", json!(owner));
+        }
+        for (n, (id, contact)) in universe.tasks.iter().enumerate() {
+            device.edit("task", id, "record_id", json!(contact));
+            device.edit("task", id, "title", json!(format!("Task {n}")));
+            device.edit("task", id, "done", json!(false));
+        }
+        let n = device.outbox.len();
+        if let Err(failure) = device.push_prefix(n).await {
+            self.violations.push(format!("setup push: {failure:?}"));
+            return;
+        }
+        for slot in &mut self.fleet {
+            let device = slot.as_mut().unwrap();
+            for _page in 0..100 {
+                match device.pull_page(1000).await {
+                    Ok(true) => {}
+                    Ok(false) => break,
+                    Err(failure) => {
+                        self.violations.push(format!(
+                            "setup pull of device {}: {failure:?}",
+                            device.index
+                        ));
+                        return;
+                    }
+                }
+            }
+        }
+        for slot in &mut self.fleet {
+            let device = slot.as_mut().unwrap();
+            device.stats.entered = 0;
+        }
+        self.proxy.set_faults(true);
     }
 
     async fn restart(&mut self) {
@@ -374,9 +473,19 @@ async fn devices_converge_through_lost_duplicated_reordered_requests_and_crashes
     let proxy = FaultProxy::start(seed, server.port).await;
     let client = http_client();
 
-    let universe = Arc::new(Universe::new(&mut rng, CONTACTS, SEGMENTS));
+    let mut user_ids = Vec::new();
+    for (email, _, _, _) in USERS {
+        user_ids.push(login(&client, &proxy.base(), email).await.1);
+    }
+    let universe = Arc::new(Universe::new(
+        &mut rng,
+        CONTACTS,
+        SEGMENTS,
+        TASKS,
+        user_ids.clone(),
+    ));
     let mut fleet: Fleet = Vec::new();
-    for (email, _, _, devices) in USERS {
+    for (email, _, role, devices) in USERS {
         for _ in 0..devices {
             let index = fleet.len();
             // Each device logs in for itself (its own token), through the proxy.
@@ -391,6 +500,7 @@ async fn devices_converge_through_lost_duplicated_reordered_requests_and_crashes
                 index,
                 device::random_uuid(&mut rng),
                 user_id,
+                role == "restricted",
                 token,
                 skew_ms,
                 derive_seed(seed, &format!("device/{index}")),
@@ -416,14 +526,19 @@ async fn devices_converge_through_lost_duplicated_reordered_requests_and_crashes
         universe,
         kill_steps,
         restart_at: None,
-        acked_in_kill_steps: 0,
+        acked_in_kill_steps: Vec::new(),
         kills_after_ack: 0,
         violations: Vec::new(),
     };
+    run.setup().await;
     // Several times what the default run needs here (about 12 s), proportional for soak
     // runs; past it the run stops early and checks what it did.
     let budget = Duration::from_secs(30).max(Duration::from_millis(steps * 100));
-    let done_steps = run.fault_phase(budget).await;
+    let done_steps = if run.violations.is_empty() {
+        run.fault_phase(budget).await
+    } else {
+        0
+    };
     let fault_time = started.elapsed();
     let acked_under_faults: u64 = run
         .fleet
@@ -446,23 +561,58 @@ async fn devices_converge_through_lost_duplicated_reordered_requests_and_crashes
         // A fresh login and a pull from cursor 0, straight to the server: nothing cached.
         let (token, _) = login(&client, &direct, USERS[0].0).await;
         let state = read_server_state(&client, &direct, &token).await;
-        let mut ids: BTreeSet<String> = state
+        let mut rows: BTreeSet<RowKey> = state
             .keys()
-            .filter(|(entity, _)| entity == "contact")
-            .map(|(_, id)| id.clone())
+            .filter(|(entity, _)| entity == "contact" || entity == "task")
+            .cloned()
             .collect();
-        ids.extend(
+        rows.extend(
             devices
                 .iter()
-                .flat_map(|d| d.log.iter().map(|e| e.id.clone())),
+                .flat_map(|d| d.log.iter().map(|e| (e.entity.clone(), e.id.clone()))),
         );
         let mut histories = BTreeMap::new();
-        for id in ids {
-            let history = read_history(&client, &direct, &token, &id).await;
-            histories.insert(id, history.entries);
+        for (entity, id) in rows {
+            let history = read_history(&client, &direct, &token, &entity, &id).await;
+            histories.insert((entity, id), history);
         }
-        verify::check_convergence(&devices, &state, &mut findings);
-        history_stats = verify::check_history(&devices, &state, &histories, &mut findings);
+        // What each user may see, by the rule, from the server's whole state; and what each
+        // user is sent by a fresh pull of their own.
+        let mut fresh = BTreeMap::new();
+        for (email, _, _, _) in USERS {
+            let (token, user_id) = login(&client, &direct, email).await;
+            fresh.insert(user_id, read_server_state(&client, &direct, &token).await);
+        }
+        // The kills' findings first: they say whether the run tested what it should.
+        let mut details = Findings::default();
+        verify::check_scopes(&devices, &state, &fresh, &mut details);
+        verify::check_convergence(&devices, &state, &mut details);
+        let matched;
+        (history_stats, matched) =
+            verify::check_history(&devices, &state, &histories, &mut details);
+        verify::check_kills(
+            &KillChecks {
+                kills: run.server.kills,
+                starts: run.server.starts,
+                kills_after_ack: run.kills_after_ack,
+                acked_in_kill_steps: &run.acked_in_kill_steps,
+            },
+            &devices,
+            &state,
+            &matched,
+            &mut findings,
+        );
+        let restricted = devices.iter().filter(|d| d.restricted);
+        let (dropped, entered) = restricted.fold((0, 0), |(dropped, entered), d| {
+            (dropped + d.stats.dropped, entered + d.stats.entered)
+        });
+        if dropped == 0 || entered == 0 {
+            findings.add(format!(
+                "the restricted user's devices dropped {dropped} rows that left scope and took \
+                 in {entered} that entered it: scope changes went untested"
+            ));
+        }
+        findings.absorb(details);
     }
 
     let totals = devices
@@ -473,15 +623,20 @@ async fn devices_converge_through_lost_duplicated_reordered_requests_and_crashes
             t.pushes_failed += d.stats.pushes_failed;
             t.pulls_ok += d.stats.pulls_ok;
             t.pulls_failed += d.stats.pulls_failed;
+            t.refused += d.stats.refused;
+            if d.restricted {
+                t.dropped += d.stats.dropped;
+                t.entered += d.stats.entered;
+            }
             t
         });
     eprintln!(
         "simulation seed {seed}: {done_steps}/{steps} steps in {:.1}s (checks done at {:.1}s); \
          {} devices, {} edits ({} acked under faults, {} restamped, {} overwritten, \
-         {} lost on arrival); pushes {} ok / {} failed; pulls {} ok / {} failed; \
-         server started {} times, killed {} times ({} right after a 200 to a push; \
-         {} pushes acknowledged in kill steps); \
-         faults {:?}",
+         {} lost on arrival, {} refused as out of scope); restricted devices dropped {} rows \
+         that left scope and took in {} that entered it; pushes {} ok / {} failed; \
+         pulls {} ok / {} failed; server started {} times, killed {} times ({} right after \
+         a 200 to a push; {} edits acknowledged in kill steps); faults {:?}",
         fault_time.as_secs_f64(),
         started.elapsed().as_secs_f64(),
         devices.len(),
@@ -490,6 +645,9 @@ async fn devices_converge_through_lost_duplicated_reordered_requests_and_crashes
         history_stats.restamped,
         history_stats.overwritten,
         history_stats.lost_on_arrival,
+        totals.refused,
+        totals.dropped,
+        totals.entered,
         totals.pushes_ok,
         totals.pushes_failed,
         totals.pulls_ok,
@@ -497,13 +655,20 @@ async fn devices_converge_through_lost_duplicated_reordered_requests_and_crashes
         run.server.starts,
         run.server.kills,
         run.kills_after_ack,
-        run.acked_in_kill_steps,
+        run.acked_in_kill_steps.len(),
         run.proxy.stats(),
     );
     for d in &devices {
         eprintln!(
-            "  device {}: client {} user {} skew {} ms, {} edits, acked up to {}",
-            d.index, d.client_id, d.user_id, d.skew_ms, d.stats.edits, d.acked_seq
+            "  device {}: client {} user {}{} skew {} ms, {} edits, acked up to {}, {} refused",
+            d.index,
+            d.client_id,
+            d.user_id,
+            if d.restricted { " (restricted)" } else { "" },
+            d.skew_ms,
+            d.stats.edits,
+            d.acked_seq,
+            d.stats.refused
         );
     }
 

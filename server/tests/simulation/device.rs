@@ -4,13 +4,18 @@
 //! Per row it keeps `base` (the server's state as last pulled) and `local` (its own edits
 //! not yet acknowledged); what it shows is `overlay_pending(base, local)`. Edits go to an
 //! outbox with a growing `seq`; a push sends a prefix and drops what `acked_seq` covers.
+//!
+//! A device of a restricted user edits only the rows it holds (what its user could see at its
+//! last pull), drops a row pulled as `visible: false`, and never counts on hearing of rows it
+//! never had. Its edits to a row that has meanwhile left its user's scope are refused
+//! `forbidden`: expected, and recorded for the final checks.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use minicrm_core::hlc::{Clock, Hlc};
 use minicrm_core::merge::{Fields, overlay_pending};
-use minicrm_core::sync::{Change, FieldState, PullResponse, PushResponse};
+use minicrm_core::sync::{Change, FieldState, PullResponse, PushResponse, RejectCode};
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
@@ -38,18 +43,45 @@ pub enum Failure {
 /// The rows and fields every device edits, shared by all so their edits collide.
 pub struct Universe {
     pub contacts: Vec<String>,
+    /// Contact fields other than `owner_id` (whose values are users).
     pub fields: Vec<String>,
+    /// (task id, the contact it belongs to); a task's contact never changes.
+    pub tasks: Vec<(String, String)>,
+    /// Every user's id: the owners a contact is assigned to.
+    pub users: Vec<String>,
 }
 
+/// Task fields the devices edit (`record_id` is set once, when the task is made).
+pub const TASK_FIELDS: [&str; 5] = ["title", "due", "done", "note", "deleted"];
+/// How often an edit of a contact reassigns it: rows leave and enter a restricted user's scope.
+const OWNER_CHANGE: f64 = 0.15;
+/// How often an edit is of a task rather than a contact.
+const TASK_EDIT: f64 = 0.3;
+
 impl Universe {
-    pub fn new(rng: &mut StdRng, contacts: usize, segments: usize) -> Universe {
+    pub fn new(
+        rng: &mut StdRng,
+        contacts: usize,
+        segments: usize,
+        tasks: usize,
+        users: Vec<String>,
+    ) -> Universe {
         let mut fields: Vec<String> = ["city", "last_name", "note", "position", "deleted"]
             .map(str::to_owned)
             .to_vec();
         fields.extend((0..segments).map(|_| format!("segment:{}", random_uuid(rng))));
+        let contacts: Vec<String> = (0..contacts).map(|_| random_uuid(rng)).collect();
+        let tasks = (0..tasks)
+            .map(|_| {
+                let contact = contacts.choose(rng).unwrap().clone();
+                (random_uuid(rng), contact)
+            })
+            .collect();
         Universe {
-            contacts: (0..contacts).map(|_| random_uuid(rng)).collect(),
+            contacts,
             fields,
+            tasks,
+            users,
         }
     }
 }
@@ -64,6 +96,7 @@ pub fn random_uuid(rng: &mut StdRng) -> String {
 #[derive(Debug, Clone)]
 pub struct EditRecord {
     pub seq: u64,
+    pub entity: String,
     pub id: String,
     pub field: String,
     pub value: Value,
@@ -79,12 +112,21 @@ pub struct DeviceStats {
     pub pulls_failed: u64,
     /// Edits the server acknowledged to this device.
     pub acked: u64,
+    /// Edits the server refused as `forbidden` in a reply this device read.
+    pub refused: u64,
+    /// Rows it held and dropped, pulled as `visible: false`.
+    pub dropped: u64,
+    /// Rows pulled that it did not hold (since the setup): new to it, or back in scope.
+    pub entered: u64,
 }
 
 pub struct Device {
     pub index: usize,
     pub client_id: String,
     pub user_id: String,
+    /// Its user has the `restricted` role: sees only contacts owned by them or by nobody,
+    /// and their tasks.
+    pub restricted: bool,
     token: String,
     /// How far this device's wall clock is off, in ms.
     pub skew_ms: i64,
@@ -102,6 +144,10 @@ pub struct Device {
     http: reqwest::Client,
     base_url: String,
     pub log: Vec<EditRecord>,
+    /// Seqs of edits the server refused as `forbidden` (only a restricted user's edits may
+    /// be; any other refusal is a violation). A refusal answered in a reply the device never
+    /// read is not here: the final checks allow for that.
+    pub refused: std::collections::BTreeSet<u64>,
     pub stats: DeviceStats,
 }
 
@@ -120,6 +166,7 @@ impl Device {
         index: usize,
         client_id: String,
         user_id: String,
+        restricted: bool,
         token: String,
         skew_ms: i64,
         seed: u64,
@@ -131,6 +178,7 @@ impl Device {
             clock: Clock::new(client_id.clone()),
             client_id,
             user_id,
+            restricted,
             token,
             skew_ms,
             seq: 0,
@@ -143,6 +191,7 @@ impl Device {
             http,
             base_url,
             log: Vec::new(),
+            refused: std::collections::BTreeSet::new(),
             stats: DeviceStats::default(),
         }
     }
@@ -195,36 +244,110 @@ impl Device {
     }
 
     /// A turn in the step the server is killed in: edits and pushes, so acknowledged
-    /// and in-flight pushes meet the kill (an offline device comes back for it).
+    /// and in-flight pushes meet the kill (an offline device comes back for it). Each push
+    /// is tried a few times, so some push is answered 200 before the kill.
     pub async fn act_busy(&mut self, universe: &Universe) -> Result<(), Failure> {
         self.offline_until = None;
         self.edit_burst(universe);
-        self.push().await?;
+        self.push_tries(3).await?;
         self.edit_burst(universe);
-        self.push().await
+        self.push_tries(3).await
+    }
+
+    /// Pushes until one push is answered, at most `tries` times.
+    async fn push_tries(&mut self, tries: usize) -> Result<(), Failure> {
+        let mut last = Ok(());
+        for _ in 0..tries {
+            match self.push().await {
+                Err(Failure::Transient) => last = Err(Failure::Transient),
+                done => return done,
+            }
+        }
+        last
     }
 
     fn edit_burst(&mut self, universe: &Universe) {
         for _ in 0..self.rng.random_range(1..=4) {
-            let id = universe.contacts.choose(&mut self.rng).unwrap().clone();
-            let field = universe.fields.choose(&mut self.rng).unwrap().clone();
-            let value = if field.starts_with("segment:") || field == "deleted" {
-                json!(self.rng.random_bool(0.5))
-            } else if self.rng.random_bool(0.05) {
-                Value::Null
-            } else {
-                // Unique, so the history shows exactly which write is which.
-                json!(format!("{field} d{} #{}", self.index, self.seq + 1))
+            let task = self.rng.random_bool(TASK_EDIT);
+            let Some((entity, id)) = self.pick_row(universe, task) else {
+                return;
             };
-            self.edit(&id, &field, value);
+            let (field, value) = if entity == "task" {
+                self.task_write()
+            } else {
+                self.contact_write(universe)
+            };
+            self.edit(entity, &id, &field, value);
         }
     }
 
+    /// A row to edit: any of the universe for a user who sees everything; for a restricted
+    /// user one the device holds (what its user could see at its last pull).
+    fn pick_row(&mut self, universe: &Universe, task: bool) -> Option<(&'static str, String)> {
+        let entity = if task { "task" } else { "contact" };
+        if !self.restricted {
+            let id = if task {
+                universe.tasks.choose(&mut self.rng)?.0.clone()
+            } else {
+                universe.contacts.choose(&mut self.rng)?.clone()
+            };
+            return Some((entity, id));
+        }
+        let held: Vec<&RowKey> = self.rows.keys().filter(|(e, _)| e == entity).collect();
+        let key = held.choose(&mut self.rng)?;
+        Some((entity, key.1.clone()))
+    }
+
+    /// Unique, so the history shows exactly which write is which.
+    fn unique_text(&self, field: &str) -> Value {
+        json!(format!("{field} d{} #{}", self.index, self.seq + 1))
+    }
+
+    fn contact_write(&mut self, universe: &Universe) -> (String, Value) {
+        if self.rng.random_bool(OWNER_CHANGE) {
+            // A restricted user may assign a record only to themselves or to nobody.
+            let owner = if self.restricted {
+                self.rng.random_bool(0.5).then(|| self.user_id.clone())
+            } else {
+                let users = &universe.users;
+                let pick = self.rng.random_range(0..=users.len());
+                users.get(pick).cloned()
+            };
+            return ("owner_id".to_owned(), json!(owner));
+        }
+        let field = universe.fields.choose(&mut self.rng).unwrap().clone();
+        let value = if field.starts_with("segment:") || field == "deleted" {
+            json!(self.rng.random_bool(0.5))
+        } else if self.rng.random_bool(0.05) {
+            Value::Null
+        } else {
+            self.unique_text(&field)
+        };
+        (field, value)
+    }
+
+    fn task_write(&mut self) -> (String, Value) {
+        let field = *TASK_FIELDS.choose(&mut self.rng).unwrap();
+        let value = match field {
+            "done" | "deleted" => json!(self.rng.random_bool(0.5)),
+            "due" => json!(format!(
+                "2026-{:02}-{:02}T{:02}:{:02}:00+01:00",
+                self.rng.random_range(1..=12),
+                self.rng.random_range(1..=28),
+                self.rng.random_range(0..24),
+                self.rng.random_range(0..60)
+            )),
+            "note" if self.rng.random_bool(0.05) => Value::Null,
+            _ => self.unique_text(field),
+        };
+        (field.to_owned(), value)
+    }
+
     /// A local edit: stamped, shown at once, queued for the server.
-    pub fn edit(&mut self, id: &str, field: &str, value: Value) {
+    pub fn edit(&mut self, entity: &str, id: &str, field: &str, value: Value) {
         let hlc = self.clock.tick(self.now_ms()).to_string();
         self.seq += 1;
-        let key = ("contact".to_owned(), id.to_owned());
+        let key = (entity.to_owned(), id.to_owned());
         let (_, local) = self.rows.entry(key).or_default();
         local.insert(
             field.to_owned(),
@@ -235,7 +358,7 @@ impl Device {
         );
         self.outbox.push(Change {
             seq: self.seq,
-            entity: "contact".into(),
+            entity: entity.to_owned(),
             id: id.to_owned(),
             field: field.to_owned(),
             value: value.clone(),
@@ -243,6 +366,7 @@ impl Device {
         });
         self.log.push(EditRecord {
             seq: self.seq,
+            entity: entity.to_owned(),
             id: id.to_owned(),
             field: field.to_owned(),
             value,
@@ -324,11 +448,22 @@ impl Device {
                 self.index, self.acked_seq, reply.acked_seq
             )));
         }
-        if !reply.rejected.is_empty() {
-            return Err(violation(format!(
-                "device {}: valid changes rejected: {:?}",
-                self.index, reply.rejected
-            )));
+        for rejection in &reply.rejected {
+            // Only a restricted user's edit may be refused, and only as `forbidden` (the row
+            // left their scope after the device last pulled it); the checks at the end look
+            // at which rows.
+            let sent = batch.iter().any(|change| change.seq == rejection.seq);
+            if !(self.restricted && sent && rejection.code == RejectCode::Forbidden) {
+                return Err(violation(format!(
+                    "device {}: valid change refused: {rejection:?}",
+                    self.index
+                )));
+            }
+        }
+        for rejection in &reply.rejected {
+            if self.refused.insert(rejection.seq) {
+                self.stats.refused += 1;
+            }
         }
         self.stats.pushes_ok += 1;
         self.ack(reply.acked_seq);
@@ -342,9 +477,16 @@ impl Device {
         self.stats.acked += u64::try_from(before - self.outbox.len()).unwrap();
         // A field stays pending while an unacknowledged edit of it is in the outbox.
         let outbox = &self.outbox;
-        for ((_, id), (_, local)) in self.rows.iter_mut() {
-            local.retain(|field, _| outbox.iter().any(|c| c.id == *id && c.field == *field));
+        for ((entity, id), (_, local)) in self.rows.iter_mut() {
+            local.retain(|field, _| {
+                outbox
+                    .iter()
+                    .any(|c| c.entity == *entity && c.id == *id && c.field == *field)
+            });
         }
+        // A row only pending edits made, that the server has no trace of, is gone with them.
+        self.rows
+            .retain(|_, (base, local)| !base.is_empty() || !local.is_empty());
     }
 
     /// Pulls pages until `more` is false (or the page budget of one turn is spent).
@@ -385,11 +527,18 @@ impl Device {
                     for state in fields.values() {
                         self.observe(&state.hlc, "pulled field")?;
                     }
+                    if !self.rows.contains_key(&key) {
+                        self.stats.entered += 1;
+                    }
                     self.rows.entry(key).or_default().0 = fields;
                 }
                 _ => {
-                    // No longer visible: the device forgets the row.
-                    self.rows.remove(&key);
+                    // No longer visible: the device forgets the row, pending edits and all
+                    // (they stay in the outbox; the server decides on them). A row it never
+                    // had is simply not there.
+                    if self.rows.remove(&key).is_some() {
+                        self.stats.dropped += 1;
+                    }
                 }
             }
         }

@@ -188,6 +188,11 @@ impl FaultProxy {
         self.shared.upstream.store(port, Ordering::SeqCst);
     }
 
+    /// Turns fault injection on or off (on from the start), for the setup before the faults.
+    pub fn set_faults(&self, on: bool) {
+        self.shared.faults_on.store(on, Ordering::SeqCst);
+    }
+
     /// Ends fault injection and waits until every held request has been delivered (or
     /// failed), so nothing stale reaches the server during the final checks.
     pub async fn stop_faults(&self) {
