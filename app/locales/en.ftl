@@ -138,12 +138,72 @@ sync-column-field = Field
 sync-column-value = Value
 sync-column-reason = Reason
 logout-pending = { $count ->
-    [one] 1 change has not reached the server yet. If you log out now it is lost.
-   *[other] { $count } changes have not reached the server yet. If you log out now they are lost.
+    [one] 1 change has not reached the server yet. Sync now to send it; logging out removes it from this device.
+   *[other] { $count } changes have not reached the server yet. Sync now to send them; logging out removes them from this device.
 }
 logout-anyway = Log out anyway
 logout-stay = Stay logged in
 logout-title = Log out?
+logout-waiting-title = Changes not sent yet
+logout-confirm-title = Lose the unsent changes?
+logout-confirm = { $count ->
+    [one] 1 change not yet sent will be lost. Everything of yours is removed from this device, and nobody can send it later.
+   *[other] { $count } changes not yet sent will be lost. Everything of yours is removed from this device, and nobody can send them later.
+}
+logout-keep = Keep my changes
+logout-lose = { $count ->
+    [one] Log out and lose 1 change
+   *[other] Log out and lose { $count } changes
+}
+logout-nothing-waiting = Every change has reached the server. Logging out removes your data from this device.
+logout-offline = You are offline: the changes can be sent once the connection is back.
+logout-leaving = Logging out…
+
+## Storage health (Sync page, sidebar)
+health-title = This device
+health-persisted = Persistent storage
+health-persisted-yes = Granted: the browser keeps this data even when space runs low
+health-persisted-no = Not granted: the browser may delete this data when space runs low
+health-persist-ask = Ask the browser to keep it
+health-unknown = The browser does not say
+health-space = Space used
+health-space-used = { $used } of { $quota }
+health-waiting = Changes waiting
+health-waiting-count = { $count ->
+    [0] None
+    [one] 1 change
+   *[other] { $count } changes
+}
+health-oldest = Oldest waiting change
+health-oldest-age = waiting for { $age } (made { $when })
+health-none-waiting = Nothing waits
+health-last-ack = Server last acknowledged this device's changes
+health-last-ack-at = { $when }
+health-last-ack-never = Never
+health-rescue = Save a rescue copy
+health-rescue-saving = Saving…
+health-rescue-intro = If this device cannot sync, a rescue copy keeps every record on it and every change still waiting, as a file you can hand to your administrator.
+health-rescue-saved = Saved { $name }.
+health-warning-stale = Changes have waited more than 24 hours to sync
+health-warning-not-persisted = The browser may delete this device's data
+size-b = { $size } B
+size-kb = { $size } KB
+size-mb = { $size } MB
+size-gb = { $size } GB
+size-tb = { $size } TB
+age-under-minute = less than a minute
+age-minutes = { $minutes ->
+    [one] 1 min
+   *[other] { $minutes } min
+}
+age-hours = { $hours ->
+    [one] 1 hour
+   *[other] { $hours } hours
+}
+age-days = { $days ->
+    [one] 1 day
+   *[other] { $days } days
+}
 
 ## Records
 records-new = New record
@@ -179,6 +239,8 @@ record-history-pending = Waiting to sync: { $field } → { $value }
 record-history-lost = lost to a later change
 record-history-replaced = replaced later
 record-history-current = current
+record-history-older = Show older changes
+record-history-loading-older = Loading older changes…
 record-restore = Restore { $field }: { $value }
 record-unsaved = You have unsaved changes. Leave without saving?
 dialog-unsaved = Close without saving what you typed?

@@ -224,6 +224,39 @@ thread_local! {
     static INDEX: RefCell<Index> = RefCell::new(Index::default());
     static REFRESHING: Cell<bool> = const { Cell::new(false) };
     static AGAIN: Cell<bool> = const { Cell::new(false) };
+    /// Bumped by [`forget`]: a read that began before it never puts back what it read.
+    static GENERATION: Cell<u64> = const { Cell::new(0) };
+    static PROVIDED: Cell<Option<Replica>> = const { Cell::new(None) };
+}
+
+/// The user logged out (here or in another tab) or another user's session arrived: the
+/// replica drops every row at once, reads still under way are discarded, and it loads
+/// again from the device (which then holds nothing, or the new user's rows).
+pub fn forget() {
+    GENERATION.with(|generation| generation.set(generation.get() + 1));
+    INDEX.with(|index| *index.borrow_mut() = Index::default());
+    changes::note_remote(None);
+    if let Some(replica) = PROVIDED.with(Cell::get) {
+        replica.ready.set(false);
+        replica.loading.set(None);
+        replica.version.update(|v| *v += 1);
+        replica.work_version.update(|v| *v += 1);
+        replica.refresh();
+    }
+}
+
+fn generation() -> u64 {
+    GENERATION.with(Cell::get)
+}
+
+/// Whether a read that began at `started` is out of date (see [`forget`]); then the
+/// refresh runs again.
+fn forgotten_since(started: u64) -> bool {
+    let stale = generation() != started;
+    if stale {
+        AGAIN.with(|again| again.set(true));
+    }
+    stale
 }
 
 /// The replica's state for the UI; `Copy`.
@@ -253,6 +286,7 @@ pub fn provide_replica(sync: Sync) -> Replica {
         sync,
     };
     provide_context(replica);
+    PROVIDED.with(|provided| provided.set(Some(replica)));
     Effect::new(move || {
         sync.data_version.track();
         replica.refresh();
@@ -321,11 +355,15 @@ impl Replica {
     }
 
     async fn apply(&self, reload_all: bool, keys: &[RowKey]) -> Result<(), StorageError> {
+        let started = generation();
         let storage = Storage::shared().await?;
         if reload_all {
-            self.load_everything(&storage).await?;
+            self.load_everything(&storage, started).await?;
         } else if !keys.is_empty() {
             let rows = storage.rows_by_keys(keys).await?;
+            if forgotten_since(started) {
+                return Ok(());
+            }
             INDEX.with(|index| {
                 let mut index = index.borrow_mut();
                 for (key, row) in keys.iter().zip(&rows) {
@@ -345,7 +383,7 @@ impl Replica {
         Ok(())
     }
 
-    async fn load_everything(&self, storage: &Storage) -> Result<(), StorageError> {
+    async fn load_everything(&self, storage: &Storage, started: u64) -> Result<(), StorageError> {
         let mut fresh = Index::default();
         for entity in SETTING_ENTITIES {
             for row in storage.rows_of(entity).await? {
@@ -379,6 +417,9 @@ impl Replica {
                 // Let the page breathe between slices.
                 TimeoutFuture::new(0).await;
             }
+        }
+        if forgotten_since(started) {
+            return Ok(());
         }
         INDEX.with(|index| *index.borrow_mut() = fresh);
         self.loading.set(None);

@@ -8,11 +8,13 @@ use leptos_router::components::{A, Outlet, Redirect};
 use minicrm_core::Role;
 use minicrm_core::access::Area;
 
-use crate::pages::sync::SyncIndicator;
+use crate::pages::dialogs::{focus_when_shown, is_close_key};
+use crate::pages::sync::{StorageWarning, SyncIndicator};
 use crate::pwa::use_app_update;
 use crate::state::online::use_online;
 use crate::state::session::{SessionState, use_session};
-use crate::sync::use_sync;
+use crate::storage::Storage;
+use crate::sync::{Sync, SyncPhase, use_sync};
 use crate::t;
 
 #[derive(Clone, Copy, PartialEq)]
@@ -39,7 +41,9 @@ pub fn Shell() -> impl IntoView {
         Phase::LoggedOut => {
             let here = leptos_router::hooks::use_location();
             let path = here.pathname.get_untracked();
-            let target = if path == "/" || path.is_empty() {
+            // After a logout the next user starts at the records, not on the page the
+            // last user had open.
+            let target = if path == "/" || path.is_empty() || session.ended_untracked() {
                 "/login".to_owned()
             } else {
                 format!("/login?next={}", js_sys::encode_uri_component(&path))
@@ -80,16 +84,25 @@ fn Layout() -> impl IntoView {
     let role = Memo::new(move |_| session.user().map(|user| user.role));
     let name = Memo::new(move |_| session.user().map(|user| user.name).unwrap_or_default());
     let sync = use_sync();
-    let confirm_logout = RwSignal::new(false);
-    // Edits not on the server yet would be lost with the session: ask first.
-    let log_out = move |_| {
-        if sync.pending.get_untracked() > 0 {
-            confirm_logout.set(true);
-        } else {
-            spawn_local(async move { session.log_out().await });
-        }
-    };
-    request_persistent_storage();
+    let logout_step = RwSignal::new(LogoutStep::Closed);
+    // Edits not on the server yet would be lost with the session: ask first (twice).
+    let ask_log_out = Callback::new(move |()| {
+        spawn_local(async move {
+            // The outbox as it stands (another tab may have added to it just now).
+            let waiting = match Storage::shared().await {
+                Ok(storage) => storage.pending_count().await.ok(),
+                Err(_) => None,
+            };
+            let waiting = waiting.unwrap_or_else(|| sync.pending.get_untracked());
+            if waiting == 0 {
+                session.log_out().await;
+            } else {
+                sync.pending.set(waiting);
+                logout_step.set(LogoutStep::Waiting);
+            }
+        });
+    });
+    request_persistent_storage(sync);
 
     view! {
         <div class="shell">
@@ -118,7 +131,8 @@ fn Layout() -> impl IntoView {
                         {move || if online.get() { t!("status-online") } else { t!("status-offline") }}
                     </p>
                     <SyncIndicator />
-                    <button type="button" on:click=log_out>{t!("shell-log-out")}</button>
+                    <StorageWarning />
+                    <button type="button" on:click=move |_| ask_log_out.run(())>{t!("shell-log-out")}</button>
                 </div>
             </nav>
             <main class="content">
@@ -126,23 +140,107 @@ fn Layout() -> impl IntoView {
                 <Outlet />
             </main>
             <Show when=move || session.reauth_needed()>
-                <ReauthDialog />
+                <ReauthDialog on_log_out=ask_log_out />
             </Show>
-            <Show when=move || confirm_logout.get()>
+            <Show when=move || logout_step.get() != LogoutStep::Closed>
+                <LogoutDialog step=logout_step sync=sync />
+            </Show>
+            <Show when=move || session.leaving()>
                 <div class="dialog-backdrop">
-                    <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="logout-title">
-                        <h2 id="logout-title">{t!("logout-title")}</h2>
-                        <p>{move || t!("logout-pending", count = sync.pending.get().to_string())}</p>
-                        <div class="actions">
-                            <button type="button" class="primary" on:click=move |_| confirm_logout.set(false)>{t!("logout-stay")}</button>
-                            <button type="button" on:click=move |_| {
-                                confirm_logout.set(false);
-                                spawn_local(async move { session.log_out().await });
-                            }>{t!("logout-anyway")}</button>
-                        </div>
-                    </div>
+                    <p class="dialog" role="status">{t!("logout-leaving")}</p>
                 </div>
             </Show>
+        </div>
+    }
+}
+
+/// Where the "Log out" questions stand.
+#[derive(Clone, Copy, PartialEq)]
+enum LogoutStep {
+    Closed,
+    /// Changes wait: offer to send them first.
+    Waiting,
+    /// "Log out anyway": the second question, saying what is lost.
+    Confirm,
+}
+
+/// Logging out with changes that have not reached the server: first the offer to sync
+/// them, then — logging out anyway — the question again with what will be lost. Once the
+/// outbox is empty (a sync went through), logging out loses nothing and says so.
+#[component]
+fn LogoutDialog(step: RwSignal<LogoutStep>, sync: Sync) -> impl IntoView {
+    let session = use_session();
+    let online = use_online();
+    let first_button = NodeRef::<leptos::html::Button>::new();
+    focus_when_shown(first_button);
+    let close = move || step.set(LogoutStep::Closed);
+    let log_out = move || {
+        step.set(LogoutStep::Closed);
+        spawn_local(async move { session.log_out().await });
+    };
+    let count = move || sync.pending.get();
+    let syncing = move || sync.phase.get() == SyncPhase::Syncing;
+    let on_key = move |event: web_sys::KeyboardEvent| {
+        if is_close_key(&event) {
+            event.prevent_default();
+            close();
+        }
+    };
+    let title = move || match (step.get(), count()) {
+        (_, 0) => t!("logout-title"),
+        (LogoutStep::Confirm, _) => t!("logout-confirm-title"),
+        _ => t!("logout-waiting-title"),
+    };
+    let body = move || {
+        let n = count();
+        if n == 0 {
+            return t!("logout-nothing-waiting");
+        }
+        match step.get() {
+            LogoutStep::Confirm => t!("logout-confirm", count = n.to_string()),
+            _ => t!("logout-pending", count = n.to_string()),
+        }
+    };
+    view! {
+        <div class="dialog-backdrop">
+            <div class="dialog logout-dialog" role="dialog" aria-modal="true" aria-labelledby="logout-title"
+                aria-describedby="logout-body" on:keydown=on_key>
+                <h2 id="logout-title">{title}</h2>
+                <p id="logout-body">{body}</p>
+                {move || (count() > 0 && step.get() == LogoutStep::Waiting && !online.get())
+                    .then(|| view! { <p class="notice">{t!("logout-offline")}</p> })}
+                {move || match sync.phase.get() {
+                    SyncPhase::Failed(message) if count() > 0 => Some(view! {
+                        <p class="form-error" role="alert">{t!("sync-failed", message = message)}</p>
+                    }),
+                    _ => None,
+                }}
+                <div class="actions">
+                    {move || if count() == 0 {
+                        view! {
+                            <button type="button" class="primary" node_ref=first_button on:click=move |_| log_out()>{t!("shell-log-out")}</button>
+                            <button type="button" on:click=move |_| close()>{t!("logout-stay")}</button>
+                        }.into_any()
+                    } else if step.get() == LogoutStep::Confirm {
+                        view! {
+                            <button type="button" class="primary" node_ref=first_button on:click=move |_| close()>{t!("logout-keep")}</button>
+                            <button type="button" class="danger" on:click=move |_| log_out()>
+                                {move || t!("logout-lose", count = count().to_string())}
+                            </button>
+                        }.into_any()
+                    } else {
+                        view! {
+                            <button type="button" class="primary" node_ref=first_button
+                                disabled=move || !online.get() || syncing()
+                                on:click=move |_| sync.request()>
+                                {move || if syncing() { t!("sync-syncing") } else { t!("sync-now") }}
+                            </button>
+                            <button type="button" on:click=move |_| close()>{t!("logout-stay")}</button>
+                            <button type="button" class="danger" on:click=move |_| step.set(LogoutStep::Confirm)>{t!("logout-anyway")}</button>
+                        }.into_any()
+                    }}
+                </div>
+            </div>
         </div>
     }
 }
@@ -176,8 +274,9 @@ fn UpdateBanner() -> impl IntoView {
 }
 
 /// The token was refused: ask for the password; the local data stays usable meanwhile.
+/// "Log out instead" goes through the same questions as "Log out".
 #[component]
-fn ReauthDialog() -> impl IntoView {
+fn ReauthDialog(on_log_out: Callback<()>) -> impl IntoView {
     let session = use_session();
     let email = session.user().map(|user| user.email).unwrap_or_default();
     let password = RwSignal::new(String::new());
@@ -214,7 +313,7 @@ fn ReauthDialog() -> impl IntoView {
                 </Show>
                 <div class="actions">
                     <button type="submit" class="primary" disabled=move || busy.get()>{t!("reauth-submit")}</button>
-                    <button type="button" on:click=move |_| spawn_local(async move { session.log_out().await })>
+                    <button type="button" on:click=move |_| on_log_out.run(())>
                         {t!("reauth-log-out-instead")}
                     </button>
                 </div>
@@ -224,15 +323,7 @@ fn ReauthDialog() -> impl IntoView {
 }
 
 /// Asks the browser not to evict the device's data under storage pressure: it may hold
-/// edits that exist nowhere else yet.
-fn request_persistent_storage() {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let storage = window.navigator().storage();
-    if let Ok(promise) = storage.persist() {
-        spawn_local(async move {
-            let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-        });
-    }
+/// edits that exist nowhere else yet. Its answer is kept for the Sync page and the sidebar.
+fn request_persistent_storage(sync: Sync) {
+    spawn_local(async move { sync.check_persistence(true).await });
 }

@@ -1,16 +1,222 @@
-//! The sync state in the sidebar, and its details page: what waits, what was refused.
+//! The sync state in the sidebar, and its details page: what waits, what was refused,
+//! and the health of the device's storage (persistence, space, the last acknowledgement,
+//! the oldest waiting change, a rescue copy as a file).
 
+use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use minicrm_core::sync::Change;
 use serde_json::Value;
+use wasm_bindgen::{JsCast, JsValue};
 
-use crate::state::now::{ago, local_date_time, use_now};
+use crate::state::now::{ago, local_date_time, rfc3339, use_now};
 use crate::storage::Storage;
+use crate::storage::health::{Estimate, estimate};
 use crate::storage::rows::RejectedChange;
 use crate::sync::{SyncPhase, use_sync};
 use crate::t;
+
+/// Changes older than this make the sidebar warn.
+pub const STALE_PENDING_MS: f64 = 24.0 * 60.0 * 60.0 * 1000.0;
+
+/// A number of bytes as people read it: "512 B", "3.4 KB", "12.0 MB", "1.2 GB" (powers of
+/// 1024, one decimal above bytes).
+pub fn size_text(bytes: f64) -> String {
+    const UNITS: [&str; 4] = ["size-kb", "size-mb", "size-gb", "size-tb"];
+    let bytes = bytes.max(0.0);
+    if bytes < 1024.0 {
+        return t!("size-b", size = format!("{bytes:.0}"));
+    }
+    let mut value = bytes / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    t!(UNITS[unit], size = format!("{value:.1}"))
+}
+
+/// How long something has waited: "less than a minute", "5 min", "25 hours", "3 days".
+pub fn age_text(then_ms: f64, now_ms: f64) -> String {
+    let minutes = ((now_ms - then_ms) / 60_000.0).floor().max(0.0) as u64;
+    if minutes < 1 {
+        t!("age-under-minute")
+    } else if minutes < 60 {
+        t!("age-minutes", minutes = minutes.to_string())
+    } else if minutes < 72 * 60 {
+        t!("age-hours", hours = (minutes / 60).to_string())
+    } else {
+        t!("age-days", days = (minutes / (24 * 60)).to_string())
+    }
+}
+
+/// In the sidebar: changes have waited more than a day, or the browser may delete the
+/// device's data (persistent storage refused). Each links to the Sync page.
+#[component]
+pub fn StorageWarning() -> impl IntoView {
+    let sync = use_sync();
+    let now = use_now();
+    let stale = move || {
+        sync.oldest_pending_ms
+            .get()
+            .is_some_and(|oldest| now.get() - oldest > STALE_PENDING_MS)
+    };
+    view! {
+        <Show when=stale>
+            <A href="/sync" attr:class="storage-warning">{t!("health-warning-stale")}</A>
+        </Show>
+        <Show when=move || sync.persisted.get() == Some(false)>
+            <A href="/sync" attr:class="storage-warning">{t!("health-warning-not-persisted")}</A>
+        </Show>
+    }
+}
+
+/// Offers the blob as a file download named `name`.
+fn download(parts: Vec<String>, name: &str) -> Result<(), JsValue> {
+    let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
+    let document = window
+        .document()
+        .ok_or_else(|| JsValue::from_str("no document"))?;
+    let sequence = js_sys::Array::new();
+    for part in parts {
+        sequence.push(&JsValue::from_str(&part));
+    }
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/json");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&sequence, &options)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let link: web_sys::HtmlAnchorElement = document.create_element("a")?.dyn_into()?;
+    link.set_href(&url);
+    link.set_download(name);
+    link.click();
+    // The download has its own copy once it started; the URL goes a while later.
+    spawn_local(async move {
+        TimeoutFuture::new(60_000).await;
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
+    Ok(())
+}
+
+/// "minicrm-rescue-2026-11-22-0930.json" in local time.
+fn rescue_file_name(now_ms: f64) -> String {
+    let date = js_sys::Date::new(&JsValue::from_f64(now_ms));
+    format!(
+        "minicrm-rescue-{:04}-{:02}-{:02}-{:02}{:02}.json",
+        date.get_full_year(),
+        date.get_month() + 1,
+        date.get_date(),
+        date.get_hours(),
+        date.get_minutes()
+    )
+}
+
+/// The device's storage: persistence, space, acknowledgement, what waits and since when,
+/// and the rescue copy.
+#[component]
+fn StorageHealth() -> impl IntoView {
+    let sync = use_sync();
+    let now = use_now();
+    let space = RwSignal::new(None::<Estimate>);
+    Effect::new(move || {
+        sync.data_version.track();
+        spawn_local(async move { space.set(estimate().await) });
+    });
+    spawn_local(async move { sync.check_persistence(false).await });
+    let asking = RwSignal::new(false);
+    let ask = move |_| {
+        asking.set(true);
+        spawn_local(async move {
+            sync.check_persistence(true).await;
+            asking.set(false);
+        });
+    };
+    let saving = RwSignal::new(false);
+    let saved = RwSignal::new(None::<Result<String, String>>);
+    let save = move |_| {
+        if saving.get_untracked() {
+            return;
+        }
+        saving.set(true);
+        saved.set(None);
+        spawn_local(async move {
+            let at = js_sys::Date::now();
+            let result = match Storage::shared().await {
+                Ok(storage) => storage
+                    .rescue_copy(&rfc3339(at as i64))
+                    .await
+                    .map_err(|err| err.to_string()),
+                Err(err) => Err(err.to_string()),
+            };
+            let name = rescue_file_name(at);
+            let result = result.and_then(|parts| {
+                download(parts, &name)
+                    .map(|()| name)
+                    .map_err(|err| format!("{err:?}"))
+            });
+            saved.set(Some(result));
+            saving.set(false);
+        });
+    };
+    view! {
+        <section class="panel storage-health" aria-labelledby="health-title">
+            <h2 id="health-title">{t!("health-title")}</h2>
+            <dl class="health-figures">
+                <dt>{t!("health-persisted")}</dt>
+                <dd>
+                    {move || match sync.persisted.get() {
+                        Some(true) => t!("health-persisted-yes"),
+                        Some(false) => t!("health-persisted-no"),
+                        None => t!("health-unknown"),
+                    }}
+                    <Show when=move || sync.persisted.get() != Some(true)>
+                        " "
+                        <button type="button" class="link" disabled=move || asking.get() on:click=ask>{t!("health-persist-ask")}</button>
+                    </Show>
+                </dd>
+                <dt>{t!("health-space")}</dt>
+                <dd>
+                    {move || match space.get() {
+                        Some(Estimate { usage, quota }) => t!(
+                            "health-space-used",
+                            used = size_text(usage),
+                            quota = size_text(quota)
+                        ),
+                        None => t!("health-unknown"),
+                    }}
+                </dd>
+                <dt>{t!("health-waiting")}</dt>
+                <dd>{move || t!("health-waiting-count", count = sync.pending.get().to_string())}</dd>
+                <dt>{t!("health-oldest")}</dt>
+                <dd>
+                    {move || match sync.oldest_pending_ms.get() {
+                        Some(oldest) => t!(
+                            "health-oldest-age",
+                            age = age_text(oldest, now.get()),
+                            when = local_date_time(oldest)
+                        ),
+                        None => t!("health-none-waiting"),
+                    }}
+                </dd>
+                <dt>{t!("health-last-ack")}</dt>
+                <dd>
+                    {move || match sync.last_ack_ms.get() {
+                        Some(ms) => t!("health-last-ack-at", when = ago(ms, now.get())),
+                        None => t!("health-last-ack-never"),
+                    }}
+                </dd>
+            </dl>
+            <p>{t!("health-rescue-intro")}</p>
+            <button type="button" disabled=move || saving.get() on:click=save>
+                {move || if saving.get() { t!("health-rescue-saving") } else { t!("health-rescue") }}
+            </button>
+            {move || saved.get().map(|result| match result {
+                Ok(name) => view! { <p role="status">{t!("health-rescue-saved", name = name)}</p> }.into_any(),
+                Err(message) => view! { <p class="form-error" role="alert">{t!("error-unexpected", message = message)}</p> }.into_any(),
+            })}
+        </section>
+    }
+}
 
 /// One line that always says honestly where the device's changes stand.
 #[component]
@@ -98,6 +304,8 @@ pub fn SyncPage() -> impl IntoView {
                 _ => None,
             }}
             <button type="button" class="primary" on:click=move |_| sync.request()>{t!("sync-now")}</button>
+
+            <StorageHealth />
 
             <section class="panel" aria-labelledby="pending-title">
                 <h2 id="pending-title">{t!("sync-pending-title")}</h2>

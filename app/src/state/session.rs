@@ -3,7 +3,15 @@
 //! A token that expires while the device is offline never locks the user out of their
 //! local data: on the server's next 401 the session is marked `reauth_needed` and the user
 //! is asked for their password, while everything on the device stays usable.
+//!
+//! "Log out" is the opposite: the device forgets the user (session, rows, outbox,
+//! refusals, sync state, the in-memory replica) and tells the other tabs, which forget
+//! them too and return to the login page. Every tab follows the session stored on the
+//! device: a message from another tab, or the tab becoming visible again, makes it re-read
+//! it ([`Session::recheck`]).
 
+use futures::FutureExt;
+use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use minicrm_core::api::{LoginRequest, LoginResponse, User};
@@ -11,6 +19,10 @@ use minicrm_core::api::{LoginRequest, LoginResponse, User};
 use crate::api::{self, ApiError};
 use crate::storage::Storage;
 use crate::storage::session::StoredSession;
+
+/// How long logging out waits for the server to end the session before the device forgets
+/// it anyway (the token then lasts on the server until it expires).
+const LOGOUT_WAIT_MS: u32 = 5_000;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum SessionState {
@@ -24,6 +36,11 @@ pub enum SessionState {
 #[derive(Clone, Copy)]
 pub struct Session {
     state: RwSignal<SessionState>,
+    /// Logging out is under way: nothing saves the session any more.
+    leaving: RwSignal<bool>,
+    /// The user logged out (here or in another tab) rather than never being logged in: the
+    /// login page then opens without the page the last user was on.
+    ended: StoredValue<bool>,
 }
 
 fn log_error(context: &str, err: &impl std::fmt::Display) {
@@ -34,8 +51,15 @@ fn log_error(context: &str, err: &impl std::fmt::Display) {
 pub fn provide_session() -> Session {
     let session = Session {
         state: RwSignal::new(SessionState::Loading),
+        leaving: RwSignal::new(false),
+        ended: StoredValue::new(false),
     };
     provide_context(session);
+    // A tab that was hidden or frozen (and so may have missed a message) re-reads the
+    // session when it is shown again. The app lives as long as the page.
+    let recheck = move |_| spawn_local(async move { session.recheck().await });
+    let _ = window_event_listener_untyped("visibilitychange", recheck);
+    let _ = window_event_listener_untyped("pageshow", recheck);
     spawn_local(async move {
         let loaded = match Storage::shared().await {
             Ok(storage) => storage.load_session().await,
@@ -100,7 +124,21 @@ impl Session {
             .with(|state| matches!(state, SessionState::LoggedIn(stored) if stored.reauth_needed))
     }
 
+    /// Logging out is under way (tracked).
+    pub fn leaving(&self) -> bool {
+        self.leaving.get()
+    }
+
+    /// Whether the last session ended by logging out (here or in another tab).
+    pub fn ended_untracked(&self) -> bool {
+        self.ended.get_value()
+    }
+
     async fn store(&self, stored: StoredSession) {
+        if self.leaving.get_untracked() {
+            // A late 401 or refresh must not bring back a session being removed.
+            return;
+        }
         // The session is usable even if the device database refuses it; it then lasts
         // until the page is closed.
         match Storage::shared().await {
@@ -111,11 +149,43 @@ impl Session {
             }
             Err(err) => log_error("opening the device database", &err),
         }
+        self.ended.set_value(false);
         self.state.set(SessionState::LoggedIn(stored));
+        // The other tabs follow the stored session.
+        crate::sync::leader_post(crate::sync::SESSION_MESSAGE);
     }
 
-    /// Keeps a fresh login (or setup) on the device.
+    /// Keeps a fresh login (or setup) on the device. Before the session shows, the device's
+    /// stores become this user's: anything another user left (or rows no user claimed) is
+    /// removed first, so nothing of theirs is ever on screen. Entering the password again
+    /// for the session in use keeps everything.
     pub async fn establish(&self, response: LoginResponse) {
+        let user_id = response.user.id.to_string();
+        let same_user = self
+            .user_untracked()
+            .is_some_and(|user| user.id == response.user.id);
+        match Storage::shared().await {
+            Ok(storage) => {
+                let claimed = if same_user {
+                    storage.adopt_if_unowned(&user_id).await.map(|owner| {
+                        // Held by someone else after all: theirs goes.
+                        owner != user_id
+                    })
+                } else {
+                    Ok(true)
+                };
+                let claimed = match claimed {
+                    Ok(true) => storage.claim_for_user(&user_id).await,
+                    other => other,
+                };
+                match claimed {
+                    Ok(true) => crate::data::forget(),
+                    Ok(false) => {}
+                    Err(err) => log_error("preparing the device for the user", &err),
+                }
+            }
+            Err(err) => log_error("opening the device database", &err),
+        }
         self.store(StoredSession {
             token: response.token,
             user: response.user,
@@ -131,22 +201,94 @@ impl Session {
         Ok(())
     }
 
-    /// Ends the session: on the server when it answers, on this device always.
+    /// Logs out: ends the session on the server when it answers (online, within
+    /// `LOGOUT_WAIT_MS`), then removes everything of the user from this device — session,
+    /// rows, outbox, refusals, sync state and the in-memory replica — and tells the other
+    /// tabs, which do the same and return to the login page. Offline, the device is cleared
+    /// all the same. Unsent changes are lost: the caller asks first.
     pub async fn log_out(&self) {
+        if self.leaving.get_untracked() {
+            return;
+        }
+        self.leaving.set(true);
+        let online = web_sys::window().is_none_or(|window| window.navigator().on_line());
         if let Some(token) = self.token()
-            && let Err(err) = api::logout(&token).await
+            && online
         {
-            log_error("logging out on the server", &err);
+            futures::select! {
+                result = api::logout(&token).fuse() => {
+                    if let Err(err) = result {
+                        log_error("logging out on the server", &err);
+                    }
+                }
+                () = TimeoutFuture::new(LOGOUT_WAIT_MS).fuse() => {
+                    log_error("logging out on the server", &"no answer in time");
+                }
+            }
         }
         match Storage::shared().await {
             Ok(storage) => {
-                if let Err(err) = storage.clear_session().await {
-                    log_error("clearing the session", &err);
+                if let Err(err) = storage.clear_device().await {
+                    log_error("removing the user's data from the device", &err);
+                    // At the least the session goes; the next login removes the rest
+                    // (claim_for_user).
+                    if let Err(err) = storage.clear_session().await {
+                        log_error("clearing the session", &err);
+                    }
                 }
             }
             Err(err) => log_error("opening the device database", &err),
         }
+        self.forget_here();
+        crate::sync::leader_post(crate::sync::LOGGED_OUT_MESSAGE);
+        self.leaving.set(false);
+    }
+
+    /// Another tab logged out: this tab drops the replica and the session at once (the
+    /// device's stores are already empty) and shows the login page.
+    pub fn forget_here(&self) {
+        crate::data::forget();
+        self.ended.set_value(true);
         self.state.set(SessionState::LoggedOut);
+    }
+
+    /// Follows the session stored on the device (another tab logged in, out, or entered
+    /// the password again): another user's session first drops this tab's replica.
+    pub async fn recheck(&self) {
+        if self.leaving.get_untracked() {
+            return;
+        }
+        let stored = match Storage::shared().await {
+            Ok(storage) => storage.load_session().await,
+            Err(err) => Err(err),
+        };
+        let stored = match stored {
+            Ok(stored) => stored,
+            Err(err) => {
+                log_error("reading the session", &err);
+                return;
+            }
+        };
+        let current = self.state.get_untracked();
+        match (current, stored) {
+            (SessionState::Loading, _) => {}
+            (SessionState::LoggedIn(_), None) => self.forget_here(),
+            (SessionState::LoggedOut, None) => {}
+            (SessionState::LoggedIn(current), Some(stored))
+                if current.user.id == stored.user.id =>
+            {
+                if current != stored {
+                    self.state.set(SessionState::LoggedIn(stored));
+                }
+            }
+            (current, Some(stored)) => {
+                if matches!(current, SessionState::LoggedIn(_)) {
+                    crate::data::forget();
+                }
+                self.ended.set_value(false);
+                self.state.set(SessionState::LoggedIn(stored));
+            }
+        }
     }
 
     /// Call with every error an authenticated request got: a 401 asks for the password.

@@ -24,6 +24,10 @@ pub struct DeviceState {
     /// Rows with acknowledged edits waiting for a complete pull (see `StoredRow::settling`).
     #[serde(default)]
     pub settling: Vec<(String, String)>,
+    /// When the server last acknowledged a push of this device's changes (ms since the
+    /// epoch, the device's clock).
+    #[serde(default)]
+    pub last_ack_ms: Option<f64>,
 }
 
 pub const DEVICE_KEY: &str = "device";
@@ -38,6 +42,7 @@ impl DeviceState {
             user_id: None,
             last_sync_ms: None,
             settling: Vec::new(),
+            last_ack_ms: None,
         }
     }
 

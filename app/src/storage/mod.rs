@@ -7,9 +7,16 @@
 //! Stores: `meta` (session, device state), `rows` (every synced row: the server's state as
 //! last pulled plus the device's unacknowledged edits), `outbox` (those edits in seq order,
 //! waiting for the server), `rejected` (changes the server refused, with its reason).
+//!
+//! Logging out empties the four stores in one transaction ([`Storage::clear_device`])
+//! rather than deleting the database: a deletion waits (`blocked`) until every other tab
+//! closes its connection, and a tab that never does would keep the previous user's data on
+//! the device; clearing never waits for other connections and is all or nothing.
 
 pub mod changes;
 pub mod device;
+pub mod health;
+pub mod rescue;
 pub mod rows;
 pub mod session;
 
@@ -41,6 +48,10 @@ pub enum StorageError {
     Database(String),
     #[error("a stored value has an unexpected shape: {0}")]
     Shape(String),
+    /// The device's data is no longer (or not yet) the data of the user this work was for:
+    /// someone logged out, or another user logged in, while it ran. Nothing was written.
+    #[error("the device's data belongs to another session")]
+    NotOwner,
 }
 
 impl From<rexie::Error> for StorageError {
@@ -59,6 +70,9 @@ impl From<serde_wasm_bindgen::Error> for StorageError {
 #[derive(Clone)]
 pub struct Storage {
     db: Rc<Rexie>,
+    /// Set by [`Storage::for_user`]: sync writes check, inside their transaction, that the
+    /// device still holds this user's data, and write nothing otherwise.
+    owner: Option<Rc<str>>,
 }
 
 thread_local! {
@@ -76,7 +90,45 @@ impl Storage {
             .add_object_store(ObjectStore::new(REJECTED_STORE).key_path("seq"))
             .build()
             .await?;
-        Ok(Storage { db: Rc::new(db) })
+        Ok(Storage {
+            db: Rc::new(db),
+            owner: None,
+        })
+    }
+
+    /// The same database, for work done on behalf of `user_id` (the sync loop): its writes
+    /// are refused with [`StorageError::NotOwner`] once the device holds no data of that
+    /// user (logged out, or another user logged in meanwhile).
+    pub fn for_user(&self, user_id: &str) -> Storage {
+        Storage {
+            db: self.db.clone(),
+            owner: Some(Rc::from(user_id)),
+        }
+    }
+
+    /// Refuses the work unless the device holds the data of the user it was for.
+    pub(crate) fn check_owner(&self, device_user: Option<&str>) -> Result<(), StorageError> {
+        match &self.owner {
+            Some(owner) if device_user != Some(&**owner) => Err(StorageError::NotOwner),
+            _ => Ok(()),
+        }
+    }
+
+    /// Removes everything the device holds: the session, the device's sync state (client
+    /// id, seq, cursor, last sync and acknowledgement), every row, the outbox and the
+    /// refusals. One transaction: all of it goes, or nothing does. Other tabs' open
+    /// connections do not delay it (see the module's note).
+    pub async fn clear_device(&self) -> Result<(), StorageError> {
+        let tx = self.db.transaction(
+            &[META_STORE, ROWS_STORE, OUTBOX_STORE, REJECTED_STORE],
+            TransactionMode::ReadWrite,
+        )?;
+        for store in [META_STORE, ROWS_STORE, OUTBOX_STORE, REJECTED_STORE] {
+            tx.store(store)?.clear().await?;
+        }
+        tx.done().await?;
+        changes::note_all();
+        Ok(())
     }
 
     /// The app's database, opened once per page.

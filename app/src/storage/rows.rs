@@ -81,6 +81,33 @@ pub struct RejectedChange {
     pub at_ms: f64,
 }
 
+/// An outbox entry as stored: the change as it is pushed, plus when the device made it.
+/// Stored shape (fields may only be added); read back as a plain [`Change`].
+#[derive(Serialize)]
+struct OutboxEntry<'a> {
+    #[serde(flatten)]
+    change: &'a Change,
+    /// When the edit was made (ms since the epoch, the device's clock).
+    at_ms: f64,
+}
+
+/// Just enough of an outbox entry to tell its age.
+#[derive(Deserialize)]
+struct QueuedAt {
+    hlc: String,
+    /// Missing in entries written before it was kept: the HLC's wall time stands in.
+    #[serde(default)]
+    at_ms: Option<f64>,
+}
+
+/// What waits in the outbox: how many changes, and when the oldest was made.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct OutboxSummary {
+    pub count: u32,
+    /// When the oldest waiting change was made (ms since the epoch), if any waits.
+    pub oldest_ms: Option<f64>,
+}
+
 /// Stored shape of a row (must stay readable): the [`StoredRow`] as one JSON string under
 /// the key `[entity, id]`. One string per row — rather than nested objects — is what makes a
 /// first sync of 100k rows affordable: one boundary crossing and one cheap clone per row.
@@ -153,9 +180,25 @@ impl Storage {
         self.put_meta(DEVICE_KEY, device).await
     }
 
-    /// Makes the stores hold `user_id`'s data: another user's rows, outbox and refusals
-    /// are removed (they were that user's to see), the cursor starts again.
-    /// Returns whether another user's data was removed.
+    /// A sync finished at `now_ms`: kept as the device's last sync (one transaction; refused
+    /// when the device no longer holds this storage handle's user's data).
+    pub async fn mark_synced(&self, now_ms: f64) -> Result<(), StorageError> {
+        let tx = self
+            .db()
+            .transaction(&[META_STORE], TransactionMode::ReadWrite)?;
+        let meta = tx.store(META_STORE)?;
+        let mut device = read_device(&meta).await?;
+        self.check_owner(device.user_id.as_deref())?;
+        device.last_sync_ms = Some(now_ms);
+        write_device(&meta, &device).await?;
+        tx.done().await?;
+        Ok(())
+    }
+
+    /// Makes the stores hold `user_id`'s data, at login: anything else on the device —
+    /// another user's rows, outbox and refusals, or rows no user claimed (written by a tab
+    /// that had not yet heard of a logout) — is removed, and the cursor starts again.
+    /// Returns whether anything was removed.
     pub async fn claim_for_user(&self, user_id: &str) -> Result<bool, StorageError> {
         let tx = self.db().transaction(
             &[META_STORE, ROWS_STORE, OUTBOX_STORE, REJECTED_STORE],
@@ -165,21 +208,41 @@ impl Storage {
         let mut device = read_device(&meta).await?;
         let mut cleared = false;
         if device.user_id.as_deref() != Some(user_id) {
-            if device.user_id.is_some() {
-                cleared = true;
-                super::changes::note_all();
-                tx.store(ROWS_STORE)?.clear().await?;
-                tx.store(OUTBOX_STORE)?.clear().await?;
-                tx.store(REJECTED_STORE)?.clear().await?;
-            }
+            cleared = true;
+            super::changes::note_all();
+            tx.store(ROWS_STORE)?.clear().await?;
+            tx.store(OUTBOX_STORE)?.clear().await?;
+            tx.store(REJECTED_STORE)?.clear().await?;
             device.user_id = Some(user_id.to_owned());
             device.cursor = 0;
             device.last_sync_ms = None;
+            device.last_ack_ms = None;
             device.settling.clear();
             write_device(&meta, &device).await?;
         }
         tx.done().await?;
         Ok(cleared)
+    }
+
+    /// For a session kept from before the device recorded its user: the stores become
+    /// `user_id`'s as they are (nothing removed) if no user holds them. Returns the user
+    /// the device's data belongs to afterwards.
+    pub async fn adopt_if_unowned(&self, user_id: &str) -> Result<String, StorageError> {
+        let tx = self
+            .db()
+            .transaction(&[META_STORE], TransactionMode::ReadWrite)?;
+        let meta = tx.store(META_STORE)?;
+        let mut device = read_device(&meta).await?;
+        let owner = match device.user_id.clone() {
+            Some(owner) => owner,
+            None => {
+                device.user_id = Some(user_id.to_owned());
+                write_device(&meta, &device).await?;
+                user_id.to_owned()
+            }
+        };
+        tx.done().await?;
+        Ok(owner)
     }
 
     /// Writes a user's edit of one row: each `(field, value)` gets the next seq and HLC,
@@ -253,7 +316,15 @@ impl Storage {
             }
             values.push((row_to_js(&row)?, row_key(&row.entity, &row.id)));
         }
-        let outbox_values = written.iter().map(to_js).collect::<Result<Vec<_>, _>>()?;
+        let outbox_values = written
+            .iter()
+            .map(|change| {
+                to_js(&OutboxEntry {
+                    change,
+                    at_ms: now_ms as f64,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         for result in join_all(outbox_values.iter().map(|value| outbox.put(value, None))).await {
             result?;
         }
@@ -305,6 +376,32 @@ impl Storage {
         Ok(count)
     }
 
+    /// How many changes wait, and when the oldest of them was made: a count and one read.
+    pub async fn outbox_summary(&self) -> Result<OutboxSummary, StorageError> {
+        let tx = self
+            .db()
+            .transaction(&[OUTBOX_STORE], TransactionMode::ReadOnly)?;
+        let store = tx.store(OUTBOX_STORE)?;
+        let count = store.count(None).await?;
+        // Keys are seqs: the first entry is the oldest change.
+        let first = store.get_all(None, Some(1)).await?;
+        tx.done().await?;
+        let oldest_ms = match first.into_iter().next() {
+            Some(value) => {
+                let queued: QueuedAt = from_js(value)?;
+                queued.at_ms.or_else(|| {
+                    queued
+                        .hlc
+                        .parse::<minicrm_core::hlc::Hlc>()
+                        .ok()
+                        .map(|hlc| hlc.wall_ms as f64)
+                })
+            }
+            None => None,
+        };
+        Ok(OutboxSummary { count, oldest_ms })
+    }
+
     /// Every pending change, oldest first.
     pub async fn pending_changes(&self) -> Result<Vec<Change>, StorageError> {
         let tx = self
@@ -334,6 +431,9 @@ impl Storage {
         let rows = tx.store(ROWS_STORE)?;
         let outbox = tx.store(OUTBOX_STORE)?;
         let refused = tx.store(REJECTED_STORE)?;
+        // Checked before any write: a refusal leaves the transaction without changes.
+        let mut device = read_device(&meta).await?;
+        self.check_owner(device.user_id.as_deref())?;
         let bound = KeyRange::upper_bound(&JsValue::from_f64(acked_seq as f64), Some(false))
             .map_err(|err| StorageError::Database(err.to_string()))?;
         outbox.delete(bound.into()).await?;
@@ -352,7 +452,6 @@ impl Storage {
             .filter(|c| c.seq <= acked_seq)
             .map(|c| (c.entity.as_str(), c.id.as_str()))
             .collect();
-        let mut device = read_device(&meta).await?;
         for (entity, id) in acked_rows {
             if let Some(mut row) = read_row(&rows, entity, id).await? {
                 let acked: Vec<String> = row
@@ -392,6 +491,7 @@ impl Storage {
             refused.put(&to_js(&record)?, None).await?;
         }
         device.observe(server_hlc);
+        device.last_ack_ms = Some(now_ms);
         write_device(&meta, &device).await?;
         tx.done().await?;
         Ok(())
@@ -408,6 +508,7 @@ impl Storage {
         let meta = tx.store(META_STORE)?;
         let rows = tx.store(ROWS_STORE)?;
         let mut device = read_device(&meta).await?;
+        self.check_owner(device.user_id.as_deref())?;
         if device.settling.is_empty() {
             tx.done().await?;
             return Ok(false);
@@ -446,6 +547,7 @@ impl Storage {
         let meta = tx.store(META_STORE)?;
         let rows = tx.store(ROWS_STORE)?;
         let mut device = read_device(&meta).await?;
+        self.check_owner(device.user_id.as_deref())?;
         let mut clock = device.clock();
         // Requests are issued together and awaited together: IndexedDB runs them in order
         // within the transaction, and a page costs one round of waiting, not one per row.

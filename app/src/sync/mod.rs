@@ -21,12 +21,20 @@ use minicrm_core::sync::{MAX_PUSH_BYTES, MAX_PUSH_CHANGES, PushRequest};
 use crate::api::{self, ApiError};
 use crate::state::online::Online;
 use crate::state::session::Session;
+use crate::storage::device::{DEVICE_KEY, DeviceState};
 use crate::storage::{Storage, StorageError};
 
 const PERIOD_MS: u32 = 30_000;
 const FIRST_BACKOFF_MS: u32 = 2_000;
 const MAX_BACKOFF_MS: u32 = 5 * 60_000;
 const PULL_PAGE: usize = 1000;
+
+/// Posted by the tab that logged out, after the device's stores were emptied: every other
+/// tab drops its replica and its session at once.
+pub const LOGGED_OUT_MESSAGE: &str = "logged-out";
+/// Posted whenever a tab stored a session (login, password entered again, 401): the other
+/// tabs re-read it.
+pub const SESSION_MESSAGE: &str = "session";
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum SyncPhase {
@@ -47,6 +55,13 @@ pub struct Sync {
     pub pending: RwSignal<u32>,
     pub rejected: RwSignal<u32>,
     pub last_sync_ms: RwSignal<Option<f64>>,
+    /// When the server last acknowledged this device's changes (ms since the epoch).
+    pub last_ack_ms: RwSignal<Option<f64>>,
+    /// When the oldest change still waiting was made.
+    pub oldest_pending_ms: RwSignal<Option<f64>>,
+    /// Whether the browser keeps the device's data under storage pressure (`None`: it has
+    /// not said).
+    pub persisted: RwSignal<Option<bool>>,
     /// Rows pulled in the current sync (for the progress of a long first sync).
     pub pulled_rows: RwSignal<u64>,
     /// Bumped whenever the device's data changed: lists read IndexedDB again.
@@ -68,6 +83,14 @@ enum SyncError {
     Storage(#[from] StorageError),
     #[error("the server did not acknowledge the oldest pending change")]
     Stuck,
+}
+
+impl SyncError {
+    /// The device's data is no longer the session's user's (a logout or another login
+    /// happened meanwhile): not a failure to retry, the session is read again instead.
+    fn is_not_owner(&self) -> bool {
+        matches!(self, SyncError::Storage(StorageError::NotOwner))
+    }
 }
 
 pub fn use_sync() -> Sync {
@@ -94,16 +117,30 @@ impl Sync {
         let Ok(storage) = Storage::shared().await else {
             return;
         };
-        if let Ok(pending) = storage.pending_count().await {
-            self.pending.set(pending);
+        if let Ok(summary) = storage.outbox_summary().await {
+            self.pending.set(summary.count);
+            self.oldest_pending_ms.set(summary.oldest_ms);
         }
         if let Ok(rejected) = storage.rejected_changes().await {
             self.rejected
                 .set(u32::try_from(rejected.len()).unwrap_or(u32::MAX));
         }
-        if let Ok(device) = storage.device().await {
-            self.last_sync_ms.set(device.last_sync_ms);
+        if let Ok(device) = storage.get_meta::<DeviceState>(DEVICE_KEY).await {
+            self.last_sync_ms
+                .set(device.as_ref().and_then(|device| device.last_sync_ms));
+            self.last_ack_ms
+                .set(device.as_ref().and_then(|device| device.last_ack_ms));
         }
+    }
+
+    /// Asks the browser whether it keeps the device's data (and, with `ask`, to keep it).
+    pub async fn check_persistence(&self, ask: bool) {
+        let granted = if ask {
+            crate::storage::health::request_persistence().await
+        } else {
+            crate::storage::health::persisted().await
+        };
+        self.persisted.set(granted);
     }
 
     /// Asks for a sync soon: wakes this tab's loop, or the leading tab's.
@@ -129,6 +166,9 @@ pub fn provide_sync(session: Session, online: Online) -> Sync {
         pending: RwSignal::new(0),
         rejected: RwSignal::new(0),
         last_sync_ms: RwSignal::new(None),
+        last_ack_ms: RwSignal::new(None),
+        oldest_pending_ms: RwSignal::new(None),
+        persisted: RwSignal::new(None),
         pulled_rows: RwSignal::new(0),
         data_version: RwSignal::new(0),
     };
@@ -146,7 +186,16 @@ pub fn provide_sync(session: Session, online: Online) -> Sync {
         }
         // Wake the loop; if it is busy, the next wait ends at once.
         "sync" if !wake_loop() => WAKE_PENDING.with(|pending| pending.set(true)),
+        // The counts follow through the effect below.
+        LOGGED_OUT_MESSAGE => session.forget_here(),
+        SESSION_MESSAGE => spawn_local(async move { session.recheck().await }),
         _ => {}
+    });
+    // Logged out (here or in another tab): the counts are of an empty device.
+    Effect::new(move |_| {
+        if session.user().is_none() {
+            sync.notify_changed();
+        }
     });
     // Coming online, or logging in: sync now.
     Effect::new(move |_| {
@@ -222,6 +271,14 @@ async fn run(sync: Sync, session: Session, online: Online) {
                 sync.phase.set(SyncPhase::Idle);
                 sleep_or_wake(PERIOD_MS).await;
             }
+            Err(err) if err.is_not_owner() => {
+                // Logged out or another user logged in while this ran: nothing was written;
+                // follow the stored session.
+                backoff = 0;
+                session.recheck().await;
+                sync.phase.set(SyncPhase::Idle);
+                sleep_or_wake(PERIOD_MS).await;
+            }
             Err(SyncError::Api(err @ ApiError::Unauthorized { .. })) => {
                 session.note_api_error(&err).await;
                 sync.phase.set(SyncPhase::NeedsLogin);
@@ -248,13 +305,29 @@ async fn sync_once(sync: &Sync, session: &Session) -> Result<(), SyncError> {
     let token = session.token().ok_or(ApiError::Unauthorized {
         message: String::new(),
     })?;
-    let storage = Storage::shared().await?;
-    if let Some(user) = session.user_untracked()
-        && storage.claim_for_user(&user.id.to_string()).await?
-    {
-        // Another user's rows are gone: nothing of theirs may stay on screen.
-        sync.notify_changed();
+    let user = session.user_untracked().ok_or(ApiError::Unauthorized {
+        message: String::new(),
+    })?;
+    let user_id = user.id.to_string();
+    let shared = Storage::shared().await?;
+    // The login claimed the device for the user (`Session::establish`); a session kept from
+    // before the device recorded its user adopts the stores as they are.
+    let owner = shared.adopt_if_unowned(&user_id).await?;
+    if owner != user_id {
+        let stored = shared.load_session().await?;
+        if stored.is_some_and(|stored| stored.user.id == user.id) {
+            // The stored session is this user's, the data someone else's: theirs goes.
+            if shared.claim_for_user(&user_id).await? {
+                crate::data::forget();
+                sync.notify_changed();
+            }
+        } else {
+            // This tab missed a logout or another login: it follows the stored session.
+            return Err(StorageError::NotOwner.into());
+        }
     }
+    // Every write below is refused if the device stops holding this user's data meanwhile.
+    let storage = shared.for_user(&user_id);
     let device = storage.device().await?;
 
     // Push the outbox, oldest first, in batches the server accepts.
@@ -332,9 +405,7 @@ async fn sync_once(sync: &Sync, session: &Session) -> Result<(), SyncError> {
         sync.notify_changed();
         leader::post("changed");
     }
-    let mut device = storage.device().await?;
-    device.last_sync_ms = Some(now_ms());
-    storage.save_device(&device).await?;
+    storage.mark_synced(now_ms()).await?;
     sync.refresh_counts().await;
     // For `cargo xtask bench` and the browser's performance panel.
     if let Some(performance) = web_sys::window().and_then(|window| window.performance()) {

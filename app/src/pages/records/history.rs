@@ -1,6 +1,9 @@
 //! A record's timeline: tasks done, calls, e-mails, messages, meetings and notes, and every
 //! write the server accepted for its fields (winners and losers) with this device's pending
 //! edits; a value that was overwritten can be restored with one click.
+//!
+//! The server's history comes in pages, newest first: the timeline shows the newest page
+//! and "Show older changes" fetches the one before the oldest entry shown.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -24,6 +27,81 @@ use crate::sync::use_sync;
 use crate::t;
 
 const CONTACT: &str = "contact";
+/// Entries per page of the server's history.
+pub const HISTORY_PAGE: usize = 200;
+/// The most the server returns at once: a refresh re-reads the pages shown up to this.
+pub const HISTORY_MAX_PAGE: usize = 1000;
+
+/// The field history as far as it is loaded: ascending HLC order, as the server sends it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LoadedHistory {
+    pub entries: Vec<HistoryEntry>,
+    /// Older entries exist on the server than the oldest one here.
+    pub more: bool,
+}
+
+impl LoadedHistory {
+    /// The oldest entry's HLC: where the next older page ends.
+    pub fn oldest_hlc(&self) -> Option<&str> {
+        self.entries.first().map(|entry| entry.hlc.as_str())
+    }
+
+    /// A fresh newest page read again (after a sync): it replaces the entries it covers;
+    /// older pages loaded before stay when the page reaches back to them, and are
+    /// dropped when newer writes pushed them out of reach (the gap would hide entries).
+    pub fn refreshed(&self, page: api::HistoryPage) -> LoadedHistory {
+        let Some(page_oldest) = page.entries.first().map(|entry| entry.hlc.clone()) else {
+            // The server has nothing (or no longer shows anything) for the row.
+            return LoadedHistory {
+                entries: Vec::new(),
+                more: page.more,
+            };
+        };
+        let reaches_back = self
+            .entries
+            .last()
+            .is_some_and(|newest| newest.hlc >= page_oldest);
+        if !page.more || !reaches_back {
+            return LoadedHistory {
+                entries: page.entries,
+                more: page.more,
+            };
+        }
+        let mut entries: Vec<HistoryEntry> = self
+            .entries
+            .iter()
+            .filter(|entry| entry.hlc < page_oldest)
+            .cloned()
+            .collect();
+        let kept_older = !entries.is_empty();
+        entries.extend(page.entries);
+        LoadedHistory {
+            entries,
+            more: if kept_older { self.more } else { page.more },
+        }
+    }
+
+    /// An older page (entries before the oldest one shown) goes in front.
+    pub fn with_older(&self, page: api::HistoryPage) -> LoadedHistory {
+        let oldest = self.oldest_hlc().map(str::to_owned);
+        let mut entries: Vec<HistoryEntry> = page
+            .entries
+            .into_iter()
+            .filter(|entry| {
+                oldest
+                    .as_deref()
+                    .is_none_or(|oldest| entry.hlc.as_str() < oldest)
+            })
+            .collect();
+        let added = !entries.is_empty();
+        entries.extend(self.entries.iter().cloned());
+        LoadedHistory {
+            entries,
+            // A page that brought nothing older cannot promise more.
+            more: page.more && added,
+        }
+    }
+}
 
 /// A field's name as a sentence uses it ("city", "segment VIP", "shoe size").
 pub fn field_label(field: &str, index: &Index) -> String {
@@ -149,8 +227,9 @@ pub fn RecordHistory(id: String, row: RwSignal<Option<Option<StoredRow>>>) -> im
             .user()
             .is_some_and(|user| user.role.may_see_team_reports())
     };
-    let entries = RwSignal::new(None::<Result<Vec<HistoryEntry>, ApiError>>);
+    let entries = RwSignal::new(None::<Result<LoadedHistory, ApiError>>);
     let id_for_load = id.clone();
+    let id_for_older = StoredValue::new(id.clone());
     // Reads overlap (a sync finishes while the last one is on its way): only the newest
     // request may set what is shown.
     let fetches = StoredValue::new(0u64);
@@ -172,26 +251,67 @@ pub fn RecordHistory(id: String, row: RwSignal<Option<Option<StoredRow>>>) -> im
         let id = id_for_load.clone();
         fetches.update_value(|n| *n += 1);
         let this = fetches.get_value();
+        // Read again as much as is shown (older pages included), within one reply.
+        let shown = entries.with_untracked(|entries| match entries {
+            Some(Ok(loaded)) => loaded.entries.len(),
+            _ => 0,
+        });
+        let limit = shown.clamp(HISTORY_PAGE, HISTORY_MAX_PAGE);
         spawn_local(async move {
-            let result = api::history(&token, CONTACT, &id)
-                .await
-                .map(|reply| reply.entries);
+            let result = api::history_page(&token, CONTACT, &id, None, limit).await;
             if let Err(err) = &result {
                 session.note_api_error(err).await;
             }
             if fetches.get_value() != this {
                 return;
             }
-            entries.update(|entries| {
+            entries.update(|entries| match (entries.as_ref(), result) {
+                (Some(Ok(loaded)), Ok(page)) => *entries = Some(Ok(loaded.refreshed(page))),
                 // A lost connection keeps what was read before.
-                let keep =
-                    matches!(result, Err(ApiError::Unreachable)) && matches!(entries, Some(Ok(_)));
-                if !keep {
-                    *entries = Some(result);
+                (Some(Ok(_)), Err(ApiError::Unreachable)) => {}
+                (_, result) => {
+                    *entries = Some(result.map(|page| LoadedHistory::default().refreshed(page)));
                 }
             });
         });
     });
+    // "Show older changes": the page before the oldest entry shown.
+    let loading_older = RwSignal::new(false);
+    let older_error = RwSignal::new(None::<String>);
+    let load_older = move |_| {
+        if loading_older.get_untracked() {
+            return;
+        }
+        let Some(token) = session.token() else {
+            return;
+        };
+        let Some(before) = entries.with_untracked(|entries| match entries {
+            Some(Ok(loaded)) => loaded.oldest_hlc().map(str::to_owned),
+            _ => None,
+        }) else {
+            return;
+        };
+        loading_older.set(true);
+        older_error.set(None);
+        let id = id_for_older.get_value();
+        spawn_local(async move {
+            let result = api::history_page(&token, CONTACT, &id, Some(&before), HISTORY_PAGE).await;
+            loading_older.set(false);
+            match result {
+                Ok(page) => entries.update(|entries| {
+                    if let Some(Ok(loaded)) = entries {
+                        *loaded = loaded.with_older(page);
+                    }
+                }),
+                Err(err) => {
+                    session.note_api_error(&err).await;
+                    older_error.set(Some(err.user_message()));
+                }
+            }
+        });
+    };
+    let has_older =
+        move || entries.with(|entries| matches!(entries, Some(Ok(loaded)) if loaded.more));
     // The record's activities, read whole from the device (the replica keeps them compact).
     let activities = RwSignal::new(Vec::<(String, Fields)>::new());
     Effect::new(move || {
@@ -261,8 +381,8 @@ pub fn RecordHistory(id: String, row: RwSignal<Option<Option<StoredRow>>>) -> im
                 .into_iter()
                 .map(|(id, fields)| Item::Activity(id, fields)),
         );
-        if let Some(Ok(list)) = entries.get() {
-            items.extend(with_old_values(list));
+        if let Some(Ok(loaded)) = entries.get() {
+            items.extend(with_old_values(loaded.entries));
         }
         items.sort_by_key(|item| std::cmp::Reverse(item.at_ms()));
         items
@@ -497,6 +617,14 @@ pub fn RecordHistory(id: String, row: RwSignal<Option<Option<StoredRow>>>) -> im
                     view! { <ol class="timeline">{items.into_iter().map(&render).collect_view()}</ol> }.into_any()
                 }
             }}
+            <Show when=has_older>
+                <button type="button" class="link" disabled=move || loading_older.get() || !online.get() on:click=load_older>
+                    {move || if loading_older.get() { t!("record-history-loading-older") } else { t!("record-history-older") }}
+                </button>
+            </Show>
+            <Show when=move || older_error.get().is_some()>
+                <p class="form-error" role="alert">{move || older_error.get()}</p>
+            </Show>
         </section>
     }
 }
