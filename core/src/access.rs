@@ -154,6 +154,15 @@ pub struct Actor {
     pub role: Role,
 }
 
+impl From<&crate::api::User> for Actor {
+    fn from(user: &crate::api::User) -> Self {
+        Actor {
+            user_id: user.id,
+            role: user.role,
+        }
+    }
+}
+
 impl Actor {
     fn is(&self, user_id: Option<&str>) -> bool {
         user_id.is_some_and(|id| id == self.user_id.to_string())
@@ -237,24 +246,24 @@ pub fn check_write(
             let RowScope::View { owner, shared } = scope else {
                 return Err("not a view".into());
             };
-            let shared_after = if field == "shared" {
-                value.as_bool() == Some(true)
-            } else {
-                *shared
-            };
             if field == "owner_id" && !actor.is(value.as_str()) {
                 return Err("a view's owner is the user who made it".into());
             }
-            if shared_after {
-                if matches!(actor.role, Role::Admin | Role::Manager) {
+            let may_share = matches!(actor.role, Role::Admin | Role::Manager);
+            if *shared {
+                // A shared view is the team's: administrators and managers change it.
+                if may_share {
                     Ok(())
                 } else {
                     Err("only administrators and managers may change shared views".into())
                 }
-            } else if actor.is(owner.as_deref()) {
-                Ok(())
-            } else {
+            } else if !actor.is(owner.as_deref()) {
+                // A private view is written by its owner only, sharing included.
                 Err("this view belongs to someone else".into())
+            } else if field == "shared" && value.as_bool() == Some(true) && !may_share {
+                Err("only administrators and managers may share views".into())
+            } else {
+                Ok(())
             }
         }
         _ => Err("unknown entity".into()),
@@ -422,6 +431,55 @@ mod record_rules {
                 .is_err()
             );
         }
+    }
+
+    #[test]
+    fn a_private_view_is_written_only_by_its_owner_sharing_included() {
+        let agent = actor(Role::Agent, 1);
+        let manager = actor(Role::Manager, 2);
+        let admin = actor(Role::Admin, 3);
+        let private = RowScope::View {
+            owner: Some(uuid::Uuid::from_u128(1).to_string()),
+            shared: false,
+        };
+        for other in [&manager, &admin] {
+            assert!(
+                check_write(other, Entity::View, &private, "shared", &json!(true), None).is_err(),
+                "{:?} may not publish someone's private view",
+                other.role
+            );
+            assert!(check_write(other, Entity::View, &private, "name", &json!("x"), None).is_err());
+        }
+        let managers_own = RowScope::new_row(Entity::View, &manager);
+        assert!(
+            check_write(
+                &manager,
+                Entity::View,
+                &managers_own,
+                "shared",
+                &json!(true),
+                None
+            )
+            .is_ok()
+        );
+        assert!(
+            check_write(
+                &agent,
+                Entity::View,
+                &private,
+                "shared",
+                &json!(false),
+                None
+            )
+            .is_ok(),
+            "the owner may keep it private"
+        );
+        let team = RowScope::View {
+            owner: Some(uuid::Uuid::from_u128(3).to_string()),
+            shared: true,
+        };
+        assert!(check_write(&manager, Entity::View, &team, "shared", &json!(false), None).is_ok());
+        assert!(check_write(&agent, Entity::View, &team, "shared", &json!(false), None).is_err());
     }
 
     #[test]

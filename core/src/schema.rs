@@ -378,11 +378,104 @@ pub fn validate_change(
     Ok(ValidChange { entity, hlc })
 }
 
+/// Most fields one row may have (a contact has about 40 standard ones; memberships and
+/// custom fields add one each).
+pub const MAX_FIELDS_PER_ROW: usize = 1000;
+/// Most bytes one row's stored fields may take: each field's name plus its value as JSON.
+pub const MAX_ROW_BYTES: usize = 1024 * 1024;
+
+/// A row's stored size: how many fields, and the bytes of their names and JSON values.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RowSize {
+    pub fields: usize,
+    pub bytes: usize,
+}
+
+impl RowSize {
+    /// The bytes one field takes in a row.
+    pub fn field_bytes(field: &str, value_json: &str) -> usize {
+        field.len() + value_json.len()
+    }
+
+    /// The size after a field of `old_bytes` (`None`: a new field) takes `new_bytes`.
+    pub fn after(self, old_bytes: Option<usize>, new_bytes: usize) -> RowSize {
+        RowSize {
+            fields: self.fields + usize::from(old_bytes.is_none()),
+            bytes: self.bytes - old_bytes.unwrap_or(0).min(self.bytes) + new_bytes,
+        }
+    }
+}
+
+/// The row's size after `field` takes a value of `new_bytes` ([`RowSize::field_bytes`]),
+/// replacing one of `old_bytes` (`None`: the field is new), or why the row may not grow so
+/// far. A write that does not grow a row past a bound is always allowed, so a row stored
+/// before the bounds can still shrink.
+pub fn resize_row(
+    size: RowSize,
+    old_bytes: Option<usize>,
+    new_bytes: usize,
+) -> Result<RowSize, ChangeProblem> {
+    let RowSize { fields, bytes } = size.after(old_bytes, new_bytes);
+    if fields > MAX_FIELDS_PER_ROW && fields > size.fields {
+        return Err(problem(
+            RejectCode::Invalid,
+            format!("a row may have at most {MAX_FIELDS_PER_ROW} fields"),
+        ));
+    }
+    if bytes > MAX_ROW_BYTES && bytes > size.bytes {
+        return Err(problem(
+            RejectCode::Invalid,
+            format!(
+                "a row may hold at most {} KiB; this value would make it {} KiB",
+                MAX_ROW_BYTES / 1024,
+                bytes.div_ceil(1024)
+            ),
+        ));
+    }
+    Ok(RowSize { fields, bytes })
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn rows_are_bounded_in_fields_and_bytes_but_may_always_shrink() {
+        let size = RowSize {
+            fields: MAX_FIELDS_PER_ROW,
+            bytes: 1000,
+        };
+        assert_eq!(
+            resize_row(size, None, 10).map_err(|p| p.code),
+            Err(RejectCode::Invalid)
+        );
+        assert_eq!(
+            resize_row(size, Some(10), 20),
+            Ok(RowSize {
+                fields: MAX_FIELDS_PER_ROW,
+                bytes: 1010
+            }),
+            "replacing a field adds none"
+        );
+        let full = RowSize {
+            fields: 10,
+            bytes: MAX_ROW_BYTES - 5,
+        };
+        assert!(resize_row(full, None, 5).is_ok(), "up to the bound");
+        let message = resize_row(full, None, 6).unwrap_err().message;
+        assert!(message.contains("1024 KiB"), "{message}");
+        let over = RowSize {
+            fields: 10,
+            bytes: MAX_ROW_BYTES + 100,
+        };
+        assert!(
+            resize_row(over, Some(50), 10).is_ok(),
+            "a row over the bound may shrink"
+        );
+        assert!(resize_row(over, Some(50), 60).is_err(), "but not grow");
+    }
 
     const ID: &str = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
     const HLC: &str = "1763800000000-0000-0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";

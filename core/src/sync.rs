@@ -15,6 +15,12 @@ pub const MAX_PUSH_BYTES: usize = 1024 * 1024;
 /// Default and largest page of a pull.
 pub const DEFAULT_PULL_LIMIT: usize = 1000;
 pub const MAX_PULL_LIMIT: usize = 5000;
+/// A pull page stops after the row that takes its rows' stored bytes past this (`more`
+/// then says to pull again); a page always carries at least one row.
+pub const PULL_PAGE_BYTES: usize = 4 * 1024 * 1024;
+/// Default and largest page of a row's history.
+pub const DEFAULT_HISTORY_LIMIT: usize = 200;
+pub const MAX_HISTORY_LIMIT: usize = 1000;
 
 /// One write of one field of one row, as a device sends it. Strings stay strings here: a
 /// malformed entity, id, field or HLC is that change's rejection, not the batch's.
@@ -123,6 +129,9 @@ pub struct HistoryEntry {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryResponse {
     pub entries: Vec<HistoryEntry>,
+    /// Whether older entries exist: ask again with `before` = the first entry's `hlc`.
+    #[serde(default)]
+    pub more: bool,
 }
 
 /// A change as far as it could be read: either whole, or only its `seq` (then it is

@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_users.sql"),
     include_str!("migrations/0002_sync.sql"),
     include_str!("migrations/0003_purge.sql"),
+    include_str!("migrations/0004_bounds_and_scopes.sql"),
 ];
 
 /// Readers kept open for reuse; more are opened on demand under load.

@@ -3,14 +3,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use minicrm_core::Role;
 use minicrm_core::access::{Actor, RowScope, check_write, may_see};
 use minicrm_core::api::User;
 use minicrm_core::hlc::{Clock, Hlc, MAX_DRIFT_MS};
 use minicrm_core::merge::{Decision, decide};
-use minicrm_core::schema::{Entity, validate_change};
+use minicrm_core::schema::{Entity, RowSize, resize_row, validate_change};
 use minicrm_core::sync::{
-    Change, FieldState, HistoryEntry, PullResponse, PulledRow, PushResponse, ReadChange,
-    RejectCode, Rejection,
+    Change, FieldState, HistoryEntry, HistoryResponse, PULL_PAGE_BYTES, PullResponse, PulledRow,
+    PushResponse, ReadChange, RejectCode, Rejection,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde_json::Value;
@@ -47,21 +48,53 @@ struct RowLine {
     scope_owner: Option<String>,
     scope_shared: bool,
     purged: bool,
+    size: RowSize,
+}
+
+fn row_size(fields: i64, bytes: i64) -> RowSize {
+    RowSize {
+        fields: usize::try_from(fields).unwrap_or(0),
+        bytes: usize::try_from(bytes).unwrap_or(0),
+    }
 }
 
 fn row_line(conn: &Connection, entity: Entity, id: &str) -> Result<Option<RowLine>, DbError> {
     Ok(conn
         .prepare_cached(
-            "SELECT scope_owner, scope_shared, purged FROM rows WHERE entity = ?1 AND id = ?2",
+            "SELECT scope_owner, scope_shared, purged, field_count, field_bytes FROM rows
+              WHERE entity = ?1 AND id = ?2",
         )?
         .query_row(params![entity.as_str(), id], |row| {
             Ok(RowLine {
                 scope_owner: row.get(0)?,
                 scope_shared: row.get(1)?,
                 purged: row.get(2)?,
+                size: row_size(row.get(3)?, row.get(4)?),
             })
         })
         .optional()?)
+}
+
+/// Whether a row's visibility depends on the row (so its scopes are recorded).
+fn has_scope(entity: Entity) -> bool {
+    matches!(
+        entity,
+        Entity::Contact | Entity::Task | Entity::Activity | Entity::View
+    )
+}
+
+/// Records the row's current scope as of `version` (after a write changed it).
+fn record_scope(conn: &Connection, entity: Entity, id: &str, version: i64) -> Result<(), DbError> {
+    if !has_scope(entity) {
+        return Ok(());
+    }
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO scopes (entity, id, version, scope_owner, scope_shared, purged)
+         SELECT entity, id, ?3, scope_owner, scope_shared, purged FROM rows
+          WHERE entity = ?1 AND id = ?2",
+    )?
+    .execute(params![entity.as_str(), id, version])?;
+    Ok(())
 }
 
 fn scope_of(entity: Entity, line: &RowLine) -> RowScope {
@@ -95,18 +128,35 @@ fn bump_version(conn: &Connection, entity: Entity, id: &str, now_ms: i64) -> Res
     Ok(version)
 }
 
-fn stored_hlc(
+/// A field as stored: the HLC of the write that set it and its size in the row.
+struct StoredField {
+    hlc: String,
+    bytes: usize,
+}
+
+fn stored_field(
     conn: &Connection,
     entity: Entity,
     id: &str,
     field: &str,
-) -> Result<Option<String>, DbError> {
+) -> Result<Option<StoredField>, DbError> {
     Ok(conn
-        .prepare_cached("SELECT hlc FROM fields WHERE entity = ?1 AND id = ?2 AND field = ?3")?
-        .query_row(params![entity.as_str(), id, field], |row| row.get(0))
+        .prepare_cached(
+            "SELECT hlc, length(CAST(value AS BLOB)) FROM fields
+              WHERE entity = ?1 AND id = ?2 AND field = ?3",
+        )?
+        .query_row(params![entity.as_str(), id, field], |row| {
+            let value_bytes: i64 = row.get(1)?;
+            Ok(StoredField {
+                hlc: row.get(0)?,
+                bytes: RowSize::field_bytes(field, "") + usize::try_from(value_bytes).unwrap_or(0),
+            })
+        })
         .optional()?)
 }
 
+/// Stores a field's value and the row's size after it (`resize_row`'s answer).
+#[allow(clippy::too_many_arguments)]
 fn store_field(
     conn: &Connection,
     entity: Entity,
@@ -114,12 +164,22 @@ fn store_field(
     field: &str,
     value: &str,
     hlc: &str,
+    size: RowSize,
 ) -> Result<(), DbError> {
     conn.prepare_cached(
         "INSERT INTO fields (entity, id, field, value, hlc) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (entity, id, field) DO UPDATE SET value = excluded.value, hlc = excluded.hlc",
     )?
     .execute(params![entity.as_str(), id, field, value, hlc])?;
+    conn.prepare_cached(
+        "UPDATE rows SET field_count = ?3, field_bytes = ?4 WHERE entity = ?1 AND id = ?2",
+    )?
+    .execute(params![
+        entity.as_str(),
+        id,
+        i64::try_from(size.fields).unwrap_or(i64::MAX),
+        i64::try_from(size.bytes).unwrap_or(i64::MAX)
+    ])?;
     Ok(())
 }
 
@@ -161,7 +221,7 @@ fn update_scope(
     id: &str,
     field: &str,
     value: &Value,
-    touched: &mut BTreeSet<(Entity, String)>,
+    touched: &mut Touched,
 ) -> Result<(), DbError> {
     match (entity, field) {
         (Entity::Contact, "owner_id") => {
@@ -182,8 +242,10 @@ fn update_scope(
                     "UPDATE rows SET scope_owner = ?3 WHERE entity = ?1 AND id = ?2",
                 )?
                 .execute(params![child_entity.as_str(), child_id, owner])?;
-                touched.insert((child_entity, child_id));
+                touched.rescoped.insert((child_entity, child_id.clone()));
+                touched.rows.insert((child_entity, child_id));
             }
+            touched.rescoped.insert((entity, id.to_owned()));
         }
         (Entity::Task | Entity::Activity, "record_id") => {
             let record = value.as_str();
@@ -195,14 +257,24 @@ fn update_scope(
                 "UPDATE rows SET record_id = ?3, scope_owner = ?4 WHERE entity = ?1 AND id = ?2",
             )?
             .execute(params![entity.as_str(), id, record, owner])?;
+            touched.rescoped.insert((entity, id.to_owned()));
         }
         (Entity::View, "shared") => {
             tx.prepare_cached("UPDATE rows SET scope_shared = ?3 WHERE entity = ?1 AND id = ?2")?
                 .execute(params![entity.as_str(), id, value.as_bool() == Some(true)])?;
+            touched.rescoped.insert((entity, id.to_owned()));
         }
         _ => {}
     }
     Ok(())
+}
+
+/// The rows a push changed: each gets one new version at the end, and those whose scope
+/// changed (or that were created) get their scope recorded at it.
+#[derive(Default)]
+struct Touched {
+    rows: BTreeSet<(Entity, String)>,
+    rescoped: BTreeSet<(Entity, String)>,
 }
 
 /// Applies one push in one transaction (PROTOCOL.md, "Push"). Changes at or below the
@@ -225,8 +297,7 @@ pub fn apply_push(
     let now_wall = u64::try_from(now_ms).unwrap_or(0);
     let mut top = acked;
     let mut rejected = Vec::new();
-    // Rows whose stored state changed: each gets one new version at the end.
-    let mut touched: BTreeSet<(Entity, String)> = BTreeSet::new();
+    let mut touched = Touched::default();
 
     for read in changes {
         let change = match read {
@@ -266,8 +337,11 @@ pub fn apply_push(
         }
     }
 
-    for (entity, id) in &touched {
-        bump_version(&tx, *entity, id, now_ms)?;
+    for (entity, id) in &touched.rows {
+        let version = bump_version(&tx, *entity, id, now_ms)?;
+        if touched.rescoped.contains(&(*entity, id.clone())) {
+            record_scope(&tx, *entity, id, version)?;
+        }
     }
     tx.prepare_cached(
         "INSERT INTO clients (user_id, client_id, acked_seq, last_seen_at) VALUES (?1, ?2, ?3, ?4)
@@ -296,7 +370,7 @@ fn apply_change(
     clock: &mut Clock,
     now_wall: u64,
     now_ms: i64,
-    touched: &mut BTreeSet<(Entity, String)>,
+    touched: &mut Touched,
 ) -> Result<ChangeOutcome, DbError> {
     let valid = match validate_change(
         &change.entity,
@@ -358,15 +432,26 @@ fn apply_change(
     };
     let hlc = hlc.to_string();
     let value = change.value.to_string();
-    let decision = decide(
-        stored_hlc(tx, entity, &change.id, &change.field)?.as_deref(),
-        &hlc,
-    );
+    let stored = stored_field(tx, entity, &change.id, &change.field)?;
+    let decision = decide(stored.as_ref().map(|stored| stored.hlc.as_str()), &hlc);
     if decision == Decision::Duplicate {
         return Ok(Ok(()));
     }
     let won = decision == Decision::Wins;
     if won {
+        let size = match resize_row(
+            line.as_ref().map(|line| line.size).unwrap_or_default(),
+            stored.as_ref().map(|stored| stored.bytes),
+            RowSize::field_bytes(&change.field, &value),
+        ) {
+            Ok(size) => size,
+            Err(problem) => {
+                return Ok(Err((
+                    problem.code,
+                    format!("{entity}.{}: {}", change.field, problem.message),
+                )));
+            }
+        };
         if line.is_none() {
             // The first write creates the row (its version is taken below, with every
             // touched row's); a view belongs to whoever made it.
@@ -375,8 +460,9 @@ fn apply_change(
                 "INSERT INTO rows (entity, id, version, scope_owner) VALUES (?1, ?2, 0, ?3)",
             )?
             .execute(params![entity.as_str(), change.id, owner])?;
+            touched.rescoped.insert((entity, change.id.clone()));
         }
-        store_field(tx, entity, &change.id, &change.field, &value, &hlc)?;
+        store_field(tx, entity, &change.id, &change.field, &value, &hlc, size)?;
         update_scope(
             tx,
             entity,
@@ -385,7 +471,7 @@ fn apply_change(
             &change.value,
             touched,
         )?;
-        touched.insert((entity, change.id.clone()));
+        touched.rows.insert((entity, change.id.clone()));
     }
     record_history(
         tx,
@@ -405,7 +491,9 @@ fn apply_change(
 }
 
 /// One page of a pull (PROTOCOL.md, "Pull"): rows changed after `cursor` in version order,
-/// with all their fields, or `visible: false` for rows the user may not see.
+/// with all their fields, or `visible: false` for rows the user may not see but that may be
+/// on the device (see [`may_be_on_device`]). A page ends after `limit` rows or once its
+/// rows' stored bytes reach [`PULL_PAGE_BYTES`], whichever comes first.
 pub fn pull(
     conn: &Connection,
     actor: &Actor,
@@ -413,50 +501,77 @@ pub fn pull(
     limit: usize,
     server_hlc: String,
 ) -> Result<PullResponse, DbError> {
-    let scope_version: i64 = conn
-        .prepare_cached("SELECT scope_version FROM users WHERE id = ?1")?
-        .query_row([actor.user_id.to_string()], |row| row.get(0))
-        .optional()?
-        .unwrap_or(0);
-    let cursor_i = i64::try_from(cursor).unwrap_or(i64::MAX);
-    // What this user may see changed after their cursor: everything is sent again.
-    let from = if scope_version > cursor_i {
-        0
-    } else {
-        cursor_i
-    };
-    let mut stmt = conn.prepare_cached(
-        "SELECT entity, id, version, scope_owner, scope_shared, purged FROM rows
-          WHERE version > ?1 ORDER BY version LIMIT ?2",
-    )?;
-    let page: Vec<(String, String, i64, RowLine)> = stmt
-        .query_map(
-            params![from, i64::try_from(limit + 1).unwrap_or(i64::MAX)],
-            |row| {
-                Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    RowLine {
-                        scope_owner: row.get(3)?,
-                        scope_shared: row.get(4)?,
-                        purged: row.get(5)?,
-                    },
-                ))
-            },
-        )?
-        .collect::<Result<_, _>>()?;
-    let more = page.len() > limit;
-    let page: Vec<_> = page.into_iter().take(limit).collect();
+    let from = i64::try_from(cursor).unwrap_or(i64::MAX);
+    let roles = RoleHistory::load(conn, actor)?;
+    let chunk = limit.saturating_add(1);
+    let mut chosen: Vec<(String, String, i64, bool)> = Vec::new();
+    let mut bytes = 0usize;
+    let mut after = from;
+    let mut more = false;
+    'scan: loop {
+        let mut stmt = conn.prepare_cached(
+            "SELECT entity, id, version, scope_owner, scope_shared, purged, field_count, field_bytes
+               FROM rows WHERE version > ?1 ORDER BY version LIMIT ?2",
+        )?;
+        let page: Vec<(String, String, i64, RowLine)> = stmt
+            .query_map(
+                params![after, i64::try_from(chunk).unwrap_or(i64::MAX)],
+                |row| {
+                    Ok((
+                        row.get(0)?,
+                        row.get(1)?,
+                        row.get(2)?,
+                        RowLine {
+                            scope_owner: row.get(3)?,
+                            scope_shared: row.get(4)?,
+                            purged: row.get(5)?,
+                            size: row_size(row.get(6)?, row.get(7)?),
+                        },
+                    ))
+                },
+            )?
+            .collect::<Result<_, _>>()?;
+        let exhausted = page.len() < chunk;
+        for (entity_name, id, version, line) in page {
+            if chosen.len() >= limit || bytes >= PULL_PAGE_BYTES {
+                more = true;
+                break 'scan;
+            }
+            after = version;
+            let Ok(entity) = entity_name.parse::<Entity>() else {
+                continue;
+            };
+            let visible = !line.purged && may_see(actor, &scope_of(entity, &line));
+            if !visible && !may_be_on_device(conn, actor, &roles, entity, &id, from)? {
+                continue;
+            }
+            if visible && !chosen.is_empty() && bytes + line.size.bytes > PULL_PAGE_BYTES {
+                more = true;
+                break 'scan;
+            }
+            if visible {
+                bytes += line.size.bytes;
+            }
+            chosen.push((entity_name, id, version, visible));
+        }
+        if exhausted {
+            break;
+        }
+    }
     // Every field of the page's rows in one statement, not one per row.
     let mut fields_of: BTreeMap<(String, String), BTreeMap<String, FieldState>> = BTreeMap::new();
-    if let Some((_, _, last_version, _)) = page.last() {
+    if let (Some(first), Some(last)) = (chosen.first(), chosen.last()) {
         let mut stmt = conn.prepare_cached(
             "SELECT f.entity, f.id, f.field, f.value, f.hlc FROM rows r
                JOIN fields f ON f.entity = r.entity AND f.id = r.id
-              WHERE r.version > ?1 AND r.version <= ?2",
+              WHERE r.version >= ?1 AND r.version <= ?2",
         )?;
-        let found = stmt.query_map(params![from, last_version], |row| {
+        let wanted: BTreeSet<(&str, &str)> = chosen
+            .iter()
+            .filter(|(_, _, _, visible)| *visible)
+            .map(|(entity, id, _, _)| (entity.as_str(), id.as_str()))
+            .collect();
+        let found = stmt.query_map(params![first.2, last.2], |row| {
             Ok((
                 row.get::<_, String>(0)?,
                 row.get::<_, String>(1)?,
@@ -467,6 +582,9 @@ pub fn pull(
         })?;
         for found in found {
             let (entity, id, field, value, hlc) = found?;
+            if !wanted.contains(&(entity.as_str(), id.as_str())) {
+                continue;
+            }
             let value = serde_json::from_str(&value).unwrap_or(Value::Null);
             fields_of
                 .entry((entity, id))
@@ -474,42 +592,183 @@ pub fn pull(
                 .insert(field, FieldState { value, hlc });
         }
     }
-    let mut rows = Vec::with_capacity(page.len());
-    let mut last = cursor;
-    for (entity_name, id, version, line) in page {
-        let version = u64::try_from(version).unwrap_or(0);
-        last = last.max(version);
-        let visible = !line.purged
-            && entity_name
-                .parse::<Entity>()
-                .is_ok_and(|entity| may_see(actor, &scope_of(entity, &line)));
-        if visible {
-            let fields = fields_of
-                .remove(&(entity_name.clone(), id.clone()))
-                .unwrap_or_default();
-            rows.push(PulledRow {
-                entity: entity_name,
-                id,
-                version,
-                fields: Some(fields),
-                visible: None,
-            });
-        } else {
-            rows.push(PulledRow {
-                entity: entity_name,
-                id,
-                version,
-                fields: None,
-                visible: Some(false),
-            });
-        }
-    }
+    let last = chosen.last().map_or(cursor, |(_, _, version, _)| {
+        u64::try_from(*version).unwrap_or(0)
+    });
+    let rows = chosen
+        .into_iter()
+        .map(|(entity, id, version, visible)| {
+            let version = u64::try_from(version).unwrap_or(0);
+            if visible {
+                let fields = fields_of
+                    .remove(&(entity.clone(), id.clone()))
+                    .unwrap_or_default();
+                PulledRow {
+                    entity,
+                    id,
+                    version,
+                    fields: Some(fields),
+                    visible: None,
+                }
+            } else {
+                PulledRow {
+                    entity,
+                    id,
+                    version,
+                    fields: None,
+                    visible: Some(false),
+                }
+            }
+        })
+        .collect();
     Ok(PullResponse {
         rows,
         cursor: last,
         more,
         server_hlc,
     })
+}
+
+/// The roles a user has had: each change's version and the role it replaced, ascending,
+/// and the role they have now.
+struct RoleHistory {
+    changes: Vec<(i64, Role)>,
+    now: Role,
+}
+
+impl RoleHistory {
+    fn load(conn: &Connection, actor: &Actor) -> Result<RoleHistory, DbError> {
+        let changes = conn
+            .prepare_cached(
+                "SELECT version, previous_role FROM role_changes WHERE user_id = ?1 ORDER BY version",
+            )?
+            .query_map([actor.user_id.to_string()], |row| {
+                Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+            })?
+            .filter_map(|found| match found {
+                Ok((version, role)) => role.parse().ok().map(|role| Ok((version, role))),
+                Err(err) => Some(Err(err)),
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(RoleHistory {
+            changes,
+            now: actor.role,
+        })
+    }
+
+    /// Every role the user had at some version in `from..=to`: the one in effect at `from`
+    /// and each one a change in between set.
+    fn during(&self, from: i64, to: i64) -> Vec<Role> {
+        let at = |version: i64| {
+            self.changes
+                .iter()
+                .find(|(changed, _)| *changed > version)
+                .map_or(self.now, |(_, previous)| *previous)
+        };
+        let mut roles = vec![at(from)];
+        for (changed, _) in &self.changes {
+            if *changed > from && *changed <= to {
+                roles.push(at(*changed));
+            }
+        }
+        roles
+    }
+}
+
+/// Whether a row the user may not see now may still be on a device that pulled up to
+/// `cursor`: as of that version the row was in the user's scope under a role they had
+/// while it had that scope. A row that never was is skipped, so a pull never names rows
+/// the user could never see.
+fn may_be_on_device(
+    conn: &Connection,
+    actor: &Actor,
+    roles: &RoleHistory,
+    entity: Entity,
+    id: &str,
+    cursor: i64,
+) -> Result<bool, DbError> {
+    if cursor <= 0 {
+        return Ok(false);
+    }
+    if !has_scope(entity) {
+        return Ok(true);
+    }
+    let then: Option<(i64, Option<String>, bool, bool, bool)> = conn
+        .prepare_cached(
+            "SELECT version, scope_owner, scope_shared, purged, known FROM scopes
+              WHERE entity = ?1 AND id = ?2 AND version <= ?3 ORDER BY version DESC LIMIT 1",
+        )?
+        .query_row(params![entity.as_str(), id, cursor], |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+            ))
+        })
+        .optional()?;
+    let Some((since, scope_owner, scope_shared, purged, known)) = then else {
+        return Ok(false);
+    };
+    if !known {
+        return Ok(true);
+    }
+    if purged {
+        return Ok(false);
+    }
+    let scope = scope_of(
+        entity,
+        &RowLine {
+            scope_owner,
+            scope_shared,
+            purged,
+            size: RowSize::default(),
+        },
+    );
+    Ok(roles.during(since, cursor).into_iter().any(|role| {
+        may_see(
+            &Actor {
+                user_id: actor.user_id,
+                role,
+            },
+            &scope,
+        )
+    }))
+}
+
+/// Records that `user`'s role changed from `previous` at `version` (the published user
+/// row's), and gives a new version to every row whose visibility the change turns: a
+/// restricted user sees only records owned by them or by nobody.
+pub fn record_role_change(
+    conn: &Connection,
+    user: &User,
+    previous: Role,
+    version: i64,
+    now_ms: i64,
+) -> Result<(), DbError> {
+    let id = user.id.to_string();
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO role_changes (user_id, version, previous_role) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![id, version, previous.as_str()])?;
+    if (previous == Role::Restricted) == (user.role == Role::Restricted) {
+        return Ok(());
+    }
+    let turned: Vec<(String, String)> = conn
+        .prepare_cached(
+            "SELECT entity, id FROM rows
+              WHERE entity IN ('contact', 'task', 'activity') AND purged = 0
+                AND scope_owner IS NOT NULL AND scope_owner != ?1",
+        )?
+        .query_map([&id], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (entity, row_id) in turned {
+        if let Ok(entity) = entity.parse::<Entity>() {
+            bump_version(conn, entity, &row_id, now_ms)?;
+        }
+    }
+    Ok(())
 }
 
 /// Whether the row exists and `actor` may see it.
@@ -566,10 +825,14 @@ pub fn purge(conn: &mut Connection, target: &PurgeTarget, now_ms: i64) -> Result
                 .execute(params![entity, row_id])?;
             tx.prepare_cached("DELETE FROM history WHERE entity = ?1 AND id = ?2")?
                 .execute(params![entity, row_id])?;
-            tx.prepare_cached("UPDATE rows SET purged = 1 WHERE entity = ?1 AND id = ?2")?
-                .execute(params![entity, row_id])?;
+            tx.prepare_cached(
+                "UPDATE rows SET purged = 1, field_count = 0, field_bytes = 0
+                  WHERE entity = ?1 AND id = ?2",
+            )?
+            .execute(params![entity, row_id])?;
             if let Ok(entity) = entity.parse::<Entity>() {
-                bump_version(&tx, entity, &row_id, now_ms)?;
+                let version = bump_version(&tx, entity, &row_id, now_ms)?;
+                record_scope(&tx, entity, &row_id, version)?;
             }
         }
     }
@@ -577,17 +840,23 @@ pub fn purge(conn: &mut Connection, target: &PurgeTarget, now_ms: i64) -> Result
     Ok(chosen.len() as u64)
 }
 
-/// Every accepted write of a row, by ascending HLC (PROTOCOL.md, "History").
-pub fn history(conn: &Connection, entity: Entity, id: &str) -> Result<Vec<HistoryEntry>, DbError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT field, value, hlc, user_id, won, client_id, received_at FROM history
-          WHERE entity = ?1 AND id = ?2 ORDER BY hlc, seq",
-    )?;
-    let entries = stmt
-        .query_map(params![entity.as_str(), id], |row| {
-            let value: String = row.get(1)?;
-            let received_at: i64 = row.get(6)?;
-            Ok(HistoryEntry {
+/// A page of a row's accepted writes (PROTOCOL.md, "History"), by ascending HLC: the newest
+/// `limit` writes with an HLC below `before` (the newest without it), and whether older ones
+/// exist. Writes that share the oldest HLC of the page all come in it, so paging by
+/// `before` = the first entry's HLC never skips one.
+pub fn history(
+    conn: &Connection,
+    entity: Entity,
+    id: &str,
+    before: Option<&str>,
+    limit: usize,
+) -> Result<HistoryResponse, DbError> {
+    let read = |row: &rusqlite::Row<'_>| -> rusqlite::Result<(i64, HistoryEntry)> {
+        let value: String = row.get(1)?;
+        let received_at: i64 = row.get(6)?;
+        Ok((
+            row.get(7)?,
+            HistoryEntry {
                 field: row.get(0)?,
                 value: serde_json::from_str(&value).unwrap_or(Value::Null),
                 hlc: row.get(2)?,
@@ -595,10 +864,49 @@ pub fn history(conn: &Connection, entity: Entity, id: &str) -> Result<Vec<Histor
                 won: row.get(4)?,
                 client_id: Some(row.get(5)?),
                 received_at: Some(rfc3339_utc(received_at)),
-            })
-        })?
+            },
+        ))
+    };
+    const COLUMNS: &str = "field, value, hlc, user_id, won, client_id, received_at, seq";
+    let mut newest: Vec<(i64, HistoryEntry)> = conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM history
+              WHERE entity = ?1 AND id = ?2 AND (?3 IS NULL OR hlc < ?3)
+              ORDER BY hlc DESC, seq DESC LIMIT ?4"
+        ))?
+        .query_map(
+            params![
+                entity.as_str(),
+                id,
+                before,
+                i64::try_from(limit).unwrap_or(i64::MAX)
+            ],
+            read,
+        )?
         .collect::<Result<_, _>>()?;
-    Ok(entries)
+    let mut more = false;
+    if let Some(oldest) = newest.last().map(|(_, entry)| entry.hlc.clone())
+        && newest.len() == limit
+    {
+        let seen: BTreeSet<i64> = newest.iter().map(|(seq, _)| *seq).collect();
+        let same: Vec<(i64, HistoryEntry)> = conn
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM history WHERE entity = ?1 AND id = ?2 AND hlc = ?3"
+            ))?
+            .query_map(params![entity.as_str(), id, oldest], read)?
+            .collect::<Result<_, _>>()?;
+        newest.extend(same.into_iter().filter(|(seq, _)| !seen.contains(seq)));
+        more = conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM history WHERE entity = ?1 AND id = ?2 AND hlc < ?3)",
+            )?
+            .query_row(params![entity.as_str(), id, oldest], |row| row.get(0))?;
+    }
+    newest.sort_by(|(a_seq, a), (b_seq, b)| a.hlc.cmp(&b.hlc).then(a_seq.cmp(b_seq)));
+    Ok(HistoryResponse {
+        entries: newest.into_iter().map(|(_, entry)| entry).collect(),
+        more,
+    })
 }
 
 fn rfc3339_utc(unix_ms: i64) -> String {
@@ -628,8 +936,20 @@ pub fn publish_user(conn: &Connection, user: &User, now_ms: i64) -> Result<i64, 
         ("role", Value::from(user.role.as_str())),
         ("active", Value::from(user.active)),
     ];
+    // Make sure the row exists so its size can be kept.
+    conn.prepare_cached(
+        "INSERT INTO rows (entity, id, version) VALUES ('user', ?1, 0) ON CONFLICT DO NOTHING",
+    )?
+    .execute([&id])?;
+    let mut size = row_line(conn, Entity::User, &id)?
+        .map(|line| line.size)
+        .unwrap_or_default();
     for (field, value) in fields {
-        store_field(conn, Entity::User, &id, field, &value.to_string(), &hlc)?;
+        let value = value.to_string();
+        let old = stored_field(conn, Entity::User, &id, field)?.map(|stored| stored.bytes);
+        // The directory's own fields are short and set by the server: no bound applies.
+        size = size.after(old, RowSize::field_bytes(field, &value));
+        store_field(conn, Entity::User, &id, field, &value, &hlc, size)?;
     }
     bump_version(conn, Entity::User, &id, now_ms)
 }

@@ -140,8 +140,9 @@ pub struct UserChanges<'a> {
     pub active: Option<bool>,
 }
 
-/// Changes an account and publishes it; a role change makes the user's next pull resend
-/// everything (what they may see changed). Call inside a transaction.
+/// Changes an account and publishes it; a role change gives every row whose visibility it
+/// changes a new version, so the user's devices learn of them on their next pull. Call
+/// inside a transaction.
 pub fn update(
     conn: &Connection,
     id: UserId,
@@ -178,6 +179,7 @@ pub fn update(
                 "UPDATE users SET scope_version = ?2 WHERE id = ?1",
                 params![id.to_string(), version],
             )?;
+            super::sync::record_role_change(conn, &after, before.role, version, now_ms)?;
         }
     }
     Ok(Some(after))

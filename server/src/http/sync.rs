@@ -6,8 +6,8 @@ use minicrm_core::access::Actor;
 use minicrm_core::hlc::is_valid_node;
 use minicrm_core::schema::Entity;
 use minicrm_core::sync::{
-    DEFAULT_PULL_LIMIT, HistoryResponse, MAX_PULL_LIMIT, MAX_PUSH_CHANGES, PullResponse,
-    PushResponse, read_change,
+    DEFAULT_HISTORY_LIMIT, DEFAULT_PULL_LIMIT, HistoryResponse, MAX_HISTORY_LIMIT, MAX_PULL_LIMIT,
+    MAX_PUSH_CHANGES, PullResponse, PushResponse, read_change,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -109,26 +109,52 @@ pub async fn pull(
     Ok(Json(response))
 }
 
+#[derive(Deserialize)]
+pub struct HistoryQuery {
+    before: Option<String>,
+    limit: Option<usize>,
+}
+
+/// `GET /api/history/{entity}/{id}?before=<hlc>&limit=N`: the newest `limit` writes (default
+/// 200, at most 1000) older than `before`, ascending, with `more` when older ones exist.
 pub async fn history(
     State(state): State<AppState>,
     auth: AuthUser,
     Path((entity, id)): Path<(String, String)>,
+    query: Result<Query<HistoryQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<HistoryResponse>, ApiError> {
+    let Query(query) = query.map_err(|rejection| {
+        ApiError::Malformed(format!(
+            "`before` must be an HLC and `limit` a positive integer: {}",
+            rejection.body_text()
+        ))
+    })?;
+    if let Some(before) = &query.before
+        && before.parse::<minicrm_core::hlc::Hlc>().is_err()
+    {
+        return Err(ApiError::Malformed(
+            "`before` must be an HLC, the `hlc` of the oldest entry you have.".into(),
+        ));
+    }
+    let limit = query
+        .limit
+        .unwrap_or(DEFAULT_HISTORY_LIMIT)
+        .clamp(1, MAX_HISTORY_LIMIT);
     let unknown = || ApiError::not_found("There is no such row, or you may not see it.");
     let entity: Entity = entity.parse().map_err(|()| unknown())?;
     let actor = actor(&auth);
-    let entries = state
+    let page = state
         .db
         .read(move |conn| {
             if !sync::visible_row(conn, &actor, entity, &id)? {
                 return Ok(None);
             }
-            sync::history(conn, entity, &id).map(Some)
+            sync::history(conn, entity, &id, query.before.as_deref(), limit).map(Some)
         })
         .await
         .map_err(|err: DbError| ApiError::from(err))?
         .ok_or_else(unknown)?;
-    Ok(Json(HistoryResponse { entries }))
+    Ok(Json(page))
 }
 
 #[derive(Deserialize)]

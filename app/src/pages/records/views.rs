@@ -3,8 +3,9 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use minicrm_core::Role;
+use minicrm_core::access::{Actor, RowScope, check_write};
 use minicrm_core::query::Query;
+use minicrm_core::schema::Entity;
 use serde_json::{Value, json};
 
 use super::columns::{ColumnSetting, SortSetting};
@@ -18,7 +19,7 @@ struct SavedView {
     id: String,
     name: String,
     shared: bool,
-    mine: bool,
+    owner: String,
     query: Query,
     columns: Option<Vec<ColumnSetting>>,
     sort: Option<SortSetting>,
@@ -36,10 +37,14 @@ pub fn ViewsBar(
     let shared = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let user_id = move || session.user().map(|u| u.id.to_string()).unwrap_or_default();
+    let actor = move || session.user().map(|user| Actor::from(&user));
+    // Core's access rules decide, as on the server: sharing a new view of one's own, and
+    // changing a view as it is now.
     let may_share = move || {
-        session
-            .user()
-            .is_some_and(|u| matches!(u.role, Role::Admin | Role::Manager))
+        actor().is_some_and(|actor| {
+            let new = RowScope::new_row(Entity::View, &actor);
+            check_write(&actor, Entity::View, &new, "shared", &json!(true), None).is_ok()
+        })
     };
     let views = Memo::new(move |_| {
         let me = user_id();
@@ -51,7 +56,7 @@ pub fn ViewsBar(
                     id: row.id.clone(),
                     name: row.name().to_owned(),
                     shared: row.bool("shared"),
-                    mine: row.str("owner_id") == me,
+                    owner: row.str("owner_id").to_owned(),
                     query: row
                         .values
                         .get("filter")
@@ -96,7 +101,13 @@ pub fn ViewsBar(
             .and_then(|id| views.with(|views| views.iter().find(|v| v.id == id).cloned()))
     };
     let may_change = move |view: &SavedView| {
-        view.mine && (!view.shared || may_share()) || view.shared && may_share()
+        actor().is_some_and(|actor| {
+            let scope = RowScope::View {
+                owner: Some(view.owner.clone()),
+                shared: view.shared,
+            };
+            check_write(&actor, Entity::View, &scope, "name", &json!(view.name), None).is_ok()
+        })
     };
     let save = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
