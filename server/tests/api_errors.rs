@@ -155,14 +155,19 @@ async fn no_bad_body_yields_a_5xx() {
 }
 
 #[tokio::test]
-async fn openapi_documents_every_route() {
+async fn openapi_needs_a_token_and_documents_every_route() {
     let server = TestServer::start().await;
-    let response = server
+    let anonymous = server
         .client
         .get(server.url("/api/openapi.json"))
         .send()
         .await
         .unwrap();
+    assert_eq!(error_code(anonymous, 401).await, "unauthorized");
+    let (_, token) = server
+        .user_with_token("agnes@example.com", Role::Agent)
+        .await;
+    let response = server.get("/api/openapi.json", &token).await;
     assert_eq!(response.status(), 200);
     let spec: Value = response.json().await.unwrap();
     assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
@@ -179,5 +184,26 @@ async fn openapi_documents_every_route() {
         "/api/history/{entity}/{id}",
     ] {
         assert!(spec["paths"].get(path).is_some(), "{path} documented");
+    }
+}
+
+#[tokio::test]
+async fn a_path_or_query_the_router_cannot_read_still_gets_the_json_error_shape() {
+    let server = TestServer::start().await;
+    let (_, token) = server
+        .user_with_token("agnes@example.com", Role::Agent)
+        .await;
+    for path in [
+        "/api/history/contact/%ff",
+        "/api/history/%c3%28/0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
+        "/api/users/%ff%fe",
+        "/api/sync/pull?cursor=%ff",
+        "/api/sync/pull?cursor=-1",
+    ] {
+        let response = server.get(path, &token).await;
+        let status = response.status().as_u16();
+        assert!((400..500).contains(&status), "{path}: {status}");
+        let code = error_code(response, status).await;
+        assert!(!code.is_empty(), "{path}");
     }
 }

@@ -122,3 +122,116 @@ async fn without_a_built_app_the_root_explains_how_to_build_it() {
     assert_eq!(response.status(), 503);
     assert!(response.text().await.unwrap().contains("cargo xtask build"));
 }
+
+/// A dist/ as a real build leaves it (the worker names the built files), plus files that
+/// must never be served: secrets and repository metadata someone left there.
+fn write_built_dist_with_strays(server: &TestServer) {
+    write_dist(server);
+    let dist = server.dist.path();
+    std::fs::write(
+        dist.join("index.html"),
+        "<!doctype html><title>miniCRM</title><script type=\"module\">import init from '/minicrm-app-0123456789abcdef.js';init();</script>",
+    )
+    .unwrap();
+    std::fs::write(
+        dist.join("sw.js"),
+        "const PRECACHE = /*minicrm:precache*/ [\n  \"/index.html\",\n  \"/minicrm-app-0123456789abcdef.js\",\n  \"/minicrm-app-0123456789abcdef_bg.wasm\",\n  \"/manifest.webmanifest\",\n];",
+    )
+    .unwrap();
+    std::fs::write(dist.join(".env"), "SECRET=1").unwrap();
+    std::fs::create_dir_all(dist.join(".git")).unwrap();
+    std::fs::write(dist.join(".git/config"), "[core]").unwrap();
+    std::fs::write(dist.join("backup.db"), "SQLite format 3").unwrap();
+}
+
+#[tokio::test]
+async fn only_built_assets_are_served_never_dotfiles_or_strays() {
+    let server = TestServer::start().await;
+    write_built_dist_with_strays(&server);
+    for path in [
+        "/.env",
+        "/.git/config",
+        "/%2eenv",
+        "/%2Egit/config",
+        "/backup.db",
+        "/.git/",
+        "/%ff",
+    ] {
+        let response = server.client.get(server.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+        let body = response.text().await.unwrap();
+        assert!(!body.contains("SECRET") && !body.contains("[core]") && !body.contains("SQLite"));
+    }
+    for path in [
+        "/",
+        "/index.html",
+        "/minicrm-app-0123456789abcdef.js",
+        "/sw.js",
+        "/records",
+    ] {
+        let response = server.client.get(server.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+    }
+    // Without the worker's list (a build without the hook), dotfiles are still refused.
+    std::fs::write(server.dist.path().join("sw.js"), "self.x = 1;").unwrap();
+    for path in ["/.env", "/.git/config", "/%2eenv"] {
+        let response = server.client.get(server.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers_and_pages_a_strict_policy() {
+    let server = TestServer::start().await;
+    write_built_dist_with_strays(&server);
+    for path in [
+        "/",
+        "/records/1",
+        "/minicrm-app-0123456789abcdef.js",
+        "/.env",
+        "/api/health",
+        "/api/me",
+        "/api/nowhere",
+    ] {
+        let response = server.client.get(server.url(path)).send().await.unwrap();
+        assert_eq!(
+            header(&response, "x-content-type-options"),
+            "nosniff",
+            "{path}"
+        );
+        assert_eq!(
+            header(&response, "referrer-policy"),
+            "same-origin",
+            "{path}"
+        );
+        let policy = header(&response, "content-security-policy");
+        assert!(
+            policy.contains("frame-ancestors 'none'"),
+            "{path}: {policy}"
+        );
+    }
+    let page = server.client.get(server.url("/")).send().await.unwrap();
+    let policy = header(&page, "content-security-policy");
+    let directive = |name: &str| {
+        policy
+            .split(';')
+            .map(str::trim)
+            .find(|d| d.starts_with(name))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let scripts = directive("script-src");
+    assert!(
+        scripts.contains("'self'") && scripts.contains("'wasm-unsafe-eval'"),
+        "{scripts}"
+    );
+    assert!(!scripts.contains("'unsafe-inline'") && !scripts.contains("'unsafe-eval'"));
+    // The inline module script, by its hash.
+    use base64::Engine;
+    use sha2::Digest;
+    let digest =
+        sha2::Sha256::digest(b"import init from '/minicrm-app-0123456789abcdef.js';init();");
+    let hash = base64::engine::general_purpose::STANDARD.encode(digest);
+    assert!(scripts.contains(&format!("'sha256-{hash}'")), "{scripts}");
+    assert_eq!(directive("connect-src"), "connect-src 'self'");
+}

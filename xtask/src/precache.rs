@@ -8,6 +8,8 @@ use anyhow::{Context, bail};
 const SERVICE_WORKER: &str = "sw.js";
 const VERSION_PLACEHOLDER: &str = "__MINICRM_VERSION__";
 const LIST_PLACEHOLDER: &str = "/*__MINICRM_PRECACHE__*/ []";
+/// Marks the written list: the server serves only the files it names (and the worker).
+const LIST_MARKER: &str = "/*minicrm:precache*/";
 
 fn files_under(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
@@ -69,7 +71,7 @@ pub fn write(dir: &Path) -> anyhow::Result<()> {
         );
     }
     let list = format!(
-        "[\n{}\n]",
+        "{LIST_MARKER} [\n{}\n]",
         urls.iter()
             .map(|url| format!("  {url:?},"))
             .collect::<Vec<_>>()
@@ -119,6 +121,10 @@ mod tests {
         write(&dir).unwrap();
         let worker = std::fs::read_to_string(dir.join("sw.js")).unwrap();
         assert!(worker.contains("\"/index.html\","));
+        assert!(
+            worker.contains(LIST_MARKER),
+            "the server finds the list by its marker"
+        );
         assert!(worker.contains(&second));
         assert!(write(&dir).is_err(), "placeholders are gone after writing");
         std::fs::remove_dir_all(&dir).unwrap();

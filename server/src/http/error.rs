@@ -133,6 +133,50 @@ impl From<InputError> for ApiError {
     }
 }
 
+impl ApiError {
+    /// The error for a bare status that some layer answered without the API's shape.
+    fn for_status(status: StatusCode) -> ApiError {
+        match status {
+            StatusCode::UNAUTHORIZED => ApiError::Unauthorized,
+            StatusCode::FORBIDDEN => ApiError::forbidden("This is not allowed."),
+            StatusCode::NOT_FOUND => ApiError::not_found("There is no such API route."),
+            StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
+            StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::PayloadTooLarge("The request body is too large.".into())
+            }
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
+            StatusCode::UNPROCESSABLE_ENTITY => {
+                ApiError::invalid("invalid_request", "The request is not valid.")
+            }
+            status if status.is_server_error() => ApiError::internal(format!("bare {status}")),
+            _ => ApiError::Malformed(
+                "The request could not be read: check the path, the query and the body.".into(),
+            ),
+        }
+    }
+}
+
+/// Every API failure has the JSON error shape, even one that a framework layer answered in
+/// plain text (a path segment that is not UTF-8, say): its status stays, its body becomes
+/// the shape.
+pub async fn json_errors_only(response: Response) -> Response {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/json"));
+    if is_json {
+        return response;
+    }
+    let mut shaped = ApiError::for_status(status).into_response();
+    *shaped.status_mut() = status;
+    shaped
+}
+
 impl From<crate::auth::gate::Busy> for ApiError {
     fn from(_: crate::auth::gate::Busy) -> Self {
         ApiError::Busy {
