@@ -175,10 +175,8 @@ pub fn update(
     if after != before {
         let version = super::sync::publish_user(conn, &after, now_ms)?;
         if after.role != before.role {
-            conn.execute(
-                "UPDATE users SET scope_version = ?2 WHERE id = ?1",
-                params![id.to_string(), version],
-            )?;
+            // (`users.scope_version`, the resend-everything mark of migration 0002, is no
+            // longer read: role_changes and the re-versioned rows replace it.)
             super::sync::record_role_change(conn, &after, before.role, version, now_ms)?;
         }
     }
