@@ -483,29 +483,13 @@ async fn a_role_change_reaches_the_device_even_past_one_page() {
         ids.iter()
             .all(|row| seen[&key("contact", row)]["fields"].is_object())
     );
-    let response = server
-        .client
-        .patch(server.url(&format!("/api/users/{}", agent.id)))
-        .bearer_auth(&admin)
-        .json(&json!({"role": "restricted"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    server.set_role(&admin, &agent, Role::Restricted).await;
     let (after, demoted_cursor) = device.pull(cursor, 10).await;
     for row in &ids {
         assert_eq!(after[&key("contact", row)]["visible"], false);
     }
     // Promoted again: the records come back with their fields.
-    let response = server
-        .client
-        .patch(server.url(&format!("/api/users/{}", agent.id)))
-        .bearer_auth(&admin)
-        .json(&json!({"role": "agent"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    server.set_role(&admin, &agent, Role::Agent).await;
     let (back, _) = device.pull(demoted_cursor, 10).await;
     for row in &ids {
         assert!(back[&key("contact", row)]["fields"].is_object());

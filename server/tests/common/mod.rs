@@ -117,6 +117,19 @@ impl TestServer {
         (user, token)
     }
 
+    /// Changes a user's role through the users API, as an administrator.
+    pub async fn set_role(&self, admin_token: &str, user: &minicrm_core::api::User, role: Role) {
+        let response = self
+            .client
+            .patch(self.url(&format!("/api/users/{}", user.id)))
+            .bearer_auth(admin_token)
+            .json(&json!({"role": role.as_str()}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "role change of {}", user.email);
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))
