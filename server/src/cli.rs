@@ -33,6 +33,19 @@ pub enum Command {
     /// Fill an empty database with a demo team and records (every account's password is
     /// printed).
     Demo(DemoArgs),
+    /// Copy the database to a file, safely while the server runs and takes writes (SQLite's
+    /// online backup). The copy is complete and checked before it takes the file's name.
+    Backup(BackupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The database to copy.
+    #[arg(long, env = "MINICRM_DB", default_value = "data/minicrm.db")]
+    pub db: PathBuf,
+    /// The backup file to write (replaced if it exists); its directory must exist.
+    #[arg(long, value_name = "FILE")]
+    pub to: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -58,6 +71,29 @@ pub struct ServeArgs {
     /// The built app (Trunk's output).
     #[arg(long, env = "MINICRM_DIST", default_value = "dist")]
     pub dist: PathBuf,
+    /// Take backups of the database into this directory on a schedule (created if
+    /// missing), named minicrm-<UTC time>.db, e.g. minicrm-20261201T120000Z.db.
+    #[arg(long, env = "MINICRM_BACKUP_DIR", value_name = "DIR")]
+    pub backup_dir: Option<PathBuf>,
+    /// How often to take a backup with --backup-dir: e.g. 24h, 30m, 90s, 1h30m. The first
+    /// one is due this long after the newest backup already in the directory (now, if none).
+    #[arg(
+        long,
+        env = "MINICRM_BACKUP_EVERY",
+        default_value = "24h",
+        value_name = "DURATION",
+        value_parser = db::backup::parse_duration
+    )]
+    pub backup_every: std::time::Duration,
+    /// How many backups to keep with --backup-dir; the oldest beyond it are deleted.
+    #[arg(
+        long,
+        env = "MINICRM_BACKUP_KEEP",
+        default_value_t = 7,
+        value_name = "N",
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub backup_keep: u32,
     /// The reverse proxy in front of this server (an address or network, e.g. 10.0.0.0/8):
     /// only for connections from it is the client address taken from X-Forwarded-For (the
     /// login limits count per client address). Without it the header is ignored.
@@ -95,6 +131,14 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(addr = %local, db = %args.db.display(), dist = %args.dist.display(), "miniCRM listening");
     if !args.dist.join("index.html").is_file() {
         tracing::warn!(dist = %args.dist.display(), "no built app here: run `cargo xtask build`");
+    }
+    if let Some(dir) = &args.backup_dir {
+        tokio::spawn(db::backup::run_schedule(db::backup::Schedule {
+            db: args.db.clone(),
+            dir: dir.clone(),
+            every: args.backup_every,
+            keep: usize::try_from(args.backup_keep).unwrap_or(usize::MAX),
+        }));
     }
     let mut out = std::io::stdout().lock();
     writeln!(out, "miniCRM is running at {}", browser_url(local))?;
@@ -236,5 +280,20 @@ pub fn demo(args: DemoArgs) -> anyhow::Result<()> {
     for user in &summary.users {
         writeln!(out, "    {:<12} {}", user.role.as_str(), user.email)?;
     }
+    Ok(())
+}
+
+pub fn backup(args: BackupArgs) -> anyhow::Result<()> {
+    let report = db::backup::backup(&args.db, &args.to)
+        .with_context(|| format!("backing up {} to {}", args.db.display(), args.to.display()))?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "Backed up {} to {} ({} bytes, {} ms).",
+        args.db.display(),
+        report.path.display(),
+        report.bytes,
+        report.elapsed.as_millis()
+    )?;
     Ok(())
 }

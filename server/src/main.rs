@@ -15,6 +15,7 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => cli::serve(args).await,
         Command::Demo(args) => tokio::task::spawn_blocking(move || cli::demo(args)).await?,
+        Command::Backup(args) => tokio::task::spawn_blocking(move || cli::backup(args)).await?,
         Command::User(UserCommand::Add(args)) => {
             tokio::task::spawn_blocking(move || cli::user_add(args)).await?
         }

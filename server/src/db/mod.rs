@@ -2,6 +2,7 @@
 //! used from `spawn_blocking` so the async runtime never waits on SQLite. WAL mode lets the
 //! readers run while the writer writes.
 
+pub mod backup;
 pub mod sync;
 pub mod tokens;
 pub mod users;

@@ -1,0 +1,654 @@
+//! Backups with the real binary: `minicrm-server backup` under a write load, restored into a
+//! new server; `serve --backup-dir` on a schedule; failures that are clear and leave nothing.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use minicrm_server::db::backup::parse_scheduled_name;
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+const BIN: &str = env!("CARGO_BIN_EXE_minicrm-server");
+const ADMIN: &str = "admin@example.com";
+const PASSWORD: &str = "correct horse battery";
+/// Every wait in this file ends by this deadline (a failure, never a silent pass).
+const DEADLINE: Duration = Duration::from_secs(60);
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .no_proxy()
+        .build()
+        .unwrap()
+}
+
+/// `minicrm-server user add` of the administrator (creates the database).
+async fn add_admin(db: &Path) {
+    let output = Command::new(BIN)
+        .args(["user", "add", "--db"])
+        .arg(db)
+        .args(["--email", ADMIN, "--name", "Ada Admin", "--role", "admin"])
+        .env("MINICRM_PASSWORD", PASSWORD)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// `minicrm-server backup` with these arguments.
+async fn backup(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    Command::new(BIN)
+        .arg("backup")
+        .args(args)
+        .env_remove("MINICRM_DB")
+        .output()
+        .await
+        .unwrap()
+}
+
+/// A running `minicrm-server serve`, its stderr collected line by line.
+struct Server {
+    child: Child,
+    base: String,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    async fn start(
+        db: &Path,
+        extra: &[&std::ffi::OsStr],
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> Server {
+        let port = free_port();
+        let dist = db.parent().unwrap().join("dist");
+        std::fs::create_dir_all(&dist).unwrap();
+        let mut command = Command::new(BIN);
+        command
+            .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--db"])
+            .arg(db)
+            .arg("--dist")
+            .arg(&dist)
+            .args(extra)
+            .env("RUST_LOG", "info")
+            .env_remove("MINICRM_BACKUP_DIR")
+            .env_remove("MINICRM_BACKUP_EVERY")
+            .env_remove("MINICRM_BACKUP_KEEP")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let sink = Arc::clone(&log);
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        let started = Instant::now();
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
+            assert!(
+                started.elapsed() < DEADLINE,
+                "the server did not start: {:?}",
+                log.lock().unwrap()
+            );
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "the server exited: {:?}",
+                log.lock().unwrap()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            log,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn log_lines_with(&self, text: &str) -> usize {
+        self.log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|line| line.contains(text))
+            .count()
+    }
+
+    async fn login(&self, client: &reqwest::Client) -> String {
+        let response = client
+            .post(self.url("/api/auth/login"))
+            .json(&json!({"email": ADMIN, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    async fn health(&self, client: &reqwest::Client) -> u16 {
+        client
+            .get(self.url("/api/health"))
+            .send()
+            .await
+            .map(|response| response.status().as_u16())
+            .unwrap_or(0)
+    }
+
+    /// SIGTERM, then the exit status within the deadline.
+    async fn stop(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().unwrap();
+        let kill = Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .await
+            .unwrap();
+        assert!(kill.success());
+        tokio::time::timeout(DEADLINE, self.child.wait())
+            .await
+            .expect("the server did not stop after SIGTERM")
+            .unwrap()
+    }
+}
+
+fn now_ms() -> u64 {
+    u64::try_from(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap()
+}
+
+fn contact_id(n: u64) -> String {
+    uuid::Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0000 + u128::from(n)).to_string()
+}
+
+/// The three changes of writer contact `n` (seqs 3n+1..3n+3).
+fn writer_changes(n: u64, wall: u64) -> Vec<Value> {
+    let id = contact_id(n);
+    let hlc = |k: u64| format!("{wall:013}-{:04x}-writer", k % 0x1_0000);
+    vec![
+        json!({"seq": 3 * n + 1, "entity": "contact", "id": id, "field": "kind", "value": "person", "hlc": hlc(3 * n + 1)}),
+        json!({"seq": 3 * n + 2, "entity": "contact", "id": id, "field": "first_name", "value": format!("Writer {n}"), "hlc": hlc(3 * n + 2)}),
+        json!({"seq": 3 * n + 3, "entity": "contact", "id": id, "field": "city", "value": format!("City {n}"), "hlc": hlc(3 * n + 3)}),
+    ]
+}
+
+async fn push(
+    client: &reqwest::Client,
+    server_url: &str,
+    token: &str,
+    client_id: &str,
+    changes: Vec<Value>,
+) -> Result<(), String> {
+    let response = client
+        .post(format!("{server_url}/api/sync/push"))
+        .bearer_auth(token)
+        .json(&json!({"client_id": client_id, "changes": changes}))
+        .send()
+        .await
+        .map_err(|err| format!("push: {err}"))?;
+    let status = response.status();
+    let body: Value = response.json().await.unwrap_or_default();
+    if status != 200 || body["rejected"] != json!([]) {
+        return Err(format!("push: {status} {body}"));
+    }
+    Ok(())
+}
+
+/// Every contact a user may see, by id: its fields' values.
+async fn pull_contacts(
+    client: &reqwest::Client,
+    server: &Server,
+    token: &str,
+) -> BTreeMap<String, Value> {
+    let mut contacts = BTreeMap::new();
+    let mut cursor = 0;
+    for _ in 0..1000 {
+        let page: Value = client
+            .get(server.url(&format!("/api/sync/pull?cursor={cursor}&limit=5000")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for row in page["rows"].as_array().unwrap() {
+            if row["entity"] == "contact" {
+                contacts.insert(
+                    row["id"].as_str().unwrap().to_owned(),
+                    row["fields"].clone(),
+                );
+            }
+        }
+        cursor = page["cursor"].as_u64().unwrap();
+        if !page["more"].as_bool().unwrap() {
+            return contacts;
+        }
+    }
+    panic!("the pull did not end");
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn integrity(path: &Path) -> (String, String) {
+    let conn =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+        .unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+        .unwrap();
+    (check, mode)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_under_write_load_restores_every_change_acknowledged_before_it_started() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("crm.db");
+    add_admin(&db).await;
+    let server = Server::start(&db, &[], &[]).await;
+    let client = client();
+    let token = server.login(&client).await;
+
+    // Some volume first, so the copy takes several steps: 8 batches of 1000 notes.
+    let wall = now_ms() - 30_000;
+    for batch in 0..8u64 {
+        let changes: Vec<Value> = (0..1000u64)
+            .map(|k| {
+                let n = batch * 1000 + k;
+                json!({"seq": n + 1, "entity": "contact", "id": contact_id(1_000_000 + n),
+                    "field": "note", "value": format!("{n} {}", "x".repeat(400)),
+                    "hlc": format!("{wall:013}-{:04x}-filler", n % 0x1_0000)})
+            })
+            .collect();
+        push(&client, &server.base, &token, "filler", changes)
+            .await
+            .unwrap();
+    }
+
+    // The writer: one new contact per push, until told to stop (bounded in count and time).
+    let acked: Arc<Mutex<Vec<(u64, Instant)>>> = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let (acked, stop, client) = (Arc::clone(&acked), Arc::clone(&stop), client.clone());
+        let (base, token) = (server.base.clone(), token.clone());
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let wall = now_ms();
+            for n in 0..20_000u64 {
+                if stop.load(Ordering::SeqCst) {
+                    return Ok(n);
+                }
+                if started.elapsed() > DEADLINE {
+                    return Err("the writer ran out of time".to_owned());
+                }
+                push(&client, &base, &token, "writer", writer_changes(n, wall)).await?;
+                acked.lock().unwrap().push((n, Instant::now()));
+            }
+            Err("the writer ran out of changes".to_owned())
+        })
+    };
+    let wait_for_acks = |count: usize| {
+        let acked = Arc::clone(&acked);
+        async move {
+            let started = Instant::now();
+            while acked.lock().unwrap().len() < count {
+                assert!(started.elapsed() < DEADLINE, "the writer is stuck");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    };
+    wait_for_acks(20).await;
+
+    // Every change acknowledged so far must be in the backup.
+    let before: Vec<u64> = acked.lock().unwrap().iter().map(|(n, _)| *n).collect();
+    let target = dir.path().join("backups").join("copy.db");
+    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+    let backup_started = Instant::now();
+    let output = backup(&[
+        "--db".as_ref(),
+        db.as_os_str(),
+        "--to".as_ref(),
+        target.as_os_str(),
+    ])
+    .await;
+    let backup_ended = Instant::now();
+    assert!(
+        output.status.success(),
+        "backup: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Backed up"));
+    let during = acked
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(_, at)| *at > backup_started && *at < backup_ended)
+        .count();
+    // The server keeps taking writes after the backup, then the writer stops.
+    let so_far = acked.lock().unwrap().len();
+    wait_for_acks(so_far + 5).await;
+    stop.store(true, Ordering::SeqCst);
+    let written = writer
+        .await
+        .unwrap()
+        .expect("every push of the writer answered 200");
+    eprintln!(
+        "backup: {} changes acknowledged before it, {during} during it ({} ms), {written} in all",
+        before.len(),
+        (backup_ended - backup_started).as_millis()
+    );
+    assert_eq!(server.health(&client).await, 200);
+    assert!(server.stop().await.success());
+
+    // One standalone, sound file: no -wal beside it, no temporary file left.
+    assert_eq!(files_in(target.parent().unwrap()), ["copy.db"]);
+    assert_eq!(integrity(&target), ("ok".to_owned(), "delete".to_owned()));
+
+    // Restored as the README says (copy over the database path), a new server has it all.
+    let restored = dir.path().join("restored").join("crm.db");
+    std::fs::create_dir_all(restored.parent().unwrap()).unwrap();
+    std::fs::copy(&target, &restored).unwrap();
+    let server = Server::start(&restored, &[], &[]).await;
+    let token = server.login(&client).await;
+    let contacts = pull_contacts(&client, &server, &token).await;
+    for n in &before {
+        let fields = contacts
+            .get(&contact_id(*n))
+            .unwrap_or_else(|| panic!("change {n}, acknowledged before the backup, is missing"));
+        assert_eq!(fields["first_name"]["value"], format!("Writer {n}"));
+        assert_eq!(fields["city"]["value"], format!("City {n}"));
+    }
+    let fillers = (0..8000u64)
+        .filter(|n| contacts.contains_key(&contact_id(1_000_000 + n)))
+        .count();
+    assert_eq!(fillers, 8000);
+    assert!(server.stop().await.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scheduled_backups_every_second_keep_at_most_two() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("crm.db");
+    add_admin(&db).await;
+    let backups = dir.path().join("backups");
+    let server = Server::start(
+        &db,
+        &[
+            "--backup-dir".as_ref(),
+            backups.as_os_str(),
+            "--backup-every".as_ref(),
+            "1s".as_ref(),
+            "--backup-keep".as_ref(),
+            "2".as_ref(),
+        ],
+        &[],
+    )
+    .await;
+    let scheduled = |names: &[String]| -> Vec<String> {
+        names
+            .iter()
+            .filter(|name| parse_scheduled_name(name).is_some())
+            .cloned()
+            .collect()
+    };
+    // Watch the directory until four different backups have been seen.
+    let mut seen = std::collections::BTreeSet::new();
+    let started = Instant::now();
+    while seen.len() < 4 {
+        assert!(
+            started.elapsed() < DEADLINE,
+            "only {seen:?} after {DEADLINE:?}; log: {:?}",
+            server.log.lock().unwrap()
+        );
+        if backups.is_dir() {
+            let present = scheduled(&files_in(&backups));
+            assert!(present.len() <= 2, "more than 2 backups kept: {present:?}");
+            seen.extend(present);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let present = scheduled(&files_in(&backups));
+    assert!(
+        (1..=2).contains(&present.len()),
+        "{present:?} (seen {seen:?})"
+    );
+    // The oldest seen were deleted; the newest is a sound database.
+    let oldest = seen.iter().next().unwrap();
+    assert!(!present.contains(oldest), "{oldest} was kept: {present:?}");
+    let newest = present.last().unwrap();
+    assert_eq!(integrity(&backups.join(newest)).0, "ok");
+    assert!(server.log_lines_with("backup written") >= 4);
+    assert_eq!(server.health(&client()).await, 200);
+    assert!(server.stop().await.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_scheduled_backup_is_logged_retried_and_never_stops_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("crm.db");
+    add_admin(&db).await;
+    // The backup directory cannot be made: its parent is a file.
+    let blocker = dir.path().join("blocker");
+    std::fs::write(&blocker, b"not a directory").unwrap();
+    let backups = blocker.join("backups");
+    // Through the environment this time.
+    let server = Server::start(
+        &db,
+        &[],
+        &[
+            ("MINICRM_BACKUP_DIR", backups.as_os_str()),
+            ("MINICRM_BACKUP_EVERY", "1s".as_ref()),
+            ("MINICRM_BACKUP_KEEP", "3".as_ref()),
+        ],
+    )
+    .await;
+    let started = Instant::now();
+    while server.log_lines_with("backup failed") < 2 {
+        assert!(
+            started.elapsed() < DEADLINE,
+            "no two failed backups logged: {:?}",
+            server.log.lock().unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let client = client();
+    assert_eq!(server.health(&client).await, 200);
+    let token = server.login(&client).await;
+    push(
+        &client,
+        &server.base,
+        &token,
+        "dev-a",
+        writer_changes(1, now_ms()),
+    )
+    .await
+    .unwrap();
+    assert!(server.stop().await.success());
+    assert_eq!(
+        files_in(dir.path())
+            .iter()
+            .filter(|name| name.contains("partial"))
+            .count(),
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_bad_backup_target_fails_clearly_and_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("crm.db");
+    add_admin(&db).await;
+    let before = files_in(dir.path());
+
+    // A directory that does not exist.
+    let missing = dir.path().join("missing").join("sub");
+    let target = missing.join("copy.db");
+    let output = backup(&[
+        "--db".as_ref(),
+        db.as_os_str(),
+        "--to".as_ref(),
+        target.as_os_str(),
+    ])
+    .await;
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("does not exist") && stderr.contains(&missing.display().to_string()),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("missing").exists());
+
+    // No database there.
+    let nothing = dir.path().join("nothing.db");
+    let output = backup(&[
+        "--db".as_ref(),
+        nothing.as_os_str(),
+        "--to".as_ref(),
+        dir.path().join("x.db").as_os_str(),
+    ])
+    .await;
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no database at"));
+
+    // The database itself.
+    let output = backup(&[
+        "--db".as_ref(),
+        db.as_os_str(),
+        "--to".as_ref(),
+        db.as_os_str(),
+    ])
+    .await;
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("overwrite the database itself"));
+
+    // A target that is a directory: the copy is made, cannot take the name, and is removed.
+    let taken = dir.path().join("taken");
+    std::fs::create_dir(&taken).unwrap();
+    let output = backup(&[
+        "--db".as_ref(),
+        db.as_os_str(),
+        "--to".as_ref(),
+        taken.as_os_str(),
+    ])
+    .await;
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("moving the finished copy"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let mut after = files_in(dir.path());
+    after.retain(|name| name != "taken");
+    assert_eq!(after, before, "nothing left behind");
+    assert!(files_in(&taken).is_empty());
+}
+
+#[tokio::test]
+async fn the_backup_flags_are_documented_and_bad_durations_refused() {
+    let help = Command::new(BIN)
+        .args(["serve", "--help"])
+        .output()
+        .await
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    for text in [
+        "--backup-dir",
+        "--backup-every",
+        "--backup-keep",
+        "MINICRM_BACKUP_DIR",
+        "MINICRM_BACKUP_EVERY",
+        "MINICRM_BACKUP_KEEP",
+        "24h",
+    ] {
+        assert!(help.contains(text), "serve --help lacks {text}:\n{help}");
+    }
+    let help = Command::new(BIN)
+        .args(["backup", "--help"])
+        .output()
+        .await
+        .unwrap();
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--to"));
+
+    let dir = tempfile::tempdir().unwrap();
+    for (every, message) in [
+        ("10", "no unit"),
+        ("0s", "zero"),
+        ("1 week", "not a duration"),
+    ] {
+        let output = Command::new(BIN)
+            .args(["serve", "--addr", "127.0.0.1:0", "--db"])
+            .arg(dir.path().join("crm.db"))
+            .arg("--backup-dir")
+            .arg(dir.path().join("backups"))
+            .args(["--backup-every", every])
+            .output()
+            .await
+            .unwrap();
+        assert!(!output.status.success(), "{every}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(message), "{every}: {stderr}");
+    }
+    let output = Command::new(BIN)
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--backup-keep",
+            "0",
+            "--db",
+        ])
+        .arg(dir.path().join("crm.db"))
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(
+        !dir.path().join("crm.db").exists(),
+        "refused before opening anything"
+    );
+}
