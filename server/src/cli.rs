@@ -81,6 +81,7 @@ pub struct ServeArgs {
         long,
         env = "MINICRM_BACKUP_EVERY",
         default_value = "24h",
+        requires = "backup_dir",
         value_name = "DURATION",
         value_parser = db::backup::parse_duration
     )]
@@ -90,6 +91,7 @@ pub struct ServeArgs {
         long,
         env = "MINICRM_BACKUP_KEEP",
         default_value_t = 7,
+        requires = "backup_dir",
         value_name = "N",
         value_parser = clap::value_parser!(u32).range(1..)
     )]

@@ -633,13 +633,30 @@ async fn the_backup_flags_are_documented_and_bad_durations_refused() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains(message), "{every}: {stderr}");
     }
+    // Keeping no backup at all is refused.
+    let output = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0", "--backup-keep", "0"])
+        .arg("--backup-dir")
+        .arg(dir.path().join("backups"))
+        .arg("--db")
+        .arg(dir.path().join("crm.db"))
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("--backup-keep"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // A schedule without a directory is a mistake, not something to ignore.
     let output = Command::new(BIN)
         .args([
             "serve",
             "--addr",
             "127.0.0.1:0",
-            "--backup-keep",
-            "0",
+            "--backup-every",
+            "1h",
             "--db",
         ])
         .arg(dir.path().join("crm.db"))
@@ -647,6 +664,7 @@ async fn the_backup_flags_are_documented_and_bad_durations_refused() {
         .await
         .unwrap();
     assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--backup-dir"));
     assert!(
         !dir.path().join("crm.db").exists(),
         "refused before opening anything"
