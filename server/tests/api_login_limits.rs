@@ -1,6 +1,8 @@
 //! Login under pressure: parallel bursts, oversized input, a bound on password checks, and
 //! client addresses behind a trusted proxy.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::time::{Duration, Instant};

@@ -235,3 +235,14 @@ async fn every_response_carries_the_security_headers_and_pages_a_strict_policy()
     assert!(scripts.contains(&format!("'sha256-{hash}'")), "{scripts}");
     assert_eq!(directive("connect-src"), "connect-src 'self'");
 }
+
+#[tokio::test]
+async fn a_path_the_file_system_cannot_take_is_404_not_500() {
+    let server = TestServer::start().await;
+    std::fs::write(server.dist.path().join("index.html"), "<title>x</title>").unwrap();
+    let long = format!("/{}.js", "a".repeat(300));
+    for path in ["/a%00b.js", long.as_str()] {
+        let response = server.client.get(server.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+    }
+}

@@ -65,12 +65,17 @@ async fn serve_built(dist: &Path, index: &Path, raw_path: &str, request: Request
     };
     let file_name = path.rsplit('/').next().unwrap_or_default().to_owned();
     let built = match built_assets(dist) {
-        Some(assets) => path == "/" || path == "/sw.js" || assets.iter().any(|url| *url == path),
+        Some(assets) => path == "/" || path == "/sw.js" || assets.contains(&path),
         None => !path.split('/').any(|segment| segment.starts_with('.')),
     };
     let mut response = if built {
         let Ok(response) = ServeDir::new(dist).oneshot(request).await;
-        response.map(Body::new)
+        if response.status().is_server_error() {
+            // A path the file system cannot take (a NUL, a name too long): no such file.
+            not_found()
+        } else {
+            response.map(Body::new)
+        }
     } else {
         not_found()
     };
