@@ -148,14 +148,36 @@ export async function openDevice(browser, base, email, name, viewport = { width:
   return { context, page };
 }
 
-/** Clicks "Sync now" until `check` holds (bounded: 20 tries). */
-export async function syncUntil(page, base, check) {
-  for (let attempt = 0; attempt < 20; attempt++) {
+/** What the sync line of `page` says now, for failure messages. */
+async function syncLine(page) {
+  return page
+    .locator('a.sync-state')
+    .first()
+    .textContent({ timeout: 1000 })
+    .then((text) => JSON.stringify(text?.trim() ?? ''))
+    .catch(() => 'nothing (no sync line on the page)');
+}
+
+/**
+ * Clicks "Sync now" until `check` holds: at most 20 rounds, each waiting at most 10 s for the
+ * sync to end in "All changes saved · synced". Throws, naming `what` and what the sync line
+ * says, when a sync does not end so or `check` still fails after the last round.
+ */
+export async function syncUntil(page, base, check, what = 'the expected state') {
+  const ROUNDS = 20;
+  for (let round = 1; round <= ROUNDS; round++) {
     await page.goto(`${base}/sync`);
     await page.getByRole('button', { name: 'Sync now' }).click();
-    await page.getByRole('link', { name: /All changes saved · synced/ }).waitFor({ timeout: 10_000 }).catch(() => {});
+    try {
+      await page.getByRole('link', { name: /All changes saved · synced/ }).waitFor({ timeout: 10_000 });
+    } catch (error) {
+      throw new Error(
+        `syncUntil (waiting for ${what}): sync ${round} did not end in "All changes saved · synced" within 10 s; the sync line says ${await syncLine(page)}`,
+        { cause: error },
+      );
+    }
     if (await check()) return;
     await page.waitForTimeout(250);
   }
-  throw new Error('the expected state never arrived');
+  throw new Error(`syncUntil: ${what} never arrived in ${ROUNDS} syncs; the sync line says ${await syncLine(page)}`);
 }

@@ -27,7 +27,7 @@ after(async () => {
 });
 
 const openDevice = (email, name) => sharedOpenDevice(browser, server.base, email, name);
-const syncUntil = (page, check) => sharedSyncUntil(page, server.base, check);
+const syncUntil = (page, check, what) => sharedSyncUntil(page, server.base, check, what);
 
 async function recordId(page) {
   return new URL(page.url()).pathname.split('/').pop();
@@ -71,7 +71,7 @@ test('an offline edit survives a reload, syncs when online, and another user see
     await manager.page.goto(`${server.base}/records/${id}`);
     await manager.page.getByLabel('City').waitFor();
     return (await manager.page.getByLabel('City').inputValue()) === 'Kraków-Podgórze';
-  });
+  }, "the manager's device showing city Kraków-Podgórze");
   // Shown in the national format of the team's default country (PL).
   assert.equal(await manager.page.getByLabel('Phone 1', { exact: true }).inputValue(), '600 100 200');
   await agent.context.close();
@@ -95,16 +95,21 @@ test('both edit the same field offline: both end with the later value; the loser
     await manager.page.goto(`${server.base}/records/${id}`);
     await manager.page.getByLabel('City').waitFor();
     return (await manager.page.getByLabel('City').inputValue()) === 'Łódź';
-  });
+  }, "the manager's device showing city Łódź");
 
-  // Both offline; the agent edits first, the manager later.
+  // Both offline; the agent edits first, the manager later. "Later" is decided by the
+  // clocks, not by a pause: the manager's clock is set 10 s ahead of the real time (within
+  // the 60 s the server trusts) once the agent's edit is saved, and an HLC takes its device's
+  // clock, so the manager's edit has the higher HLC however close together the two saves are.
   await agent.context.setOffline(true);
   await manager.context.setOffline(true);
   await agent.page.goto(`${server.base}/records/${id}`);
   await agent.page.getByLabel('City').fill('Gdańsk');
   await agent.page.getByRole('button', { name: 'Save' }).click();
   await agent.page.getByRole('status').filter({ hasText: 'Saved on this device.' }).waitFor();
-  await manager.page.waitForTimeout(20);
+  const agentSaved = Date.now();
+  await manager.context.clock.setSystemTime(agentSaved + 10_000);
+  assert.ok((await manager.page.evaluate(() => Date.now())) >= agentSaved + 10_000, "the manager's clock is ahead");
   await manager.page.getByLabel('City').fill('Poznań');
   await manager.page.getByRole('button', { name: 'Save' }).click();
   await manager.page.getByRole('status').filter({ hasText: 'Saved on this device.' }).waitFor();
@@ -120,7 +125,7 @@ test('both edit the same field offline: both end with the later value; the loser
       await device.page.goto(`${server.base}/records/${id}`);
       await device.page.getByLabel('City').waitFor();
       return (await device.page.getByLabel('City').inputValue()) === 'Poznań';
-    });
+    }, 'each device showing the later city, Poznań');
   }
   const history = agent.page.getByRole('region', { name: 'History' });
   const lost = history.getByRole('listitem').filter({ hasText: 'Agnes Agent changed city: Łódź → Gdańsk' });
@@ -145,7 +150,7 @@ test('both edit the same field offline: both end with the later value; the loser
       await device.page.goto(`${server.base}/records/${id}`);
       await device.page.getByLabel('City').waitFor();
       return (await device.page.getByLabel('City').inputValue()) === 'Gdańsk';
-    });
+    }, 'each device showing the restored city, Gdańsk');
   }
   await managerHistory.getByRole('listitem').filter({ hasText: 'Agnes Agent changed city: Poznań → Gdańsk' }).filter({ hasText: 'current' }).waitFor();
   await agent.context.close();
@@ -176,7 +181,7 @@ test('one tab syncs for the browser; the other tabs see its changes without a re
     await manager.page.getByRole('heading', { name: 'Records' }).waitFor();
     await manager.page.getByRole('status').filter({ hasText: /\d+ records?$/ }).waitFor();
     return (await manager.page.getByRole('link', { name: 'Zofia Tabowska' }).count()) === 1;
-  });
+  }, "the manager's device listing Zofia Tabowska");
   await agent.context.close();
   await manager.context.close();
 });
