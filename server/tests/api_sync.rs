@@ -988,3 +988,73 @@ async fn an_admin_purges_the_trash_for_good_and_devices_drop_the_rows() {
         "Stays"
     );
 }
+
+#[tokio::test]
+async fn a_row_that_left_the_scope_and_changed_again_past_a_page_boundary_still_leaves_the_device()
+{
+    let server = TestServer::start().await;
+    let (_, admin) = server
+        .user_with_token("admin@example.com", Role::Admin)
+        .await;
+    let (_, rita) = server
+        .user_with_token("rita@example.com", Role::Restricted)
+        .await;
+    let (bob, _) = server.user_with_token("bob@example.com", Role::Agent).await;
+    let (x, y) = (id(1), id(2));
+    let stamp = |c| hlc(NOW_HLC_WALL, c, "dev-admin");
+    // X and Y owned by nobody: Rita's device has both.
+    server
+        .push_ok(
+            &admin,
+            "dev-admin",
+            vec![
+                change(1, "contact", &x, "last_name", json!("X"), &stamp(0)),
+                change(2, "contact", &y, "last_name", json!("Y"), &stamp(1)),
+            ],
+        )
+        .await;
+    let (rows, cursor) = server.pull_all(&rita, 0).await;
+    assert!(rows.contains_key(&("contact".to_owned(), x.clone())));
+    // X goes to Bob (v1), Y changes (v2), X changes again (v3): X's v1 is gone.
+    for (seq, (row, field, value)) in [
+        (&x, "owner_id", json!(bob.id.to_string())),
+        (&y, "city", json!("Brno")),
+        (&x, "city", json!("Kraków")),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        server
+            .push_ok(
+                &admin,
+                "dev-admin",
+                vec![change(
+                    3 + seq as u64,
+                    "contact",
+                    row,
+                    field,
+                    value,
+                    &stamp(2 + seq as u16),
+                )],
+            )
+            .await;
+    }
+    // Rita's device pulls one row a page, as a device with a small limit may.
+    let first = server.pull_page(&rita, cursor, 1).await;
+    assert_eq!(first["rows"][0]["id"], y.as_str());
+    let second = server
+        .pull_page(&rita, first["cursor"].as_u64().unwrap(), 1000)
+        .await;
+    let told: Vec<&Value> = second["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["id"] == x.as_str())
+        .collect();
+    assert_eq!(
+        told.len(),
+        1,
+        "X left Rita's scope and her device holds it: {second}"
+    );
+    assert_eq!(told[0]["visible"], false);
+}

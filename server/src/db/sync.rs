@@ -693,12 +693,15 @@ fn may_be_on_device(
     if !has_scope(entity) {
         return Ok(true);
     }
-    let then: Option<(i64, Option<String>, bool, bool, bool)> = conn
+    // Every scope the row had up to the cursor: the device may hold it if it was in the
+    // user's scope under any of them (a later write may have moved the row past versions
+    // the device's cursor passed without it, so the scope as of the cursor is not enough).
+    let scopes: Vec<(i64, Option<String>, bool, bool, bool)> = conn
         .prepare_cached(
             "SELECT version, scope_owner, scope_shared, purged, known FROM scopes
-              WHERE entity = ?1 AND id = ?2 AND version <= ?3 ORDER BY version DESC LIMIT 1",
+              WHERE entity = ?1 AND id = ?2 AND version <= ?3 ORDER BY version",
         )?
-        .query_row(params![entity.as_str(), id, cursor], |row| {
+        .query_map(params![entity.as_str(), id, cursor], |row| {
             Ok((
                 row.get(0)?,
                 row.get(1)?,
@@ -706,35 +709,39 @@ fn may_be_on_device(
                 row.get(3)?,
                 row.get(4)?,
             ))
-        })
-        .optional()?;
-    let Some((since, scope_owner, scope_shared, purged, known)) = then else {
-        return Ok(false);
-    };
-    if !known {
-        return Ok(true);
-    }
-    if purged {
-        return Ok(false);
-    }
-    let scope = scope_of(
-        entity,
-        &RowLine {
-            scope_owner,
-            scope_shared,
-            purged,
-            size: RowSize::default(),
-        },
-    );
-    Ok(roles.during(since, cursor).into_iter().any(|role| {
-        may_see(
-            &Actor {
-                user_id: actor.user_id,
-                role,
+        })?
+        .collect::<Result<_, _>>()?;
+    for (i, (since, scope_owner, scope_shared, purged, known)) in scopes.iter().enumerate() {
+        if !known {
+            return Ok(true);
+        }
+        if *purged {
+            continue;
+        }
+        let until = scopes.get(i + 1).map_or(cursor, |next| next.0);
+        let scope = scope_of(
+            entity,
+            &RowLine {
+                scope_owner: scope_owner.clone(),
+                scope_shared: *scope_shared,
+                purged: *purged,
+                size: RowSize::default(),
             },
-            &scope,
-        )
-    }))
+        );
+        let seen = roles.during(*since, until).into_iter().any(|role| {
+            may_see(
+                &Actor {
+                    user_id: actor.user_id,
+                    role,
+                },
+                &scope,
+            )
+        });
+        if seen {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Records that `user`'s role changed from `previous` at `version` (the published user
