@@ -676,9 +676,10 @@ impl RoleHistory {
 }
 
 /// Whether a row the user may not see now may still be on a device that pulled up to
-/// `cursor`: as of that version the row was in the user's scope under a role they had
-/// while it had that scope. A row that never was is skipped, so a pull never names rows
-/// the user could never see.
+/// `cursor`: under some scope it had up to that version, it was in the user's scope with a
+/// role they had while it had that scope (the device may have pulled it then; a later write
+/// can carry a row past versions the cursor passed without it). A row that never was is
+/// skipped, so a pull never names rows the user could never see.
 fn may_be_on_device(
     conn: &Connection,
     actor: &Actor,
