@@ -10,6 +10,7 @@ login-email = E-mail
 login-password = Password
 login-submit = Log in
 login-submitting = Logging in…
+login-logged-out = You logged out. Nothing of yours is left on this device.
 login-offline = You are offline. Connect to the network to log in for the first time on this device.
 login-needs-setup = This server has no administrator yet. Open the one-time setup link that the server printed when it started.
 

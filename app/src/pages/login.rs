@@ -66,6 +66,7 @@ pub fn LoginPage() -> impl IntoView {
                 <Show when=move || !online.get()>
                     <p class="notice">{t!("login-offline")}</p>
                 </Show>
+                {session.ended_untracked().then(|| view! { <p class="notice" role="status">{t!("login-logged-out")}</p> })}
                 <div class="field">
                     <label for="login-email">{t!("login-email")}</label>
                     <input id="login-email" type="email" autocomplete="username" required bind:value=email />

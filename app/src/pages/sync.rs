@@ -162,49 +162,59 @@ fn StorageHealth() -> impl IntoView {
         <section class="panel storage-health" aria-labelledby="health-title">
             <h2 id="health-title">{t!("health-title")}</h2>
             <dl class="health-figures">
-                <dt>{t!("health-persisted")}</dt>
-                <dd>
-                    {move || match sync.persisted.get() {
-                        Some(true) => t!("health-persisted-yes"),
-                        Some(false) => t!("health-persisted-no"),
-                        None => t!("health-unknown"),
-                    }}
-                    <Show when=move || sync.persisted.get() != Some(true)>
-                        " "
-                        <button type="button" class="link" disabled=move || asking.get() on:click=ask>{t!("health-persist-ask")}</button>
-                    </Show>
-                </dd>
-                <dt>{t!("health-space")}</dt>
-                <dd>
-                    {move || match space.get() {
-                        Some(Estimate { usage, quota }) => t!(
-                            "health-space-used",
-                            used = size_text(usage),
-                            quota = size_text(quota)
-                        ),
-                        None => t!("health-unknown"),
-                    }}
-                </dd>
-                <dt>{t!("health-waiting")}</dt>
-                <dd>{move || t!("health-waiting-count", count = sync.pending.get().to_string())}</dd>
-                <dt>{t!("health-oldest")}</dt>
-                <dd>
-                    {move || match sync.oldest_pending_ms.get() {
-                        Some(oldest) => t!(
-                            "health-oldest-age",
-                            age = age_text(oldest, now.get()),
-                            when = local_date_time(oldest)
-                        ),
-                        None => t!("health-none-waiting"),
-                    }}
-                </dd>
-                <dt>{t!("health-last-ack")}</dt>
-                <dd>
-                    {move || match sync.last_ack_ms.get() {
-                        Some(ms) => t!("health-last-ack-at", when = ago(ms, now.get())),
-                        None => t!("health-last-ack-never"),
-                    }}
-                </dd>
+                <div class="figure" role="group" aria-labelledby="health-persisted">
+                    <dt id="health-persisted">{t!("health-persisted")}</dt>
+                    <dd>
+                        {move || match sync.persisted.get() {
+                            Some(true) => t!("health-persisted-yes"),
+                            Some(false) => t!("health-persisted-no"),
+                            None => t!("health-unknown"),
+                        }}
+                        <Show when=move || sync.persisted.get() != Some(true)>
+                            " "
+                            <button type="button" class="link" disabled=move || asking.get() on:click=ask>{t!("health-persist-ask")}</button>
+                        </Show>
+                    </dd>
+                </div>
+                <div class="figure" role="group" aria-labelledby="health-space">
+                    <dt id="health-space">{t!("health-space")}</dt>
+                    <dd>
+                        {move || match space.get() {
+                            Some(Estimate { usage, quota }) => t!(
+                                "health-space-used",
+                                used = size_text(usage),
+                                quota = size_text(quota)
+                            ),
+                            None => t!("health-unknown"),
+                        }}
+                    </dd>
+                </div>
+                <div class="figure" role="group" aria-labelledby="health-waiting">
+                    <dt id="health-waiting">{t!("health-waiting")}</dt>
+                    <dd>{move || t!("health-waiting-count", count = sync.pending.get().to_string())}</dd>
+                </div>
+                <div class="figure" role="group" aria-labelledby="health-oldest">
+                    <dt id="health-oldest">{t!("health-oldest")}</dt>
+                    <dd>
+                        {move || match sync.oldest_pending_ms.get() {
+                            Some(oldest) => t!(
+                                "health-oldest-age",
+                                age = age_text(oldest, now.get()),
+                                when = local_date_time(oldest)
+                            ),
+                            None => t!("health-none-waiting"),
+                        }}
+                    </dd>
+                </div>
+                <div class="figure" role="group" aria-labelledby="health-last-ack">
+                    <dt id="health-last-ack">{t!("health-last-ack")}</dt>
+                    <dd>
+                        {move || match sync.last_ack_ms.get() {
+                            Some(ms) => t!("health-last-ack-at", when = ago(ms, now.get())),
+                            None => t!("health-last-ack-never"),
+                        }}
+                    </dd>
+                </div>
             </dl>
             <p>{t!("health-rescue-intro")}</p>
             <button type="button" disabled=move || saving.get() on:click=save>

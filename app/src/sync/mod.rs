@@ -32,6 +32,9 @@ const PULL_PAGE: usize = 1000;
 /// Posted by the tab that logged out, after the device's stores were emptied: every other
 /// tab drops its replica and its session at once.
 pub const LOGGED_OUT_MESSAGE: &str = "logged-out";
+/// Posted by the leading tab after a sync finished: the other tabs re-read the counts and
+/// the time of the last sync (nothing else changed).
+const SYNCED_MESSAGE: &str = "synced";
 /// Posted whenever a tab stored a session (login, password entered again, 401): the other
 /// tabs re-read it.
 pub const SESSION_MESSAGE: &str = "session";
@@ -184,6 +187,7 @@ pub fn provide_sync(session: Session, online: Online) -> Sync {
             crate::storage::changes::note_remote(keys);
             sync.data_version.update(|version| *version += 1);
         }
+        SYNCED_MESSAGE => spawn_local(async move { sync.refresh_counts().await }),
         // Wake the loop; if it is busy, the next wait ends at once.
         "sync" if !wake_loop() => WAKE_PENDING.with(|pending| pending.set(true)),
         // The counts follow through the effect below.
@@ -407,6 +411,7 @@ async fn sync_once(sync: &Sync, session: &Session) -> Result<(), SyncError> {
     }
     storage.mark_synced(now_ms()).await?;
     sync.refresh_counts().await;
+    leader::post(SYNCED_MESSAGE);
     // For `cargo xtask bench` and the browser's performance panel.
     if let Some(performance) = web_sys::window().and_then(|window| window.performance()) {
         let _ = performance.mark("minicrm-sync-done");
