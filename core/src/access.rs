@@ -246,7 +246,11 @@ pub fn check_write(
             let RowScope::View { owner, shared } = scope else {
                 return Err("not a view".into());
             };
-            if field == "owner_id" && !actor.is(value.as_str()) {
+            // The owner is who made the view, for good: neither a new view for someone
+            // else nor a shared one taken over.
+            if field == "owner_id"
+                && (value.as_str() != owner.as_deref() || !actor.is(owner.as_deref()))
+            {
                 return Err("a view's owner is the user who made it".into());
             }
             let may_share = matches!(actor.role, Role::Admin | Role::Manager);
@@ -479,6 +483,11 @@ mod record_rules {
             shared: true,
         };
         assert!(check_write(&manager, Entity::View, &team, "shared", &json!(false), None).is_ok());
+        let manager_id = json!(uuid::Uuid::from_u128(2).to_string());
+        assert!(
+            check_write(&manager, Entity::View, &team, "owner_id", &manager_id, None).is_err(),
+            "a shared view cannot be taken over"
+        );
         assert!(check_write(&agent, Entity::View, &team, "shared", &json!(false), None).is_err());
     }
 

@@ -18,8 +18,10 @@ pub const MAX_PULL_LIMIT: usize = 5000;
 /// A pull page stops after the row that takes its rows' stored bytes past this (`more`
 /// then says to pull again); a page always carries at least one row.
 pub const PULL_PAGE_BYTES: usize = 4 * 1024 * 1024;
-/// Default and largest page of a row's history.
-pub const DEFAULT_HISTORY_LIMIT: usize = 200;
+/// Default and largest page of a row's history (the default is the largest, so a reader
+/// that does not page gets every write of all but the busiest rows, as PROTOCOL.md's
+/// history always did).
+pub const DEFAULT_HISTORY_LIMIT: usize = 1000;
 pub const MAX_HISTORY_LIMIT: usize = 1000;
 
 /// One write of one field of one row, as a device sends it. Strings stay strings here: a

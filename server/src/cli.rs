@@ -98,7 +98,8 @@ pub struct ServeArgs {
     pub backup_keep: u32,
     /// The reverse proxy in front of this server (an address or network, e.g. 10.0.0.0/8):
     /// only for connections from it is the client address taken from X-Forwarded-For (the
-    /// login limits count per client address). Without it the header is ignored.
+    /// login limits count per client address). Without it the header is ignored. The
+    /// network must hold only proxies: a client inside it could name any address.
     #[arg(long, env = "MINICRM_TRUSTED_PROXY")]
     pub trusted_proxy: Option<crate::http::proxy::Cidr>,
 }

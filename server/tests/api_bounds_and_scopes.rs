@@ -265,7 +265,7 @@ async fn history_comes_in_pages_older_ones_on_request() {
     };
     let default = body(device.history("contact", &row, "").await).await;
     let entries = default["entries"].as_array().unwrap();
-    assert_eq!(entries.len(), 200, "the default page");
+    assert_eq!(entries.len(), 1000, "the default page is the largest");
     assert_eq!(default["more"], true);
     assert_eq!(
         entries.last().unwrap()["value"],
@@ -494,4 +494,155 @@ async fn a_role_change_reaches_the_device_even_past_one_page() {
     for row in &ids {
         assert!(back[&key("contact", row)]["fields"].is_object());
     }
+}
+
+#[tokio::test]
+async fn a_losing_write_sent_again_is_kept_in_the_history_once() {
+    let server = TestServer::start().await;
+    let (_, token) = server.user_with_token("ada@example.com", Role::Agent).await;
+    let row = id(1);
+    let mut device = Device::new(&server, &token, "dev-a");
+    device
+        .push_clean(&[("contact", &row, "city", json!("Brno"))])
+        .await;
+    // An old write (an HLC below the stored one), replayed under new seqs: it loses each
+    // time, and must not grow the history each time.
+    let stale = json!({"entity": "contact", "id": row, "field": "city", "value": "Old",
+                       "hlc": format!("{:013}-0000-dev-b", WALL - 1000)});
+    for round in 0..3u64 {
+        let changes: Vec<Value> = (0..500)
+            .map(|n| {
+                let mut change = stale.clone();
+                change["seq"] = json!(round * 500 + n + 1);
+                change
+            })
+            .collect();
+        let response = server
+            .client
+            .post(server.url("/api/sync/push"))
+            .bearer_auth(&token)
+            .json(&json!({"client_id": "dev-b", "changes": changes}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    let history: Value = device
+        .history("contact", &row, "")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let entries = history["entries"].as_array().unwrap();
+    let lost: Vec<_> = entries.iter().filter(|e| e["won"] == false).collect();
+    assert_eq!(lost.len(), 1, "{history}");
+    assert_eq!(entries.len(), 2);
+}
+
+#[tokio::test]
+async fn a_role_change_made_before_the_upgrade_still_reaches_the_device() {
+    let server = TestServer::start().await;
+    let (_, admin) = server
+        .user_with_token("admin@example.com", Role::Admin)
+        .await;
+    let (other, _) = server
+        .user_with_token("olaf@example.com", Role::Agent)
+        .await;
+    let (agent, agent_token) = server
+        .user_with_token("agnes@example.com", Role::Agent)
+        .await;
+    let mut admins = Device::new(&server, &admin, "dev-admin");
+    let rows: Vec<String> = (1..=5).map(id).collect();
+    let owner = json!(other.id.to_string());
+    let writes: Vec<_> = rows
+        .iter()
+        .map(|row| ("contact", row.as_str(), "owner_id", owner.clone()))
+        .collect();
+    admins.push_clean(&writes).await;
+    let device = Device::new(&server, &agent_token, "dev-agnes");
+    let (_, cursor) = device.pull(0, 1000).await;
+    // What the previous server did on a role change: the role, and the mark that made the
+    // user's next pull resend everything (no role_changes, no new versions).
+    let agent_id = agent.id.to_string();
+    server
+        .state
+        .db
+        .write_blocking(move |conn| -> Result<usize, minicrm_server::db::DbError> {
+            Ok(conn.execute(
+                "UPDATE users SET role = 'restricted',
+                    scope_version = (SELECT max(version) FROM changelog) + 1
+                  WHERE id = ?1",
+                [&agent_id],
+            )?)
+        })
+        .unwrap();
+    // The upgraded server opens the database.
+    minicrm_server::db::Db::open(&server.db_path).unwrap();
+    let (after, _) = device.pull(cursor, 1000).await;
+    for row in &rows {
+        assert_eq!(after[&key("contact", row)]["visible"], false, "{row}");
+    }
+}
+
+#[tokio::test]
+async fn a_pull_under_concurrent_pushes_never_sends_a_visible_row_without_its_fields() {
+    let server = TestServer::start().await;
+    let (_, admin) = server
+        .user_with_token("admin@example.com", Role::Admin)
+        .await;
+    let (other, _) = server
+        .user_with_token("olaf@example.com", Role::Agent)
+        .await;
+    let (_, rita) = server
+        .user_with_token("rita@example.com", Role::Restricted)
+        .await;
+    let mut admins = Device::new(&server, &admin, "dev-admin");
+    let hot = id(1);
+    admins
+        .push_clean(&[("contact", &hot, "city", json!("Brno"))])
+        .await;
+    // Rows Rita never sees, so her pages scan far while the admin keeps writing.
+    let owner = json!(other.id.to_string());
+    let names: Vec<String> = (100..2100).map(id).collect();
+    for chunk in names.chunks(1000) {
+        let writes: Vec<_> = chunk
+            .iter()
+            .map(|row| ("contact", row.as_str(), "owner_id", owner.clone()))
+            .collect();
+        admins.push_clean(&writes).await;
+    }
+    let writer = {
+        let base = server.url("/api/sync/push");
+        let client = server.client.clone();
+        let (admin, hot) = (admin.clone(), hot.clone());
+        tokio::spawn(async move {
+            for n in 0..300u64 {
+                let change = json!({"seq": 10_000 + n, "entity": "contact", "id": hot,
+                    "field": "city", "value": format!("City {n}"),
+                    "hlc": hlc(10_000 + n, "dev-writer")});
+                let response = client
+                    .post(&base)
+                    .bearer_auth(&admin)
+                    .json(&json!({"client_id": "dev-writer", "changes": [change]}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), 200);
+            }
+        })
+    };
+    let device = Device::new(&server, &rita, "dev-rita");
+    for _ in 0..60 {
+        let page = device.page(0, 2).await;
+        for row in page["rows"].as_array().unwrap() {
+            if row.get("visible") != Some(&json!(false)) {
+                let fields = row["fields"].as_object().unwrap();
+                assert!(!fields.is_empty(), "a visible row without fields: {row}");
+            }
+        }
+        if writer.is_finished() {
+            break;
+        }
+    }
+    writer.await.unwrap();
 }

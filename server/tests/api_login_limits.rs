@@ -108,6 +108,15 @@ async fn a_megabyte_email_is_refused_cheaply_and_not_counted() {
         error_code(login(&server, &long, "x").await, 422).await,
         "invalid_email"
     );
+    assert_eq!(
+        error_code(
+            login(&server, "ada@example.com", &"p".repeat(257)).await,
+            422
+        )
+        .await,
+        "invalid_password",
+        "257 characters: longer than any password can be"
+    );
     let huge_password = "p".repeat(100_000);
     assert_eq!(
         error_code(login(&server, "ada@example.com", &huge_password).await, 422).await,

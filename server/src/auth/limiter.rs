@@ -1,8 +1,13 @@
-//! Limits failed logins per e-mail and per client address within a sliding window.
+//! Limits login attempts per e-mail and per client address within a sliding window.
+//!
+//! An attempt counts from the moment it begins (before its password is checked), so
+//! concurrency cannot buy more answers than the limit; a success forgives the e-mail's
+//! finished failures (never attempts still in flight) and no longer counts against the
+//! address. IPv6 clients are counted per /64, the block one subscriber gets.
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -12,7 +17,8 @@ pub const FAILURES_PER_EMAIL: usize = 10;
 /// one address, so this is higher than the per-e-mail limit.
 pub const FAILURES_PER_ADDRESS: usize = 100;
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
-/// Past this many tracked keys, expired ones are swept on the next failure.
+/// Expired keys are swept when a map grows past this, or past twice its size after the
+/// last sweep (so a sweep costs amortized O(1) per attempt).
 const SWEEP_ABOVE: usize = 10_000;
 
 pub struct LoginLimiter {
@@ -22,10 +28,32 @@ pub struct LoginLimiter {
     window: Duration,
 }
 
+#[derive(Clone, Copy)]
+struct Entry {
+    at: Instant,
+    id: u64,
+    failed: bool,
+}
+
+struct Tracked<K> {
+    map: HashMap<K, VecDeque<Entry>>,
+    sweep_above: usize,
+}
+
+impl<K: Eq + Hash> Default for Tracked<K> {
+    fn default() -> Self {
+        Tracked {
+            map: HashMap::new(),
+            sweep_above: SWEEP_ABOVE,
+        }
+    }
+}
+
 #[derive(Default)]
 struct State {
-    by_email: HashMap<String, VecDeque<Instant>>,
-    by_address: HashMap<IpAddr, VecDeque<Instant>>,
+    by_email: Tracked<String>,
+    by_address: Tracked<IpAddr>,
+    next_id: u64,
 }
 
 impl Default for LoginLimiter {
@@ -34,51 +62,70 @@ impl Default for LoginLimiter {
     }
 }
 
-fn prune(failures: &mut VecDeque<Instant>, now: Instant, window: Duration) {
-    while failures
+fn prune(entries: &mut VecDeque<Entry>, now: Instant, window: Duration) {
+    while entries
         .front()
-        .is_some_and(|at| now.duration_since(*at) >= window)
+        .is_some_and(|entry| now.duration_since(entry.at) >= window)
     {
-        failures.pop_front();
+        entries.pop_front();
     }
 }
 
-/// When the oldest failure leaves the window, if `limit` failures are in it.
+/// When the oldest attempt leaves the window, if `limit` attempts are in it.
 fn blocked_for(
-    failures: Option<&mut VecDeque<Instant>>,
+    entries: Option<&mut VecDeque<Entry>>,
     limit: usize,
     now: Instant,
     window: Duration,
 ) -> Option<Duration> {
-    let failures = failures?;
-    prune(failures, now, window);
-    if failures.len() < limit {
+    let entries = entries?;
+    prune(entries, now, window);
+    if entries.len() < limit {
         return None;
     }
-    let oldest = *failures.front()?;
+    let oldest = entries.front()?.at;
     Some(window.saturating_sub(now.duration_since(oldest)))
 }
 
-fn record<K: Eq + Hash>(
-    map: &mut HashMap<K, VecDeque<Instant>>,
-    key: K,
-    now: Instant,
-    window: Duration,
-) {
-    if map.len() > SWEEP_ABOVE {
-        map.retain(|_, failures| {
-            prune(failures, now, window);
-            !failures.is_empty()
-        });
+impl<K: Eq + Hash> Tracked<K> {
+    fn record(&mut self, key: K, entry: Entry, window: Duration) {
+        if self.map.len() > self.sweep_above {
+            self.map.retain(|_, entries| {
+                prune(entries, entry.at, window);
+                !entries.is_empty()
+            });
+            self.sweep_above = SWEEP_ABOVE.max(2 * self.map.len());
+        }
+        self.map.entry(key).or_default().push_back(entry);
     }
-    map.entry(key).or_default().push_back(now);
+
+    fn update(&mut self, key: &K, change: impl FnOnce(&mut VecDeque<Entry>)) {
+        if let Some(entries) = self.map.get_mut(key) {
+            change(entries);
+            if entries.is_empty() {
+                self.map.remove(key);
+            }
+        }
+    }
 }
 
-/// A login attempt that was counted before its password is checked: a success hands it
-/// back ([`LoginLimiter::succeeded`]) so that it no longer counts.
+/// The key an address is counted under: IPv4 (also when mapped into IPv6), or an IPv6
+/// address's /64.
+fn address_key(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1))),
+        },
+        v4 => v4,
+    }
+}
+
+/// A login attempt that was counted before its password is checked: report how it ended
+/// with [`LoginLimiter::failed`] or [`LoginLimiter::succeeded`].
 #[must_use]
 pub struct Attempt {
-    at: Instant,
+    id: u64,
 }
 
 impl LoginLimiter {
@@ -91,6 +138,12 @@ impl LoginLimiter {
         }
     }
 
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Counts an attempt for this e-mail and address, or `Err(retry_after)` when either has
     /// used up its attempts. The check and the count happen under one lock, before any
     /// password is verified, so a parallel burst gets at most `per_email` answers other than
@@ -101,19 +154,17 @@ impl LoginLimiter {
         address: Option<IpAddr>,
         now: Instant,
     ) -> Result<Attempt, Duration> {
-        let mut state = self
-            .state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let address = address.map(address_key);
+        let mut state = self.state();
         let by_email = blocked_for(
-            state.by_email.get_mut(email),
+            state.by_email.map.get_mut(email),
             self.per_email,
             now,
             self.window,
         );
         let by_address = address.and_then(|address| {
             blocked_for(
-                state.by_address.get_mut(&address),
+                state.by_address.map.get_mut(&address),
                 self.per_address,
                 now,
                 self.window,
@@ -122,26 +173,40 @@ impl LoginLimiter {
         if let Some(wait) = by_email.max(by_address) {
             return Err(wait.max(Duration::from_secs(1)));
         }
-        record(&mut state.by_email, email.to_owned(), now, self.window);
+        state.next_id += 1;
+        let entry = Entry {
+            at: now,
+            id: state.next_id,
+            failed: false,
+        };
+        state.by_email.record(email.to_owned(), entry, self.window);
         if let Some(address) = address {
-            record(&mut state.by_address, address, now, self.window);
+            state.by_address.record(address, entry, self.window);
         }
-        Ok(Attempt { at: now })
+        Ok(Attempt { id: entry.id })
     }
 
-    /// A successful login forgives the e-mail's failures, and its own attempt no longer
-    /// counts against the address (the address's failures stay).
+    /// The attempt failed: it keeps counting, and a later success may forgive it.
+    pub fn failed(&self, email: &str, attempt: Attempt) {
+        self.state().by_email.update(&email.to_owned(), |entries| {
+            for entry in entries.iter_mut().filter(|entry| entry.id == attempt.id) {
+                entry.failed = true;
+            }
+        });
+    }
+
+    /// A successful login forgives the e-mail's finished failures (attempts still being
+    /// checked keep counting), and its own attempt no longer counts against the address
+    /// (the address's failures stay).
     pub fn succeeded(&self, email: &str, address: Option<IpAddr>, attempt: Attempt) {
-        let mut state = self
-            .state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        state.by_email.remove(email);
-        if let Some(address) = address
-            && let Some(attempts) = state.by_address.get_mut(&address)
-            && let Some(position) = attempts.iter().rposition(|at| *at == attempt.at)
-        {
-            attempts.remove(position);
+        let mut state = self.state();
+        state.by_email.update(&email.to_owned(), |entries| {
+            entries.retain(|entry| !entry.failed && entry.id != attempt.id);
+        });
+        if let Some(address) = address.map(address_key) {
+            state.by_address.update(&address, |entries| {
+                entries.retain(|entry| entry.id != attempt.id);
+            });
         }
     }
 }
@@ -187,7 +252,8 @@ mod tests {
     fn success_forgives_the_email() {
         let limiter = LoginLimiter::new(2, 3, Duration::from_secs(60));
         let now = Instant::now();
-        let _failed = limiter.begin("a@x.pl", ADDR, now).ok().unwrap();
+        let failed = limiter.begin("a@x.pl", ADDR, now).ok().unwrap();
+        limiter.failed("a@x.pl", failed);
         let good = limiter.begin("a@x.pl", ADDR, now).ok().unwrap();
         assert!(limiter.begin("a@x.pl", ADDR, now).is_err());
         limiter.succeeded("a@x.pl", ADDR, good);
@@ -196,6 +262,40 @@ mod tests {
         assert!(limiter.begin("a@x.pl", ADDR, now).is_ok());
         assert!(limiter.begin("b@x.pl", ADDR, now).is_ok());
         assert!(limiter.begin("c@x.pl", ADDR, now).is_err());
+    }
+
+    #[test]
+    fn a_success_never_forgives_attempts_still_being_checked() {
+        let limiter = LoginLimiter::new(3, 100, Duration::from_secs(60));
+        let now = Instant::now();
+        let in_flight = limiter.begin("a@x.pl", ADDR, now).ok().unwrap();
+        let done = limiter.begin("a@x.pl", ADDR, now).ok().unwrap();
+        limiter.failed("a@x.pl", done);
+        let good = limiter.begin("a@x.pl", ADDR, now).ok().unwrap();
+        limiter.succeeded("a@x.pl", ADDR, good);
+        // The finished failure and the success are gone; the one in flight still counts.
+        let _a = limiter.begin("a@x.pl", ADDR, now).ok().unwrap();
+        let _b = limiter.begin("a@x.pl", ADDR, now).ok().unwrap();
+        assert!(limiter.begin("a@x.pl", ADDR, now).is_err());
+        limiter.failed("a@x.pl", in_flight);
+    }
+
+    #[test]
+    fn ipv6_clients_count_per_64_and_mapped_ipv4_as_ipv4() {
+        let limiter = LoginLimiter::new(100, 2, Duration::from_secs(60));
+        let now = Instant::now();
+        let a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert!(limiter.begin("a@x.pl", Some(a), now).is_ok());
+        assert!(limiter.begin("b@x.pl", Some(b), now).is_ok());
+        assert!(limiter.begin("c@x.pl", Some(a), now).is_err(), "one /64");
+        assert!(limiter.begin("c@x.pl", Some(other), now).is_ok());
+        let v4: IpAddr = "192.0.2.1".parse().unwrap();
+        let mapped: IpAddr = "::ffff:192.0.2.1".parse().unwrap();
+        assert!(limiter.begin("a@x.pl", Some(v4), now).is_ok());
+        assert!(limiter.begin("b@x.pl", Some(mapped), now).is_ok());
+        assert!(limiter.begin("c@x.pl", Some(v4), now).is_err());
     }
 
     #[test]

@@ -87,6 +87,7 @@ impl Db {
         {
             let tx = writer.transaction()?;
             sync::publish_missing_users(&tx, now_ms())?;
+            sync::settle_legacy_role_changes(&tx, now_ms())?;
             tx.commit()?;
         }
         Ok(Db {

@@ -195,7 +195,23 @@ struct HistoryWrite<'a> {
     now_ms: i64,
 }
 
+/// Keeps a write in the row's history. One HLC names one write, so a losing write that
+/// arrives again (under a new seq, from a device that replays) is kept once.
 fn record_history(conn: &Connection, write: &HistoryWrite<'_>) -> Result<(), DbError> {
+    if !write.won {
+        let known: bool = conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM history
+                  WHERE entity = ?1 AND id = ?2 AND hlc = ?3 AND field = ?4)",
+            )?
+            .query_row(
+                params![write.entity.as_str(), write.id, write.hlc, write.field],
+                |row| row.get(0),
+            )?;
+        if known {
+            return Ok(());
+        }
+    }
     conn.prepare_cached(
         "INSERT INTO history (entity, id, field, value, hlc, user_id, client_id, won, received_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -288,6 +304,7 @@ pub fn apply_push(
     now_ms: i64,
 ) -> Result<PushResponse, DbError> {
     let tx = conn.transaction()?;
+    let actor = &current_actor(&tx, actor)?;
     let user_id = actor.user_id.to_string();
     let acked: u64 = tx
         .prepare_cached("SELECT acked_seq FROM clients WHERE user_id = ?1 AND client_id = ?2")?
@@ -501,6 +518,10 @@ pub fn pull(
     limit: usize,
     server_hlc: String,
 ) -> Result<PullResponse, DbError> {
+    // One read transaction: every statement sees the same snapshot, so a push that lands
+    // meanwhile cannot make a chosen row's fields vanish or a row appear twice.
+    let conn = &conn.unchecked_transaction()?;
+    let actor = &current_actor(conn, actor)?;
     let from = i64::try_from(cursor).unwrap_or(i64::MAX);
     let roles = RoleHistory::load(conn, actor)?;
     let chunk = limit.saturating_add(1);
@@ -545,12 +566,15 @@ pub fn pull(
             if !visible && !may_be_on_device(conn, actor, &roles, entity, &id, from)? {
                 continue;
             }
-            if visible && !chosen.is_empty() && bytes + line.size.bytes > PULL_PAGE_BYTES {
+            // What the row takes on the wire: its names and values, and per field an HLC
+            // and the JSON around it.
+            let wire = line.size.bytes + line.size.fields * WIRE_BYTES_PER_FIELD;
+            if visible && !chosen.is_empty() && bytes + wire > PULL_PAGE_BYTES {
                 more = true;
                 break 'scan;
             }
             if visible {
-                bytes += line.size.bytes;
+                bytes += wire;
             }
             chosen.push((entity_name, id, version, visible));
         }
@@ -626,6 +650,25 @@ pub fn pull(
         cursor: last,
         more,
         server_hlc,
+    })
+}
+
+/// A pulled field's bytes beyond its name and value: `{"value":…,"hlc":"…"}` with an HLC of
+/// up to 83 characters.
+const WIRE_BYTES_PER_FIELD: usize = 110;
+
+/// `actor` with the role the database holds now (inside the caller's transaction), so a
+/// role change committed after the request's token was checked is not missed.
+fn current_actor(conn: &Connection, actor: &Actor) -> Result<Actor, DbError> {
+    let role: Option<String> = conn
+        .prepare_cached("SELECT role FROM users WHERE id = ?1")?
+        .query_row([actor.user_id.to_string()], |row| row.get(0))
+        .optional()?;
+    Ok(Actor {
+        user_id: actor.user_id,
+        role: role
+            .and_then(|role| role.parse().ok())
+            .unwrap_or(actor.role),
     })
 }
 
@@ -763,18 +806,50 @@ pub fn record_role_change(
     if (previous == Role::Restricted) == (user.role == Role::Restricted) {
         return Ok(());
     }
+    reversion_turned_rows(conn, &id, now_ms)
+}
+
+/// Gives a new version to every record (and its tasks and activities) whose visibility a
+/// change to or from `restricted` turns for this user: those owned by someone else.
+fn reversion_turned_rows(conn: &Connection, user_id: &str, now_ms: i64) -> Result<(), DbError> {
     let turned: Vec<(String, String)> = conn
         .prepare_cached(
             "SELECT entity, id FROM rows
               WHERE entity IN ('contact', 'task', 'activity') AND purged = 0
                 AND scope_owner IS NOT NULL AND scope_owner != ?1",
         )?
-        .query_map([&id], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .query_map([user_id], |row| Ok((row.get(0)?, row.get(1)?)))?
         .collect::<Result<_, _>>()?;
     for (entity, row_id) in turned {
         if let Ok(entity) = entity.parse::<Entity>() {
             bump_version(conn, entity, &row_id, now_ms)?;
         }
+    }
+    Ok(())
+}
+
+/// Role changes made before `role_changes` existed were marked only by `users.scope_version`
+/// ("resend everything"), which pulls no longer read. Each becomes a recorded change from
+/// the other side of restricted (what it replaced is unknown, so assume it turned
+/// visibility) with its rows re-versioned, once.
+pub fn settle_legacy_role_changes(conn: &Connection, now_ms: i64) -> Result<(), DbError> {
+    let marked: Vec<(String, String, i64)> = conn
+        .prepare("SELECT id, role, scope_version FROM users WHERE scope_version > 0")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    for (user_id, role, version) in marked {
+        let assumed = if role == Role::Restricted.as_str() {
+            Role::Agent
+        } else {
+            Role::Restricted
+        };
+        conn.prepare_cached(
+            "INSERT OR IGNORE INTO role_changes (user_id, version, previous_role) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![user_id, version, assumed.as_str()])?;
+        reversion_turned_rows(conn, &user_id, now_ms)?;
+        conn.prepare_cached("UPDATE users SET scope_version = 0 WHERE id = ?1")?
+            .execute([&user_id])?;
     }
     Ok(())
 }
@@ -786,6 +861,7 @@ pub fn visible_row(
     entity: Entity,
     id: &str,
 ) -> Result<bool, DbError> {
+    let actor = &current_actor(conn, actor)?;
     Ok(row_line(conn, entity, id)?
         .is_some_and(|line| !line.purged && may_see(actor, &scope_of(entity, &line))))
 }

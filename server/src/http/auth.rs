@@ -34,7 +34,9 @@ pub async fn login(
             format!("An e-mail address has at most {MAX_EMAIL_CHARS} characters."),
         ));
     }
-    if request.password.len() > 4 * MAX_PASSWORD_CHARS {
+    if request.password.len() > 4 * MAX_PASSWORD_CHARS
+        || request.password.chars().count() > MAX_PASSWORD_CHARS
+    {
         return Err(ApiError::invalid(
             "invalid_password",
             format!("A password has at most {MAX_PASSWORD_CHARS} characters."),
@@ -63,11 +65,13 @@ pub async fn login(
     let user = match candidate {
         Some(found) if password_matches => found.user,
         _ => {
+            state.limiter.failed(&email, attempt);
             tracing::info!(email, "failed login");
             return Err(ApiError::BadCredentials);
         }
     };
     if !user.active {
+        state.limiter.failed(&email, attempt);
         return Err(ApiError::AccountDisabled);
     }
     state.limiter.succeeded(&email, address, attempt);

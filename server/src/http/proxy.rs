@@ -64,30 +64,49 @@ impl Cidr {
 }
 
 /// The address a request comes from: the peer's, or, when the peer is the trusted proxy,
-/// the nearest address in `X-Forwarded-For` that is not itself a trusted proxy. A header
-/// that cannot be read leaves the peer's address.
+/// the nearest hop of `X-Forwarded-For` (read from the right) that is not itself in the
+/// trusted network. Hops may carry a port (`1.2.3.4:5678`, `[2001:db8::1]:443`). A hop that
+/// cannot be read before that one is reached leaves the peer's address, as does a header
+/// that is not text. The trusted network must hold only proxies: a client inside it could
+/// name any address.
 pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: Option<Cidr>) -> IpAddr {
     let Some(trusted) = trusted.filter(|trusted| trusted.contains(peer)) else {
         return peer;
     };
-    let mut hops = Vec::new();
+    let mut values = Vec::new();
     for value in headers.get_all("x-forwarded-for") {
         let Ok(value) = value.to_str() else {
             return peer;
         };
-        for hop in value.split(',') {
-            match hop.trim().parse::<IpAddr>() {
-                Ok(address) => hops.push(address),
-                Err(_) => return peer,
-            }
-        }
+        values.push(value);
     }
-    hops.iter()
-        .rev()
-        .find(|hop| !trusted.contains(**hop))
-        .or(hops.first())
-        .copied()
-        .unwrap_or(peer)
+    let mut nearest_trusted = None;
+    for hop in values.iter().rev().flat_map(|value| value.rsplit(',')) {
+        let Some(address) = parse_hop(hop) else {
+            return peer;
+        };
+        if !trusted.contains(address) {
+            return address;
+        }
+        nearest_trusted = Some(address);
+    }
+    // Every hop is a proxy of ours: the farthest one is where the request came from.
+    nearest_trusted.unwrap_or(peer)
+}
+
+/// One hop: an address, optionally with a port (IPv6 with a port in brackets).
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim();
+    if let Ok(address) = hop.parse::<IpAddr>() {
+        return Some(address);
+    }
+    if let Some(rest) = hop.strip_prefix('[') {
+        let (address, _port) = rest.split_once(']')?;
+        return address.parse().ok();
+    }
+    hop.parse::<std::net::SocketAddr>()
+        .ok()
+        .map(|addr| addr.ip())
 }
 
 #[cfg(test)]
@@ -149,6 +168,39 @@ mod tests {
         assert_eq!(
             client_address(ip("10.0.0.2"), &forwarded("garbage"), Some(proxy)),
             ip("10.0.0.2")
+        );
+        // Ports, brackets, and a malformed hop farther than the real client's.
+        assert_eq!(
+            client_address(ip("10.0.0.2"), &forwarded("203.0.113.7:51000"), Some(proxy)),
+            ip("203.0.113.7")
+        );
+        assert_eq!(
+            client_address(ip("10.0.0.2"), &forwarded("[2001:db8::7]:443"), Some(proxy)),
+            ip("2001:db8::7")
+        );
+        assert_eq!(
+            client_address(
+                ip("10.0.0.2"),
+                &forwarded("unknown, 203.0.113.7"),
+                Some(proxy)
+            ),
+            ip("203.0.113.7")
+        );
+        // Two headers: the later one is nearer.
+        let mut two = forwarded("198.51.100.1");
+        two.append("x-forwarded-for", HeaderValue::from_static("203.0.113.8"));
+        assert_eq!(
+            client_address(ip("10.0.0.2"), &two, Some(proxy)),
+            ip("203.0.113.8")
+        );
+        // Only proxies in the chain: the farthest of them.
+        assert_eq!(
+            client_address(
+                ip("10.0.0.2"),
+                &forwarded("10.9.9.9, 10.0.0.5"),
+                Some(proxy)
+            ),
+            ip("10.9.9.9")
         );
     }
 }

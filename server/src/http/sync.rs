@@ -116,7 +116,7 @@ pub struct HistoryQuery {
 }
 
 /// `GET /api/history/{entity}/{id}?before=<hlc>&limit=N`: the newest `limit` writes (default
-/// 200, at most 1000) older than `before`, ascending, with `more` when older ones exist.
+/// 1000, also the most) older than `before`, ascending, with `more` when older ones exist.
 pub async fn history(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -146,10 +146,12 @@ pub async fn history(
     let page = state
         .db
         .read(move |conn| {
-            if !sync::visible_row(conn, &actor, entity, &id)? {
+            // One snapshot for the access check and the page.
+            let tx = conn.unchecked_transaction()?;
+            if !sync::visible_row(&tx, &actor, entity, &id)? {
                 return Ok(None);
             }
-            sync::history(conn, entity, &id, query.before.as_deref(), limit).map(Some)
+            sync::history(&tx, entity, &id, query.before.as_deref(), limit).map(Some)
         })
         .await
         .map_err(|err: DbError| ApiError::from(err))?
