@@ -73,7 +73,8 @@ pub fn write(dir: &Path) -> anyhow::Result<()> {
     let list = format!(
         "{LIST_MARKER} [\n{}\n]",
         urls.iter()
-            .map(|url| format!("  {url:?},"))
+            // JSON strings: what the service worker and the server both read.
+            .map(|url| format!("  {},", serde_json::Value::from(url.as_str())))
             .collect::<Vec<_>>()
             .join("\n")
     );

@@ -183,6 +183,13 @@ fn copy_into(db: &Path, partial: &Path, target: &Path) -> Result<u64, BackupErro
         "creating the backup file {}",
         partial.display()
     )))?;
+    // The copy holds password and token hashes: readable by the server's user only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(partial, fs::Permissions::from_mode(0o600))
+            .map_err(io_error(format!("making {} private", partial.display())))?;
+    }
     let pages = {
         let backup = Backup::new(&source, &mut copy).map_err(sqlite("starting the backup"))?;
         let mut busy_since: Option<Instant> = None;
@@ -592,6 +599,16 @@ mod tests {
             .filter(|name| name.ends_with(PARTIAL))
             .collect();
         assert!(leftovers.is_empty(), "{leftovers:?}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&report.path).unwrap().permissions().mode();
+            assert_eq!(
+                mode & 0o777,
+                0o600,
+                "only the server's user reads the hashes"
+            );
+        }
     }
 
     #[test]
