@@ -147,27 +147,16 @@ pub async fn pull(token: &str, cursor: u64, limit: usize) -> Result<PullResponse
     send(authorized(Request::get(&url), token).build()).await
 }
 
-pub async fn history(token: &str, entity: &str, id: &str) -> Result<HistoryResponse, ApiError> {
-    send(authorized(Request::get(&format!("/api/history/{entity}/{id}")), token).build()).await
-}
-
 /// One page of a row's history (`GET /api/history/{entity}/{id}?before=&limit=`): entries
 /// in ascending HLC order, the newest `limit` before `before`; `more` when older ones
-/// exist. A server that does not page sends every entry and no `more`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
-pub struct HistoryPage {
-    pub entries: Vec<minicrm_core::sync::HistoryEntry>,
-    #[serde(default)]
-    pub more: bool,
-}
-
+/// exist (a server that does not page sends every entry and no `more`: read as false).
 pub async fn history_page(
     token: &str,
     entity: &str,
     id: &str,
     before: Option<&str>,
     limit: usize,
-) -> Result<HistoryPage, ApiError> {
+) -> Result<HistoryResponse, ApiError> {
     let mut url = format!("/api/history/{entity}/{id}?limit={limit}");
     if let Some(before) = before {
         url.push_str("&before=");

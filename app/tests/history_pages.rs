@@ -4,9 +4,8 @@
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use minicrm_app::api::HistoryPage;
 use minicrm_app::pages::records::history::LoadedHistory;
-use minicrm_core::sync::HistoryEntry;
+use minicrm_core::sync::{HistoryEntry, HistoryResponse};
 use serde_json::json;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -28,8 +27,8 @@ fn entries(range: std::ops::Range<u64>) -> Vec<HistoryEntry> {
     range.map(entry).collect()
 }
 
-fn page(range: std::ops::Range<u64>, more: bool) -> HistoryPage {
-    HistoryPage {
+fn page(range: std::ops::Range<u64>, more: bool) -> HistoryResponse {
+    HistoryResponse {
         entries: entries(range),
         more,
     }
@@ -37,7 +36,7 @@ fn page(range: std::ops::Range<u64>, more: bool) -> HistoryPage {
 
 #[wasm_bindgen_test]
 fn a_reply_without_more_is_the_whole_history() {
-    let reply: HistoryPage = serde_json::from_value(json!({"entries": []})).unwrap();
+    let reply: HistoryResponse = serde_json::from_value(json!({"entries": []})).unwrap();
     assert!(!reply.more, "a server that does not page sends no `more`");
     let loaded = LoadedHistory::default().refreshed(page(0..5, false));
     assert_eq!(loaded.entries, entries(0..5));

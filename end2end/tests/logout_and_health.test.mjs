@@ -99,6 +99,8 @@ test('logging out with an unsent edit warns twice; then nothing of the user is l
   await second.goto(`${server.base}/records/${privateRecord}`);
   await second.getByText('Signed in as Agnes Agent').waitFor();
   await second.getByRole('heading', { name: 'Adam Prywatny' }).waitFor();
+  // The first tab is the one in use; the second stays open behind it.
+  await page.bringToFront();
 
   // Offline, an edit waits in the outbox.
   await context.setOffline(true);
@@ -290,5 +292,45 @@ test('the Sync page shows the storage figures; after 25 hours the sidebar warns;
   assert.equal(row.base.city.value, 'Gniezno');
   assert.ok(!JSON.stringify(copy).includes('"token"'), 'no token in the file');
   await page.getByRole('status').filter({ hasText: /^Saved minicrm-rescue-.*\.json\.$/ }).waitFor();
+  await context.close();
+});
+
+test('a long field history shows its newest page first; "Show older changes" brings the rest', async () => {
+  // 250 writes of one field: more than one page (200) of the server's history.
+  const admin = await server.api('POST', '/api/auth/login', { body: { email: 'ada@example.com', password: PASSWORD } });
+  const record = randomUUID();
+  const start = Date.now() - 300_000;
+  const changes = [
+    { field: 'kind', value: 'person' },
+    { field: 'first_name', value: 'Hanna' },
+    { field: 'last_name', value: 'Historyczna' },
+    ...Array.from({ length: 250 }, (_, n) => ({ field: 'city', value: `Step ${n + 1}` })),
+  ].map((change, n) => ({ seq: n + 1, entity: 'contact', id: record, ...change, hlc: `${start + n * 1000}-0000-history` }));
+  const pushed = await server.api('POST', '/api/sync/push', { token: admin.body.token, body: { client_id: 'history-seed', changes } });
+  assert.equal(pushed.status, 200);
+  assert.deepEqual(pushed.body.rejected, []);
+
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await loggedIn(page, 'agnes@example.com', 'Agnes Agent');
+  await page.goto(`${server.base}/records/${record}`);
+  await page.getByRole('heading', { name: 'Hanna Historyczna' }).waitFor();
+  const history = page.getByRole('region', { name: 'History' });
+  const changed = history.getByRole('listitem').filter({ hasText: /^Ada Admin (set|changed) city/ });
+  // The newest 200 writes: "Step 51" is the oldest shown, with nothing before it.
+  await history.getByText('Ada Admin changed city: Step 249 → Step 250', { exact: true }).waitFor();
+  await history.getByText('Ada Admin set city to Step 51', { exact: true }).waitFor();
+  assert.equal(await history.getByText('Step 50', { exact: false }).count(), 0);
+  assert.equal(await history.getByText('Ada Admin set first name to Hanna', { exact: true }).count(), 0);
+  const older = history.getByRole('button', { name: 'Show older changes' });
+  await older.click();
+
+  // The rest, merged: the first write of the field, Step 50 → Step 51 now with its old value.
+  await history.getByText('Ada Admin set city to Step 1', { exact: true }).waitFor();
+  await history.getByText('Ada Admin changed city: Step 50 → Step 51', { exact: true }).waitFor();
+  await history.getByText('Ada Admin set first name to Hanna', { exact: true }).waitFor();
+  assert.equal(await history.getByText('Ada Admin set city to Step 51', { exact: true }).count(), 0);
+  assert.equal(await changed.count(), 250, 'every write of the field, once');
+  await older.waitFor({ state: 'detached' });
   await context.close();
 });

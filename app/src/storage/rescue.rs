@@ -134,7 +134,10 @@ impl Storage {
         });
         let head = json_text(&head)?;
         // The head's closing brace gives way to the arrays.
-        let mut parts = vec![head[..head.len() - 1].to_owned()];
+        let open = head
+            .strip_suffix('}')
+            .ok_or_else(|| StorageError::Shape("the rescue copy's head is not an object".into()))?;
+        let mut parts = vec![open.to_owned()];
         for (name, store) in [("outbox", OUTBOX_STORE), ("rejected", REJECTED_STORE)] {
             let entries = self.all_entries(store).await?;
             parts.push(format!(",\"{name}\":["));

@@ -10,7 +10,7 @@ use leptos::task::spawn_local;
 use minicrm_core::deadline::parse_ms;
 use minicrm_core::hlc::Hlc;
 use minicrm_core::merge::Fields;
-use minicrm_core::sync::HistoryEntry;
+use minicrm_core::sync::{DEFAULT_HISTORY_LIMIT, HistoryEntry, HistoryResponse, MAX_HISTORY_LIMIT};
 use minicrm_core::work::{Task, duration_text};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -28,9 +28,9 @@ use crate::t;
 
 const CONTACT: &str = "contact";
 /// Entries per page of the server's history.
-pub const HISTORY_PAGE: usize = 200;
+pub const HISTORY_PAGE: usize = DEFAULT_HISTORY_LIMIT;
 /// The most the server returns at once: a refresh re-reads the pages shown up to this.
-pub const HISTORY_MAX_PAGE: usize = 1000;
+pub const HISTORY_MAX_PAGE: usize = MAX_HISTORY_LIMIT;
 
 /// The field history as far as it is loaded: ascending HLC order, as the server sends it.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -49,7 +49,7 @@ impl LoadedHistory {
     /// A fresh newest page read again (after a sync): it replaces the entries it covers;
     /// older pages loaded before stay when the page reaches back to them, and are
     /// dropped when newer writes pushed them out of reach (the gap would hide entries).
-    pub fn refreshed(&self, page: api::HistoryPage) -> LoadedHistory {
+    pub fn refreshed(&self, page: HistoryResponse) -> LoadedHistory {
         let Some(page_oldest) = page.entries.first().map(|entry| entry.hlc.clone()) else {
             // The server has nothing (or no longer shows anything) for the row.
             return LoadedHistory {
@@ -82,7 +82,7 @@ impl LoadedHistory {
     }
 
     /// An older page (entries before the oldest one shown) goes in front.
-    pub fn with_older(&self, page: api::HistoryPage) -> LoadedHistory {
+    pub fn with_older(&self, page: HistoryResponse) -> LoadedHistory {
         let oldest = self.oldest_hlc().map(str::to_owned);
         let mut entries: Vec<HistoryEntry> = page
             .entries
