@@ -10,7 +10,7 @@ use leptos::task::spawn_local;
 use minicrm_core::deadline::parse_ms;
 use minicrm_core::hlc::Hlc;
 use minicrm_core::merge::Fields;
-use minicrm_core::sync::{DEFAULT_HISTORY_LIMIT, HistoryEntry, HistoryResponse, MAX_HISTORY_LIMIT};
+use minicrm_core::sync::{HistoryEntry, HistoryResponse, MAX_HISTORY_LIMIT};
 use minicrm_core::work::{Task, duration_text};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -27,8 +27,10 @@ use crate::sync::use_sync;
 use crate::t;
 
 const CONTACT: &str = "contact";
-/// Entries per page of the server's history.
-pub const HISTORY_PAGE: usize = DEFAULT_HISTORY_LIMIT;
+/// Entries per page of the server's history the timeline asks for (always sent as
+/// `limit`, whatever the server's default): a long history opens quickly, older pages on
+/// demand.
+pub const HISTORY_PAGE: usize = 200;
 /// The most the server returns at once: a refresh re-reads the pages shown up to this.
 pub const HISTORY_MAX_PAGE: usize = MAX_HISTORY_LIMIT;
 
