@@ -106,7 +106,15 @@ pub fn ViewsBar(
                 owner: Some(view.owner.clone()),
                 shared: view.shared,
             };
-            check_write(&actor, Entity::View, &scope, "name", &json!(view.name), None).is_ok()
+            check_write(
+                &actor,
+                Entity::View,
+                &scope,
+                "name",
+                &json!(view.name),
+                None,
+            )
+            .is_ok()
         })
     };
     let save = move |event: leptos::ev::SubmitEvent| {
