@@ -245,7 +245,10 @@ test('the Sync page shows the storage figures; after 25 hours the sidebar warns;
   // Each figure is a group named by its term; its value is the definition.
   const figure = (name) => page.getByRole('group', { name }).getByRole('definition');
 
-  const persisted = await figure('Persistent storage').textContent();
+  // The browser answers asynchronously: wait for its answer, then read it.
+  const persistedFigure = figure('Persistent storage').filter({ hasText: /^(Granted|Not granted)/ });
+  await persistedFigure.waitFor();
+  const persisted = await persistedFigure.textContent();
   assert.match(persisted, /^(Granted|Not granted)/);
   // The sidebar warns exactly when the browser refused.
   const refusedWarning = page.getByRole('link', { name: "The browser may delete this device's data" });
