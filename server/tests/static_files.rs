@@ -209,6 +209,9 @@ async fn every_response_carries_the_security_headers_and_pages_a_strict_policy()
             policy.contains("frame-ancestors 'none'"),
             "{path}: {policy}"
         );
+        if path.starts_with("/api/") {
+            assert_eq!(header(&response, "cache-control"), "no-store", "{path}");
+        }
     }
     let page = server.client.get(server.url("/")).send().await.unwrap();
     let policy = header(&page, "content-security-policy");
