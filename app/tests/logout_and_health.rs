@@ -389,3 +389,31 @@ fn sizes_and_ages_read_as_people_say_them() {
     assert_eq!(age_text(0.0, 25.0 * hour), "25 hours");
     assert_eq!(age_text(0.0, 80.0 * hour), "3 days");
 }
+
+#[wasm_bindgen_test]
+async fn a_late_reauth_or_refresh_never_stores_a_session_the_device_no_longer_holds() {
+    let storage = Storage::open_named(&name("session-cas")).await.unwrap();
+    let a = session(USER_A, "secret-token-a");
+    storage.save_session(&a).await.unwrap();
+    // The session in use is updated in place.
+    let mut reauth = a.clone();
+    reauth.reauth_needed = true;
+    assert!(storage.update_session(&reauth).await.unwrap());
+    assert_eq!(storage.load_session().await.unwrap(), Some(reauth.clone()));
+
+    // Logged out (here or in another tab): a late "reauth needed" or refresh of A's token
+    // stores nothing.
+    storage.clear_device().await.unwrap();
+    assert!(!storage.update_session(&reauth).await.unwrap());
+    let mut refreshed = a.clone();
+    refreshed.user.name = "Ada L.".into();
+    assert!(!storage.update_session(&refreshed).await.unwrap());
+    assert_eq!(storage.load_session().await.unwrap(), None, "no session came back");
+
+    // B logged in meanwhile: A's late writes leave B's session alone.
+    let b = session(USER_B, "secret-token-b");
+    storage.save_session(&b).await.unwrap();
+    assert!(!storage.update_session(&reauth).await.unwrap());
+    assert!(!storage.update_session(&refreshed).await.unwrap());
+    assert_eq!(storage.load_session().await.unwrap(), Some(b));
+}

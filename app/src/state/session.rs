@@ -134,9 +134,10 @@ impl Session {
         self.ended.get_value()
     }
 
-    async fn store(&self, stored: StoredSession) {
+    /// Keeps a login's session (the only way a session is created on the device) and
+    /// shows it.
+    async fn store_login(&self, stored: StoredSession) {
         if self.leaving.get_untracked() {
-            // A late 401 or refresh must not bring back a session being removed.
             return;
         }
         // The session is usable even if the device database refuses it; it then lasts
@@ -149,10 +150,49 @@ impl Session {
             }
             Err(err) => log_error("opening the device database", &err),
         }
+        if self.leaving.get_untracked() {
+            return;
+        }
         self.ended.set_value(false);
         self.state.set(SessionState::LoggedIn(stored));
         // The other tabs follow the stored session.
         crate::sync::leader_post(crate::sync::SESSION_MESSAGE);
+    }
+
+    /// Updates the session in use (a 401's `reauth_needed`, the user as the server knows
+    /// them now): written only over the stored session with the same token, so a late 401
+    /// or refresh never brings back a session another tab logged out of, nor overwrites
+    /// another user's login. Shown only while this tab still holds that same session.
+    async fn store_update(&self, stored: StoredSession) {
+        if self.leaving.get_untracked() {
+            // A late 401 or refresh must not bring back a session being removed.
+            return;
+        }
+        let written = match Storage::shared().await {
+            Ok(storage) => storage.update_session(&stored).await,
+            Err(err) => Err(err),
+        };
+        // The tab may have logged out (or followed another login) during the wait.
+        let still_current = self.state.with_untracked(|state| {
+            matches!(state, SessionState::LoggedIn(current) if current.token == stored.token)
+        });
+        if self.leaving.get_untracked() || !still_current {
+            return;
+        }
+        match written {
+            Ok(true) => {
+                self.state.set(SessionState::LoggedIn(stored));
+                crate::sync::leader_post(crate::sync::SESSION_MESSAGE);
+            }
+            // The device no longer holds this session (a logout, another login): follow
+            // what it holds instead.
+            Ok(false) => self.recheck().await,
+            Err(err) => {
+                // The session stays usable in this tab until the page is closed.
+                log_error("saving the session", &err);
+                self.state.set(SessionState::LoggedIn(stored));
+            }
+        }
     }
 
     /// Keeps a fresh login (or setup) on the device. Before the session shows, the device's
@@ -186,7 +226,7 @@ impl Session {
             }
             Err(err) => log_error("opening the device database", &err),
         }
-        self.store(StoredSession {
+        self.store_login(StoredSession {
             token: response.token,
             user: response.user,
             reauth_needed: false,
@@ -301,7 +341,7 @@ impl Session {
             && !stored.reauth_needed
         {
             stored.reauth_needed = true;
-            self.store(stored).await;
+            self.store_update(stored).await;
         }
     }
 
@@ -318,7 +358,7 @@ impl Session {
                 {
                     stored.user = user;
                     stored.reauth_needed = false;
-                    self.store(stored).await;
+                    self.store_update(stored).await;
                 }
             }
             Err(err) => self.note_api_error(&err).await,

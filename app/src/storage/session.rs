@@ -4,7 +4,10 @@
 use minicrm_core::api::User;
 use serde::{Deserialize, Serialize};
 
-use super::{Storage, StorageError};
+use rexie::TransactionMode;
+use wasm_bindgen::JsValue;
+
+use super::{META_STORE, Storage, StorageError, from_js, to_js};
 
 const SESSION_KEY: &str = "session";
 
@@ -23,8 +26,31 @@ impl Storage {
         self.get_meta(SESSION_KEY).await
     }
 
+    /// Stores a session as it is: only a login (or setup) does this.
     pub async fn save_session(&self, session: &StoredSession) -> Result<(), StorageError> {
         self.put_meta(SESSION_KEY, session).await
+    }
+
+    /// Replaces the stored session with `session` only if the stored one exists and has the
+    /// same token (compare and set, in one transaction): an update of a session (a 401's
+    /// `reauth_needed`, a refreshed user) never brings back a session that a logout removed
+    /// or overwrites another login's. Returns whether it was written.
+    pub async fn update_session(&self, session: &StoredSession) -> Result<bool, StorageError> {
+        let tx = self
+            .db()
+            .transaction(&[META_STORE], TransactionMode::ReadWrite)?;
+        let meta = tx.store(META_STORE)?;
+        let key = JsValue::from_str(SESSION_KEY);
+        let current: Option<StoredSession> = match meta.get(key.clone()).await? {
+            Some(value) if !value.is_undefined() => Some(from_js(value)?),
+            _ => None,
+        };
+        let same = current.is_some_and(|current| current.token == session.token);
+        if same {
+            meta.put(&to_js(session)?, Some(&key)).await?;
+        }
+        tx.done().await?;
+        Ok(same)
     }
 
     pub async fn clear_session(&self) -> Result<(), StorageError> {
