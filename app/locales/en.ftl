@@ -379,6 +379,7 @@ bulk-done = { $count ->
    *[other] { $count } records updated on this device; they sync when the network allows.
 }
 bulk-failed = Stopped after { $done } of { $total } records: { $message }
+bulk-not-owner = Stopped after { $done } of { $total } records: you are no longer logged in on this device, so nothing more was changed.
 bulk-add_segment = Add to segment
 bulk-remove_segment = Remove from segment
 bulk-add_campaign = Add to campaign

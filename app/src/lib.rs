@@ -29,7 +29,7 @@ pub fn App() -> impl IntoView {
     let session = state::session::provide_session();
     let now = state::now::provide_now();
     let sync = sync::provide_sync(session, online);
-    let replica = data::provide_replica(sync);
+    let replica = data::provide_replica(sync, session);
     state::deadlines::provide_deadlines(replica, now);
     pwa::provide_app_update();
     view! {

@@ -417,3 +417,67 @@ async fn a_late_reauth_or_refresh_never_stores_a_session_the_device_no_longer_ho
     assert!(!storage.update_session(&refreshed).await.unwrap());
     assert_eq!(storage.load_session().await.unwrap(), Some(b));
 }
+
+#[wasm_bindgen_test]
+async fn an_edit_for_a_user_who_logged_out_writes_no_row_and_no_outbox_entry() {
+    let storage = Storage::open_named(&name("edit-owner")).await.unwrap();
+    device_of_user_a(&storage).await;
+    let for_a = storage.for_user(USER_A);
+    let chunk = |city: &str| -> Vec<RowEdit> {
+        (0..3)
+            .map(|n| RowEdit {
+                entity: "contact".into(),
+                id: format!("0193a1b2-c3d4-7e5f-8a9b-{n:012}"),
+                changes: vec![("city".into(), json!(city))],
+            })
+            .collect()
+    };
+    // While the device is A's, A's edits are written.
+    assert_eq!(
+        for_a
+            .edit_many(&chunk("Brno"), 1_763_800_003_000)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    assert_eq!(storage.pending_count().await.unwrap(), 4);
+
+    // A bulk action's next chunk (or a form's save) finishes after the logout.
+    storage.clear_device().await.unwrap();
+    assert_eq!(
+        for_a.edit_many(&chunk("Praha"), 1_763_800_004_000).await,
+        Err(StorageError::NotOwner)
+    );
+    assert_eq!(
+        for_a
+            .edit("contact", ROW, &[("city".into(), json!("Praha"))], 1)
+            .await,
+        Err(StorageError::NotOwner)
+    );
+    assert!(storage.row_keys().await.unwrap().is_empty(), "no row");
+    assert_eq!(storage.pending_count().await.unwrap(), 0, "no outbox entry");
+    assert_eq!(
+        storage.get_meta::<Value>(DEVICE_KEY).await.unwrap(),
+        None,
+        "no device state either"
+    );
+
+    // B claims the device: A's late edits land in nothing of B's.
+    storage.claim_for_user(USER_B).await.unwrap();
+    let for_b = storage.for_user(USER_B);
+    for_b
+        .edit("contact", ROW, &[("city".into(), json!("Ostrava"))], 2)
+        .await
+        .unwrap();
+    let b_seq = storage.device().await.unwrap().seq;
+    assert_eq!(
+        for_a.edit_many(&chunk("Praha"), 1_763_800_005_000).await,
+        Err(StorageError::NotOwner)
+    );
+    assert_eq!(storage.pending_count().await.unwrap(), 1, "B's outbox only");
+    assert_eq!(storage.row_keys().await.unwrap().len(), 1, "B's row only");
+    assert_eq!(storage.device().await.unwrap().seq, b_seq);
+    let row = storage.row("contact", ROW).await.unwrap().unwrap();
+    assert_eq!(row.local["city"].value, json!("Ostrava"));
+}

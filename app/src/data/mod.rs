@@ -20,6 +20,7 @@ use minicrm_core::work::{Activity, Task};
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::state::session::Session;
 use crate::storage::changes::{self, RowKey};
 use crate::storage::rows::{RowEdit, StoredRow};
 use crate::storage::{Storage, StorageError};
@@ -271,19 +272,22 @@ pub struct Replica {
     /// Contacts read so far during a full load.
     pub loading: RwSignal<Option<usize>>,
     sync: Sync,
+    /// Whose edits this tab writes: every write is checked against the device's owner.
+    session: Session,
 }
 
 pub fn use_replica() -> Replica {
     expect_context::<Replica>()
 }
 
-pub fn provide_replica(sync: Sync) -> Replica {
+pub fn provide_replica(sync: Sync, session: Session) -> Replica {
     let replica = Replica {
         version: RwSignal::new(0),
         work_version: RwSignal::new(0),
         ready: RwSignal::new(false),
         loading: RwSignal::new(None),
         sync,
+        session,
     };
     provide_context(replica);
     PROVIDED.with(|provided| provided.set(Some(replica)));
@@ -454,8 +458,16 @@ impl Replica {
     /// Writes edits of many rows in one transaction without refreshing the replica or
     /// waking the sync: for a long bulk action, which calls [`Replica::written`] now and
     /// then instead of after every chunk.
+    ///
+    /// Written for the session's user only: once the device no longer holds their data (a
+    /// logout here or in another tab, another user's login) the write is refused with
+    /// [`StorageError::NotOwner`] inside its transaction and nothing is written.
     pub async fn write_quietly(&self, edits: Vec<RowEdit>) -> Result<(), StorageError> {
-        let storage = Storage::shared().await?;
+        let user = self
+            .session
+            .user_untracked()
+            .ok_or(StorageError::NotOwner)?;
+        let storage = Storage::shared().await?.for_user(&user.id.to_string());
         storage
             .edit_many(&edits, js_sys::Date::now() as u64)
             .await?;

@@ -263,7 +263,9 @@ impl Storage {
     }
 
     /// Writes edits of many rows in one transaction (a bulk action's chunk): all of them
-    /// or none.
+    /// or none. Through a [`Storage::for_user`] handle, refused with
+    /// [`StorageError::NotOwner`] (nothing written) once the device no longer holds that
+    /// user's data: an edit finishing after a logout or another user's login writes nothing.
     pub async fn edit_many(
         &self,
         edits: &[RowEdit],
@@ -276,7 +278,9 @@ impl Storage {
         let meta = tx.store(META_STORE)?;
         let rows = tx.store(ROWS_STORE)?;
         let outbox = tx.store(OUTBOX_STORE)?;
+        // Checked before any write: a refusal leaves the transaction without changes.
         let mut device = read_device(&meta).await?;
+        self.check_owner(device.user_id.as_deref())?;
         let mut clock = device.clock();
         let found = join_all(
             edits

@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::data::settings::Choice;
 use crate::data::{CONTACT, use_replica};
 use crate::state::session::use_session;
+use crate::storage::StorageError;
 use crate::storage::rows::RowEdit;
 use crate::t;
 
@@ -110,6 +111,17 @@ pub fn BulkBar(selected: RwSignal<HashSet<Uuid>>) -> impl IntoView {
                     .collect();
                 if let Err(err) = replica.write_quietly(edits).await {
                     replica.written();
+                    if err == StorageError::NotOwner {
+                        // Logged out (here or in another tab) or another user logged in:
+                        // nothing more is written for this user.
+                        error.set(Some(t!(
+                            "bulk-not-owner",
+                            done = done.to_string(),
+                            total = total.to_string()
+                        )));
+                        progress.set(None);
+                        return;
+                    }
                     error.set(Some(t!(
                         "bulk-failed",
                         done = done.to_string(),
