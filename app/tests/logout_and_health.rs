@@ -244,6 +244,10 @@ async fn a_login_removes_rows_no_user_claimed_and_an_old_session_adopts_them() {
     // A session kept from before the device recorded its user keeps its data.
     let legacy = Storage::open_named(&name("adopt")).await.unwrap();
     legacy
+        .save_session(&session(USER_A, "secret-token-a"))
+        .await
+        .unwrap();
+    legacy
         .edit(
             "contact",
             ROW,
@@ -260,6 +264,38 @@ async fn a_login_removes_rows_no_user_claimed_and_an_old_session_adopts_them() {
         "a device someone holds is not adopted"
     );
     assert_eq!(legacy.pending_count().await.unwrap(), 1);
+
+    // Unowned data is adopted only by the user whose session the device holds.
+    let other = Storage::open_named(&name("adopt-other")).await.unwrap();
+    other
+        .save_session(&session(USER_B, "secret-token-b"))
+        .await
+        .unwrap();
+    assert_eq!(
+        other.adopt_if_unowned(USER_A).await,
+        Err(StorageError::NotOwner),
+        "another user's session adopts nothing for A"
+    );
+    assert_eq!(other.device().await.unwrap().user_id, None);
+
+    // Logged out (the session went with everything else): a tab that has not heard of it
+    // yet cannot adopt the emptied device and pull A's rows back into it.
+    legacy.clear_device().await.unwrap();
+    assert_eq!(
+        legacy.adopt_if_unowned(USER_A).await,
+        Err(StorageError::NotOwner)
+    );
+    assert_eq!(legacy.device().await.unwrap().user_id, None);
+    let late_pull = page(
+        vec![pulled(ROW, 9, "Praha")],
+        9,
+        "1763800009000-0000-server",
+    );
+    assert_eq!(
+        legacy.for_user(USER_A).apply_pull(&late_pull, None).await,
+        Err(StorageError::NotOwner)
+    );
+    assert!(legacy.row_keys().await.unwrap().is_empty(), "no row came back");
 }
 
 #[wasm_bindgen_test]

@@ -17,7 +17,7 @@ use leptos::task::spawn_local;
 use minicrm_core::api::{LoginRequest, LoginResponse, User};
 
 use crate::api::{self, ApiError};
-use crate::storage::Storage;
+use crate::storage::{Storage, StorageError};
 use crate::storage::session::StoredSession;
 
 /// How long logging out waits for the server to end the session before the device forgets
@@ -207,10 +207,14 @@ impl Session {
         match Storage::shared().await {
             Ok(storage) => {
                 let claimed = if same_user {
-                    storage.adopt_if_unowned(&user_id).await.map(|owner| {
+                    match storage.adopt_if_unowned(&user_id).await {
                         // Held by someone else after all: theirs goes.
-                        owner != user_id
-                    })
+                        Ok(owner) => Ok(owner != user_id),
+                        // Nobody holds it and the session is gone (a logout in another
+                        // tab): whatever is left goes, as at any login.
+                        Err(StorageError::NotOwner) => Ok(true),
+                        Err(err) => Err(err),
+                    }
                 } else {
                     Ok(true)
                 };

@@ -16,6 +16,7 @@ use serde_json::Value;
 use wasm_bindgen::JsValue;
 
 use super::device::{DEVICE_KEY, DeviceState};
+use super::session::{SESSION_KEY, StoredSession};
 use super::{
     META_STORE, OUTBOX_STORE, REJECTED_STORE, ROWS_STORE, Storage, StorageError, from_js, to_js,
 };
@@ -225,8 +226,11 @@ impl Storage {
     }
 
     /// For a session kept from before the device recorded its user: the stores become
-    /// `user_id`'s as they are (nothing removed) if no user holds them. Returns the user
-    /// the device's data belongs to afterwards.
+    /// `user_id`'s as they are (nothing removed) if no user holds them and the device holds
+    /// that user's session (checked in the same transaction: a logout removes the session,
+    /// so a device a logout just emptied is never adopted by a tab that has not heard of it
+    /// yet). Returns the user the device's data belongs to afterwards; refused with
+    /// [`StorageError::NotOwner`] when nobody holds it and the session is not `user_id`'s.
     pub async fn adopt_if_unowned(&self, user_id: &str) -> Result<String, StorageError> {
         let tx = self
             .db()
@@ -236,6 +240,14 @@ impl Storage {
         let owner = match device.user_id.clone() {
             Some(owner) => owner,
             None => {
+                let session: Option<StoredSession> =
+                    match meta.get(JsValue::from_str(SESSION_KEY)).await? {
+                        Some(value) if !value.is_undefined() => Some(from_js(value)?),
+                        _ => None,
+                    };
+                if session.is_none_or(|session| session.user.id.to_string() != user_id) {
+                    return Err(StorageError::NotOwner);
+                }
                 device.user_id = Some(user_id.to_owned());
                 write_device(&meta, &device).await?;
                 user_id.to_owned()

@@ -9,7 +9,7 @@ use wasm_bindgen::JsValue;
 
 use super::{META_STORE, Storage, StorageError, from_js, to_js};
 
-const SESSION_KEY: &str = "session";
+pub(crate) const SESSION_KEY: &str = "session";
 
 /// Stored shape (must stay readable by later versions: fields may only be added).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
