@@ -11,6 +11,9 @@ login-password = Password
 login-submit = Log in
 login-submitting = Logging in…
 login-logged-out = You logged out. Nothing of yours is left on this device.
+logout-clear-failed = Your data could not be removed from this device: { $message }. Log in again, or try removing it again.
+logout-clear-failed-elsewhere = Logging out in another tab could not remove your data from this device. Try removing it again.
+logout-clear-retry = Try removing it again
 login-offline = You are offline. Connect to the network to log in for the first time on this device.
 login-needs-setup = This server has no administrator yet. Open the one-time setup link that the server printed when it started.
 

@@ -38,6 +38,18 @@ pub fn LoginPage() -> impl IntoView {
         }
     });
 
+    let retrying = RwSignal::new(false);
+    let retry = move |_| {
+        if retrying.get_untracked() {
+            return;
+        }
+        retrying.set(true);
+        spawn_local(async move {
+            session.retry_clear().await;
+            retrying.set(false);
+        });
+    };
+
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
         if busy.get_untracked() {
@@ -66,7 +78,19 @@ pub fn LoginPage() -> impl IntoView {
                 <Show when=move || !online.get()>
                     <p class="notice">{t!("login-offline")}</p>
                 </Show>
-                {session.ended_untracked().then(|| view! { <p class="notice" role="status">{t!("login-logged-out")}</p> })}
+                // "Nothing is left" only after the device was emptied; otherwise what failed,
+                // with a retry.
+                <Show when=move || session.ended_untracked() && session.clear_failed().is_none()>
+                    <p class="notice" role="status">{t!("login-logged-out")}</p>
+                </Show>
+                {move || session.clear_failed().map(|message| view! {
+                    <div class="form-error" role="alert">
+                        <p>{message}</p>
+                        <button type="button" disabled=move || retrying.get() on:click=retry>
+                            {t!("logout-clear-retry")}
+                        </button>
+                    </div>
+                })}
                 <div class="field">
                     <label for="login-email">{t!("login-email")}</label>
                     <input id="login-email" type="email" autocomplete="username" required bind:value=email />

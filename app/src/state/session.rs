@@ -17,6 +17,7 @@ use leptos::task::spawn_local;
 use minicrm_core::api::{LoginRequest, LoginResponse, User};
 
 use crate::api::{self, ApiError};
+use crate::t;
 use crate::storage::{Storage, StorageError};
 use crate::storage::session::StoredSession;
 
@@ -41,6 +42,9 @@ pub struct Session {
     /// The user logged out (here or in another tab) rather than never being logged in: the
     /// login page then opens without the page the last user was on.
     ended: StoredValue<bool>,
+    /// Logging out could not empty the device (the message to show, with a retry): the
+    /// login page then never says that nothing is left.
+    clear_failed: RwSignal<Option<String>>,
 }
 
 fn log_error(context: &str, err: &impl std::fmt::Display) {
@@ -53,6 +57,7 @@ pub fn provide_session() -> Session {
         state: RwSignal::new(SessionState::Loading),
         leaving: RwSignal::new(false),
         ended: StoredValue::new(false),
+        clear_failed: RwSignal::new(None),
     };
     provide_context(session);
     // A tab that was hidden or frozen (and so may have missed a message) re-reads the
@@ -136,6 +141,16 @@ impl Session {
 
     /// Keeps a login's session (the only way a session is created on the device) and
     /// shows it.
+    /// Why the last logout could not empty the device, if it could not (tracked).
+    pub fn clear_failed(&self) -> Option<String> {
+        self.clear_failed.get()
+    }
+
+    /// Logging out (here or in another tab) left data on the device: say so, with a retry.
+    pub fn note_clear_failed(&self, message: String) {
+        self.clear_failed.set(Some(message));
+    }
+
     async fn store_login(&self, stored: StoredSession) {
         if self.leaving.get_untracked() {
             return;
@@ -153,6 +168,7 @@ impl Session {
         if self.leaving.get_untracked() {
             return;
         }
+        self.clear_failed.set(None);
         self.ended.set_value(false);
         self.state.set(SessionState::LoggedIn(stored));
         // The other tabs follow the stored session.
@@ -270,21 +286,61 @@ impl Session {
                 }
             }
         }
-        match Storage::shared().await {
+        let cleared = match Storage::shared().await {
             Ok(storage) => {
-                if let Err(err) = storage.clear_device().await {
-                    log_error("removing the user's data from the device", &err);
+                let cleared = storage.clear_device().await;
+                if let Err(err) = &cleared {
+                    log_error("removing the user's data from the device", err);
                     // At the least the session goes; the next login removes the rest
                     // (claim_for_user).
                     if let Err(err) = storage.clear_session().await {
                         log_error("clearing the session", &err);
                     }
                 }
+                cleared
             }
-            Err(err) => log_error("opening the device database", &err),
-        }
+            Err(err) => {
+                log_error("opening the device database", &err);
+                Err(err)
+            }
+        };
         self.forget_here();
-        crate::sync::leader_post(crate::sync::LOGGED_OUT_MESSAGE);
+        match cleared {
+            Ok(()) => crate::sync::leader_post(crate::sync::LOGGED_OUT_MESSAGE),
+            Err(err) => {
+                // Never claim that nothing is left: say what failed and offer a retry.
+                self.note_clear_failed(t!("logout-clear-failed", message = err.to_string()));
+                crate::sync::leader_post(crate::sync::LOGOUT_INCOMPLETE_MESSAGE);
+            }
+        }
+        self.leaving.set(false);
+    }
+
+    /// Tries again to empty the device after a logout that could not (the login page's
+    /// retry). Only while this tab is logged out: a login since owns the device.
+    pub async fn retry_clear(&self) {
+        if self.leaving.get_untracked()
+            || !matches!(self.state.get_untracked(), SessionState::LoggedOut)
+        {
+            return;
+        }
+        self.leaving.set(true);
+        let cleared = match Storage::shared().await {
+            Ok(storage) => storage.clear_device().await,
+            Err(err) => Err(err),
+        };
+        match cleared {
+            Ok(()) => {
+                crate::data::forget();
+                self.ended.set_value(true);
+                self.clear_failed.set(None);
+                crate::sync::leader_post(crate::sync::LOGGED_OUT_MESSAGE);
+            }
+            Err(err) => {
+                log_error("removing the user's data from the device", &err);
+                self.note_clear_failed(t!("logout-clear-failed", message = err.to_string()));
+            }
+        }
         self.leaving.set(false);
     }
 
@@ -293,6 +349,7 @@ impl Session {
     pub fn forget_here(&self) {
         crate::data::forget();
         self.ended.set_value(true);
+        self.clear_failed.set(None);
         self.state.set(SessionState::LoggedOut);
     }
 

@@ -32,6 +32,9 @@ const PULL_PAGE: usize = 1000;
 /// Posted by the tab that logged out, after the device's stores were emptied: every other
 /// tab drops its replica and its session at once.
 pub const LOGGED_OUT_MESSAGE: &str = "logged-out";
+/// Posted by the tab that logged out when emptying the device's stores failed (the session
+/// at least went, where it could): every other tab leaves too, saying the data may remain.
+pub const LOGOUT_INCOMPLETE_MESSAGE: &str = "logged-out-incomplete";
 /// Posted by the leading tab after a sync finished: the other tabs re-read the counts and
 /// the time of the last sync (nothing else changed).
 const SYNCED_MESSAGE: &str = "synced";
@@ -192,6 +195,10 @@ pub fn provide_sync(session: Session, online: Online) -> Sync {
         "sync" if !wake_loop() => WAKE_PENDING.with(|pending| pending.set(true)),
         // The counts follow through the effect below.
         LOGGED_OUT_MESSAGE => session.forget_here(),
+        LOGOUT_INCOMPLETE_MESSAGE => {
+            session.forget_here();
+            session.note_clear_failed(crate::t!("logout-clear-failed-elsewhere"));
+        }
         SESSION_MESSAGE => spawn_local(async move { session.recheck().await }),
         _ => {}
     });
