@@ -295,7 +295,10 @@ async fn a_login_removes_rows_no_user_claimed_and_an_old_session_adopts_them() {
         legacy.for_user(USER_A).apply_pull(&late_pull, None).await,
         Err(StorageError::NotOwner)
     );
-    assert!(legacy.row_keys().await.unwrap().is_empty(), "no row came back");
+    assert!(
+        legacy.row_keys().await.unwrap().is_empty(),
+        "no row came back"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -444,7 +447,11 @@ async fn a_late_reauth_or_refresh_never_stores_a_session_the_device_no_longer_ho
     let mut refreshed = a.clone();
     refreshed.user.name = "Ada L.".into();
     assert!(!storage.update_session(&refreshed).await.unwrap());
-    assert_eq!(storage.load_session().await.unwrap(), None, "no session came back");
+    assert_eq!(
+        storage.load_session().await.unwrap(),
+        None,
+        "no session came back"
+    );
 
     // B logged in meanwhile: A's late writes leave B's session alone.
     let b = session(USER_B, "secret-token-b");

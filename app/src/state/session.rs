@@ -17,9 +17,9 @@ use leptos::task::spawn_local;
 use minicrm_core::api::{LoginRequest, LoginResponse, User};
 
 use crate::api::{self, ApiError};
-use crate::t;
-use crate::storage::{Storage, StorageError};
 use crate::storage::session::StoredSession;
+use crate::storage::{Storage, StorageError};
+use crate::t;
 
 /// How long logging out waits for the server to end the session before the device forgets
 /// it anyway (the token then lasts on the server until it expires).
