@@ -6,6 +6,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api;
+use crate::pages::forms::{FormError, Submit};
 use crate::state::online::use_online;
 use crate::state::session::{SessionState, use_session};
 use crate::t;
@@ -17,8 +18,6 @@ pub fn LoginPage() -> impl IntoView {
     let navigate = use_navigate();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
     let needs_setup = LocalResource::new(|| async {
         api::setup_status()
             .await
@@ -50,27 +49,21 @@ pub fn LoginPage() -> impl IntoView {
         });
     };
 
-    let submit = move |event: SubmitEvent| {
+    let submit = Submit::new(move |(email, password): (String, String)| async move {
+        session
+            .log_in(email, password)
+            .await
+            .map_err(|err| err.user_message())
+    });
+    let busy = submit.pending();
+    let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
-        busy.set(true);
-        error.set(None);
-        spawn_local(async move {
-            let result = session
-                .log_in(email.get_untracked(), password.get_untracked())
-                .await;
-            busy.set(false);
-            if let Err(err) = result {
-                error.set(Some(err.user_message()));
-            }
-        });
+        submit.dispatch((email.get_untracked(), password.get_untracked()));
     };
 
     view! {
         <main class="auth-page">
-            <form class="auth-card" on:submit=submit>
+            <form class="auth-card" on:submit=on_submit>
                 <h1>{t!("login-title")}</h1>
                 <Show when=move || needs_setup.get().unwrap_or(false)>
                     <p class="notice">{t!("login-needs-setup")}</p>
@@ -99,9 +92,7 @@ pub fn LoginPage() -> impl IntoView {
                     <label for="login-password">{t!("login-password")}</label>
                     <input id="login-password" type="password" autocomplete="current-password" required bind:value=password />
                 </div>
-                <Show when=move || error.get().is_some()>
-                    <p class="form-error" role="alert">{move || error.get()}</p>
-                </Show>
+                <FormError error=submit.error() />
                 <button type="submit" class="primary" disabled=move || busy.get()>
                     {move || if busy.get() { t!("login-submitting") } else { t!("login-submit") }}
                 </button>

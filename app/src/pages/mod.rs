@@ -1,6 +1,7 @@
 //! One module per screen.
 
 pub mod dialogs;
+pub mod forms;
 pub mod login;
 pub mod placeholder;
 pub mod records;

@@ -1,0 +1,111 @@
+//! What every form and dialog shows alike: its error and its confirmation, its footer, and
+//! one submission at a time (a Leptos `Action`: pending while it runs, its failure shown).
+
+use std::future::Future;
+
+use leptos::prelude::*;
+
+/// A form's failure, announced to screen readers; nothing while there is none.
+#[component]
+pub fn FormError(#[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <Show when=move || error.with(Option::is_some)>
+            <p class="form-error" role="alert">{move || error.get()}</p>
+        </Show>
+    }
+}
+
+/// What a form just did ("Saved", "3 records changed"), as a status; nothing while there
+/// is none.
+#[component]
+pub fn FormDone(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <Show when=move || message.with(Option::is_some)>
+            <p class="form-done" role="status">{move || message.get()}</p>
+        </Show>
+    }
+}
+
+/// A dialog's footer: the primary submit button (disabled while `busy`) and Cancel.
+#[component]
+pub fn DialogActions(
+    /// The submit button's text.
+    #[prop(into)]
+    submit: Signal<String>,
+    /// The second button's text.
+    #[prop(into)]
+    cancel: Signal<String>,
+    #[prop(into)] busy: Signal<bool>,
+    on_cancel: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <div class="actions">
+            <button type="submit" class="primary" disabled=move || busy.get()>{move || submit.get()}</button>
+            <button type="button" on:click=move |_| on_cancel.run(())>{move || cancel.get()}</button>
+        </div>
+    }
+}
+
+/// One submission at a time: `dispatch` starts `run` unless one is still pending, clears
+/// the previous error, and shows the new one (the `Err` of `run`) through [`FormError`].
+/// Checks that fail before anything is sent set [`Submit::fail`] and do not dispatch.
+pub struct Submit<I: 'static> {
+    action: Action<I, ()>,
+    error: RwSignal<Option<String>>,
+}
+
+impl<I: 'static> Clone for Submit<I> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<I: 'static> Copy for Submit<I> {}
+
+impl<I: Clone + 'static> Submit<I> {
+    pub fn new<F, Fu>(run: F) -> Self
+    where
+        F: Fn(I) -> Fu + 'static,
+        Fu: Future<Output = Result<(), String>> + 'static,
+    {
+        let error = RwSignal::new(None::<String>);
+        let action = Action::new_unsync_local(move |input: &I| {
+            let running = run(input.clone());
+            async move {
+                if let Err(message) = running.await {
+                    error.try_set(Some(message));
+                }
+            }
+        });
+        Self { action, error }
+    }
+
+    /// Starts a submission, unless one is pending (a double click sends once).
+    pub fn dispatch(&self, input: I) {
+        if self.action.pending().get_untracked() {
+            return;
+        }
+        self.error.set(None);
+        self.action.dispatch_local(input);
+    }
+
+    /// Whether a submission is running.
+    pub fn pending(&self) -> Signal<bool> {
+        self.action.pending().into()
+    }
+
+    /// The error shown, for [`FormError`].
+    pub fn error(&self) -> Signal<Option<String>> {
+        self.error.into()
+    }
+
+    /// Shows `message` as the form's error without submitting (a check that failed first).
+    pub fn fail(&self, message: String) {
+        self.error.set(Some(message));
+    }
+
+    /// Clears the error (the user changed what it was about).
+    pub fn clear(&self) {
+        self.error.set(None);
+    }
+}
