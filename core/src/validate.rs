@@ -75,6 +75,32 @@ pub fn check_password(password: &str) -> Result<(), InputError> {
     }
 }
 
+/// A field of the form that makes a new account (first-run setup, Settings → Users).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountField {
+    Name,
+    Email,
+    Password,
+}
+
+/// Why a new account's form is refused: the first field that fails, and how.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{error}")]
+pub struct AccountProblem {
+    pub field: AccountField,
+    pub error: InputError,
+}
+
+/// Checks a new account's name, e-mail and password as typed, in the form's order (name,
+/// e-mail, password), and names the first field that fails. The values sent stay as typed:
+/// the server normalizes them itself.
+pub fn check_new_account(name: &str, email: &str, password: &str) -> Result<(), AccountProblem> {
+    let problem = |field| move |error| AccountProblem { field, error };
+    normalize_name(name).map_err(problem(AccountField::Name))?;
+    normalize_email(email).map_err(problem(AccountField::Email))?;
+    check_password(password).map_err(problem(AccountField::Password))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,6 +158,51 @@ mod tests {
         assert_eq!(
             check_password(&"a".repeat(257)),
             Err(InputError::PasswordTooLong)
+        );
+    }
+
+    #[test]
+    fn a_new_account_names_its_first_wrong_field() {
+        let good = ("Ada", "ada@example.com", "12345678");
+        assert_eq!(check_new_account(good.0, good.1, good.2), Ok(()));
+        let cases = [
+            (
+                ("  ", "ada", "1"),
+                AccountField::Name,
+                InputError::NameEmpty,
+            ),
+            (
+                ("Ada", "ada", "1"),
+                AccountField::Email,
+                InputError::EmailMalformed("ada".into()),
+            ),
+            (
+                ("Ada", "", "1"),
+                AccountField::Email,
+                InputError::EmailEmpty,
+            ),
+            (
+                ("Ada", "ada@example.com", "1234567"),
+                AccountField::Password,
+                InputError::PasswordTooShort,
+            ),
+            (
+                (&"x".repeat(201), "ada@example.com", "12345678"),
+                AccountField::Name,
+                InputError::NameTooLong,
+            ),
+        ];
+        for ((name, email, password), field, error) in cases {
+            assert_eq!(
+                check_new_account(name, email, password),
+                Err(AccountProblem { field, error }),
+                "{name:?} {email:?} {password:?}"
+            );
+        }
+        let long = "a".repeat(257);
+        assert_eq!(
+            check_new_account("Ada", "ada@example.com", &long).map_err(|p| p.field),
+            Err(AccountField::Password)
         );
     }
 }
