@@ -4,6 +4,7 @@
 //! only (crates.io, npm, Debian): the wasm32 target, Trunk, wasm-bindgen-cli at exactly the
 //! lockfile's version, wasm-opt from npm, Chromium and ChromeDriver, the end2end packages.
 
+mod modgraph;
 mod precache;
 mod tools;
 
@@ -39,6 +40,9 @@ enum Task {
     Test,
     /// Install every tool the other commands need, without building.
     Setup,
+    /// The module dependency cycles of core, server and app (fails if there is one);
+    /// cycles between sibling directories are printed as warnings.
+    Cycles,
     /// A long run of the sync fault-injection simulation (server/tests/simulation.rs) in
     /// release; `cargo xtask test` runs its short default as one of the server tests.
     Soak {
@@ -79,6 +83,7 @@ fn main() -> anyhow::Result<()> {
             tools::ensure_test_tools(&root)?;
             Ok(())
         }
+        Task::Cycles => modgraph::check(&root),
         Task::Soak { steps, seed } => soak(steps, seed),
         Task::Bench { contacts } => bench(&root, contacts),
         Task::Precache { dir } => {
@@ -101,16 +106,24 @@ fn project_root() -> anyhow::Result<PathBuf> {
         .context("xtask has no parent directory")
 }
 
-/// Prints the step and runs it; a failure names the step.
+/// Prints the step and runs the command; a failure names the step.
 pub(crate) fn step(name: &str, command: &mut Command) -> anyhow::Result<()> {
+    step_with(name, || {
+        let status = command
+            .status()
+            .with_context(|| format!("could not start {:?}", command.get_program()))?;
+        if !status.success() {
+            bail!("{status}");
+        }
+        Ok(())
+    })
+}
+
+/// Prints the step, runs `work` and says how long it took; a failure names the step.
+fn step_with(name: &str, work: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Result<()> {
     eprintln!("\n==> {name}");
     let started = Instant::now();
-    let status = command
-        .status()
-        .with_context(|| format!("{name}: could not start {:?}", command.get_program()))?;
-    if !status.success() {
-        bail!("{name} failed ({status})");
-    }
+    work().with_context(|| format!("{name} failed"))?;
     eprintln!("    {name}: ok in {:.1}s", started.elapsed().as_secs_f64());
     Ok(())
 }
@@ -220,6 +233,9 @@ fn test(root: &Path) -> anyhow::Result<()> {
     let test_tools = tools::ensure_test_tools(root)?;
 
     step("rustfmt", cargo().args(["fmt", "--all", "--check"]))?;
+    step_with("module cycles (app, server, core)", || {
+        modgraph::check(root)
+    })?;
     step(
         "clippy (native)",
         cargo().args([
