@@ -132,6 +132,19 @@ fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
+/// `--target` for the app's platform.
+const WASM: &str = "--target=wasm32-unknown-unknown";
+
+/// `cargo clippy --locked <what> -- -D warnings`.
+fn clippy(what: &[&str]) -> Command {
+    let mut command = cargo();
+    command
+        .args(["clippy", "--locked"])
+        .args(what)
+        .args(["--", "-D", "warnings"]);
+    command
+}
+
 fn build(root: &Path, tools: &tools::BuildTools) -> anyhow::Result<()> {
     step("fetch crates (locked)", cargo().args(["fetch", "--locked"]))?;
     let mut trunk = Command::new(&tools.trunk);
@@ -238,49 +251,17 @@ fn test(root: &Path) -> anyhow::Result<()> {
     })?;
     step(
         "clippy (native)",
-        cargo().args([
-            "clippy",
-            "--locked",
-            "--workspace",
-            "--exclude",
-            "minicrm-app",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ]),
+        &mut clippy(&["--workspace", "--exclude", "minicrm-app", "--all-targets"]),
     )?;
     step(
         "clippy (wasm32: app)",
-        cargo().args([
-            "clippy",
-            "--locked",
-            "--target",
-            "wasm32-unknown-unknown",
-            "-p",
-            "minicrm-app",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ]),
+        &mut clippy(&[WASM, "-p", "minicrm-app", "--all-targets"]),
     )?;
     // core's tests run natively (proptest has no wasm entropy source); its library is
     // checked for wasm32 as the app compiles it.
     step(
         "clippy (wasm32: core)",
-        cargo().args([
-            "clippy",
-            "--locked",
-            "--target",
-            "wasm32-unknown-unknown",
-            "-p",
-            "minicrm-core",
-            "--lib",
-            "--",
-            "-D",
-            "warnings",
-        ]),
+        &mut clippy(&[WASM, "-p", "minicrm-core", "--lib"]),
     )?;
     step(
         "Rust tests (native)",
@@ -295,14 +276,7 @@ fn test(root: &Path) -> anyhow::Result<()> {
     step(
         "wasm tests in headless Chromium",
         cargo()
-            .args([
-                "test",
-                "--locked",
-                "--target",
-                "wasm32-unknown-unknown",
-                "-p",
-                "minicrm-app",
-            ])
+            .args(["test", "--locked", WASM, "-p", "minicrm-app"])
             .env("PATH", &build_tools.path)
             .env("CHROMEDRIVER", &test_tools.chromedriver)
             .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
