@@ -6,20 +6,31 @@ mod common;
 
 use std::time::Duration;
 
-use common::{PASSWORD, TestServer, error_code};
+use common::{PASSWORD, TestServer, error_code, expect_error};
 use minicrm_core::Role;
+use minicrm_core::api::User;
 use minicrm_server::auth::limiter::LoginLimiter;
 use serde_json::{Value, json};
+
+/// A fresh server with `admin@example.com` and the agent `agent@example.com`, both logged in.
+async fn admin_and_agent() -> (TestServer, (User, String), (User, String)) {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let agent = server
+        .user_with_token("agent@example.com", Role::Agent)
+        .await;
+    (server, admin, agent)
+}
+
+/// `/api/me` with `token` is refused as `unauthorized`.
+async fn assert_signed_out(server: &TestServer, token: &str) {
+    expect_error(server.get("/api/me", token).await, 401, "unauthorized").await;
+}
 
 #[tokio::test]
 async fn health_answers_without_a_token() {
     let server = TestServer::start().await;
-    let response = server
-        .client
-        .get(server.url("/api/health"))
-        .send()
-        .await
-        .unwrap();
+    let response = server.get_anonymous("/api/health").await;
     assert_eq!(response.status(), 200);
     assert!(
         response.headers().contains_key("x-request-id"),
@@ -35,15 +46,7 @@ async fn login_me_and_logout() {
     let server = TestServer::start().await;
     let ada = server.add_user("ada@example.com", "Ada Lovelace", Role::Agent);
 
-    let response = server
-        .client
-        .post(server.url("/api/auth/login"))
-        .json(&json!({"email": "  ADA@example.com ", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let body: Value = response.json().await.unwrap();
+    let body = server.session("  ADA@example.com ", PASSWORD).await;
     let token = body["token"].as_str().unwrap().to_owned();
     assert!(token.len() >= 43, "256 bits of token");
     assert_eq!(body["user"]["id"], ada.id.to_string());
@@ -55,32 +58,16 @@ async fn login_me_and_logout() {
     assert_eq!(me["id"], ada.id.to_string());
     assert_eq!(me["role"], "agent");
 
-    let response = server
-        .client
-        .post(server.url("/api/auth/logout"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 204);
-    assert_eq!(
-        error_code(server.get("/api/me", &token).await, 401).await,
-        "unauthorized"
-    );
+    assert_eq!(server.logout(&token).await.status(), 204);
+    assert_signed_out(&server, &token).await;
 }
 
 #[tokio::test]
 async fn requests_without_a_valid_token_get_401() {
     let server = TestServer::start().await;
-    let no_header = server
-        .client
-        .get(server.url("/api/me"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(no_header, 401).await, "unauthorized");
-    let wrong = server.get("/api/me", "not-a-token").await;
-    assert_eq!(error_code(wrong, 401).await, "unauthorized");
+    let no_header = server.get_anonymous("/api/me").await;
+    expect_error(no_header, 401, "unauthorized").await;
+    assert_signed_out(&server, "not-a-token").await;
     let basic = server
         .client
         .get(server.url("/api/users"))
@@ -88,30 +75,20 @@ async fn requests_without_a_valid_token_get_401() {
         .send()
         .await
         .unwrap();
-    assert_eq!(error_code(basic, 401).await, "unauthorized");
+    expect_error(basic, 401, "unauthorized").await;
 }
 
 #[tokio::test]
 async fn unknown_email_and_wrong_password_get_the_same_401() {
     let server = TestServer::start().await;
     server.add_user("ada@example.com", "Ada", Role::Agent);
-    let attempt = |email: &'static str, password: &'static str| {
-        server
-            .client
-            .post(server.url("/api/auth/login"))
-            .json(&json!({"email": email, "password": password}))
-            .send()
-    };
-    let unknown: Value = {
-        let response = attempt("nobody@example.com", PASSWORD).await.unwrap();
+    let refusal = |email: &'static str, password: &'static str| async {
+        let response = server.login_attempt(email, password).await;
         assert_eq!(response.status(), 401);
-        response.json().await.unwrap()
+        response.json::<Value>().await.unwrap()
     };
-    let wrong: Value = {
-        let response = attempt("ada@example.com", "wrong password").await.unwrap();
-        assert_eq!(response.status(), 401);
-        response.json().await.unwrap()
-    };
+    let unknown = refusal("nobody@example.com", PASSWORD).await;
+    let wrong = refusal("ada@example.com", "wrong password").await;
     assert_eq!(
         unknown, wrong,
         "one reply for both, so e-mails cannot be probed"
@@ -124,30 +101,19 @@ async fn ten_failures_for_one_email_lock_it_with_429() {
     let server = TestServer::start().await;
     server.add_user("ada@example.com", "Ada", Role::Agent);
     for attempt in 1..=10 {
-        let response = server
-            .client
-            .post(server.url("/api/auth/login"))
-            .json(&json!({"email": "ada@example.com", "password": format!("guess {attempt}")}))
-            .send()
-            .await
-            .unwrap();
+        let guess = format!("guess {attempt}");
+        let response = server.login_attempt("ada@example.com", &guess).await;
         assert_eq!(response.status(), 401, "attempt {attempt}");
     }
     // Even the right password is refused now: the limit is checked first.
-    let response = server
-        .client
-        .post(server.url("/api/auth/login"))
-        .json(&json!({"email": "Ada@Example.com", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    let response = server.login_attempt("Ada@Example.com", PASSWORD).await;
     let retry_after: u64 = response.headers()["retry-after"]
         .to_str()
         .unwrap()
         .parse()
         .unwrap();
     assert!(retry_after > 0 && retry_after <= 15 * 60);
-    assert_eq!(error_code(response, 429).await, "too_many_attempts");
+    expect_error(response, 429, "too_many_attempts").await;
     // Another account is not affected.
     server.add_user("bob@example.com", "Bob", Role::Agent);
     server.login("bob@example.com").await;
@@ -157,68 +123,31 @@ async fn ten_failures_for_one_email_lock_it_with_429() {
 async fn failures_from_one_address_across_emails_get_429() {
     let server = TestServer::start_with(LoginLimiter::new(10, 5, Duration::from_secs(900))).await;
     for i in 0..5 {
-        let response = server
-            .client
-            .post(server.url("/api/auth/login"))
-            .json(&json!({"email": format!("user{i}@example.com"), "password": "x"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 401);
+        let email = format!("user{i}@example.com");
+        assert_eq!(server.login_attempt(&email, "x").await.status(), 401);
     }
-    let response = server
-        .client
-        .post(server.url("/api/auth/login"))
-        .json(&json!({"email": "someone-else@example.com", "password": "x"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(response, 429).await, "too_many_attempts");
+    let response = server.login_attempt("someone-else@example.com", "x").await;
+    expect_error(response, 429, "too_many_attempts").await;
 }
 
 #[tokio::test]
 async fn deactivation_revokes_tokens_and_blocks_login() {
-    let server = TestServer::start().await;
-    let (_, admin) = server
-        .user_with_token("admin@example.com", Role::Admin)
-        .await;
-    let (agent, agent_token) = server
-        .user_with_token("agent@example.com", Role::Agent)
-        .await;
+    let (server, (_, admin), (agent, agent_token)) = admin_and_agent().await;
     let response = server
-        .client
-        .patch(server.url(&format!("/api/users/{}", agent.id)))
-        .bearer_auth(&admin)
-        .json(&json!({"active": false}))
-        .send()
-        .await
-        .unwrap();
+        .patch_user(&admin, agent.id, &json!({"active": false}))
+        .await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["active"], false);
-    assert_eq!(
-        error_code(server.get("/api/me", &agent_token).await, 401).await,
-        "unauthorized"
-    );
+    assert_signed_out(&server, &agent_token).await;
 
-    let login = server
-        .client
-        .post(server.url("/api/auth/login"))
-        .json(&json!({"email": "agent@example.com", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(login, 403).await, "account_disabled");
+    let login = server.login_attempt("agent@example.com", PASSWORD).await;
+    expect_error(login, 403, "account_disabled").await;
 
     // Reactivated, the user logs in again (old tokens stay dead).
     let response = server
-        .client
-        .patch(server.url(&format!("/api/users/{}", agent.id)))
-        .bearer_auth(&admin)
-        .json(&json!({"active": true}))
-        .send()
-        .await
-        .unwrap();
+        .patch_user(&admin, agent.id, &json!({"active": true}))
+        .await;
     assert_eq!(response.status(), 200);
     assert_eq!(server.get("/api/me", &agent_token).await.status(), 401);
     server.login("agent@example.com").await;
@@ -249,10 +178,7 @@ async fn a_token_idle_for_30_days_expires_and_each_use_renews_it() {
     );
     // Two more days: `idle` has now been idle 31 days; `used` only 2, thanks to that use.
     time_passes(days(2));
-    assert_eq!(
-        error_code(server.get("/api/me", &idle).await, 401).await,
-        "unauthorized"
-    );
+    assert_signed_out(&server, &idle).await;
     assert_eq!(
         server.get("/api/me", &used).await.status(),
         200,
@@ -260,18 +186,13 @@ async fn a_token_idle_for_30_days_expires_and_each_use_renews_it() {
     );
     // That use renewed it again; 30 days and a second after it, it has expired.
     time_passes(days(30) + 1000);
-    assert_eq!(
-        error_code(server.get("/api/me", &used).await, 401).await,
-        "unauthorized"
-    );
+    assert_signed_out(&server, &used).await;
 }
 
 #[tokio::test]
 async fn users_api_checks_roles() {
     let server = TestServer::start().await;
-    let (_, admin) = server
-        .user_with_token("admin@example.com", Role::Admin)
-        .await;
+    let (_, admin) = server.admin().await;
     let (_, manager) = server
         .user_with_token("manager@example.com", Role::Manager)
         .await;
@@ -283,168 +204,71 @@ async fn users_api_checks_roles() {
         .await;
 
     for token in [&agent, &restricted] {
-        assert_eq!(
-            error_code(server.get("/api/users", token).await, 403).await,
-            "forbidden"
-        );
+        expect_error(server.get("/api/users", token).await, 403, "forbidden").await;
     }
-    let list: Value = server
-        .get("/api/users", &manager)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(list["users"].as_array().unwrap().len(), 4);
-    assert!(list["users"][0].get("password_hash").is_none());
+    let list = server.users(&manager).await;
+    assert_eq!(list.len(), 4);
+    assert!(list[0].get("password_hash").is_none());
 
     let new_user = json!({"email": "new@example.com", "name": "New", "role": "agent", "password": "long enough"});
     for token in [&manager, &agent, &restricted] {
-        let response = server
-            .client
-            .post(server.url("/api/users"))
-            .bearer_auth(token)
-            .json(&new_user)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(error_code(response, 403).await, "forbidden");
-        let response = server
-            .client
-            .patch(server.url(&format!("/api/users/{}", agent_user.id)))
-            .bearer_auth(token)
-            .json(&json!({"name": "Hacked"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(error_code(response, 403).await, "forbidden");
+        let response = server.post("/api/users", Some(token), &new_user).await;
+        expect_error(response, 403, "forbidden").await;
+        let hacked = json!({"name": "Hacked"});
+        let response = server.patch_user(token, agent_user.id, &hacked).await;
+        expect_error(response, 403, "forbidden").await;
     }
-    let list: Value = server.get("/api/users", &admin).await.json().await.unwrap();
-    assert_eq!(
-        list["users"].as_array().unwrap().len(),
-        4,
-        "nothing was created"
-    );
+    assert_eq!(server.users(&admin).await.len(), 4, "nothing was created");
 
-    let response = server
-        .client
-        .post(server.url("/api/users"))
-        .bearer_auth(&admin)
-        .json(&new_user)
-        .send()
-        .await
-        .unwrap();
+    let response = server.post("/api/users", Some(&admin), &new_user).await;
     assert_eq!(response.status(), 201);
     let created: Value = response.json().await.unwrap();
     assert_eq!(created["email"], "new@example.com");
     assert_eq!(created["role"], "agent");
     assert_eq!(created["active"], true);
-    let login = server
-        .client
-        .post(server.url("/api/auth/login"))
-        .json(&json!({"email": "new@example.com", "password": "long enough"}))
-        .send()
-        .await
-        .unwrap();
+    let login = server.login_attempt("new@example.com", "long enough").await;
     assert_eq!(login.status(), 200, "the new account can log in");
 }
 
 #[tokio::test]
 async fn creating_users_validates_input() {
     let server = TestServer::start().await;
-    let (_, admin) = server
-        .user_with_token("admin@example.com", Role::Admin)
-        .await;
-    let cases = [
-        (
-            json!({"email": "admin@example.com", "name": "Dup", "role": "agent", "password": "long enough"}),
-            "email_taken",
-        ),
-        (
-            json!({"email": "ADMIN@example.com ", "name": "Dup", "role": "agent", "password": "long enough"}),
-            "email_taken",
-        ),
-        (
-            json!({"email": "not-an-email", "name": "X", "role": "agent", "password": "long enough"}),
-            "invalid_email",
-        ),
-        (
-            json!({"email": "x@example.com", "name": "  ", "role": "agent", "password": "long enough"}),
-            "invalid_name",
-        ),
-        (
-            json!({"email": "x@example.com", "name": "X", "role": "agent", "password": "short"}),
-            "invalid_password",
-        ),
-        (
-            json!({"email": "x@example.com", "name": "X", "role": "root", "password": "long enough"}),
-            "invalid_body",
-        ),
-        (
-            json!({"email": "x@example.com", "name": "X"}),
-            "invalid_body",
-        ),
-    ];
-    for (body, code) in cases {
-        let response = server
-            .client
-            .post(server.url("/api/users"))
-            .bearer_auth(&admin)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+    let (_, admin) = server.admin().await;
+    // Each case: a body and the error code it gets.
+    let cases = json!([
+        [{"email": "admin@example.com", "name": "Dup", "role": "agent", "password": "long enough"}, "email_taken"],
+        [{"email": "ADMIN@example.com ", "name": "Dup", "role": "agent", "password": "long enough"}, "email_taken"],
+        [{"email": "not-an-email", "name": "X", "role": "agent", "password": "long enough"}, "invalid_email"],
+        [{"email": "x@example.com", "name": "  ", "role": "agent", "password": "long enough"}, "invalid_name"],
+        [{"email": "x@example.com", "name": "X", "role": "agent", "password": "short"}, "invalid_password"],
+        [{"email": "x@example.com", "name": "X", "role": "root", "password": "long enough"}, "invalid_body"],
+        [{"email": "x@example.com", "name": "X"}, "invalid_body"],
+    ]);
+    for case in cases.as_array().unwrap() {
+        let (body, code) = (&case[0], case[1].as_str().unwrap());
+        let response = server.post("/api/users", Some(&admin), body).await;
         assert_eq!(error_code(response, 422).await, code, "{body}");
     }
-    let list: Value = server.get("/api/users", &admin).await.json().await.unwrap();
-    assert_eq!(
-        list["users"].as_array().unwrap().len(),
-        1,
-        "nothing was created"
-    );
+    assert_eq!(server.users(&admin).await.len(), 1, "nothing was created");
 }
 
 #[tokio::test]
 async fn updating_users_changes_name_role_and_password() {
-    let server = TestServer::start().await;
-    let (admin_user, admin) = server
-        .user_with_token("admin@example.com", Role::Admin)
-        .await;
-    let (agent_user, agent_token) = server
-        .user_with_token("agent@example.com", Role::Agent)
-        .await;
-    let patch = |id: String, body: Value| {
-        server
-            .client
-            .patch(server.url(&format!("/api/users/{id}")))
-            .bearer_auth(&admin)
-            .json(&body)
-            .send()
-    };
-    let response = patch(
-        agent_user.id.to_string(),
-        json!({"name": " Agnieszka ", "role": "manager"}),
-    )
-    .await
-    .unwrap();
+    let (server, (admin_user, admin), (agent_user, agent_token)) = admin_and_agent().await;
+    let (server, admin) = (&server, &admin);
+    let patch = |id: String, body: Value| async move { server.patch_user(admin, id, &body).await };
+    let renamed = json!({"name": " Agnieszka ", "role": "manager"});
+    let response = patch(agent_user.id.to_string(), renamed).await;
     assert_eq!(response.status(), 200);
-    let me: Value = server
-        .get("/api/me", &agent_token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me = server.get_json("/api/me", &agent_token).await;
     assert_eq!(me["name"], "Agnieszka");
     assert_eq!(
         me["role"], "manager",
         "a role change applies to live sessions at once"
     );
 
-    let response = patch(
-        agent_user.id.to_string(),
-        json!({"password": "a brand new one"}),
-    )
-    .await
-    .unwrap();
+    let new_password = json!({"password": "a brand new one"});
+    let response = patch(agent_user.id.to_string(), new_password).await;
     assert_eq!(response.status(), 200);
     assert_eq!(
         server.get("/api/me", &agent_token).await.status(),
@@ -452,23 +276,15 @@ async fn updating_users_changes_name_role_and_password() {
         "old sessions end"
     );
     let login = server
-        .client
-        .post(server.url("/api/auth/login"))
-        .json(&json!({"email": "agent@example.com", "password": "a brand new one"}))
-        .send()
-        .await
-        .unwrap();
+        .login_attempt("agent@example.com", "a brand new one")
+        .await;
     assert_eq!(login.status(), 200);
 
     // An admin changing their own password stays logged in here.
-    let response = patch(
-        admin_user.id.to_string(),
-        json!({"password": "admin's new one"}),
-    )
-    .await
-    .unwrap();
+    let own_password = json!({"password": "admin's new one"});
+    let response = patch(admin_user.id.to_string(), own_password).await;
     assert_eq!(response.status(), 200);
-    assert_eq!(server.get("/api/me", &admin).await.status(), 200);
+    assert_eq!(server.get("/api/me", admin).await.status(), 200);
 
     let bad = [
         (json!({"password": "short"}), 422, "invalid_password"),
@@ -477,118 +293,67 @@ async fn updating_users_changes_name_role_and_password() {
         (json!({"colour": "red"}), 422, "invalid_body"),
     ];
     for (body, status, code) in bad {
-        let response = patch(agent_user.id.to_string(), body.clone())
-            .await
-            .unwrap();
+        let response = patch(agent_user.id.to_string(), body.clone()).await;
         assert_eq!(error_code(response, status).await, code, "{body}");
     }
-    let unknown = patch(uuid::Uuid::now_v7().to_string(), json!({"name": "X"}))
-        .await
-        .unwrap();
-    assert_eq!(error_code(unknown, 404).await, "not_found");
-    let garbage = patch("not-a-uuid".into(), json!({"name": "X"}))
-        .await
-        .unwrap();
-    assert_eq!(error_code(garbage, 404).await, "not_found");
+    let unknown = patch(uuid::Uuid::now_v7().to_string(), json!({"name": "X"})).await;
+    expect_error(unknown, 404, "not_found").await;
+    let garbage = patch("not-a-uuid".into(), json!({"name": "X"})).await;
+    expect_error(garbage, 404, "not_found").await;
 }
 
 #[tokio::test]
 async fn the_last_active_admin_cannot_be_demoted_or_deactivated() {
     let server = TestServer::start().await;
-    let (admin_user, admin) = server
-        .user_with_token("admin@example.com", Role::Admin)
-        .await;
-    let patch = |body: Value| {
-        server
-            .client
-            .patch(server.url(&format!("/api/users/{}", admin_user.id)))
-            .bearer_auth(&admin)
-            .json(&body)
-            .send()
-    };
+    let (admin_user, admin) = server.admin().await;
     for body in [json!({"role": "manager"}), json!({"active": false})] {
-        let response = patch(body.clone()).await.unwrap();
+        let response = server.patch_user(&admin, admin_user.id, &body).await;
         assert_eq!(error_code(response, 422).await, "last_admin", "{body}");
     }
     assert_eq!(server.get("/api/me", &admin).await.status(), 200);
     server.add_user("second@example.com", "Second admin", Role::Admin);
-    assert_eq!(
-        patch(json!({"role": "manager"})).await.unwrap().status(),
-        200
-    );
+    let demoted = server
+        .patch_user(&admin, admin_user.id, &json!({"role": "manager"}))
+        .await;
+    assert_eq!(demoted.status(), 200);
 }
 
 #[tokio::test]
 async fn first_run_setup_creates_the_admin_once_with_the_printed_token() {
     let server = TestServer::start().await;
-    let status: Value = server
-        .client
-        .get(server.url("/api/setup"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(status["needed"], true);
+    let needed = || async {
+        let status: Value = server
+            .get_anonymous("/api/setup")
+            .await
+            .json()
+            .await
+            .unwrap();
+        status["needed"].clone()
+    };
+    assert_eq!(needed().await, true);
     let token = server
         .state
         .setup_token()
         .expect("a setup token while there are no users");
 
-    let body = |token: &str| json!({"token": token, "email": "boss@example.com", "name": "Boss", "password": "long enough"});
-    let wrong = server
-        .client
-        .post(server.url("/api/setup"))
-        .json(&body("guess"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(wrong, 403).await, "forbidden");
+    let server = &server;
+    let setup = |token: &str, password: &str| {
+        let body = json!({"token": token, "email": "boss@example.com", "name": "Boss", "password": password});
+        async move { server.post("/api/setup", None, &body).await }
+    };
+    expect_error(setup("guess", "long enough").await, 403, "forbidden").await;
+    expect_error(setup(&token, "short").await, 422, "invalid_password").await;
 
-    let weak = server
-        .client
-        .post(server.url("/api/setup"))
-        .json(&json!({"token": token, "email": "boss@example.com", "name": "Boss", "password": "short"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(weak, 422).await, "invalid_password");
-
-    let response = server
-        .client
-        .post(server.url("/api/setup"))
-        .json(&body(&token))
-        .send()
-        .await
-        .unwrap();
+    let response = setup(&token, "long enough").await;
     assert_eq!(response.status(), 201);
     let created: Value = response.json().await.unwrap();
     assert_eq!(created["user"]["role"], "admin");
-    let me: Value = server
-        .get("/api/me", created["token"].as_str().unwrap())
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me = server
+        .get_json("/api/me", created["token"].as_str().unwrap())
+        .await;
     assert_eq!(me["email"], "boss@example.com");
 
-    let again = server
-        .client
-        .post(server.url("/api/setup"))
-        .json(&body(&token))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(again, 409).await, "already_set_up");
-    let status: Value = server
-        .client
-        .get(server.url("/api/setup"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(status["needed"], false);
+    let again = setup(&token, "long enough").await;
+    expect_error(again, 409, "already_set_up").await;
+    assert_eq!(needed().await, false);
 }

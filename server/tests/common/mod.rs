@@ -1,8 +1,15 @@
-//! Starts the real server in-process on 127.0.0.1 and a free port, with a fresh database.
+//! What the server's tests share: the real server started in-process on 127.0.0.1 and a free
+//! port with a fresh database ([`TestServer`]), requests to any running server ([`Api`]), the
+//! JSON error shape ([`error_code`]), sync helpers ([`sync`]) and the binary as a child
+//! process ([`process`]).
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod process;
+pub mod sync;
+
 use std::net::SocketAddr;
+use std::ops::Deref;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -13,10 +20,148 @@ use minicrm_server::db::{self, Db, users};
 use minicrm_server::{AppState, app};
 use serde_json::{Value, json};
 
-pub struct TestServer {
+/// The password of every account the tests make.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A server's address and a client for it: every request the tests send goes through here.
+pub struct Api {
     pub base: String,
-    pub state: AppState,
     pub client: reqwest::Client,
+}
+
+impl Api {
+    pub fn new(base: String) -> Api {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .no_proxy()
+            .build()
+            .unwrap();
+        Api { base, client }
+    }
+
+    /// The server listening on 127.0.0.1 at `port`.
+    pub fn local(port: u16) -> Api {
+        Api::new(format!("http://127.0.0.1:{port}"))
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> reqwest::Response {
+        request.send().await.unwrap()
+    }
+
+    fn with_token(
+        request: reqwest::RequestBuilder,
+        token: Option<&str>,
+    ) -> reqwest::RequestBuilder {
+        match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
+        self.send(self.client.get(self.url(path)).bearer_auth(token))
+            .await
+    }
+
+    pub async fn get_anonymous(&self, path: &str) -> reqwest::Response {
+        self.send(self.client.get(self.url(path))).await
+    }
+
+    /// A GET answered 200: its JSON body.
+    pub async fn get_json(&self, path: &str, token: &str) -> Value {
+        let response = self.get(path, token).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.json().await.unwrap()
+    }
+
+    /// A POST of `body` as JSON, with a token or without one.
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> reqwest::Response {
+        let request = self.client.post(self.url(path)).json(body);
+        self.send(Self::with_token(request, token)).await
+    }
+
+    /// A request whose body is sent as it is, labelled `application/json`.
+    pub async fn send_json_text(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
+        let request = self
+            .client
+            .request(method, self.url(path))
+            .header("content-type", "application/json")
+            .body(body);
+        self.send(Self::with_token(request, token)).await
+    }
+
+    /// `PATCH /api/users/{id}` with `body`.
+    pub async fn patch_user(
+        &self,
+        token: &str,
+        id: impl std::fmt::Display,
+        body: &Value,
+    ) -> reqwest::Response {
+        let request = self.client.patch(self.url(&format!("/api/users/{id}")));
+        self.send(request.bearer_auth(token).json(body)).await
+    }
+
+    pub async fn login_attempt(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post(
+            "/api/auth/login",
+            None,
+            &json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    /// A login answered 200: its reply (the token and the user).
+    pub async fn session(&self, email: &str, password: &str) -> Value {
+        let response = self.login_attempt(email, password).await;
+        assert_eq!(response.status(), 200, "login of {email}");
+        response.json().await.unwrap()
+    }
+
+    /// A token of the account `email`, whose password is [`PASSWORD`].
+    pub async fn login(&self, email: &str) -> String {
+        let body = self.session(email, PASSWORD).await;
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn logout(&self, token: &str) -> reqwest::Response {
+        self.send(
+            self.client
+                .post(self.url("/api/auth/logout"))
+                .bearer_auth(token),
+        )
+        .await
+    }
+
+    /// Changes a user's role through the users API, as an administrator.
+    pub async fn set_role(&self, admin_token: &str, user: &minicrm_core::api::User, role: Role) {
+        let response = self
+            .patch_user(admin_token, user.id, &json!({"role": role.as_str()}))
+            .await;
+        assert_eq!(response.status(), 200, "role change of {}", user.email);
+    }
+
+    /// The users list as `token` sees it (answered 200).
+    pub async fn users(&self, token: &str) -> Vec<Value> {
+        let list = self.get_json("/api/users", token).await;
+        list["users"].as_array().unwrap().clone()
+    }
+}
+
+/// The server in-process, over a fresh database in a temporary directory, and an [`Api`]
+/// for it (a `TestServer` derefs to its `Api`).
+pub struct TestServer {
+    pub api: Api,
+    pub state: AppState,
     pub db_path: PathBuf,
     pub dist: tempfile::TempDir,
     _dir: tempfile::TempDir,
@@ -29,7 +174,13 @@ impl Drop for TestServer {
     }
 }
 
-pub const PASSWORD: &str = "correct horse battery";
+impl Deref for TestServer {
+    type Target = Api;
+
+    fn deref(&self) -> &Api {
+        &self.api
+    }
+}
 
 impl TestServer {
     pub async fn start() -> TestServer {
@@ -58,24 +209,14 @@ impl TestServer {
             .await
             .unwrap();
         });
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .no_proxy()
-            .build()
-            .unwrap();
         TestServer {
-            base: format!("http://{addr}"),
+            api: Api::new(format!("http://{addr}")),
             state,
-            client,
             db_path,
             dist,
             _dir: dir,
             task,
         }
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
     }
 
     /// Adds an account directly in the database, as `minicrm-server user add` does.
@@ -93,19 +234,6 @@ impl TestServer {
             .unwrap()
     }
 
-    pub async fn login(&self, email: &str) -> String {
-        let response = self
-            .client
-            .post(self.url("/api/auth/login"))
-            .json(&json!({"email": email, "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200, "login of {email}");
-        let body: Value = response.json().await.unwrap();
-        body["token"].as_str().unwrap().to_owned()
-    }
-
     /// A user of `role` and a token for them.
     pub async fn user_with_token(
         &self,
@@ -117,26 +245,9 @@ impl TestServer {
         (user, token)
     }
 
-    /// Changes a user's role through the users API, as an administrator.
-    pub async fn set_role(&self, admin_token: &str, user: &minicrm_core::api::User, role: Role) {
-        let response = self
-            .client
-            .patch(self.url(&format!("/api/users/{}", user.id)))
-            .bearer_auth(admin_token)
-            .json(&json!({"role": role.as_str()}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200, "role change of {}", user.email);
-    }
-
-    pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
+    /// The administrator `admin@example.com` and a token for them.
+    pub async fn admin(&self) -> (minicrm_core::api::User, String) {
+        self.user_with_token("admin@example.com", Role::Admin).await
     }
 }
 
@@ -159,4 +270,9 @@ pub async fn error_code(response: reqwest::Response, status: u16) -> String {
         .as_str()
         .expect("error.code")
         .to_owned()
+}
+
+/// Asserts that `response` is the JSON error `code` with `status`.
+pub async fn expect_error(response: reqwest::Response, status: u16, code: &str) {
+    assert_eq!(error_code(response, status).await, code);
 }
