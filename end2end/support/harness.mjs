@@ -137,14 +137,19 @@ export async function logIn(page, base, email, password = PASSWORD) {
   await page.getByRole('button', { name: 'Log in' }).click();
 }
 
-/** A logged-in device: its own browser context, synced once, with the app shell cached. */
-export async function openDevice(browser, base, email, name, viewport = { width: 1280, height: 800 }) {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
+/** Logs in and waits for the first sync and the cached app shell (pages then load offline). */
+export async function logInAndSync(page, base, email, name) {
   await logIn(page, base, email);
   await page.getByText(`Signed in as ${name}`).waitFor();
   await page.getByRole('link', { name: /All changes saved · synced/ }).waitFor();
   await waitForServiceWorker(page);
+}
+
+/** A logged-in device: its own browser context, synced once, with the app shell cached. */
+export async function openDevice(browser, base, email, name, viewport = { width: 1280, height: 800 }) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  await logInAndSync(page, base, email, name);
   return { context, page };
 }
 

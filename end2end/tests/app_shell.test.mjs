@@ -5,25 +5,17 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launchBrowser, launchPersistentContext, waitForServiceWorker, logIn, SCREENSHOTS } from '../support/harness.mjs';
+import { launchPersistentContext, waitForServiceWorker, logIn, SCREENSHOTS } from '../support/harness.mjs';
+import { TEAM, startServerAndBrowser, stopServerAndBrowser } from '../support/suite.mjs';
 
 let server;
 let browser;
 
 before(async () => {
-  server = await startServer({
-    users: [
-      { email: 'ada@example.com', name: 'Ada Admin', role: 'admin' },
-      { email: 'agnes@example.com', name: 'Agnes Agent', role: 'agent' },
-    ],
-  });
-  browser = await launchBrowser();
+  ({ server, browser } = await startServerAndBrowser([TEAM.ada, TEAM.agnes]));
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+after(() => stopServerAndBrowser(server, browser));
 
 test('log in, see the shell, reload offline and still see it, log out', async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });

@@ -11,7 +11,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startServer, launchBrowser, logIn, waitForServiceWorker, SCREENSHOTS, PASSWORD } from '../support/harness.mjs';
+import { logInAndSync, SCREENSHOTS } from '../support/harness.mjs';
+import { TEAM, startServerAndBrowser, stopServerAndBrowser, apiLogIn, pushSeed, pushAccepted } from '../support/suite.mjs';
 
 let server;
 let browser;
@@ -20,39 +21,23 @@ const publicRecord = randomUUID();
 let agnesId;
 
 before(async () => {
-  server = await startServer({
-    users: [
-      { email: 'ada@example.com', name: 'Ada Admin', role: 'admin' },
-      { email: 'agnes@example.com', name: 'Agnes Agent', role: 'agent' },
-      { email: 'arek@example.com', name: 'Arek Agent', role: 'agent' },
-      { email: 'rita@example.com', name: 'Rita Restricted', role: 'restricted' },
-    ],
-  });
-  browser = await launchBrowser();
+  ({ server, browser } = await startServerAndBrowser([TEAM.ada, TEAM.agnes, TEAM.arek, TEAM.rita]));
   // Agnes's own record (a restricted colleague may not see it) and one nobody owns.
-  const login = await server.api('POST', '/api/auth/login', { body: { email: 'agnes@example.com', password: PASSWORD } });
+  const login = await apiLogIn(server, 'agnes@example.com');
   agnesId = login.body.user.id;
-  let seq = 0;
-  const changes = [];
-  const set = (id, field, value) =>
-    changes.push({ seq: ++seq, entity: 'contact', id, field, value, hlc: `${Date.now()}-${seq.toString(16).padStart(4, '0')}-seed` });
-  set(privateRecord, 'kind', 'person');
-  set(privateRecord, 'first_name', 'Adam');
-  set(privateRecord, 'last_name', 'Prywatny');
-  set(privateRecord, 'city', 'Sopot');
-  set(privateRecord, 'owner_id', agnesId);
-  set(publicRecord, 'kind', 'person');
-  set(publicRecord, 'first_name', 'Ola');
-  set(publicRecord, 'last_name', 'Publiczna');
-  const pushed = await server.api('POST', '/api/sync/push', { token: login.body.token, body: { client_id: 'seed', changes } });
-  assert.equal(pushed.status, 200);
-  assert.deepEqual(pushed.body.rejected, []);
+  await pushSeed(server, login.body.token, (set) => {
+    set('contact', privateRecord, 'kind', 'person');
+    set('contact', privateRecord, 'first_name', 'Adam');
+    set('contact', privateRecord, 'last_name', 'Prywatny');
+    set('contact', privateRecord, 'city', 'Sopot');
+    set('contact', privateRecord, 'owner_id', agnesId);
+    set('contact', publicRecord, 'kind', 'person');
+    set('contact', publicRecord, 'first_name', 'Ola');
+    set('contact', publicRecord, 'last_name', 'Publiczna');
+  });
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+after(() => stopServerAndBrowser(server, browser));
 
 /** Every store of the app's database, each entry as JSON text. */
 async function deviceStores(page) {
@@ -76,12 +61,7 @@ async function deviceStores(page) {
 }
 
 /** Logs in and waits for the first sync and the cached app shell (pages then load offline). */
-async function loggedIn(page, email, name) {
-  await logIn(page, server.base, email);
-  await page.getByText(`Signed in as ${name}`).waitFor();
-  await page.getByRole('link', { name: /All changes saved · synced/ }).waitFor();
-  await waitForServiceWorker(page);
-}
+const loggedIn = (page, email, name) => logInAndSync(page, server.base, email, name);
 
 /** Opens the record, sets its city and saves. */
 async function editCity(page, id, city) {
@@ -157,7 +137,7 @@ test('logging out with an unsent edit warns twice; then nothing of the user is l
   assert.ok(!rita.includes('Tajne Miasto'), 'not her lost edit either');
 
   // The lost edit never reached the server.
-  const admin = await server.api('POST', '/api/auth/login', { body: { email: 'ada@example.com', password: PASSWORD } });
+  const admin = await apiLogIn(server, 'ada@example.com');
   const history = await server.api('GET', `/api/history/contact/${privateRecord}`, { token: admin.body.token });
   assert.equal(history.status, 200);
   assert.ok(!history.body.entries.some((entry) => entry.value === 'Tajne Miasto'));
@@ -212,7 +192,7 @@ test('an expired session (401) keeps the rows and the unsent edit, and asks for 
   await page.getByRole('link', { name: 'Offline · 1 change waiting' }).waitFor();
 
   // Meanwhile an admin resets his password: his token stops working.
-  const admin = await server.api('POST', '/api/auth/login', { body: { email: 'ada@example.com', password: PASSWORD } });
+  const admin = await apiLogIn(server, 'ada@example.com');
   const users = await server.api('GET', '/api/users', { token: admin.body.token });
   const arek = users.body.users.find((user) => user.email === 'arek@example.com');
   const reset = await server.api('PATCH', `/api/users/${arek.id}`, { token: admin.body.token, body: { password: 'a new password 3' } });
@@ -300,7 +280,7 @@ test('the Sync page shows the storage figures; after 25 hours the sidebar warns;
 
 test('a long field history shows its newest page first; "Show older changes" brings the rest', async () => {
   // 250 writes of one field: more than one page (200) of the server's history.
-  const admin = await server.api('POST', '/api/auth/login', { body: { email: 'ada@example.com', password: PASSWORD } });
+  const admin = await apiLogIn(server, 'ada@example.com');
   const record = randomUUID();
   const start = Date.now() - 300_000;
   const changes = [
@@ -309,9 +289,7 @@ test('a long field history shows its newest page first; "Show older changes" bri
     { field: 'last_name', value: 'Historyczna' },
     ...Array.from({ length: 250 }, (_, n) => ({ field: 'city', value: `Step ${n + 1}` })),
   ].map((change, n) => ({ seq: n + 1, entity: 'contact', id: record, ...change, hlc: `${start + n * 1000}-0000-history` }));
-  const pushed = await server.api('POST', '/api/sync/push', { token: admin.body.token, body: { client_id: 'history-seed', changes } });
-  assert.equal(pushed.status, 200);
-  assert.deepEqual(pushed.body.rejected, []);
+  await pushAccepted(server, admin.body.token, 'history-seed', changes);
 
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();

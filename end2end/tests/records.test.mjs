@@ -5,48 +5,32 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { startServer, launchBrowser, openDevice as sharedOpenDevice, syncUntil as sharedSyncUntil, SCREENSHOTS, PASSWORD } from '../support/harness.mjs';
+import { openDevice as sharedOpenDevice, syncUntil as sharedSyncUntil, SCREENSHOTS } from '../support/harness.mjs';
+import { TEAM, startServerAndBrowser, stopServerAndBrowser, apiLogIn, pushSeed } from '../support/suite.mjs';
 
 let server;
 let browser;
-let adminToken;
-let seq = 0;
 const segments = { vip: randomUUID(), newsletter: randomUUID() };
 
 before(async () => {
-  server = await startServer({
-    users: [
-      { email: 'ada@example.com', name: 'Ada Admin', role: 'admin' },
-      { email: 'agnes@example.com', name: 'Agnes Agent', role: 'agent' },
-      { email: 'marek@example.com', name: 'Marek Manager', role: 'manager' },
-    ],
-  });
-  browser = await launchBrowser();
-  const login = await server.api('POST', '/api/auth/login', { body: { email: 'ada@example.com', password: PASSWORD } });
-  adminToken = login.body.token;
+  ({ server, browser } = await startServerAndBrowser([TEAM.ada, TEAM.agnes, TEAM.marek]));
+  const login = await apiLogIn(server, 'ada@example.com');
   // Settings and a few dozen records, written as a device would.
-  const changes = [];
-  const set = (entity, id, field, value) =>
-    changes.push({ seq: ++seq, entity, id, field, value, hlc: `${Date.now()}-${(seq % 65536).toString(16).padStart(4, '0')}-seed` });
-  set('segment', segments.vip, 'name', 'VIP');
-  set('segment', segments.newsletter, 'name', 'Newsletter');
-  for (let i = 0; i < 40; i++) {
-    const id = randomUUID();
-    set('contact', id, 'kind', 'person');
-    set('contact', id, 'first_name', `Person${i}`);
-    set('contact', id, 'last_name', i % 2 ? 'Dvořák' : 'Nowak');
-    set('contact', id, 'city', i < 24 ? 'Brno' : 'Kraków');
-    if (i % 3 === 0) set('contact', id, `segment:${segments.vip}`, true);
-  }
-  const pushed = await server.api('POST', '/api/sync/push', { token: adminToken, body: { client_id: 'seed', changes } });
-  assert.equal(pushed.status, 200);
-  assert.deepEqual(pushed.body.rejected, []);
+  await pushSeed(server, login.body.token, (set) => {
+    set('segment', segments.vip, 'name', 'VIP');
+    set('segment', segments.newsletter, 'name', 'Newsletter');
+    for (let i = 0; i < 40; i++) {
+      const id = randomUUID();
+      set('contact', id, 'kind', 'person');
+      set('contact', id, 'first_name', `Person${i}`);
+      set('contact', id, 'last_name', i % 2 ? 'Dvořák' : 'Nowak');
+      set('contact', id, 'city', i < 24 ? 'Brno' : 'Kraków');
+      if (i % 3 === 0) set('contact', id, `segment:${segments.vip}`, true);
+    }
+  });
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+after(() => stopServerAndBrowser(server, browser));
 
 const openDevice = (email, name) => sharedOpenDevice(browser, server.base, email, name, { width: 1400, height: 900 });
 const syncUntil = (page, check) => sharedSyncUntil(page, server.base, check);
@@ -54,6 +38,19 @@ const syncUntil = (page, check) => sharedSyncUntil(page, server.base, check);
 async function openList(page) {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Records' }).click();
   await page.getByRole('status').filter({ hasText: /\d+ records?$/ }).waitFor();
+}
+
+/** Types `text` into the search box and waits until the count says `shown`. */
+async function search(page, text, shown) {
+  await page.getByLabel('Search', { exact: true }).fill(text);
+  await page.getByRole('status').filter({ hasText: shown }).waitFor();
+}
+
+/** Opens the record `name` from the list and moves it to the trash. */
+async function moveToTrash(page, name) {
+  await page.getByRole('link', { name }).click();
+  await page.getByRole('button', { name: 'Move to trash' }).click();
+  await page.getByText('In the trash').waitFor();
 }
 
 async function count(page) {
@@ -120,10 +117,8 @@ test('search and filters narrow the list; a saved view brings them back', async 
   const everything = await count(page);
   assert.ok(everything >= 40, `${everything} records`);
   // Search ignores case and diacritics.
-  await page.getByLabel('Search', { exact: true }).fill('dvorak');
-  await page.getByRole('status').filter({ hasText: '20 records' }).waitFor();
-  await page.getByLabel('Search', { exact: true }).fill('brno');
-  await page.getByRole('status').filter({ hasText: '24 records' }).waitFor();
+  await search(page, 'dvorak', '20 records');
+  await search(page, 'brno', '24 records');
   await page.getByLabel('Segment', { exact: true }).selectOption({ label: 'VIP' });
   await page.getByRole('status').filter({ hasText: '8 records' }).waitFor();
   // A condition on any field.
@@ -158,8 +153,7 @@ test('offline, select all found and add them to a segment; another user sees it 
   const manager = await openDevice('marek@example.com', 'Marek Manager');
   await openList(agent.page);
   await agent.context.setOffline(true);
-  await agent.page.getByLabel('Search', { exact: true }).fill('krakow');
-  await agent.page.getByRole('status').filter({ hasText: '16 records' }).waitFor();
+  await search(agent.page, 'krakow', '16 records');
   await agent.page.getByRole('button', { name: 'Select all 16 found' }).click();
   await agent.page.getByText('16 selected', { exact: true }).waitFor();
   await agent.page.getByLabel('Action on 16 selected records').selectOption({ label: 'Add to segment' });
@@ -184,26 +178,19 @@ test('offline, select all found and add them to a segment; another user sees it 
 test('trash and restore; an administrator deletes for good', async () => {
   const { context, page } = await openDevice('ada@example.com', 'Ada Admin');
   await openList(page);
-  await page.getByLabel('Search', { exact: true }).fill('person7 ');
-  await page.getByRole('status').filter({ hasText: '1 record' }).waitFor();
-  await page.getByRole('link', { name: 'Person7 Dvořák' }).click();
-  await page.getByRole('button', { name: 'Move to trash' }).click();
-  await page.getByText('In the trash').waitFor();
+  await search(page, 'person7 ', '1 record');
+  await moveToTrash(page, 'Person7 Dvořák');
 
   await openList(page);
-  await page.getByLabel('Search', { exact: true }).fill('person7 ');
-  await page.getByRole('status').filter({ hasText: '0 records' }).waitFor();
+  await search(page, 'person7 ', '0 records');
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Trash' }).click();
   await page.getByRole('button', { name: 'Restore Person7 Dvořák' }).click();
   await page.getByText('The trash is empty.').waitFor();
   await openList(page);
-  await page.getByLabel('Search', { exact: true }).fill('person7 ');
-  await page.getByRole('status').filter({ hasText: '1 record' }).waitFor();
+  await search(page, 'person7 ', '1 record');
 
   // Trash it again and purge it: it is gone from the server and the device.
-  await page.getByRole('link', { name: 'Person7 Dvořák' }).click();
-  await page.getByRole('button', { name: 'Move to trash' }).click();
-  await page.getByText('In the trash').waitFor();
+  await moveToTrash(page, 'Person7 Dvořák');
   await page.getByRole('link', { name: /All changes saved · synced/ }).waitFor({ timeout: 20_000 });
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Trash' }).click();
   await page.getByRole('button', { name: 'Delete Person7 Dvořák for good' }).click();

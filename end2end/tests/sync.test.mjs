@@ -5,32 +5,34 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startServer, launchBrowser, openDevice as sharedOpenDevice, syncUntil as sharedSyncUntil, SCREENSHOTS } from '../support/harness.mjs';
+import { openDevice as sharedOpenDevice, syncUntil as sharedSyncUntil, SCREENSHOTS } from '../support/harness.mjs';
+import { TEAM, startServerAndBrowser, stopServerAndBrowser } from '../support/suite.mjs';
 
 let server;
 let browser;
 
 before(async () => {
-  server = await startServer({
-    users: [
-      { email: 'agnes@example.com', name: 'Agnes Agent', role: 'agent' },
-      { email: 'marek@example.com', name: 'Marek Manager', role: 'manager' },
-      { email: 'rita@example.com', name: 'Rita Restricted', role: 'restricted' },
-    ],
-  });
-  browser = await launchBrowser();
+  ({ server, browser } = await startServerAndBrowser([TEAM.agnes, TEAM.marek, TEAM.rita]));
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+after(() => stopServerAndBrowser(server, browser));
 
 const openDevice = (email, name) => sharedOpenDevice(browser, server.base, email, name);
 const syncUntil = (page, check, what) => sharedSyncUntil(page, server.base, check, what);
 
 async function recordId(page) {
   return new URL(page.url()).pathname.split('/').pop();
+}
+
+/** Syncs each device until its page of record `id` shows `city` (`what` names it on failure). */
+async function syncUntilCity(devices, id, city, what) {
+  for (const device of devices) {
+    await syncUntil(device.page, async () => {
+      await device.page.goto(`${server.base}/records/${id}`);
+      await device.page.getByLabel('City').waitFor();
+      return (await device.page.getByLabel('City').inputValue()) === city;
+    }, what);
+  }
 }
 
 test('an offline edit survives a reload, syncs when online, and another user sees it', async () => {
@@ -67,11 +69,7 @@ test('an offline edit survives a reload, syncs when online, and another user see
   await agent.page.getByRole('link', { name: /All changes saved · synced/ }).waitFor({ timeout: 20_000 });
   assert.equal(await agent.page.getByText('not synced yet').count(), 0);
 
-  await syncUntil(manager.page, async () => {
-    await manager.page.goto(`${server.base}/records/${id}`);
-    await manager.page.getByLabel('City').waitFor();
-    return (await manager.page.getByLabel('City').inputValue()) === 'Kraków-Podgórze';
-  }, "the manager's device showing city Kraków-Podgórze");
+  await syncUntilCity([manager], id, 'Kraków-Podgórze', "the manager's device showing city Kraków-Podgórze");
   // Shown in the national format of the team's default country (PL).
   assert.equal(await manager.page.getByLabel('Phone 1', { exact: true }).inputValue(), '600 100 200');
   await agent.context.close();
@@ -91,11 +89,7 @@ test('both edit the same field offline: both end with the later value; the loser
   await agent.page.getByRole('heading', { name: 'Ewa Nowak' }).waitFor();
   const id = await recordId(agent.page);
   await agent.page.getByRole('link', { name: /All changes saved · synced/ }).waitFor({ timeout: 20_000 });
-  await syncUntil(manager.page, async () => {
-    await manager.page.goto(`${server.base}/records/${id}`);
-    await manager.page.getByLabel('City').waitFor();
-    return (await manager.page.getByLabel('City').inputValue()) === 'Łódź';
-  }, "the manager's device showing city Łódź");
+  await syncUntilCity([manager], id, 'Łódź', "the manager's device showing city Łódź");
 
   // Both offline; the agent edits first, the manager later. "Later" is decided by the
   // clocks, not by a pause: the manager's clock is set 10 s ahead of the real time (within
@@ -120,13 +114,7 @@ test('both edit the same field offline: both end with the later value; the loser
   await agent.context.setOffline(false);
   await agent.page.getByRole('link', { name: /All changes saved · synced/ }).waitFor({ timeout: 20_000 });
 
-  for (const device of [agent, manager]) {
-    await syncUntil(device.page, async () => {
-      await device.page.goto(`${server.base}/records/${id}`);
-      await device.page.getByLabel('City').waitFor();
-      return (await device.page.getByLabel('City').inputValue()) === 'Poznań';
-    }, 'each device showing the later city, Poznań');
-  }
+  await syncUntilCity([agent, manager], id, 'Poznań', 'each device showing the later city, Poznań');
   const history = agent.page.getByRole('region', { name: 'History' });
   const lost = history.getByRole('listitem').filter({ hasText: 'Agnes Agent changed city: Łódź → Gdańsk' });
   await lost.waitFor();
@@ -145,13 +133,7 @@ test('both edit the same field offline: both end with the later value; the loser
   // The agent restores the lost value in one click: a new change, which syncs to both.
   await lost.getByRole('button', { name: 'Restore city: Gdańsk' }).click();
   await agent.page.getByText('Waiting to sync: city → Gdańsk').or(history.getByText('Agnes Agent changed city: Poznań → Gdańsk')).first().waitFor();
-  for (const device of [agent, manager]) {
-    await syncUntil(device.page, async () => {
-      await device.page.goto(`${server.base}/records/${id}`);
-      await device.page.getByLabel('City').waitFor();
-      return (await device.page.getByLabel('City').inputValue()) === 'Gdańsk';
-    }, 'each device showing the restored city, Gdańsk');
-  }
+  await syncUntilCity([agent, manager], id, 'Gdańsk', 'each device showing the restored city, Gdańsk');
   await managerHistory.getByRole('listitem').filter({ hasText: 'Agnes Agent changed city: Poznań → Gdańsk' }).filter({ hasText: 'current' }).waitFor();
   await agent.context.close();
   await manager.context.close();

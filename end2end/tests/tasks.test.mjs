@@ -6,7 +6,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { startServer, launchBrowser, logIn, waitForServiceWorker, syncUntil as sharedSyncUntil, SCREENSHOTS, PASSWORD } from '../support/harness.mjs';
+import { logInAndSync, syncUntil as sharedSyncUntil, SCREENSHOTS } from '../support/harness.mjs';
+import { TEAM, startServerAndBrowser, stopServerAndBrowser, apiLogIn, pushSeed } from '../support/suite.mjs';
 
 let server;
 let browser;
@@ -15,45 +16,30 @@ const other = randomUUID();
 const outcomes = { done: randomUUID(), noAnswer: randomUUID(), callBack: randomUUID() };
 
 before(async () => {
-  server = await startServer({
-    users: [
-      { email: 'ada@example.com', name: 'Ada Admin', role: 'admin' },
-      { email: 'agnes@example.com', name: 'Agnes Agent', role: 'agent' },
-      { email: 'marek@example.com', name: 'Marek Manager', role: 'manager' },
-    ],
+  ({ server, browser } = await startServerAndBrowser([TEAM.ada, TEAM.agnes, TEAM.marek]));
+  const login = await apiLogIn(server, 'ada@example.com');
+  await pushSeed(server, login.body.token, async (set) => {
+    set('outcome', outcomes.done, 'name', 'Completed');
+    set('outcome', outcomes.done, 'position', 1);
+    set('outcome', outcomes.noAnswer, 'name', 'No answer');
+    set('outcome', outcomes.noAnswer, 'position', 2);
+    set('outcome', outcomes.callBack, 'name', 'Call back later');
+    set('outcome', outcomes.callBack, 'position', 3);
+    set('outcome', outcomes.callBack, 'callback', true);
+    set('contact', record, 'kind', 'person');
+    set('contact', record, 'first_name', 'Jan');
+    set('contact', record, 'last_name', 'Kowalski');
+    set('contact', record, 'phones', [{ type: 'mobile', number: '+48600100200' }]);
+    set('contact', other, 'kind', 'person');
+    set('contact', other, 'first_name', 'Ewa');
+    set('contact', other, 'last_name', 'Nowak');
+    const { body: directory } = await server.api('GET', '/api/users', { token: login.body.token });
+    const agnes = (directory.users ?? directory).find((user) => user.name === 'Agnes Agent');
+    set('contact', other, 'owner_id', agnes.id);
   });
-  browser = await launchBrowser();
-  const login = await server.api('POST', '/api/auth/login', { body: { email: 'ada@example.com', password: PASSWORD } });
-  let seq = 0;
-  const changes = [];
-  const set = (entity, id, field, value) =>
-    changes.push({ seq: ++seq, entity, id, field, value, hlc: `${Date.now()}-${seq.toString(16).padStart(4, '0')}-seed` });
-  set('outcome', outcomes.done, 'name', 'Completed');
-  set('outcome', outcomes.done, 'position', 1);
-  set('outcome', outcomes.noAnswer, 'name', 'No answer');
-  set('outcome', outcomes.noAnswer, 'position', 2);
-  set('outcome', outcomes.callBack, 'name', 'Call back later');
-  set('outcome', outcomes.callBack, 'position', 3);
-  set('outcome', outcomes.callBack, 'callback', true);
-  set('contact', record, 'kind', 'person');
-  set('contact', record, 'first_name', 'Jan');
-  set('contact', record, 'last_name', 'Kowalski');
-  set('contact', record, 'phones', [{ type: 'mobile', number: '+48600100200' }]);
-  set('contact', other, 'kind', 'person');
-  set('contact', other, 'first_name', 'Ewa');
-  set('contact', other, 'last_name', 'Nowak');
-  const { body: directory } = await server.api('GET', '/api/users', { token: login.body.token });
-  const agnes = (directory.users ?? directory).find((user) => user.name === 'Agnes Agent');
-  set('contact', other, 'owner_id', agnes.id);
-  const pushed = await server.api('POST', '/api/sync/push', { token: login.body.token, body: { client_id: 'seed', changes } });
-  assert.equal(pushed.status, 200);
-  assert.deepEqual(pushed.body.rejected, []);
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+after(() => stopServerAndBrowser(server, browser));
 
 /** A logged-in device whose clock the test moves (`page.clock`), installed before the app loads. */
 async function openDeviceWithClock(email, name) {
@@ -62,10 +48,7 @@ async function openDeviceWithClock(email, name) {
   // Mid-morning of today in Warsaw: "due in a minute" and "tomorrow" never cross midnight.
   const today = new Date().toLocaleDateString('sv-SE', { timeZone: 'Europe/Warsaw' });
   await page.clock.install({ time: new Date(`${today}T09:00:20Z`) });
-  await logIn(page, server.base, email);
-  await page.getByText(`Signed in as ${name}`).waitFor();
-  await page.getByRole('link', { name: /All changes saved · synced/ }).waitFor();
-  await waitForServiceWorker(page);
+  await logInAndSync(page, server.base, email, name);
   return { context, page };
 }
 
