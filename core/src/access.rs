@@ -276,7 +276,7 @@ pub fn check_write(
 
 #[cfg(test)]
 mod record_rules {
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::*;
     use crate::UserId;
@@ -294,6 +294,35 @@ mod record_rules {
         }
     }
 
+    fn view(owner: u128, shared: bool) -> RowScope {
+        RowScope::View {
+            owner: Some(uuid::Uuid::from_u128(owner).to_string()),
+            shared,
+        }
+    }
+
+    /// The id of user `n` as a field value.
+    fn user(n: u128) -> Value {
+        json!(uuid::Uuid::from_u128(n).to_string())
+    }
+
+    /// `(who, scope, field, value, allowed)`: a write of a row of no record.
+    type Write<'a> = (&'a Actor, &'a RowScope, &'a str, Value, bool);
+
+    /// Each write of a row of `entity` is allowed (`Ok`) exactly when its row says so.
+    #[track_caller]
+    fn check_writes(entity: Entity, writes: &[Write]) {
+        for (n, (who, scope, field, value, allowed)) in writes.iter().enumerate() {
+            let result = check_write(who, entity, scope, field, value, None);
+            assert_eq!(
+                result.is_ok(),
+                *allowed,
+                "write {n}: {:?} sets {entity:?}.{field} = {value} in {scope:?}: {result:?}",
+                who.role
+            );
+        }
+    }
+
     #[test]
     fn restricted_users_see_their_own_and_unassigned_records_only() {
         let me = actor(Role::Restricted, 1);
@@ -308,132 +337,51 @@ mod record_rules {
     #[test]
     fn restricted_users_assign_only_to_themselves_or_nobody() {
         let me = actor(Role::Restricted, 1);
-        let mine = uuid::Uuid::from_u128(1).to_string();
-        let theirs = uuid::Uuid::from_u128(2).to_string();
-        assert!(
-            check_write(
-                &me,
-                Entity::Contact,
-                &owned(None),
-                "owner_id",
-                &json!(mine),
-                None
-            )
-            .is_ok()
-        );
-        assert!(
-            check_write(
-                &me,
-                Entity::Contact,
-                &owned(Some(1)),
-                "owner_id",
-                &json!(null),
-                None
-            )
-            .is_ok()
-        );
-        assert!(
-            check_write(
-                &me,
-                Entity::Contact,
-                &owned(None),
-                "owner_id",
-                &json!(theirs),
-                None
-            )
-            .is_err()
-        );
-        assert!(
-            check_write(
-                &me,
-                Entity::Contact,
-                &owned(Some(2)),
-                "city",
-                &json!("Brno"),
-                None
-            )
-            .is_err()
-        );
         let agent = actor(Role::Agent, 3);
-        assert!(
-            check_write(
-                &agent,
-                Entity::Contact,
-                &owned(Some(2)),
-                "owner_id",
-                &json!(theirs),
-                None
-            )
-            .is_ok()
+        let (mine, theirs, nobodys) = (owned(Some(1)), owned(Some(2)), owned(None));
+        check_writes(
+            Entity::Contact,
+            &[
+                (&me, &nobodys, "owner_id", user(1), true),
+                (&me, &mine, "owner_id", json!(null), true),
+                (&me, &nobodys, "owner_id", user(2), false),
+                (&me, &theirs, "city", json!("Brno"), false),
+                (&agent, &theirs, "owner_id", user(2), true),
+            ],
         );
     }
 
     #[test]
     fn tasks_follow_their_record() {
         let me = actor(Role::Restricted, 1);
-        assert!(
+        let (theirs, nobodys) = (owned(Some(2)), owned(None));
+        check_writes(Entity::Task, &[(&me, &theirs, "title", json!("x"), false)]);
+        // A task moved to a record: allowed when the user may see that record.
+        let move_to = |record: &RowScope| {
             check_write(
                 &me,
                 Entity::Task,
-                &owned(Some(2)),
-                "title",
-                &json!("x"),
-                None
-            )
-            .is_err()
-        );
-        let theirs = owned(Some(2));
-        assert!(
-            check_write(
-                &me,
-                Entity::Task,
-                &owned(None),
+                &nobodys,
                 "record_id",
                 &json!("x"),
-                Some(&theirs)
+                Some(record),
             )
-            .is_err()
-        );
-        assert!(
-            check_write(
-                &me,
-                Entity::Task,
-                &owned(None),
-                "record_id",
-                &json!("x"),
-                Some(&owned(None))
-            )
-            .is_ok()
-        );
+        };
+        assert!(move_to(&theirs).is_err());
+        assert!(move_to(&nobodys).is_ok());
     }
 
     #[test]
     fn settings_are_for_admins_and_users_for_nobody() {
+        let everyone = RowScope::Everyone;
         for role in Role::ALL {
             let a = actor(role, 1);
-            assert_eq!(
-                check_write(
-                    &a,
-                    Entity::Segment,
-                    &RowScope::Everyone,
-                    "name",
-                    &json!("VIP"),
-                    None
-                )
-                .is_ok(),
-                role == Role::Admin
+            let admin = role == Role::Admin;
+            check_writes(
+                Entity::Segment,
+                &[(&a, &everyone, "name", json!("VIP"), admin)],
             );
-            assert!(
-                check_write(
-                    &a,
-                    Entity::User,
-                    &RowScope::Everyone,
-                    "name",
-                    &json!("x"),
-                    None
-                )
-                .is_err()
-            );
+            check_writes(Entity::User, &[(&a, &everyone, "name", json!("x"), false)]);
         }
     }
 
@@ -442,53 +390,27 @@ mod record_rules {
         let agent = actor(Role::Agent, 1);
         let manager = actor(Role::Manager, 2);
         let admin = actor(Role::Admin, 3);
-        let private = RowScope::View {
-            owner: Some(uuid::Uuid::from_u128(1).to_string()),
-            shared: false,
-        };
-        for other in [&manager, &admin] {
-            assert!(
-                check_write(other, Entity::View, &private, "shared", &json!(true), None).is_err(),
-                "{:?} may not publish someone's private view",
-                other.role
-            );
-            assert!(check_write(other, Entity::View, &private, "name", &json!("x"), None).is_err());
-        }
+        let private = view(1, false);
         let managers_own = RowScope::new_row(Entity::View, &manager);
-        assert!(
-            check_write(
-                &manager,
-                Entity::View,
-                &managers_own,
-                "shared",
-                &json!(true),
-                None
-            )
-            .is_ok()
+        let team = view(3, true);
+        check_writes(
+            Entity::View,
+            &[
+                // Neither a manager nor an admin may publish someone's private view or
+                // change it.
+                (&manager, &private, "shared", json!(true), false),
+                (&manager, &private, "name", json!("x"), false),
+                (&admin, &private, "shared", json!(true), false),
+                (&admin, &private, "name", json!("x"), false),
+                (&manager, &managers_own, "shared", json!(true), true),
+                // The owner may keep it private.
+                (&agent, &private, "shared", json!(false), true),
+                (&manager, &team, "shared", json!(false), true),
+                // A shared view cannot be taken over.
+                (&manager, &team, "owner_id", user(2), false),
+                (&agent, &team, "shared", json!(false), false),
+            ],
         );
-        assert!(
-            check_write(
-                &agent,
-                Entity::View,
-                &private,
-                "shared",
-                &json!(false),
-                None
-            )
-            .is_ok(),
-            "the owner may keep it private"
-        );
-        let team = RowScope::View {
-            owner: Some(uuid::Uuid::from_u128(3).to_string()),
-            shared: true,
-        };
-        assert!(check_write(&manager, Entity::View, &team, "shared", &json!(false), None).is_ok());
-        let manager_id = json!(uuid::Uuid::from_u128(2).to_string());
-        assert!(
-            check_write(&manager, Entity::View, &team, "owner_id", &manager_id, None).is_err(),
-            "a shared view cannot be taken over"
-        );
-        assert!(check_write(&agent, Entity::View, &team, "shared", &json!(false), None).is_err());
     }
 
     #[test]
@@ -496,47 +418,19 @@ mod record_rules {
         let agent = actor(Role::Agent, 1);
         let manager = actor(Role::Manager, 2);
         let new = RowScope::new_row(Entity::View, &agent);
-        assert!(check_write(&agent, Entity::View, &new, "name", &json!("Mine"), None).is_ok());
-        assert!(check_write(&agent, Entity::View, &new, "shared", &json!(true), None).is_err());
+        let shared = view(1, true);
         assert!(!may_see(&manager, &new));
-        assert!(check_write(&manager, Entity::View, &new, "name", &json!("x"), None).is_err());
-        let shared = RowScope::View {
-            owner: Some(uuid::Uuid::from_u128(1).to_string()),
-            shared: true,
-        };
         assert!(may_see(&actor(Role::Restricted, 9), &shared));
-        assert!(
-            check_write(
-                &manager,
-                Entity::View,
-                &shared,
-                "name",
-                &json!("Team"),
-                None
-            )
-            .is_ok()
-        );
-        assert!(
-            check_write(
-                &agent,
-                Entity::View,
-                &shared,
-                "name",
-                &json!("Mine now"),
-                None
-            )
-            .is_err()
-        );
-        assert!(
-            check_write(
-                &agent,
-                Entity::View,
-                &new,
-                "owner_id",
-                &json!(uuid::Uuid::from_u128(2).to_string()),
-                None
-            )
-            .is_err()
+        check_writes(
+            Entity::View,
+            &[
+                (&agent, &new, "name", json!("Mine"), true),
+                (&agent, &new, "shared", json!(true), false),
+                (&manager, &new, "name", json!("x"), false),
+                (&manager, &shared, "name", json!("Team"), true),
+                (&agent, &shared, "name", json!("Mine now"), false),
+                (&agent, &new, "owner_id", user(2), false),
+            ],
         );
     }
 }

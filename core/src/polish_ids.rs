@@ -157,73 +157,76 @@ pub fn regon_with_check_digit(first_eight: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn nip() {
-        let cases: &[(&str, Result<&str, PolishIdError>)] = &[
-            ("5260250274", Ok("5260250274")),
-            ("526-025-02-74", Ok("5260250274")),
-            ("526 02 50 274", Ok("5260250274")),
-            ("PL5260250274", Ok("5260250274")),
-            ("pl 526-025-02-74", Ok("5260250274")),
-            ("7740001454", Ok("7740001454")),
-            ("5260250275", Err(PolishIdError::NipCheckDigit)),
-            ("1234567890", Err(PolishIdError::NipCheckDigit)),
-            ("526025027", Err(PolishIdError::NipLength)),
-            ("52602502741", Err(PolishIdError::NipLength)),
-            ("", Err(PolishIdError::NipLength)),
-            ("526O250274", Err(PolishIdError::Characters)),
-        ];
+    /// Each input normalizes to its expected digits or is refused with its error.
+    #[track_caller]
+    fn check(
+        normalize: fn(&str) -> Result<String, PolishIdError>,
+        cases: &[(&str, Result<&str, PolishIdError>)],
+    ) {
         for (input, expected) in cases {
             assert_eq!(
-                normalize_nip(input).as_deref().map_err(|e| *e),
+                normalize(input).as_deref().map_err(|e| *e),
                 *expected,
                 "{input}"
             );
         }
+    }
+
+    #[test]
+    fn nip() {
+        check(
+            normalize_nip,
+            &[
+                ("5260250274", Ok("5260250274")),
+                ("526-025-02-74", Ok("5260250274")),
+                ("526 02 50 274", Ok("5260250274")),
+                ("PL5260250274", Ok("5260250274")),
+                ("pl 526-025-02-74", Ok("5260250274")),
+                ("7740001454", Ok("7740001454")),
+                ("5260250275", Err(PolishIdError::NipCheckDigit)),
+                ("1234567890", Err(PolishIdError::NipCheckDigit)),
+                ("526025027", Err(PolishIdError::NipLength)),
+                ("52602502741", Err(PolishIdError::NipLength)),
+                ("", Err(PolishIdError::NipLength)),
+                ("526O250274", Err(PolishIdError::Characters)),
+            ],
+        );
     }
 
     #[test]
     fn pesel() {
-        let cases: &[(&str, Result<&str, PolishIdError>)] = &[
-            ("44051401359", Ok("44051401359")),
-            ("440514 01359", Ok("44051401359")),
-            ("02070803628", Ok("02070803628")),
-            // Month 27: July of a year in the 2000s.
-            ("02270803624", Ok("02270803624")),
-            ("44051401358", Err(PolishIdError::PeselCheckDigit)),
-            ("4405140135", Err(PolishIdError::PeselLength)),
-            // Valid check digit, month 13 does not exist.
-            ("44131401350", Err(PolishIdError::PeselDate)),
-            // 31 February.
-            ("44023101353", Err(PolishIdError::PeselDate)),
-        ];
-        for (input, expected) in cases {
-            assert_eq!(
-                normalize_pesel(input).as_deref().map_err(|e| *e),
-                *expected,
-                "{input}"
-            );
-        }
+        check(
+            normalize_pesel,
+            &[
+                ("44051401359", Ok("44051401359")),
+                ("440514 01359", Ok("44051401359")),
+                ("02070803628", Ok("02070803628")),
+                // Month 27: July of a year in the 2000s.
+                ("02270803624", Ok("02270803624")),
+                ("44051401358", Err(PolishIdError::PeselCheckDigit)),
+                ("4405140135", Err(PolishIdError::PeselLength)),
+                // Valid check digit, month 13 does not exist.
+                ("44131401350", Err(PolishIdError::PeselDate)),
+                // 31 February.
+                ("44023101353", Err(PolishIdError::PeselDate)),
+            ],
+        );
     }
 
     #[test]
     fn regon() {
-        let cases: &[(&str, Result<&str, PolishIdError>)] = &[
-            ("123456785", Ok("123456785")),
-            ("732065814", Ok("732065814")),
-            ("123-456-785", Ok("123456785")),
-            ("12345678512347", Ok("12345678512347")),
-            ("123456786", Err(PolishIdError::RegonCheckDigit)),
-            ("12345678512348", Err(PolishIdError::RegonCheckDigit)),
-            ("1234567", Err(PolishIdError::RegonLength)),
-        ];
-        for (input, expected) in cases {
-            assert_eq!(
-                normalize_regon(input).as_deref().map_err(|e| *e),
-                *expected,
-                "{input}"
-            );
-        }
+        check(
+            normalize_regon,
+            &[
+                ("123456785", Ok("123456785")),
+                ("732065814", Ok("732065814")),
+                ("123-456-785", Ok("123456785")),
+                ("12345678512347", Ok("12345678512347")),
+                ("123456786", Err(PolishIdError::RegonCheckDigit)),
+                ("12345678512348", Err(PolishIdError::RegonCheckDigit)),
+                ("1234567", Err(PolishIdError::RegonLength)),
+            ],
+        );
     }
 
     #[test]
