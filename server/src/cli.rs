@@ -224,26 +224,15 @@ pub fn user_add(args: UserAddArgs) -> anyhow::Result<()> {
         password_hash: &hash,
     };
     let user = db.write_blocking(|conn| {
-        let tx = conn.transaction().map_err(db::DbError::from)?;
-        let user = users::insert(&tx, &new, db::now_ms())?;
-        tx.commit().map_err(db::DbError::from)?;
-        Ok(user)
-    });
-    match user {
-        Ok(user) => {
-            let mut out = std::io::stdout().lock();
-            writeln!(
-                out,
-                "Added {} <{}> as {} (id {}).",
-                user.name, user.email, user.role, user.id
-            )?;
-            Ok(())
-        }
-        Err(users::InsertUserError::EmailTaken) => {
-            bail!("a user with the e-mail {email} already exists")
-        }
-        Err(users::InsertUserError::Db(err)) => Err(err.into()),
-    }
+        db::in_transaction(conn, |tx| users::insert(tx, &new, db::now_ms()))
+    })?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "Added {} <{}> as {} (id {}).",
+        user.name, user.email, user.role, user.id
+    )?;
+    Ok(())
 }
 
 fn read_password() -> anyhow::Result<String> {

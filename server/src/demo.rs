@@ -18,7 +18,8 @@ use rusqlite::Connection;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::db::{DbError, sync, users};
+use crate::db::users::{self, UserError};
+use crate::db::{self, DbError, sync};
 
 /// Every demo account has this password (printed by the command).
 pub const DEMO_PASSWORD: &str = "demo-password";
@@ -33,6 +34,16 @@ pub enum DemoError {
     Refused(String),
     #[error("creating a demo account: {0}")]
     User(String),
+}
+
+impl From<UserError> for DemoError {
+    fn from(err: UserError) -> Self {
+        match err {
+            UserError::EmailTaken(email) => DemoError::User(format!("{email} exists")),
+            UserError::LastAdmin => DemoError::User(err.to_string()),
+            UserError::Db(err) => DemoError::Db(err),
+        }
+    }
 }
 
 /// A demo account as created.
@@ -1016,22 +1027,19 @@ pub fn fill(
             Role::Restricted,
         ),
     ];
-    let mut created = Vec::new();
-    let tx = conn.transaction().map_err(DbError::from)?;
-    for (email, name, role) in team {
-        let new = users::NewUser {
-            email,
-            name,
-            role,
-            password_hash: &hash,
-        };
-        let user = users::insert(&tx, &new, now_ms).map_err(|err| match err {
-            users::InsertUserError::EmailTaken => DemoError::User(format!("{email} exists")),
-            users::InsertUserError::Db(err) => DemoError::Db(err),
-        })?;
-        created.push(user);
-    }
-    tx.commit().map_err(DbError::from)?;
+    let created = db::in_transaction(conn, |tx| {
+        team.into_iter()
+            .map(|(email, name, role)| {
+                let new = users::NewUser {
+                    email,
+                    name,
+                    role,
+                    password_hash: &hash,
+                };
+                users::insert(tx, &new, now_ms).map_err(DemoError::from)
+            })
+            .collect::<Result<Vec<_>, _>>()
+    })?;
     let admin = created
         .first()
         .map(|user| Actor {

@@ -3,6 +3,8 @@
 //! readers run while the writer writes.
 
 pub mod backup;
+mod error;
+mod rows;
 pub mod sync;
 pub mod tokens;
 pub mod users;
@@ -10,9 +12,10 @@ pub mod users;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, Transaction};
 use rusqlite_migration::{M, Migrations};
-use thiserror::Error;
+
+pub use error::DbError;
 
 /// Append-only: never edit a migration that has shipped; add a new one.
 const MIGRATIONS: &[&str] = &[
@@ -24,23 +27,6 @@ const MIGRATIONS: &[&str] = &[
 
 /// Readers kept open for reuse; more are opened on demand under load.
 const IDLE_READERS: usize = 8;
-
-#[derive(Debug, Error)]
-pub enum DbError {
-    #[error("sqlite: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    #[error("migrating the database: {0}")]
-    Migration(#[from] rusqlite_migration::Error),
-    #[error("creating the database directory {path}: {source}")]
-    CreateDir {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("a database task panicked or was cancelled: {0}")]
-    Task(#[from] tokio::task::JoinError),
-    #[error("the database lock is poisoned by an earlier panic")]
-    Poisoned,
-}
 
 /// A handle to the database; cheap to clone.
 #[derive(Clone)]
@@ -84,12 +70,10 @@ impl Db {
         }
         configure(&writer)?;
         migrations().to_latest(&mut writer)?;
-        {
-            let tx = writer.transaction()?;
-            sync::publish_missing_users(&tx, now_ms())?;
-            sync::settle_legacy_role_changes(&tx, now_ms())?;
-            tx.commit()?;
-        }
+        in_transaction(&mut writer, |tx| {
+            users::publish_missing_users(tx, now_ms())?;
+            sync::settle_legacy_role_changes(tx, now_ms())
+        })?;
         Ok(Db {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
@@ -146,6 +130,19 @@ impl Db {
         let mut conn = self.inner.writer.lock().map_err(|_| DbError::Poisoned)?;
         f(&mut conn)
     }
+}
+
+/// Runs `f` in one transaction on `conn`: committed when `f` succeeds, rolled back when it
+/// fails.
+pub fn in_transaction<T, E, F>(conn: &mut Connection, f: F) -> Result<T, E>
+where
+    E: From<DbError>,
+    F: FnOnce(&Transaction<'_>) -> Result<T, E>,
+{
+    let tx = conn.transaction().map_err(DbError::from)?;
+    let value = f(&tx)?;
+    tx.commit().map_err(DbError::from)?;
+    Ok(value)
 }
 
 impl Inner {

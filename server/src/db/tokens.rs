@@ -4,7 +4,7 @@ use minicrm_core::UserId;
 use minicrm_core::api::User;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::DbError;
+use super::error::DbError;
 
 /// A token stops working this long after it was last used. A salesperson may be offline
 /// for weeks and must still be able to sync when they come back.

@@ -1,10 +1,16 @@
-//! The `users` table.
+//! The `users` table, and the user directory: each account published as a read-only `user`
+//! row that syncs to every device.
 
 use minicrm_core::api::User;
+use minicrm_core::hlc::{Clock, Hlc};
+use minicrm_core::schema::{Entity, RowSize};
 use minicrm_core::{Role, UserId};
 use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde_json::Value;
 
-use super::DbError;
+use super::error::DbError;
+use super::rows::{bump_version, row_line, store_field, stored_field};
+use super::sync::{SERVER_NODE, record_role_change};
 
 const USER_COLUMNS: &str = "id, email, name, role, active";
 
@@ -38,16 +44,28 @@ pub struct NewUser<'a> {
     pub password_hash: &'a str,
 }
 
+/// What the accounts' constraints refuse. Each boundary maps these once: `ApiError` (http)
+/// and the command line (this type's text).
 #[derive(Debug, thiserror::Error)]
-pub enum InsertUserError {
-    #[error("a user with this e-mail already exists")]
-    EmailTaken,
+pub enum UserError {
+    /// E-mails are unique.
+    #[error("a user with the e-mail {0} already exists")]
+    EmailTaken(String),
+    /// A change would leave no active administrator.
+    #[error("this is the last active administrator")]
+    LastAdmin,
     #[error(transparent)]
     Db(#[from] DbError),
 }
 
+impl From<rusqlite::Error> for UserError {
+    fn from(err: rusqlite::Error) -> Self {
+        UserError::Db(err.into())
+    }
+}
+
 /// Inserts an account and publishes it as a `user` row; call inside a transaction.
-pub fn insert(conn: &Connection, new: &NewUser<'_>, now_ms: i64) -> Result<User, InsertUserError> {
+pub fn insert(conn: &Connection, new: &NewUser<'_>, now_ms: i64) -> Result<User, UserError> {
     let id = UserId(uuid::Uuid::now_v7());
     let result = conn.execute(
         "INSERT INTO users (id, email, name, role, password_hash, active, created_at, updated_at)
@@ -70,15 +88,15 @@ pub fn insert(conn: &Connection, new: &NewUser<'_>, now_ms: i64) -> Result<User,
                 role: new.role,
                 active: true,
             };
-            super::sync::publish_user(conn, &user, now_ms)?;
+            publish_user(conn, &user, now_ms)?;
             Ok(user)
         }
         Err(rusqlite::Error::SqliteFailure(err, _))
             if err.code == rusqlite::ErrorCode::ConstraintViolation =>
         {
-            Err(InsertUserError::EmailTaken)
+            Err(UserError::EmailTaken(new.email.to_owned()))
         }
-        Err(err) => Err(InsertUserError::Db(err.into())),
+        Err(err) => Err(err.into()),
     }
 }
 
@@ -87,7 +105,7 @@ pub fn count(conn: &Connection) -> Result<i64, DbError> {
 }
 
 /// Active administrators other than `except`.
-pub fn other_active_admins(conn: &Connection, except: UserId) -> Result<i64, DbError> {
+fn other_active_admins(conn: &Connection, except: UserId) -> Result<i64, DbError> {
     Ok(conn.query_row(
         "SELECT count(*) FROM users WHERE role = 'admin' AND active = 1 AND id != ?1",
         [except.to_string()],
@@ -141,17 +159,27 @@ pub struct UserChanges<'a> {
 }
 
 /// Changes an account and publishes it; a role change gives every row whose visibility it
-/// changes a new version, so the user's devices learn of them on their next pull. Call
-/// inside a transaction.
+/// changes a new version, so the user's devices learn of them on their next pull. `None`
+/// when there is no such account; [`UserError::LastAdmin`] when the change would leave no
+/// active administrator. Call inside a transaction.
 pub fn update(
     conn: &Connection,
     id: UserId,
     changes: &UserChanges<'_>,
     now_ms: i64,
-) -> Result<Option<User>, DbError> {
+) -> Result<Option<User>, UserError> {
     let Some(before) = get(conn, id)? else {
         return Ok(None);
     };
+    let stays_active_admin = changes.role.unwrap_or(before.role) == Role::Admin
+        && changes.active.unwrap_or(before.active);
+    if before.role == Role::Admin
+        && before.active
+        && !stays_active_admin
+        && other_active_admins(conn, id)? == 0
+    {
+        return Err(UserError::LastAdmin);
+    }
     conn.execute(
         "UPDATE users SET
             name = coalesce(?2, name),
@@ -173,12 +201,64 @@ pub fn update(
         return Ok(None);
     };
     if after != before {
-        let version = super::sync::publish_user(conn, &after, now_ms)?;
+        let version = publish_user(conn, &after, now_ms)?;
         if after.role != before.role {
             // (`users.scope_version`, the resend-everything mark of migration 0002, is no
             // longer read: role_changes and the re-versioned rows replace it.)
-            super::sync::record_role_change(conn, &after, before.role, version, now_ms)?;
+            record_role_change(conn, &after, before.role, version, now_ms)?;
         }
     }
     Ok(Some(after))
+}
+
+/// Publishes an account as a read-only `user` row, so devices offline can show owners and
+/// assign work. Called in the same transaction as every change of the account.
+pub fn publish_user(conn: &Connection, user: &User, now_ms: i64) -> Result<i64, DbError> {
+    let id = user.id.to_string();
+    let last: Option<String> = conn
+        .prepare_cached("SELECT max(hlc) FROM fields WHERE entity = 'user' AND id = ?1")?
+        .query_row([&id], |row| row.get(0))?;
+    let last = last.and_then(|text| text.parse::<Hlc>().ok());
+    let mut clock = Clock::resume(SERVER_NODE, last.as_ref());
+    let hlc = clock.tick(u64::try_from(now_ms).unwrap_or(0)).to_string();
+    let fields = [
+        ("name", Value::from(user.name.clone())),
+        ("email", Value::from(user.email.clone())),
+        ("role", Value::from(user.role.as_str())),
+        ("active", Value::from(user.active)),
+    ];
+    // Make sure the row exists so its size can be kept.
+    conn.prepare_cached(
+        "INSERT INTO rows (entity, id, version) VALUES ('user', ?1, 0) ON CONFLICT DO NOTHING",
+    )?
+    .execute([&id])?;
+    let mut size = row_line(conn, Entity::User, &id)?
+        .map(|line| line.size)
+        .unwrap_or_default();
+    for (field, value) in fields {
+        let value = value.to_string();
+        let old = stored_field(conn, Entity::User, &id, field)?.map(|stored| stored.bytes);
+        // The directory's own fields are short and set by the server: no bound applies.
+        size = size.after(old, RowSize::field_bytes(field, &value));
+        store_field(conn, Entity::User, &id, field, &value, &hlc, size)?;
+    }
+    bump_version(conn, Entity::User, &id, now_ms)
+}
+
+/// Publishes every account that has no `user` row yet (accounts made before sync existed).
+pub fn publish_missing_users(conn: &Connection, now_ms: i64) -> Result<(), DbError> {
+    let missing: Vec<String> = conn
+        .prepare(
+            "SELECT u.id FROM users u
+              WHERE NOT EXISTS (SELECT 1 FROM rows r WHERE r.entity = 'user' AND r.id = u.id)",
+        )?
+        .query_map([], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    for id in missing {
+        let Ok(id) = id.parse() else { continue };
+        if let Some(user) = get(conn, id)? {
+            publish_user(conn, &user, now_ms)?;
+        }
+    }
+    Ok(())
 }

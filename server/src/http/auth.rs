@@ -6,10 +6,11 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use minicrm_core::api::{Health, LoginRequest, LoginResponse, User};
-use minicrm_core::validate::{MAX_EMAIL_CHARS, MAX_PASSWORD_CHARS};
+use minicrm_core::validate::{self, MAX_EMAIL_CHARS, MAX_PASSWORD_CHARS};
 
-use super::extract::ClientAddr;
-use super::{ApiError, ApiJson, AppState, AuthUser};
+use super::error::ApiError;
+use super::extract::{ApiJson, AuthUser, ClientAddr};
+use super::state::AppState;
 use crate::auth::{password, token};
 use crate::db::{self, tokens, users};
 
@@ -59,8 +60,7 @@ pub async fn login(
     let permit = state.password_checks.acquire().await?;
     let password_matches =
         tokio::task::spawn_blocking(move || password::verify(&request.password, &stored_hash))
-            .await
-            .map_err(ApiError::internal)?;
+            .await?;
     drop(permit);
     let user = match candidate {
         Some(found) if password_matches => found.user,
@@ -78,6 +78,12 @@ pub async fn login(
     let token = issue_token(&state, &user).await?;
     tracing::info!(user_id = %user.id, "logged in");
     Ok(Json(LoginResponse { token, user }))
+}
+
+/// Checks a new password against the rules and hashes it (off the async runtime).
+pub(super) async fn hash_password(password: String) -> Result<String, ApiError> {
+    validate::check_password(&password)?;
+    Ok(tokio::task::spawn_blocking(move || password::hash(&password)).await??)
 }
 
 /// Creates a new bearer token for `user` and returns its text.

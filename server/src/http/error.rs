@@ -9,7 +9,10 @@ use axum::response::{IntoResponse, Response};
 use minicrm_core::api::{ErrorBody, ErrorDetail};
 use minicrm_core::validate::InputError;
 
+use crate::auth::gate::Busy;
+use crate::auth::password::HashError;
 use crate::db::DbError;
+use crate::db::users::UserError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -111,6 +114,11 @@ impl ApiError {
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         ApiError::Internal(cause.to_string())
     }
+
+    /// 404 for a path under `/api` that no route takes.
+    pub fn no_such_route() -> Self {
+        ApiError::not_found("There is no such API route.")
+    }
 }
 
 /// Sentence case for messages built from core's lowercase error texts.
@@ -139,7 +147,7 @@ impl ApiError {
         match status {
             StatusCode::UNAUTHORIZED => ApiError::Unauthorized,
             StatusCode::FORBIDDEN => ApiError::forbidden("This is not allowed."),
-            StatusCode::NOT_FOUND => ApiError::not_found("There is no such API route."),
+            StatusCode::NOT_FOUND => ApiError::no_such_route(),
             StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
             StatusCode::PAYLOAD_TOO_LARGE => {
                 ApiError::PayloadTooLarge("The request body is too large.".into())
@@ -177,8 +185,8 @@ pub async fn json_errors_only(response: Response) -> Response {
     shaped
 }
 
-impl From<crate::auth::gate::Busy> for ApiError {
-    fn from(_: crate::auth::gate::Busy) -> Self {
+impl From<Busy> for ApiError {
+    fn from(_: Busy) -> Self {
         ApiError::Busy {
             retry_after: Duration::from_secs(1),
         }
@@ -187,6 +195,35 @@ impl From<crate::auth::gate::Busy> for ApiError {
 
 impl From<DbError> for ApiError {
     fn from(err: DbError) -> Self {
+        ApiError::internal(err)
+    }
+}
+
+/// The accounts' constraints, as the API answers them.
+impl From<UserError> for ApiError {
+    fn from(err: UserError) -> Self {
+        match err {
+            UserError::EmailTaken(_) => {
+                ApiError::invalid("email_taken", "An account with this e-mail already exists.")
+            }
+            UserError::LastAdmin => ApiError::invalid(
+                "last_admin",
+                "This is the last active administrator. Make another user an administrator first.",
+            ),
+            UserError::Db(err) => err.into(),
+        }
+    }
+}
+
+/// A blocking task (a password hash or check) that panicked or was cancelled.
+impl From<tokio::task::JoinError> for ApiError {
+    fn from(err: tokio::task::JoinError) -> Self {
+        ApiError::internal(err)
+    }
+}
+
+impl From<HashError> for ApiError {
+    fn from(err: HashError) -> Self {
         ApiError::internal(err)
     }
 }

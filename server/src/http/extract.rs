@@ -4,16 +4,20 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Query, Request};
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::request::Parts;
 use minicrm_core::api::User;
 
-use super::{ApiError, AppState};
+use super::error::ApiError;
+use super::state::AppState;
 use crate::auth::token;
 use crate::db::{self, tokens};
+
+/// The largest request body accepted (PROTOCOL.md: 1 MiB per sync request).
+pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
 
 /// `Json<T>` whose every rejection (not JSON, wrong content type, too large, wrong shape)
 /// is an [`ApiError`] with the API's error body.
@@ -78,7 +82,7 @@ fn has_json_content_type(headers: &HeaderMap) -> bool {
 fn too_large() -> ApiError {
     ApiError::PayloadTooLarge(format!(
         "The request body is larger than the limit of {} bytes.",
-        super::BODY_LIMIT_BYTES
+        BODY_LIMIT_BYTES
     ))
 }
 
@@ -98,6 +102,33 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
             "The request body could not be read: {}",
             other.body_text()
         )),
+    }
+}
+
+/// What a route's query string must hold, said in the 400 when it does not.
+pub trait QueryShape {
+    const EXPECTED: &'static str;
+}
+
+/// `Query<T>` whose rejection is a 400 with the API's error body: what the query must hold
+/// ([`QueryShape::EXPECTED`]) and what was wrong.
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned + QueryShape,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Query(query) =
+            Query::<T>::from_request_parts(parts, state)
+                .await
+                .map_err(|rejection| {
+                    ApiError::Malformed(format!("{}: {}", T::EXPECTED, rejection.body_text()))
+                })?;
+        Ok(ApiQuery(query))
     }
 }
 

@@ -9,9 +9,11 @@ use minicrm_core::Role;
 use minicrm_core::api::{LoginResponse, SetupRequest, SetupStatus};
 use minicrm_core::validate;
 
-use super::auth::issue_token;
-use super::{ApiError, ApiJson, AppState};
-use crate::auth::{password, token};
+use super::auth::{hash_password, issue_token};
+use super::error::ApiError;
+use super::extract::ApiJson;
+use super::state::AppState;
+use crate::auth::token;
 use crate::db::{self, users};
 
 pub async fn status(State(state): State<AppState>) -> Result<Json<SetupStatus>, ApiError> {
@@ -40,29 +42,24 @@ pub async fn create_admin(
     }
     let email = validate::normalize_email(&request.email)?;
     let name = validate::normalize_name(&request.name)?;
-    validate::check_password(&request.password)?;
-    let hash = tokio::task::spawn_blocking(move || password::hash(&request.password))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
+    let hash = hash_password(request.password).await?;
     let now = db::now_ms();
     let user = state
         .db
         .write(move |conn| {
-            let tx = conn.transaction().map_err(db::DbError::from)?;
-            // A `user add` beside the running server may have created the first user.
-            if users::count(&tx)? > 0 {
-                return Err(already_set_up());
-            }
-            let new = users::NewUser {
-                email: &email,
-                name: &name,
-                role: Role::Admin,
-                password_hash: &hash,
-            };
-            let user = users::insert(&tx, &new, now).map_err(ApiError::internal)?;
-            tx.commit().map_err(db::DbError::from)?;
-            Ok(user)
+            db::in_transaction(conn, |tx| {
+                // A `user add` beside the running server may have created the first user.
+                if users::count(tx)? > 0 {
+                    return Err(already_set_up());
+                }
+                let new = users::NewUser {
+                    email: &email,
+                    name: &name,
+                    role: Role::Admin,
+                    password_hash: &hash,
+                };
+                Ok(users::insert(tx, &new, now)?)
+            })
         })
         .await;
     // Created now, or found already set up: either way the link has done its work.

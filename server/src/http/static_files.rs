@@ -21,7 +21,8 @@ use axum::response::{IntoResponse, Response};
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
-use super::{ApiError, AppState};
+use super::error::ApiError;
+use super::state::AppState;
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const NO_CACHE: &str = "no-cache";
@@ -29,7 +30,7 @@ const NO_CACHE: &str = "no-cache";
 pub async fn serve(State(state): State<AppState>, request: Request) -> Response {
     let raw_path = request.uri().path().to_owned();
     if raw_path == "/api" || raw_path.starts_with("/api/") {
-        return ApiError::not_found("There is no such API route.").into_response();
+        return ApiError::no_such_route().into_response();
     }
     if request.method() != Method::GET && request.method() != Method::HEAD {
         return ApiError::MethodNotAllowed.into_response();

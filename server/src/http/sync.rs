@@ -1,7 +1,7 @@
 //! Sync and history (PROTOCOL.md, "Push", "Pull", "History").
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use minicrm_core::access::Actor;
 use minicrm_core::hlc::is_valid_node;
 use minicrm_core::schema::Entity;
@@ -12,7 +12,9 @@ use minicrm_core::sync::{
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{ApiError, ApiJson, AppState, AuthUser};
+use super::error::ApiError;
+use super::extract::{ApiJson, ApiQuery, AuthUser, QueryShape};
+use super::state::AppState;
 use crate::db::{self, DbError, sync};
 
 fn actor(auth: &AuthUser) -> Actor {
@@ -72,9 +74,13 @@ pub async fn push(
             }
             result
         })
-        .await
-        .map_err(ApiError::from)?;
+        .await?;
     Ok(Json(response))
+}
+
+/// A page's size: `asked` (at least 1, at most `max`), else `default`.
+fn page_limit(asked: Option<usize>, default: usize, max: usize) -> usize {
+    asked.unwrap_or(default).clamp(1, max)
 }
 
 #[derive(Deserialize)]
@@ -84,28 +90,22 @@ pub struct PullQuery {
     limit: Option<usize>,
 }
 
+impl QueryShape for PullQuery {
+    const EXPECTED: &'static str = "`cursor` and `limit` must be non-negative integers";
+}
+
 pub async fn pull(
     State(state): State<AppState>,
     auth: AuthUser,
-    query: Result<Query<PullQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(query): ApiQuery<PullQuery>,
 ) -> Result<Json<PullResponse>, ApiError> {
-    let Query(query) = query.map_err(|rejection| {
-        ApiError::Malformed(format!(
-            "`cursor` and `limit` must be non-negative integers: {}",
-            rejection.body_text()
-        ))
-    })?;
-    let limit = query
-        .limit
-        .unwrap_or(DEFAULT_PULL_LIMIT)
-        .clamp(1, MAX_PULL_LIMIT);
+    let limit = page_limit(query.limit, DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT);
     let actor = actor(&auth);
     let server_hlc = state.server_hlc()?;
     let response = state
         .db
         .read(move |conn| sync::pull(conn, &actor, query.cursor, limit, server_hlc))
-        .await
-        .map_err(ApiError::from)?;
+        .await?;
     Ok(Json(response))
 }
 
@@ -115,20 +115,18 @@ pub struct HistoryQuery {
     limit: Option<usize>,
 }
 
+impl QueryShape for HistoryQuery {
+    const EXPECTED: &'static str = "`before` must be an HLC and `limit` a positive integer";
+}
+
 /// `GET /api/history/{entity}/{id}?before=<hlc>&limit=N`: the newest `limit` writes (default
 /// 1000, also the most) older than `before`, ascending, with `more` when older ones exist.
 pub async fn history(
     State(state): State<AppState>,
     auth: AuthUser,
     Path((entity, id)): Path<(String, String)>,
-    query: Result<Query<HistoryQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(query): ApiQuery<HistoryQuery>,
 ) -> Result<Json<HistoryResponse>, ApiError> {
-    let Query(query) = query.map_err(|rejection| {
-        ApiError::Malformed(format!(
-            "`before` must be an HLC and `limit` a positive integer: {}",
-            rejection.body_text()
-        ))
-    })?;
     if let Some(before) = &query.before
         && before.parse::<minicrm_core::hlc::Hlc>().is_err()
     {
@@ -136,16 +134,13 @@ pub async fn history(
             "`before` must be an HLC, the `hlc` of the oldest entry you have.".into(),
         ));
     }
-    let limit = query
-        .limit
-        .unwrap_or(DEFAULT_HISTORY_LIMIT)
-        .clamp(1, MAX_HISTORY_LIMIT);
+    let limit = page_limit(query.limit, DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT);
     let unknown = || ApiError::not_found("There is no such row, or you may not see it.");
     let entity: Entity = entity.parse().map_err(|()| unknown())?;
     let actor = actor(&auth);
     let page = state
         .db
-        .read(move |conn| {
+        .read(move |conn| -> Result<_, DbError> {
             // One snapshot for the access check and the page.
             let tx = conn.unchecked_transaction()?;
             if !sync::visible_row(&tx, &actor, entity, &id)? {
@@ -153,8 +148,7 @@ pub async fn history(
             }
             sync::history(&tx, entity, &id, query.before.as_deref(), limit).map(Some)
         })
-        .await
-        .map_err(|err: DbError| ApiError::from(err))?
+        .await?
         .ok_or_else(unknown)?;
     Ok(Json(page))
 }
@@ -205,8 +199,7 @@ pub async fn purge(
     let purged = state
         .db
         .write(move |conn| sync::purge(conn, &target, now))
-        .await
-        .map_err(ApiError::from)?;
+        .await?;
     tracing::info!(purged, user = %auth.user.id, "trash purged");
     Ok(Json(PurgeResponse { purged }))
 }

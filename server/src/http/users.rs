@@ -4,11 +4,13 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use minicrm_core::api::{CreateUserRequest, UpdateUserRequest, User, UserList};
-use minicrm_core::{Role, UserId, validate};
+use minicrm_core::{UserId, validate};
 
-use super::{ApiError, ApiJson, AppState, AuthUser};
-use crate::auth::password;
-use crate::db::{self, DbError, tokens, users};
+use super::auth::hash_password;
+use super::error::ApiError;
+use super::extract::{ApiJson, AuthUser};
+use super::state::AppState;
+use crate::db::{self, tokens, users};
 
 fn require_admin(auth: &AuthUser) -> Result<(), ApiError> {
     if auth.user.role.may_manage_users() {
@@ -18,14 +20,6 @@ fn require_admin(auth: &AuthUser) -> Result<(), ApiError> {
             "Only an administrator may create or change accounts.",
         ))
     }
-}
-
-async fn hash_password(password: String) -> Result<String, ApiError> {
-    validate::check_password(&password)?;
-    tokio::task::spawn_blocking(move || password::hash(&password))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)
 }
 
 pub async fn list(
@@ -61,11 +55,8 @@ pub async fn create(
                 role,
                 password_hash: &hash,
             };
-            users::insert(conn, &new, now).map_err(|err| match err {
-                users::InsertUserError::EmailTaken => {
-                    ApiError::invalid("email_taken", "An account with this e-mail already exists.")
-                }
-                users::InsertUserError::Db(err) => err.into(),
+            db::in_transaction(conn, |tx| -> Result<User, ApiError> {
+                Ok(users::insert(tx, &new, now)?)
             })
         })
         .await?;
@@ -99,37 +90,24 @@ pub async fn update(
     let user = state
         .db
         .write(move |conn| {
-            let tx = conn.transaction().map_err(DbError::from)?;
-            let current = users::get(&tx, id)?.ok_or_else(unknown)?;
-            let stays_active_admin =
-                role.unwrap_or(current.role) == Role::Admin && active.unwrap_or(current.active);
-            if current.role == Role::Admin
-                && current.active
-                && !stays_active_admin
-                && users::other_active_admins(&tx, id)? == 0
-            {
-                return Err(ApiError::invalid(
-                    "last_admin",
-                    "This is the last active administrator. Make another user an administrator first.",
-                ));
-            }
-            let changes = users::UserChanges {
-                name: name.as_deref(),
-                role,
-                password_hash: password_hash.as_deref(),
-                active,
-            };
-            let updated = users::update(&tx, id, &changes, now)?.ok_or_else(unknown)?;
-            if active == Some(false) {
-                tokens::delete_for_user(&tx, id, None)?;
-            } else if password_hash.is_some() {
-                // A new password ends every other session; the admin changing their own
-                // password stays logged in on this device.
-                let keep = (id == caller).then_some(&caller_token);
-                tokens::delete_for_user(&tx, id, keep)?;
-            }
-            tx.commit().map_err(DbError::from)?;
-            Ok(updated)
+            db::in_transaction(conn, |tx| -> Result<User, ApiError> {
+                let changes = users::UserChanges {
+                    name: name.as_deref(),
+                    role,
+                    password_hash: password_hash.as_deref(),
+                    active,
+                };
+                let updated = users::update(tx, id, &changes, now)?.ok_or_else(unknown)?;
+                if active == Some(false) {
+                    tokens::delete_for_user(tx, id, None)?;
+                } else if password_hash.is_some() {
+                    // A new password ends every other session; the admin changing their own
+                    // password stays logged in on this device.
+                    let keep = (id == caller).then_some(&caller_token);
+                    tokens::delete_for_user(tx, id, keep)?;
+                }
+                Ok(updated)
+            })
         })
         .await?;
     tracing::info!(user_id = %user.id, by = %caller, "user changed");
