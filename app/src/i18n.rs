@@ -4,6 +4,7 @@
 use std::cell::RefCell;
 
 use fluent_bundle::{FluentArgs, FluentBundle, FluentResource, FluentValue};
+use minicrm_core::input::FieldError;
 use unic_langid::LanguageIdentifier;
 
 /// (language, catalog). English first; Polish, Czech and Hungarian follow.
@@ -69,6 +70,38 @@ pub fn message(key: &str, args: &[(&str, &str)]) -> String {
         let text = bundle.format_pattern(pattern, Some(&fluent_args), &mut errors);
         text.into_owned()
     })
+}
+
+/// Why a field's input cannot be saved, in the user's words.
+pub fn field_error(err: &FieldError) -> String {
+    use minicrm_core::phone::PhoneError;
+    use minicrm_core::polish_ids::PolishIdError as P;
+    use minicrm_core::validate::InputError;
+    let key = match err {
+        FieldError::Required => "error-required",
+        FieldError::TooLong(max) => return crate::t!("error-too-long", max = max.to_string()),
+        FieldError::Email(InputError::EmailEmpty) => "error-email-empty",
+        FieldError::Email(_) => "error-email",
+        FieldError::Phone(PhoneError::Empty) => "error-phone-empty",
+        FieldError::Phone(PhoneError::Invalid(_)) => "error-phone-invalid",
+        FieldError::Phone(_) => "error-phone",
+        FieldError::PolishId(P::NipLength) => "error-nip-length",
+        FieldError::PolishId(P::NipCheckDigit) => "error-nip-check",
+        FieldError::PolishId(P::PeselLength) => "error-pesel-length",
+        FieldError::PolishId(P::PeselCheckDigit) => "error-pesel-check",
+        FieldError::PolishId(P::PeselDate) => "error-pesel-date",
+        FieldError::PolishId(P::RegonLength) => "error-regon-length",
+        FieldError::PolishId(P::RegonCheckDigit) => "error-regon-check",
+        FieldError::PolishId(P::Characters) => "error-id-characters",
+        FieldError::NotANumber => "error-number",
+        FieldError::NotADate => "error-date",
+        FieldError::NotAnOption => "error-option",
+        FieldError::PhoneType => "error-phone-type",
+        FieldError::NotADuration => "error-duration",
+        FieldError::EndsBeforeStart => "error-ends-before-start",
+        FieldError::NameRequired => "error-name-required",
+    };
+    message(key, &[])
 }
 
 /// `t!("key")` or `t!("key", name = value, …)`.

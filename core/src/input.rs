@@ -37,6 +37,8 @@ pub enum FieldError {
     NotADuration,
     #[error("the end comes before the start")]
     EndsBeforeStart,
+    #[error("enter a name")]
+    NameRequired,
 }
 
 /// A custom field's type (field_def `type`).

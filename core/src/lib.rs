@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod api;
+pub mod contact;
 pub mod deadline;
 pub mod hlc;
 pub mod id;

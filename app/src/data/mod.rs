@@ -7,6 +7,7 @@
 //! changed (this tab's edits and pulls, and other tabs' via the BroadcastChannel).
 
 pub mod settings;
+pub mod tasks;
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap, HashSet};

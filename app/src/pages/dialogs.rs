@@ -1,5 +1,9 @@
 //! What every form dialog does alike: Esc closes it (unless it only clears a search box),
 //! closing with unsaved input asks first, and the first field has the focus on opening.
+//! And what a page with a form does: leaving it with unsaved edits asks first.
+
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use leptos::html::ElementType;
 use leptos::prelude::*;
@@ -41,5 +45,71 @@ where
         {
             let _ = el.focus();
         }
+    });
+}
+
+/// While the calling component lives, leaving with unsaved edits (`dirty()`) asks first:
+/// closing or reloading the tab (the browser's own question), and following a link inside
+/// the app (staying cancels the navigation; phone and e-mail links never ask).
+pub fn guard_unsaved(dirty: impl Fn() -> bool + 'static) {
+    let dirty = Rc::new(dirty);
+    let on_unload = Rc::clone(&dirty);
+    let unload = window_event_listener(leptos::ev::beforeunload, move |event| {
+        if on_unload() {
+            event.prevent_default();
+            event.set_return_value(&t!("record-unsaved"));
+        }
+    });
+    on_cleanup(move || unload.remove());
+    guard_links(Some(Box::new(move || dirty())));
+    on_cleanup(|| guard_links(None));
+}
+
+type LinkGuard = wasm_bindgen::closure::Closure<dyn Fn(web_sys::MouseEvent)>;
+
+thread_local! {
+    /// The click listener that asks before a link leaves a form with unsaved edits.
+    static LINK_GUARD: RefCell<Option<LinkGuard>> = const { RefCell::new(None) };
+}
+
+/// Installs (or with `None` removes) a capture-phase click listener: when `dirty()` holds,
+/// following a link asks first and staying cancels the navigation.
+fn guard_links(dirty: Option<Box<dyn Fn() -> bool>>) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    LINK_GUARD.with(|slot| {
+        if let Some(old) = slot.borrow_mut().take() {
+            let _ = window.remove_event_listener_with_callback_and_bool(
+                "click",
+                old.as_ref().unchecked_ref(),
+                true,
+            );
+        }
+        let Some(dirty) = dirty else { return };
+        let listener = LinkGuard::new(move |event: web_sys::MouseEvent| {
+            let link = event
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|el| el.closest("a[href]").ok().flatten());
+            let Some(link) = link else { return };
+            let href = link.get_attribute("href").unwrap_or_default();
+            if href.starts_with("tel:") || href.starts_with("mailto:") || !dirty() {
+                return;
+            }
+            let leave = web_sys::window()
+                .and_then(|w| w.confirm_with_message(&t!("record-unsaved")).ok())
+                .unwrap_or(true);
+            if !leave {
+                event.prevent_default();
+                event.stop_immediate_propagation();
+            }
+        });
+        let _ = window.add_event_listener_with_callback_and_bool(
+            "click",
+            listener.as_ref().unchecked_ref(),
+            true,
+        );
+        *slot.borrow_mut() = Some(listener);
     });
 }

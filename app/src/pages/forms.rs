@@ -109,3 +109,16 @@ impl<I: Clone + 'static> Submit<I> {
         self.error.set(None);
     }
 }
+
+/// Runs `work`, a write a click started, and shows its failure in `error` (the place the
+/// click's list or panel shows its errors).
+pub fn spawn_reported<E: std::fmt::Display>(
+    error: RwSignal<Option<String>>,
+    work: impl Future<Output = Result<(), E>> + 'static,
+) {
+    leptos::task::spawn_local(async move {
+        if let Err(err) = work.await {
+            error.set(Some(crate::t!("error-unexpected", message = err.to_string())));
+        }
+    });
+}

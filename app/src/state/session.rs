@@ -89,6 +89,11 @@ pub fn use_session() -> Session {
     expect_context::<Session>()
 }
 
+/// The logged-in user's id (tracked), if any.
+pub fn my_id() -> Option<uuid::Uuid> {
+    use_session().user().map(|user| user.id.0)
+}
+
 impl Session {
     pub fn state(&self) -> SessionState {
         self.state.get()

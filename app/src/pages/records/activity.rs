@@ -9,10 +9,10 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::data::{ACTIVITY, TASK, use_replica};
+use crate::i18n::field_error;
 use crate::pages::dialogs::{focus_when_shown, is_close_key, may_discard};
-use crate::pages::records::record::error_text;
-use crate::pages::tasks::my_id;
 use crate::state::now::{from_local_input, rfc3339, to_local_input};
+use crate::state::session::my_id;
 use crate::storage::rows::RowEdit;
 use crate::t;
 
@@ -104,12 +104,12 @@ pub fn ActivityDialog(draft: ActivityDraft, on_close: Callback<()>) -> impl Into
             if !ends_text.trim().is_empty() && ends_ms.is_none() {
                 found.ends = Some(t!("error-date-time"));
             } else if let Some(Err(err)) = at_ms.map(|from| work::period(from, ends_ms)) {
-                found.ends = Some(error_text(&err));
+                found.ends = Some(field_error(&err));
             }
         }
         let seconds = if kind == ActivityKind::Call {
             work::duration(&duration.get_untracked()).unwrap_or_else(|err| {
-                found.duration = Some(error_text(&err));
+                found.duration = Some(field_error(&err));
                 None
             })
         } else {
@@ -121,7 +121,7 @@ pub fn ActivityDialog(draft: ActivityDraft, on_close: Callback<()>) -> impl Into
             found.callback = Some(t!("activity-callback-required"));
         }
         let body = work::text(&text.get_untracked(), work::MAX_TEXT).unwrap_or_else(|err| {
-            found.text = Some(error_text(&err));
+            found.text = Some(field_error(&err));
             None
         });
         // Only the fields this kind shows count (one typed before switching kind does not).
@@ -130,7 +130,7 @@ pub fn ActivityDialog(draft: ActivityDraft, on_close: Callback<()>) -> impl Into
                 return None;
             }
             work::text(&signal.get_untracked(), work::MAX_SHORT).unwrap_or_else(|err| {
-                found.short = Some(error_text(&err));
+                found.short = Some(field_error(&err));
                 None
             })
         };

@@ -16,8 +16,9 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::api::{self, ApiError};
+use crate::data::tasks::TaskChange;
 use crate::data::{ACTIVITY, Index};
-use crate::pages::tasks::write_task;
+use crate::pages::tasks::change_task;
 use crate::state::now::local_date_time;
 use crate::state::online::use_online;
 use crate::state::session::use_session;
@@ -475,18 +476,10 @@ pub fn RecordHistory(id: String, row: RwSignal<Option<Option<StoredRow>>>) -> im
                     (
                         "timeline-task-trashed",
                         "task-restore",
-                        vec![("deleted".to_owned(), json!(false))],
+                        TaskChange::Trash(false),
                     )
                 } else {
-                    (
-                        "timeline-task-done",
-                        "task-reopen",
-                        vec![
-                            ("done".to_owned(), json!(false)),
-                            ("done_at".to_owned(), Value::Null),
-                            ("done_by".to_owned(), Value::Null),
-                        ],
-                    )
+                    ("timeline-task-done", "task-reopen", TaskChange::Reopen)
                 };
                 let who = replica.with_untracked(|index| {
                     task.done_by
@@ -513,7 +506,7 @@ pub fn RecordHistory(id: String, row: RwSignal<Option<Option<StoredRow>>>) -> im
                         " "
                         <span class="when">{when}</span>
                         <button type="button" class="link" aria-label=button_label
-                            on:click=move |_| write_task(replica, id, undo.clone(), error)>{t!(button_key)}</button>
+                            on:click=move |_| change_task(replica, id, undo.clone(), error)>{t!(button_key)}</button>
                     </li>
                 }.into_any()
             }

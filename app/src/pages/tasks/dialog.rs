@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::data::{TASK, use_replica};
+use crate::i18n::field_error;
 use crate::pages::dialogs::{focus_when_shown, is_close_key, may_discard};
-use crate::pages::records::record::error_text;
 use crate::state::now::{from_local_input, rfc3339, to_local_input};
 use crate::t;
 
@@ -66,7 +66,7 @@ struct Errors {
 }
 
 fn message(err: &FieldError) -> Option<String> {
-    Some(error_text(err))
+    Some(field_error(err))
 }
 
 fn id_value(id: Option<Uuid>) -> Value {

@@ -5,20 +5,22 @@
 pub mod dialog;
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::components::A;
 use minicrm_core::deadline::Deadline;
 use minicrm_core::work::{self, Task};
-use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::data::{Replica, TASK, use_replica};
+use crate::data::tasks::TaskChange;
+use crate::data::{Replica, use_replica};
+use crate::pages::forms::spawn_reported;
 use crate::state::deadlines::use_deadlines;
 use crate::state::now::{deadline_text, local_date_time, rfc3339};
 use crate::state::session::use_session;
 use crate::t;
 
 pub use dialog::{TaskDialog, TaskDraft};
+// Moved to the session state; kept here until the records list imports it from there.
+pub use crate::state::session::my_id;
 
 /// The CSS class of a deadline: red when overdue, bold when due today.
 pub fn deadline_class(deadline: Deadline) -> &'static str {
@@ -29,51 +31,14 @@ pub fn deadline_class(deadline: Deadline) -> &'static str {
     }
 }
 
-/// The current user's id, if logged in.
-pub fn my_id() -> Option<Uuid> {
-    use_session().user().map(|user| user.id.0)
-}
-
-/// Writes a task change; a failure is reported in `error`.
-pub fn write_task(
+/// Writes `change` of task `id`; a failure is reported in `error`.
+pub fn change_task(
     replica: Replica,
     id: Uuid,
-    changes: Vec<(String, Value)>,
+    change: TaskChange,
     error: RwSignal<Option<String>>,
 ) {
-    spawn_local(async move {
-        if let Err(err) = replica.write(TASK, &id.to_string(), changes).await {
-            error.set(Some(t!("error-unexpected", message = err.to_string())));
-        }
-    });
-}
-
-/// Marks a task done by `me` (it moves to its record's history) or open again.
-pub fn set_done(
-    replica: Replica,
-    id: Uuid,
-    done: bool,
-    me: Option<Uuid>,
-    error: RwSignal<Option<String>>,
-) {
-    let (done_at, done_by) = if done {
-        (
-            json!(rfc3339(js_sys::Date::now() as i64)),
-            me.map_or(Value::Null, |me| json!(me.to_string())),
-        )
-    } else {
-        (Value::Null, Value::Null)
-    };
-    write_task(
-        replica,
-        id,
-        vec![
-            ("done".into(), json!(done)),
-            ("done_at".into(), done_at),
-            ("done_by".into(), done_by),
-        ],
-        error,
-    );
+    spawn_reported(error, replica.write_task(id, change));
 }
 
 /// One open task in a list: done button, title (opens the form), deadline, record, assignee.
@@ -134,13 +99,13 @@ pub fn TaskItem(
     view! {
         <li class=format!("task {}", deadline_class(deadline))>
             <button type="button" class="task-done" aria-label=done_label
-                on:click=move |_| set_done(replica, id, true, me, error)>{t!("task-done")}</button>
+                on:click=move |_| change_task(replica, id, TaskChange::Done { at: rfc3339(js_sys::Date::now() as i64), by: me }, error)>{t!("task-done")}</button>
             <button type="button" class="link task-title" aria-label=described on:click=move |_| on_edit.run(edit_task.clone())>{title}</button>
             <span class="task-due">{due}</span>
             {show_record.then(|| record.map(|(href, name)| view! { <A href=href attr:class="task-record">{name}</A> }))}
             {assignee.map(|name| view! { <span class="task-assignee">{t!("task-assigned-to", name = name)}</span> })}
             <button type="button" class="link subtle" aria-label=trash_label
-                on:click=move |_| write_task(replica, id, vec![("deleted".into(), json!(true))], error)>
+                on:click=move |_| change_task(replica, id, TaskChange::Trash(true), error)>
                 {t!("task-trash")}
             </button>
         </li>

@@ -1,0 +1,269 @@
+//! The record form: every standard and custom field, owner and managers, memberships;
+//! input is checked and normalized before anything is written, and a save writes only the
+//! fields the user changed, through the outbox.
+
+use std::collections::BTreeMap;
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_navigate;
+use minicrm_core::access::Actor;
+use minicrm_core::record::ContactKind;
+use serde_json::{Value, json};
+
+use super::form_model::{FormData, edited, form_changes};
+use super::inputs::{
+    ChoiceSelect, CustomFieldsInput, EmailsInput, ManagersInput, MembershipsInput, PhonesInput,
+    TextInput, set_text, text_of,
+};
+use crate::data::{CONTACT, use_replica};
+use crate::i18n::field_error;
+use crate::pages::dialogs::guard_unsaved;
+use crate::state::session::use_session;
+use crate::t;
+
+#[component]
+pub fn RecordForm(
+    id: String,
+    is_new: bool,
+    latest: Memo<FormData>,
+    prefilled: Option<FormData>,
+) -> impl IntoView {
+    let replica = use_replica();
+    let session = use_session();
+    let navigate = use_navigate();
+    let initial = prefilled.clone().unwrap_or_else(|| latest.get_untracked());
+    // What the inputs started from: a save writes only the fields that differ from it.
+    let baseline = RwSignal::new(if is_new {
+        FormData::new()
+    } else {
+        initial.clone()
+    });
+    let form = RwSignal::new(initial);
+    let errors = RwSignal::new(BTreeMap::<String, String>::new());
+    let error = RwSignal::new(None::<String>);
+    let saved = RwSignal::new(false);
+    let dirty = move || baseline.with(|base| form.with(|f| edited(f, base, !is_new)));
+    // The record changed elsewhere: an untouched form shows the new values; a form with
+    // edits keeps them (a save writes only what the user changed).
+    Effect::new(move || {
+        let newest = latest.get();
+        if !is_new && !dirty_untracked(form, baseline) && newest != baseline.get_untracked() {
+            form.set(newest.clone());
+            baseline.set(newest);
+        }
+    });
+    // Leaving the page with unsaved edits asks first.
+    guard_unsaved(move || dirty_untracked(form, baseline));
+
+    let defs = Memo::new(move |_| replica.with(|index| index.field_defs()));
+    let country = Memo::new(move |_| replica.with(|index| index.default_country()));
+    let choices_of = move |entity: &'static str| {
+        Signal::derive(move || {
+            replica.with(|index| {
+                index
+                    .choices(entity)
+                    .into_iter()
+                    .map(|c| (c.id, c.name))
+                    .collect::<Vec<_>>()
+            })
+        })
+    };
+    let stages = Signal::derive(move || {
+        replica.with(|index| {
+            index
+                .stage_choices()
+                .into_iter()
+                .map(|c| (c.id, c.name))
+                .collect::<Vec<_>>()
+        })
+    });
+    let owners = Signal::derive(move || {
+        let actor = session.user().map(|u| Actor {
+            user_id: u.id,
+            role: u.role,
+        });
+        replica.with(|index| {
+            index
+                .assignable_owners(actor.as_ref())
+                .into_iter()
+                .map(|u| (u.id, u.name))
+                .collect::<Vec<_>>()
+        })
+    });
+    let sources = Signal::derive(move || {
+        replica.with(|index| {
+            index
+                .choices("source")
+                .into_iter()
+                .map(|c| (c.name.clone(), c.name))
+                .collect::<Vec<_>>()
+        })
+    });
+    let companies = Signal::derive(move || {
+        replica.with(|index| {
+            let mut companies: Vec<(String, String)> = index
+                .contacts()
+                .iter()
+                .filter(|c| c.kind == ContactKind::Company && !c.deleted)
+                .map(|c| (c.id.to_string(), c.display_name()))
+                .collect();
+            companies.sort_by_key(|c| c.1.to_lowercase());
+            companies
+        })
+    });
+    let is_company = move || text_of(form, "kind")() == "company";
+
+    let id_for_submit = id.clone();
+    let navigate_after = navigate.clone();
+    let submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        let edited = form.get_untracked();
+        let result = form_changes(
+            &edited,
+            &baseline.get_untracked(),
+            &defs.get_untracked(),
+            &country.get_untracked(),
+            is_new,
+        );
+        let mut changes = match result {
+            Ok(changes) => changes,
+            Err(problems) => {
+                errors.set(
+                    problems
+                        .iter()
+                        .map(|(field, err)| (field.clone(), field_error(err)))
+                        .collect(),
+                );
+                saved.set(false);
+                error.set(Some(t!("record-fix-errors")));
+                return;
+            }
+        };
+        errors.set(BTreeMap::new());
+        error.set(None);
+        // Linking to a company copies its name into `company`.
+        if let Some((_, Value::String(org))) = changes.iter().find(|(f, _)| f == "organization_id")
+        {
+            let name = companies
+                .with_untracked(|c| c.iter().find(|(id, _)| id == org).map(|c| c.1.clone()));
+            if let Some(name) = name {
+                changes.retain(|(f, _)| f != "company");
+                changes.push(("company".into(), json!(name)));
+            }
+        }
+        if changes.is_empty() {
+            return;
+        }
+        let id = id_for_submit.clone();
+        let navigate = navigate_after.clone();
+        spawn_local(async move {
+            match replica.write(CONTACT, &id, changes).await {
+                Ok(()) => {
+                    saved.set(true);
+                    baseline.set(edited);
+                    if is_new {
+                        navigate(&format!("/records/{id}"), Default::default());
+                    }
+                }
+                Err(err) => error.set(Some(t!("error-unexpected", message = err.to_string()))),
+            }
+        });
+    };
+    let navigate_cancel = navigate.clone();
+    let cancel = move |_| {
+        errors.set(BTreeMap::new());
+        error.set(None);
+        if is_new {
+            navigate_cancel("/records", Default::default());
+        } else {
+            form.set(baseline.get_untracked());
+        }
+    };
+    let id_for_trash = id.clone();
+    let trash = move |deleted: bool| {
+        let id = id_for_trash.clone();
+        spawn_local(async move {
+            let _ = replica
+                .write(CONTACT, &id, vec![("deleted".into(), json!(deleted))])
+                .await;
+        });
+    };
+    let trash_on = trash.clone();
+    let in_trash = move || latest.with(|_| false);
+    let _ = in_trash;
+    view! {
+        <form class="panel record-form" on:submit=submit aria-label=t!("record-details") novalidate>
+            <fieldset class="kind">
+                <legend>{t!("label-kind")}</legend>
+                <label><input type="radio" name="kind" value="person" prop:checked=move || !is_company() on:change=move |_| set_text(form, "kind", "person".into()) />{t!("kind-person")}</label>
+                <label><input type="radio" name="kind" value="company" prop:checked=is_company on:change=move |_| set_text(form, "kind", "company".into()) />{t!("kind-company")}</label>
+            </fieldset>
+            <fieldset>
+                <legend>{t!("record-group-name")}</legend>
+                <Show when=move || !is_company()>
+                    <TextInput form=form errors=errors field="first_name" />
+                    <TextInput form=form errors=errors field="last_name" />
+                    <TextInput form=form errors=errors field="position" />
+                    <ChoiceSelect form=form field="organization_id" choices=companies empty_label=t!("record-no-organization") />
+                </Show>
+                <TextInput form=form errors=errors field="company" />
+            </fieldset>
+            <PhonesInput form=form errors=errors country=country />
+            <EmailsInput form=form errors=errors />
+            <fieldset>
+                <legend>{t!("record-group-address")}</legend>
+                <TextInput form=form errors=errors field="address_line1" />
+                <TextInput form=form errors=errors field="address_line2" />
+                <TextInput form=form errors=errors field="postal_code" />
+                <TextInput form=form errors=errors field="city" />
+                <TextInput form=form errors=errors field="region" />
+                <TextInput form=form errors=errors field="country" />
+            </fieldset>
+            <fieldset>
+                <legend>{t!("record-group-ids")}</legend>
+                <TextInput form=form errors=errors field="nip" inputmode="numeric" />
+                <TextInput form=form errors=errors field="pesel" inputmode="numeric" />
+                <TextInput form=form errors=errors field="regon" inputmode="numeric" />
+            </fieldset>
+            <fieldset>
+                <legend>{t!("record-group-sales")}</legend>
+                <ChoiceSelect form=form field="stage_id" choices=stages empty_label=t!("record-none") />
+                <ChoiceSelect form=form field="category_id" choices=choices_of("category") empty_label=t!("record-none") />
+                <ChoiceSelect form=form field="source" choices=sources empty_label=t!("record-none") />
+                <ChoiceSelect form=form field="owner_id" choices=owners empty_label=t!("record-owner-nobody") />
+                <ManagersInput form=form />
+                <TextInput form=form errors=errors field="tags" />
+            </fieldset>
+            <MembershipsInput form=form entity="segment" />
+            <MembershipsInput form=form entity="campaign" />
+            <CustomFieldsInput form=form errors=errors defs=defs />
+            <div class="field">
+                <label for="record-note">{t!("label-note")}</label>
+                <textarea id="record-note" rows="4" prop:value=text_of(form, "note") on:input=move |e| set_text(form, "note", event_target_value(&e))></textarea>
+                <p class="field-error" role="alert">{move || errors.with(|e| e.get("note").cloned())}</p>
+            </div>
+            <Show when=move || error.get().is_some()>
+                <p class="form-error" role="alert">{move || error.get()}</p>
+            </Show>
+            <Show when=move || saved.get() && !dirty()>
+                <p class="form-done" role="status">{t!("record-saved")}</p>
+            </Show>
+            <div class="actions">
+                <button type="submit" class="primary">{t!("record-save")}</button>
+                <button type="button" on:click=cancel>{t!("record-cancel")}</button>
+                {(!is_new).then(|| {
+                    let trash_on = trash_on.clone();
+                    view! {
+                        <button type="button" class="danger" on:click=move |_| trash_on(true)>{t!("record-trash")}</button>
+                    }
+                })}
+            </div>
+        </form>
+    }
+}
+
+fn dirty_untracked(form: RwSignal<FormData>, baseline: RwSignal<FormData>) -> bool {
+    baseline.with_untracked(|base| form.with_untracked(|f| edited(f, base, true)))
+}
