@@ -6,13 +6,14 @@ use std::collections::HashSet;
 
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use minicrm_core::access::Actor;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::options::{choice_options, nobody_option};
 use crate::data::settings::Choice;
 use crate::data::{CONTACT, use_replica};
+use crate::pages::forms::{FormDone, FormError, Submit};
 use crate::state::session::use_session;
 use crate::storage::StorageError;
 use crate::storage::rows::RowEdit;
@@ -59,7 +60,6 @@ pub fn BulkBar(selected: RwSignal<HashSet<Uuid>>) -> impl IntoView {
     let target = RwSignal::new(String::new());
     let progress = RwSignal::new(None::<(usize, usize)>);
     let message = RwSignal::new(None::<String>);
-    let error = RwSignal::new(None::<String>);
     Effect::new(move || {
         action.track();
         target.set(String::new());
@@ -72,10 +72,7 @@ pub fn BulkBar(selected: RwSignal<HashSet<Uuid>>) -> impl IntoView {
             "set_category" => index.choices("category"),
             "set_stage" => index.stage_choices(),
             "set_owner" => {
-                let actor = session.user().map(|u| Actor {
-                    user_id: u.id,
-                    role: u.role,
-                });
+                let actor = session.user().map(|user| Actor::from(&user));
                 index.assignable_owners(actor.as_ref())
             }
             _ => Vec::new(),
@@ -83,22 +80,9 @@ pub fn BulkBar(selected: RwSignal<HashSet<Uuid>>) -> impl IntoView {
     };
     let needs_target = move || action.with(|a| !a.is_empty() && a != "trash");
     let nobody_allowed = move || action.with(|a| a.starts_with("set_"));
-    let apply = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        if progress.get_untracked().is_some() {
-            return;
-        }
-        let action_name = action.get_untracked();
-        let Some(changes) = changes_for(&action_name, &target.get_untracked()) else {
-            error.set(Some(t!("bulk-choose")));
-            return;
-        };
-        let ids: Vec<Uuid> = selected.get_untracked().into_iter().collect();
-        let total = ids.len();
-        error.set(None);
-        message.set(None);
-        progress.set(Some((0, total)));
-        spawn_local(async move {
+    let submit = Submit::new(
+        move |(action_name, changes, ids): (String, Vec<(String, Value)>, Vec<Uuid>)| async move {
+            let total = ids.len();
             let mut done = 0;
             for chunk in ids.chunks(CHUNK) {
                 let edits: Vec<RowEdit> = chunk
@@ -111,25 +95,22 @@ pub fn BulkBar(selected: RwSignal<HashSet<Uuid>>) -> impl IntoView {
                     .collect();
                 if let Err(err) = replica.write_quietly(edits).await {
                     replica.written();
+                    progress.set(None);
                     if err == StorageError::NotOwner {
                         // Logged out (here or in another tab) or another user logged in:
                         // nothing more is written for this user.
-                        error.set(Some(t!(
+                        return Err(t!(
                             "bulk-not-owner",
                             done = done.to_string(),
                             total = total.to_string()
-                        )));
-                        progress.set(None);
-                        return;
+                        ));
                     }
-                    error.set(Some(t!(
+                    return Err(t!(
                         "bulk-failed",
                         done = done.to_string(),
                         total = total.to_string(),
                         message = err.to_string()
-                    )));
-                    progress.set(None);
-                    return;
+                    ));
                 }
                 done += chunk.len();
                 progress.set(Some((done, total)));
@@ -147,7 +128,23 @@ pub fn BulkBar(selected: RwSignal<HashSet<Uuid>>) -> impl IntoView {
             if action_name == "trash" {
                 selected.update(HashSet::clear);
             }
-        });
+            Ok(())
+        },
+    );
+    let apply = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        if progress.get_untracked().is_some() {
+            return;
+        }
+        let action_name = action.get_untracked();
+        let Some(changes) = changes_for(&action_name, &target.get_untracked()) else {
+            submit.fail(t!("bulk-choose"));
+            return;
+        };
+        let ids: Vec<Uuid> = selected.get_untracked().into_iter().collect();
+        message.set(None);
+        progress.set(Some((0, ids.len())));
+        submit.dispatch((action_name, changes, ids));
     };
     view! {
         <Show when=move || !selected.with(HashSet::is_empty) || progress.get().is_some() || message.get().is_some()>
@@ -164,11 +161,8 @@ pub fn BulkBar(selected: RwSignal<HashSet<Uuid>>) -> impl IntoView {
                         <label for="bulk-target">{t!("bulk-target")}</label>
                         <select id="bulk-target" prop:value=move || target.get() on:change=move |e| target.set(event_target_value(&e))>
                             <option value="">{t!("filter-choose-value")}</option>
-                            {move || nobody_allowed().then(|| view! { <option value="-" prop:selected=move || target.get() == "-">{t!("filter-nobody")}</option> })}
-                            {move || targets().into_iter().map(|c| {
-                                let this = c.id.clone();
-                                view! { <option value=c.id prop:selected=move || target.get() == this>{c.name}</option> }
-                            }).collect_view()}
+                            {move || nobody_allowed().then(|| nobody_option(move || target.get()))}
+                            {move || choice_options(targets(), move || target.get())}
                         </select>
                     </div>
                 </Show>
@@ -179,12 +173,8 @@ pub fn BulkBar(selected: RwSignal<HashSet<Uuid>>) -> impl IntoView {
                         <progress id="bulk-progress" max=total.to_string() value=done.to_string()></progress>
                     </div>
                 })}
-                <Show when=move || message.get().is_some()>
-                    <p class="form-done" role="status">{move || message.get()}</p>
-                </Show>
-                <Show when=move || error.get().is_some()>
-                    <p class="form-error" role="alert">{move || error.get()}</p>
-                </Show>
+                <FormDone message=message />
+                <FormError error=submit.error() />
             </form>
         </Show>
     }

@@ -87,13 +87,28 @@ pub fn default_columns() -> Vec<ColumnSetting> {
 /// A column's header.
 pub fn header(key: &str, index: &Index) -> String {
     if let Some(custom) = key.strip_prefix("custom.") {
-        return index
-            .field_defs()
-            .into_iter()
-            .find(|def| def.key == custom)
-            .map_or_else(|| custom.to_owned(), |def| def.name);
+        return custom_field_name(custom, index);
     }
     crate::i18n::message(&format!("column-{key}"), &[])
+}
+
+/// The name of the custom field `key` (`custom.<key>`), or the key when no definition has it.
+pub fn custom_field_name(key: &str, index: &Index) -> String {
+    index
+        .field_defs()
+        .into_iter()
+        .find(|def| def.key == key)
+        .map_or_else(|| key.to_owned(), |def| def.name)
+}
+
+/// A record's name as lists show it; one without a name says so.
+pub fn shown_name(contact: &Contact) -> String {
+    let name = contact.display_name();
+    if name.is_empty() {
+        t!("record-unnamed")
+    } else {
+        name
+    }
 }
 
 fn names_of(entity: &str, ids: &[uuid::Uuid], index: &Index) -> String {
@@ -153,14 +168,7 @@ pub fn cell(key: &str, contact: &Contact, index: &Index, country: &str) -> Strin
             .unwrap_or_default()
     };
     match key {
-        "name" => {
-            let name = contact.display_name();
-            if name.is_empty() {
-                t!("record-unnamed")
-            } else {
-                name
-            }
-        }
+        "name" => shown_name(contact),
         "kind" => t!(&format!("kind-{}", contact.kind.as_str())),
         "phone" => contact
             .phones

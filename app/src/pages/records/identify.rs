@@ -11,6 +11,7 @@ use minicrm_core::{phone, record::Contact};
 use serde_json::{Value, json};
 
 use crate::data::{CONTACT, use_replica};
+use crate::pages::forms::FormError;
 use crate::storage::Storage;
 use crate::t;
 
@@ -173,9 +174,7 @@ pub fn IdentifyPage() -> impl IntoView {
                                         view! { <li><span>{name}</span>" "<button type="button" on:click=move |_| attach(id.clone())>{label}</button></li> }
                                     }).collect_view()}
                                 </ul>
-                                <Show when=move || error.get().is_some()>
-                                    <p class="form-error" role="alert">{move || error.get()}</p>
-                                </Show>
+                                <FormError error=error />
                             </section>
                         }.into_any()
                     } else {

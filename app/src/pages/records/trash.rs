@@ -8,8 +8,10 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 use serde_json::json;
 
+use super::columns::shown_name;
 use crate::api;
 use crate::data::{CONTACT, use_replica};
+use crate::pages::forms::{FormDone, FormError};
 use crate::state::online::use_online;
 use crate::state::session::use_session;
 use crate::sync::use_sync;
@@ -33,15 +35,7 @@ pub fn TrashPage() -> impl IntoView {
                 .contacts()
                 .iter()
                 .filter(|c| c.deleted)
-                .map(|c| {
-                    let name = c.display_name();
-                    let name = if name.is_empty() {
-                        t!("record-unnamed")
-                    } else {
-                        name
-                    };
-                    (c.id.to_string(), name, c.modified_ms as f64)
-                })
+                .map(|c| (c.id.to_string(), shown_name(c), c.modified_ms as f64))
                 .collect();
             rows.sort_by(|a, b| b.2.total_cmp(&a.2));
             rows
@@ -89,12 +83,8 @@ pub fn TrashPage() -> impl IntoView {
             <Show when=move || is_admin() && !online.get()>
                 <p class="notice">{t!("trash-purge-offline")}</p>
             </Show>
-            <Show when=move || message.get().is_some()>
-                <p class="form-done" role="status">{move || message.get()}</p>
-            </Show>
-            <Show when=move || error.get().is_some()>
-                <p class="form-error" role="alert">{move || error.get()}</p>
-            </Show>
+            <FormDone message=message />
+            <FormError error=error />
             {move || {
                 let rows = trashed.get();
                 if rows.is_empty() {
