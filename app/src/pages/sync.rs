@@ -10,12 +10,21 @@ use minicrm_core::sync::Change;
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::pages::forms::FormError;
 use crate::state::now::{ago, local_date_time, rfc3339, use_now};
 use crate::storage::Storage;
 use crate::storage::health::{Estimate, estimate};
-use crate::storage::rows::RejectedChange;
+use crate::storage::rejected::RejectedChange;
 use crate::sync::{SyncPhase, use_sync};
 use crate::t;
+
+/// "Sync failed: …" while the last attempt failed (the Sync page, the logout question).
+pub fn failure_text(phase: &SyncPhase) -> Option<String> {
+    match phase {
+        SyncPhase::Failed(message) => Some(t!("sync-failed", message = message.as_str())),
+        _ => None,
+    }
+}
 
 /// Changes older than this make the sidebar warn.
 pub const STALE_PENDING_MS: f64 = 24.0 * 60.0 * 60.0 * 1000.0;
@@ -220,10 +229,12 @@ fn StorageHealth() -> impl IntoView {
             <button type="button" disabled=move || saving.get() on:click=save>
                 {move || if saving.get() { t!("health-rescue-saving") } else { t!("health-rescue") }}
             </button>
-            {move || saved.get().map(|result| match result {
-                Ok(name) => view! { <p role="status">{t!("health-rescue-saved", name = name)}</p> }.into_any(),
-                Err(message) => view! { <p class="form-error" role="alert">{t!("error-unexpected", message = message)}</p> }.into_any(),
+            {move || saved.get().and_then(Result::ok).map(|name| view! {
+                <p role="status">{t!("health-rescue-saved", name = name)}</p>
             })}
+            <FormError error=Signal::derive(move || {
+                saved.get().and_then(Result::err).map(|message| t!("error-unexpected", message = message))
+            }) />
         </section>
     }
 }
@@ -273,6 +284,51 @@ fn value_text(value: &Value) -> String {
     }
 }
 
+/// One line of a table of changes: what waits, or what was refused and why.
+#[derive(Clone, PartialEq)]
+struct ChangeLine {
+    entity: String,
+    field: String,
+    value: String,
+    reason: Option<String>,
+}
+
+impl ChangeLine {
+    fn new(entity: &str, field: &str, value: &Value, reason: Option<&str>) -> ChangeLine {
+        ChangeLine {
+            entity: entity.to_owned(),
+            field: field.to_owned(),
+            value: value_text(value),
+            reason: reason.map(str::to_owned),
+        }
+    }
+}
+
+/// The changes as a table: record, field, value, and (refusals) the server's reason.
+#[component]
+fn ChangesTable(lines: Signal<Vec<ChangeLine>>, with_reason: bool) -> impl IntoView {
+    view! {
+        <table class="data-table">
+            <thead><tr>
+                <th scope="col">{t!("sync-column-record")}</th>
+                <th scope="col">{t!("sync-column-field")}</th>
+                <th scope="col">{t!("sync-column-value")}</th>
+                {with_reason.then(|| view! { <th scope="col">{t!("sync-column-reason")}</th> })}
+            </tr></thead>
+            <tbody>
+                {move || lines.get().into_iter().map(|line| view! {
+                    <tr>
+                        <td>{line.entity}</td>
+                        <td>{line.field}</td>
+                        <td>{line.value}</td>
+                        {line.reason.map(|reason| view! { <td>{reason}</td> })}
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
 #[component]
 pub fn SyncPage() -> impl IntoView {
     let sync = use_sync();
@@ -309,10 +365,7 @@ pub fn SyncPage() -> impl IntoView {
                     None => t!("sync-never"),
                 }}
             </p>
-            {move || match sync.phase.get() {
-                SyncPhase::Failed(message) => Some(view! { <p class="form-error" role="alert">{t!("sync-failed", message = message)}</p> }),
-                _ => None,
-            }}
+            <FormError error=Signal::derive(move || sync.phase.with(failure_text)) />
             <button type="button" class="primary" on:click=move |_| sync.request()>{t!("sync-now")}</button>
 
             <StorageHealth />
@@ -320,22 +373,9 @@ pub fn SyncPage() -> impl IntoView {
             <section class="panel" aria-labelledby="pending-title">
                 <h2 id="pending-title">{t!("sync-pending-title")}</h2>
                 <Show when=move || !pending.with(Vec::is_empty) fallback=|| view! { <p class="empty">{t!("sync-pending-empty")}</p> }>
-                    <table class="data-table">
-                        <thead><tr>
-                            <th scope="col">{t!("sync-column-record")}</th>
-                            <th scope="col">{t!("sync-column-field")}</th>
-                            <th scope="col">{t!("sync-column-value")}</th>
-                        </tr></thead>
-                        <tbody>
-                            {move || pending.get().into_iter().map(|change| view! {
-                                <tr>
-                                    <td>{change.entity.clone()}</td>
-                                    <td>{change.field.clone()}</td>
-                                    <td>{value_text(&change.value)}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
+                    <ChangesTable with_reason=false lines=Signal::derive(move || {
+                        pending.with(|changes| changes.iter().map(|c| ChangeLine::new(&c.entity, &c.field, &c.value, None)).collect())
+                    }) />
                 </Show>
             </section>
 
@@ -343,24 +383,11 @@ pub fn SyncPage() -> impl IntoView {
                 <h2 id="rejected-title">{t!("sync-rejected-title")}</h2>
                 <Show when=move || !rejected.with(Vec::is_empty) fallback=|| view! { <p class="empty">{t!("sync-rejected-empty")}</p> }>
                     <p>{t!("sync-rejected-intro")}</p>
-                    <table class="data-table">
-                        <thead><tr>
-                            <th scope="col">{t!("sync-column-record")}</th>
-                            <th scope="col">{t!("sync-column-field")}</th>
-                            <th scope="col">{t!("sync-column-value")}</th>
-                            <th scope="col">{t!("sync-column-reason")}</th>
-                        </tr></thead>
-                        <tbody>
-                            {move || rejected.get().into_iter().map(|change| view! {
-                                <tr>
-                                    <td>{change.entity.clone()}</td>
-                                    <td>{change.field.clone()}</td>
-                                    <td>{value_text(&change.value)}</td>
-                                    <td>{change.message.clone()}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
+                    <ChangesTable with_reason=true lines=Signal::derive(move || {
+                        rejected.with(|changes| changes.iter().map(|c| {
+                            ChangeLine::new(&c.entity, &c.field, &c.value, Some(&c.message))
+                        }).collect())
+                    }) />
                     <button type="button" on:click=clear>{t!("sync-rejected-clear")}</button>
                 </Show>
             </section>

@@ -1,8 +1,16 @@
 //! This device's sync state: its client id, the last seq and HLC it issued, the pull
-//! cursor, and whose data it holds.
+//! cursor, and whose data it holds (claimed at login, adopted for an older session, checked
+//! by every write of a [`Storage::for_user`] handle).
 
 use minicrm_core::hlc::{Clock, Hlc};
+use rexie::TransactionMode;
 use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
+
+use super::session::{SESSION_KEY, StoredSession};
+use super::{
+    META_STORE, OUTBOX_STORE, REJECTED_STORE, ROWS_STORE, Storage, StorageError, from_found, to_js,
+};
 
 /// Stored shape (fields may only be added).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,5 +79,128 @@ impl DeviceState {
 impl Default for DeviceState {
     fn default() -> Self {
         DeviceState::new()
+    }
+}
+
+/// The device's state as the meta store holds it (a new one if it holds none).
+pub(super) async fn read_device(meta: &rexie::Store) -> Result<DeviceState, StorageError> {
+    let found = from_found(meta.get(JsValue::from_str(DEVICE_KEY)).await?)?;
+    Ok(found.unwrap_or_else(DeviceState::new))
+}
+
+pub(super) async fn write_device(
+    meta: &rexie::Store,
+    device: &DeviceState,
+) -> Result<(), StorageError> {
+    meta.put(&to_js(device)?, Some(&JsValue::from_str(DEVICE_KEY)))
+        .await?;
+    Ok(())
+}
+
+impl Storage {
+    /// The device's state, read inside the caller's transaction, refused with
+    /// [`StorageError::NotOwner`] (before anything is written) unless the device holds
+    /// this handle's user's data.
+    pub(super) async fn owned_device(
+        &self,
+        meta: &rexie::Store,
+    ) -> Result<DeviceState, StorageError> {
+        let device = read_device(meta).await?;
+        self.check_owner(device.user_id.as_deref())?;
+        Ok(device)
+    }
+
+    /// The device's sync state, created (with a new client id) on first use.
+    pub async fn device(&self) -> Result<DeviceState, StorageError> {
+        let tx = self
+            .db()
+            .transaction(&[META_STORE], TransactionMode::ReadWrite)?;
+        let meta = tx.store(META_STORE)?;
+        let device = match from_found(meta.get(JsValue::from_str(DEVICE_KEY)).await?)? {
+            Some(device) => device,
+            None => {
+                let device = DeviceState::new();
+                write_device(&meta, &device).await?;
+                device
+            }
+        };
+        tx.done().await?;
+        Ok(device)
+    }
+
+    pub async fn save_device(&self, device: &DeviceState) -> Result<(), StorageError> {
+        self.put_meta(DEVICE_KEY, device).await
+    }
+
+    /// A sync finished at `now_ms`: kept as the device's last sync (one transaction; refused
+    /// when the device no longer holds this storage handle's user's data).
+    pub async fn mark_synced(&self, now_ms: f64) -> Result<(), StorageError> {
+        let tx = self
+            .db()
+            .transaction(&[META_STORE], TransactionMode::ReadWrite)?;
+        let meta = tx.store(META_STORE)?;
+        let mut device = self.owned_device(&meta).await?;
+        device.last_sync_ms = Some(now_ms);
+        write_device(&meta, &device).await?;
+        tx.done().await?;
+        Ok(())
+    }
+
+    /// Makes the stores hold `user_id`'s data, at login: anything else on the device —
+    /// another user's rows, outbox and refusals, or rows no user claimed (written by a tab
+    /// that had not yet heard of a logout) — is removed, and the cursor starts again.
+    /// Returns whether anything was removed.
+    pub async fn claim_for_user(&self, user_id: &str) -> Result<bool, StorageError> {
+        let tx = self.db().transaction(
+            &[META_STORE, ROWS_STORE, OUTBOX_STORE, REJECTED_STORE],
+            TransactionMode::ReadWrite,
+        )?;
+        let meta = tx.store(META_STORE)?;
+        let mut device = read_device(&meta).await?;
+        let mut cleared = false;
+        if device.user_id.as_deref() != Some(user_id) {
+            cleared = true;
+            super::changes::note_all();
+            tx.store(ROWS_STORE)?.clear().await?;
+            tx.store(OUTBOX_STORE)?.clear().await?;
+            tx.store(REJECTED_STORE)?.clear().await?;
+            device.user_id = Some(user_id.to_owned());
+            device.cursor = 0;
+            device.last_sync_ms = None;
+            device.last_ack_ms = None;
+            device.settling.clear();
+            write_device(&meta, &device).await?;
+        }
+        tx.done().await?;
+        Ok(cleared)
+    }
+
+    /// For a session kept from before the device recorded its user: the stores become
+    /// `user_id`'s as they are (nothing removed) if no user holds them and the device holds
+    /// that user's session (checked in the same transaction: a logout removes the session,
+    /// so a device a logout just emptied is never adopted by a tab that has not heard of it
+    /// yet). Returns the user the device's data belongs to afterwards; refused with
+    /// [`StorageError::NotOwner`] when nobody holds it and the session is not `user_id`'s.
+    pub async fn adopt_if_unowned(&self, user_id: &str) -> Result<String, StorageError> {
+        let tx = self
+            .db()
+            .transaction(&[META_STORE], TransactionMode::ReadWrite)?;
+        let meta = tx.store(META_STORE)?;
+        let mut device = read_device(&meta).await?;
+        let owner = match device.user_id.clone() {
+            Some(owner) => owner,
+            None => {
+                let session: Option<StoredSession> =
+                    from_found(meta.get(JsValue::from_str(SESSION_KEY)).await?)?;
+                if session.is_none_or(|session| session.user.id.to_string() != user_id) {
+                    return Err(StorageError::NotOwner);
+                }
+                device.user_id = Some(user_id.to_owned());
+                write_device(&meta, &device).await?;
+                user_id.to_owned()
+            }
+        };
+        tx.done().await?;
+        Ok(owner)
     }
 }

@@ -16,13 +16,17 @@
 pub mod changes;
 pub mod device;
 pub mod health;
+pub mod outbox;
+pub mod rejected;
 pub mod rescue;
 pub mod rows;
 pub mod session;
 
 use std::cell::RefCell;
+use std::future::Future;
 use std::rc::Rc;
 
+use futures::future::join_all;
 use rexie::{ObjectStore, Rexie, TransactionMode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -153,13 +157,7 @@ impl Storage {
             .db
             .transaction(&[META_STORE], TransactionMode::ReadOnly)?;
         let store = tx.store(META_STORE)?;
-        let value = store.get(JsValue::from_str(key)).await?;
-        match value {
-            Some(value) if !value.is_undefined() => {
-                Ok(Some(serde_wasm_bindgen::from_value(value)?))
-            }
-            _ => Ok(None),
-        }
+        from_found(store.get(JsValue::from_str(key)).await?)
     }
 
     pub async fn put_meta<T: Serialize>(&self, key: &str, value: &T) -> Result<(), StorageError> {
@@ -191,4 +189,27 @@ pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, StorageError> {
 
 pub(crate) fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, StorageError> {
     Ok(serde_wasm_bindgen::from_value(value)?)
+}
+
+/// What a `get` found: nothing for a missing key (`None` or `undefined`).
+pub(crate) fn present(value: Option<JsValue>) -> Option<JsValue> {
+    value.filter(|value| !value.is_undefined())
+}
+
+/// The value a `get` found, deserialized; `None` for a missing key.
+pub(crate) fn from_found<T: DeserializeOwned>(
+    value: Option<JsValue>,
+) -> Result<Option<T>, StorageError> {
+    present(value).map(from_js).transpose()
+}
+
+/// Waits for requests issued together within one transaction (IndexedDB runs them in
+/// order); the first failure is the answer.
+pub(crate) async fn all_done<T>(
+    requests: impl IntoIterator<Item = impl Future<Output = Result<T, rexie::Error>>>,
+) -> Result<(), StorageError> {
+    for result in join_all(requests).await {
+        result?;
+    }
+    Ok(())
 }

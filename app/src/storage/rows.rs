@@ -1,25 +1,21 @@
-//! Rows, the outbox and rejections on the device.
+//! Rows on the device: how a row is stored, a pull's page applied, the settling of
+//! acknowledged edits, and the reads (by key, by entity in slices, every key).
 //!
-//! Every operation that changes more than one store does it in one IndexedDB transaction:
-//! a user's edit writes the row, its outbox entries and the device's seq and HLC together,
-//! so an edit is either wholly on the device or not at all.
+//! Every operation that changes more than one store does it in one IndexedDB transaction
+//! (see [`super::outbox`] for edits, [`super::device`] for whose data the stores hold).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use futures::future::join_all;
 
 use minicrm_core::merge::{Fields, overlay_pending};
-use minicrm_core::sync::{Change, FieldState, PullResponse, Rejection};
+use minicrm_core::sync::PullResponse;
 use rexie::{KeyRange, TransactionMode};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use wasm_bindgen::JsValue;
 
-use super::device::{DEVICE_KEY, DeviceState};
-use super::session::{SESSION_KEY, StoredSession};
-use super::{
-    META_STORE, OUTBOX_STORE, REJECTED_STORE, ROWS_STORE, Storage, StorageError, from_js, to_js,
-};
+use super::{META_STORE, ROWS_STORE, Storage, StorageError, all_done, present};
 
 /// A row as the device keeps it. Stored shape (fields may only be added).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -40,6 +36,15 @@ pub struct StoredRow {
 }
 
 impl StoredRow {
+    /// A row the device has nothing of yet.
+    pub(super) fn new(entity: &str, id: &str) -> StoredRow {
+        StoredRow {
+            entity: entity.to_owned(),
+            id: id.to_owned(),
+            ..StoredRow::default()
+        }
+    }
+
     /// What the user sees: the server's state with pending edits on top.
     pub fn shown(&self) -> Fields {
         if self.settling.is_empty() {
@@ -68,47 +73,6 @@ pub struct RowEdit {
     pub changes: Vec<(String, Value)>,
 }
 
-/// A change the server refused. Stored shape (fields may only be added).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RejectedChange {
-    pub seq: u64,
-    pub entity: String,
-    pub id: String,
-    pub field: String,
-    pub value: Value,
-    pub code: String,
-    pub message: String,
-    /// When the refusal arrived (ms since the epoch).
-    pub at_ms: f64,
-}
-
-/// An outbox entry as stored: the change as it is pushed, plus when the device made it.
-/// Stored shape (fields may only be added); read back as a plain [`Change`].
-#[derive(Serialize)]
-struct OutboxEntry<'a> {
-    #[serde(flatten)]
-    change: &'a Change,
-    /// When the edit was made (ms since the epoch, the device's clock).
-    at_ms: f64,
-}
-
-/// Just enough of an outbox entry to tell its age.
-#[derive(Deserialize)]
-struct QueuedAt {
-    hlc: String,
-    /// Missing in entries written before it was kept: the HLC's wall time stands in.
-    #[serde(default)]
-    at_ms: Option<f64>,
-}
-
-/// What waits in the outbox: how many changes, and when the oldest was made.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct OutboxSummary {
-    pub count: u32,
-    /// When the oldest waiting change was made (ms since the epoch), if any waits.
-    pub oldest_ms: Option<f64>,
-}
-
 /// Stored shape of a row (must stay readable): the [`StoredRow`] as one JSON string under
 /// the key `[entity, id]`. One string per row — rather than nested objects — is what makes a
 /// first sync of 100k rows affordable: one boundary crossing and one cheap clone per row.
@@ -125,394 +89,68 @@ fn row_from_js(value: JsValue) -> Result<StoredRow, StorageError> {
     serde_json::from_str(&text).map_err(|err| StorageError::Shape(err.to_string()))
 }
 
-fn row_key(entity: &str, id: &str) -> JsValue {
+pub(super) fn row_key(entity: &str, id: &str) -> JsValue {
     let key = js_sys::Array::new();
     key.push(&JsValue::from_str(entity));
     key.push(&JsValue::from_str(id));
     key.into()
 }
 
-async fn read_device(store: &rexie::Store) -> Result<DeviceState, StorageError> {
-    match store.get(JsValue::from_str(DEVICE_KEY)).await? {
-        Some(value) if !value.is_undefined() => from_js(value),
-        _ => Ok(DeviceState::new()),
-    }
+/// The row a read of the rows store found, if any.
+pub(super) fn found_row(value: Option<JsValue>) -> Result<Option<StoredRow>, StorageError> {
+    present(value).map(row_from_js).transpose()
 }
 
-async fn write_device(store: &rexie::Store, device: &DeviceState) -> Result<(), StorageError> {
-    store
-        .put(&to_js(device)?, Some(&JsValue::from_str(DEVICE_KEY)))
-        .await?;
-    Ok(())
+/// The row as it is put into the rows store: (value, key).
+pub(super) fn stored(row: &StoredRow) -> Result<(JsValue, JsValue), StorageError> {
+    Ok((row_to_js(row)?, row_key(&row.entity, &row.id)))
 }
 
-async fn read_row(
+pub(super) async fn read_row(
     store: &rexie::Store,
     entity: &str,
     id: &str,
 ) -> Result<Option<StoredRow>, StorageError> {
-    match store.get(row_key(entity, id)).await? {
-        Some(value) if !value.is_undefined() => Ok(Some(row_from_js(value)?)),
-        _ => Ok(None),
-    }
+    found_row(store.get(row_key(entity, id)).await?)
+}
+
+pub(super) async fn put_row(store: &rexie::Store, row: &StoredRow) -> Result<(), StorageError> {
+    let (value, key) = stored(row)?;
+    store.put(&value, Some(&key)).await?;
+    Ok(())
+}
+
+/// Puts every (value, key) of `values`: the requests are issued together and awaited
+/// together (IndexedDB runs them in order within the transaction).
+pub(super) async fn put_rows(
+    store: &rexie::Store,
+    values: &[(JsValue, JsValue)],
+) -> Result<(), StorageError> {
+    all_done(
+        values
+            .iter()
+            .map(|(value, key)| store.put(value, Some(key))),
+    )
+    .await
+}
+
+/// The keys of `entity`'s rows with ids after `after` (every one of them without): keys are
+/// `[entity, id]`, so they sort between `[entity]` and `[entity, []]` (arrays sort after
+/// strings).
+fn entity_range(entity: &str, after: Option<&str>) -> Result<KeyRange, StorageError> {
+    let (lower, open) = match after {
+        Some(id) => (
+            js_sys::Array::of2(&JsValue::from_str(entity), &JsValue::from_str(id)),
+            true,
+        ),
+        None => (js_sys::Array::of1(&JsValue::from_str(entity)), false),
+    };
+    let upper = js_sys::Array::of2(&JsValue::from_str(entity), &js_sys::Array::new());
+    KeyRange::bound(&lower, &upper, Some(open), Some(true))
+        .map_err(|err| StorageError::Database(err.to_string()))
 }
 
 impl Storage {
-    /// The device's sync state, created (with a new client id) on first use.
-    pub async fn device(&self) -> Result<DeviceState, StorageError> {
-        let tx = self
-            .db()
-            .transaction(&[META_STORE], TransactionMode::ReadWrite)?;
-        let meta = tx.store(META_STORE)?;
-        let existing = meta.get(JsValue::from_str(DEVICE_KEY)).await?;
-        let device = match existing {
-            Some(value) if !value.is_undefined() => from_js(value)?,
-            _ => {
-                let device = DeviceState::new();
-                write_device(&meta, &device).await?;
-                device
-            }
-        };
-        tx.done().await?;
-        Ok(device)
-    }
-
-    pub async fn save_device(&self, device: &DeviceState) -> Result<(), StorageError> {
-        self.put_meta(DEVICE_KEY, device).await
-    }
-
-    /// A sync finished at `now_ms`: kept as the device's last sync (one transaction; refused
-    /// when the device no longer holds this storage handle's user's data).
-    pub async fn mark_synced(&self, now_ms: f64) -> Result<(), StorageError> {
-        let tx = self
-            .db()
-            .transaction(&[META_STORE], TransactionMode::ReadWrite)?;
-        let meta = tx.store(META_STORE)?;
-        let mut device = read_device(&meta).await?;
-        self.check_owner(device.user_id.as_deref())?;
-        device.last_sync_ms = Some(now_ms);
-        write_device(&meta, &device).await?;
-        tx.done().await?;
-        Ok(())
-    }
-
-    /// Makes the stores hold `user_id`'s data, at login: anything else on the device —
-    /// another user's rows, outbox and refusals, or rows no user claimed (written by a tab
-    /// that had not yet heard of a logout) — is removed, and the cursor starts again.
-    /// Returns whether anything was removed.
-    pub async fn claim_for_user(&self, user_id: &str) -> Result<bool, StorageError> {
-        let tx = self.db().transaction(
-            &[META_STORE, ROWS_STORE, OUTBOX_STORE, REJECTED_STORE],
-            TransactionMode::ReadWrite,
-        )?;
-        let meta = tx.store(META_STORE)?;
-        let mut device = read_device(&meta).await?;
-        let mut cleared = false;
-        if device.user_id.as_deref() != Some(user_id) {
-            cleared = true;
-            super::changes::note_all();
-            tx.store(ROWS_STORE)?.clear().await?;
-            tx.store(OUTBOX_STORE)?.clear().await?;
-            tx.store(REJECTED_STORE)?.clear().await?;
-            device.user_id = Some(user_id.to_owned());
-            device.cursor = 0;
-            device.last_sync_ms = None;
-            device.last_ack_ms = None;
-            device.settling.clear();
-            write_device(&meta, &device).await?;
-        }
-        tx.done().await?;
-        Ok(cleared)
-    }
-
-    /// For a session kept from before the device recorded its user: the stores become
-    /// `user_id`'s as they are (nothing removed) if no user holds them and the device holds
-    /// that user's session (checked in the same transaction: a logout removes the session,
-    /// so a device a logout just emptied is never adopted by a tab that has not heard of it
-    /// yet). Returns the user the device's data belongs to afterwards; refused with
-    /// [`StorageError::NotOwner`] when nobody holds it and the session is not `user_id`'s.
-    pub async fn adopt_if_unowned(&self, user_id: &str) -> Result<String, StorageError> {
-        let tx = self
-            .db()
-            .transaction(&[META_STORE], TransactionMode::ReadWrite)?;
-        let meta = tx.store(META_STORE)?;
-        let mut device = read_device(&meta).await?;
-        let owner = match device.user_id.clone() {
-            Some(owner) => owner,
-            None => {
-                let session: Option<StoredSession> =
-                    match meta.get(JsValue::from_str(SESSION_KEY)).await? {
-                        Some(value) if !value.is_undefined() => Some(from_js(value)?),
-                        _ => None,
-                    };
-                if session.is_none_or(|session| session.user.id.to_string() != user_id) {
-                    return Err(StorageError::NotOwner);
-                }
-                device.user_id = Some(user_id.to_owned());
-                write_device(&meta, &device).await?;
-                user_id.to_owned()
-            }
-        };
-        tx.done().await?;
-        Ok(owner)
-    }
-
-    /// Writes a user's edit of one row: each `(field, value)` gets the next seq and HLC,
-    /// goes into the row's pending fields and into the outbox, in one transaction.
-    pub async fn edit(
-        &self,
-        entity: &str,
-        id: &str,
-        changes: &[(String, Value)],
-        now_ms: u64,
-    ) -> Result<Vec<Change>, StorageError> {
-        let edit = RowEdit {
-            entity: entity.to_owned(),
-            id: id.to_owned(),
-            changes: changes.to_vec(),
-        };
-        self.edit_many(std::slice::from_ref(&edit), now_ms).await
-    }
-
-    /// Writes edits of many rows in one transaction (a bulk action's chunk): all of them
-    /// or none. Through a [`Storage::for_user`] handle, refused with
-    /// [`StorageError::NotOwner`] (nothing written) once the device no longer holds that
-    /// user's data: an edit finishing after a logout or another user's login writes nothing.
-    pub async fn edit_many(
-        &self,
-        edits: &[RowEdit],
-        now_ms: u64,
-    ) -> Result<Vec<Change>, StorageError> {
-        let tx = self.db().transaction(
-            &[META_STORE, ROWS_STORE, OUTBOX_STORE],
-            TransactionMode::ReadWrite,
-        )?;
-        let meta = tx.store(META_STORE)?;
-        let rows = tx.store(ROWS_STORE)?;
-        let outbox = tx.store(OUTBOX_STORE)?;
-        // Checked before any write: a refusal leaves the transaction without changes.
-        let mut device = read_device(&meta).await?;
-        self.check_owner(device.user_id.as_deref())?;
-        let mut clock = device.clock();
-        let found = join_all(
-            edits
-                .iter()
-                .map(|edit| rows.get(row_key(&edit.entity, &edit.id))),
-        )
-        .await;
-        let mut written = Vec::new();
-        let mut values = Vec::with_capacity(edits.len());
-        for (edit, found) in edits.iter().zip(found) {
-            let mut row = match found? {
-                Some(value) if !value.is_undefined() => row_from_js(value)?,
-                _ => StoredRow {
-                    entity: edit.entity.clone(),
-                    id: edit.id.clone(),
-                    ..StoredRow::default()
-                },
-            };
-            for (field, value) in &edit.changes {
-                let hlc = clock.tick(now_ms).to_string();
-                device.seq += 1;
-                row.local.insert(
-                    field.clone(),
-                    FieldState {
-                        value: value.clone(),
-                        hlc: hlc.clone(),
-                    },
-                );
-                written.push(Change {
-                    seq: device.seq,
-                    entity: edit.entity.clone(),
-                    id: edit.id.clone(),
-                    field: field.clone(),
-                    value: value.clone(),
-                    hlc,
-                });
-            }
-            values.push((row_to_js(&row)?, row_key(&row.entity, &row.id)));
-        }
-        let outbox_values = written
-            .iter()
-            .map(|change| {
-                to_js(&OutboxEntry {
-                    change,
-                    at_ms: now_ms as f64,
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        for result in join_all(outbox_values.iter().map(|value| outbox.put(value, None))).await {
-            result?;
-        }
-        for result in join_all(values.iter().map(|(value, key)| rows.put(value, Some(key)))).await {
-            result?;
-        }
-        device.keep_clock(&clock);
-        write_device(&meta, &device).await?;
-        tx.done().await?;
-        for edit in edits {
-            super::changes::note(&edit.entity, &edit.id);
-        }
-        Ok(written)
-    }
-
-    /// The oldest pending changes, at most `max_changes` and about `max_bytes` of JSON.
-    pub async fn outbox_batch(
-        &self,
-        max_changes: u32,
-        max_bytes: usize,
-    ) -> Result<Vec<Change>, StorageError> {
-        let tx = self
-            .db()
-            .transaction(&[OUTBOX_STORE], TransactionMode::ReadOnly)?;
-        let values = tx
-            .store(OUTBOX_STORE)?
-            .get_all(None, Some(max_changes))
-            .await?;
-        tx.done().await?;
-        let mut batch = Vec::with_capacity(values.len());
-        let mut bytes = 64;
-        for value in values {
-            let change: Change = from_js(value)?;
-            bytes += serde_json::to_string(&change).map_or(0, |text| text.len()) + 1;
-            if bytes > max_bytes && !batch.is_empty() {
-                break;
-            }
-            batch.push(change);
-        }
-        Ok(batch)
-    }
-
-    pub async fn pending_count(&self) -> Result<u32, StorageError> {
-        let tx = self
-            .db()
-            .transaction(&[OUTBOX_STORE], TransactionMode::ReadOnly)?;
-        let count = tx.store(OUTBOX_STORE)?.count(None).await?;
-        tx.done().await?;
-        Ok(count)
-    }
-
-    /// How many changes wait, and when the oldest of them was made: a count and one read.
-    pub async fn outbox_summary(&self) -> Result<OutboxSummary, StorageError> {
-        let tx = self
-            .db()
-            .transaction(&[OUTBOX_STORE], TransactionMode::ReadOnly)?;
-        let store = tx.store(OUTBOX_STORE)?;
-        let count = store.count(None).await?;
-        // Keys are seqs: the first entry is the oldest change.
-        let first = store.get_all(None, Some(1)).await?;
-        tx.done().await?;
-        let oldest_ms = match first.into_iter().next() {
-            Some(value) => {
-                let queued: QueuedAt = from_js(value)?;
-                queued.at_ms.or_else(|| {
-                    queued
-                        .hlc
-                        .parse::<minicrm_core::hlc::Hlc>()
-                        .ok()
-                        .map(|hlc| hlc.wall_ms as f64)
-                })
-            }
-            None => None,
-        };
-        Ok(OutboxSummary { count, oldest_ms })
-    }
-
-    /// Every pending change, oldest first.
-    pub async fn pending_changes(&self) -> Result<Vec<Change>, StorageError> {
-        let tx = self
-            .db()
-            .transaction(&[OUTBOX_STORE], TransactionMode::ReadOnly)?;
-        let values = tx.store(OUTBOX_STORE)?.get_all(None, None).await?;
-        tx.done().await?;
-        values.into_iter().map(from_js).collect()
-    }
-
-    /// The server acknowledged every change up to `acked_seq` of `sent`: they leave the
-    /// outbox, their fields stop being pending (the pulled state shows from now on), and
-    /// the refused ones are kept with the server's reason. One transaction.
-    pub async fn acknowledge(
-        &self,
-        sent: &[Change],
-        acked_seq: u64,
-        rejected: &[Rejection],
-        server_hlc: &str,
-        now_ms: f64,
-    ) -> Result<(), StorageError> {
-        let tx = self.db().transaction(
-            &[META_STORE, ROWS_STORE, OUTBOX_STORE, REJECTED_STORE],
-            TransactionMode::ReadWrite,
-        )?;
-        let meta = tx.store(META_STORE)?;
-        let rows = tx.store(ROWS_STORE)?;
-        let outbox = tx.store(OUTBOX_STORE)?;
-        let refused = tx.store(REJECTED_STORE)?;
-        // Checked before any write: a refusal leaves the transaction without changes.
-        let mut device = read_device(&meta).await?;
-        self.check_owner(device.user_id.as_deref())?;
-        let bound = KeyRange::upper_bound(&JsValue::from_f64(acked_seq as f64), Some(false))
-            .map_err(|err| StorageError::Database(err.to_string()))?;
-        outbox.delete(bound.into()).await?;
-        let remaining: Vec<Change> = outbox
-            .get_all(None, None)
-            .await?
-            .into_iter()
-            .map(from_js)
-            .collect::<Result<_, _>>()?;
-        let still_pending: BTreeSet<(&str, &str, &str)> = remaining
-            .iter()
-            .map(|c| (c.entity.as_str(), c.id.as_str(), c.field.as_str()))
-            .collect();
-        let acked_rows: BTreeSet<(&str, &str)> = sent
-            .iter()
-            .filter(|c| c.seq <= acked_seq)
-            .map(|c| (c.entity.as_str(), c.id.as_str()))
-            .collect();
-        for (entity, id) in acked_rows {
-            if let Some(mut row) = read_row(&rows, entity, id).await? {
-                let acked: Vec<String> = row
-                    .local
-                    .keys()
-                    .filter(|field| !still_pending.contains(&(entity, id, field.as_str())))
-                    .cloned()
-                    .collect();
-                for field in acked {
-                    if let Some(state) = row.local.remove(&field) {
-                        row.settling.insert(field, state);
-                    }
-                }
-                rows.put(&row_to_js(&row)?, Some(&row_key(&row.entity, &row.id)))
-                    .await?;
-                let key = (entity.to_owned(), id.to_owned());
-                if !device.settling.contains(&key) {
-                    device.settling.push(key);
-                }
-            }
-        }
-        let by_seq: BTreeMap<u64, &Change> = sent.iter().map(|c| (c.seq, c)).collect();
-        for rejection in rejected {
-            let Some(change) = by_seq.get(&rejection.seq) else {
-                continue;
-            };
-            let record = RejectedChange {
-                seq: rejection.seq,
-                entity: change.entity.clone(),
-                id: change.id.clone(),
-                field: change.field.clone(),
-                value: change.value.clone(),
-                code: rejection.code.as_str().to_owned(),
-                message: rejection.message.clone(),
-                at_ms: now_ms,
-            };
-            refused.put(&to_js(&record)?, None).await?;
-        }
-        device.observe(server_hlc);
-        device.last_ack_ms = Some(now_ms);
-        write_device(&meta, &device).await?;
-        tx.done().await?;
-        Ok(())
-    }
-
     /// A pull reached the end after the last acknowledgement: the rows hold the server's
     /// state of every acknowledged edit, which stop being shown on top. A row that exists
     /// only because of edits the server refused is removed.
@@ -523,8 +161,7 @@ impl Storage {
             .transaction(&[META_STORE, ROWS_STORE], TransactionMode::ReadWrite)?;
         let meta = tx.store(META_STORE)?;
         let rows = tx.store(ROWS_STORE)?;
-        let mut device = read_device(&meta).await?;
-        self.check_owner(device.user_id.as_deref())?;
+        let mut device = self.owned_device(&meta).await?;
         if device.settling.is_empty() {
             tx.done().await?;
             return Ok(false);
@@ -536,12 +173,11 @@ impl Storage {
                 if row.base.is_empty() && row.local.is_empty() {
                     rows.delete(row_key(&entity, &id)).await?;
                 } else {
-                    rows.put(&row_to_js(&row)?, Some(&row_key(&row.entity, &row.id)))
-                        .await?;
+                    put_row(&rows, &row).await?;
                 }
             }
         }
-        write_device(&meta, &device).await?;
+        super::device::write_device(&meta, &device).await?;
         tx.done().await?;
         Ok(true)
     }
@@ -562,8 +198,7 @@ impl Storage {
             .transaction(&[META_STORE, ROWS_STORE], TransactionMode::ReadWrite)?;
         let meta = tx.store(META_STORE)?;
         let rows = tx.store(ROWS_STORE)?;
-        let mut device = read_device(&meta).await?;
-        self.check_owner(device.user_id.as_deref())?;
+        let mut device = self.owned_device(&meta).await?;
         let mut clock = device.clock();
         // Requests are issued together and awaited together: IndexedDB runs them in order
         // within the transaction, and a page costs one round of waiting, not one per row.
@@ -604,33 +239,22 @@ impl Storage {
                     clock.observe(&hlc);
                 }
             }
-            let mut row = match found? {
-                Some(value) if !value.is_undefined() => row_from_js(value)?,
-                _ => StoredRow {
-                    entity: pulled.entity.clone(),
-                    id: pulled.id.clone(),
-                    ..StoredRow::default()
-                },
-            };
+            let mut row =
+                found_row(found?)?.unwrap_or_else(|| StoredRow::new(&pulled.entity, &pulled.id));
             row.base = fields.clone();
-            values.push((row_to_js(&row)?, row_key(&row.entity, &row.id)));
+            values.push(stored(&row)?);
         }
-        for result in join_all(values.iter().map(|(value, key)| rows.put(value, Some(key)))).await {
-            result?;
-        }
-        for result in join_all(
+        put_rows(&rows, &values).await?;
+        all_done(
             hidden
                 .iter()
                 .map(|pulled| rows.delete(row_key(&pulled.entity, &pulled.id))),
         )
-        .await
-        {
-            result?;
-        }
+        .await?;
         device.keep_clock(&clock);
         device.observe(&page.server_hlc);
         device.cursor = page.cursor;
-        write_device(&meta, &device).await?;
+        super::device::write_device(&meta, &device).await?;
         tx.done().await?;
         for pulled in &page.rows {
             super::changes::note(&pulled.entity, &pulled.id);
@@ -665,18 +289,7 @@ impl Storage {
 
     /// Every row of `entity`.
     pub async fn rows_of(&self, entity: &str) -> Result<Vec<StoredRow>, StorageError> {
-        let tx = self
-            .db()
-            .transaction(&[ROWS_STORE], TransactionMode::ReadOnly)?;
-        // Keys are [entity, id]: every id of an entity sorts between [entity] and
-        // [entity, []] (arrays sort after strings).
-        let lower = js_sys::Array::of1(&JsValue::from_str(entity));
-        let upper = js_sys::Array::of2(&JsValue::from_str(entity), &js_sys::Array::new());
-        let range = KeyRange::bound(&lower, &upper, Some(false), Some(true))
-            .map_err(|err| StorageError::Database(err.to_string()))?;
-        let values = tx.store(ROWS_STORE)?.get_all(Some(range), None).await?;
-        tx.done().await?;
-        values.into_iter().map(row_from_js).collect()
+        self.rows_in(entity_range(entity, None)?, None).await
     }
 
     /// Up to `limit` rows of `entity` with ids after `after` (in id order): a large store
@@ -687,23 +300,20 @@ impl Storage {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<StoredRow>, StorageError> {
+        self.rows_in(entity_range(entity, after)?, Some(limit))
+            .await
+    }
+
+    /// The rows in `range` (at most `limit`), in key order.
+    async fn rows_in(
+        &self,
+        range: KeyRange,
+        limit: Option<u32>,
+    ) -> Result<Vec<StoredRow>, StorageError> {
         let tx = self
             .db()
             .transaction(&[ROWS_STORE], TransactionMode::ReadOnly)?;
-        let (lower, open) = match after {
-            Some(id) => (
-                js_sys::Array::of2(&JsValue::from_str(entity), &JsValue::from_str(id)),
-                true,
-            ),
-            None => (js_sys::Array::of1(&JsValue::from_str(entity)), false),
-        };
-        let upper = js_sys::Array::of2(&JsValue::from_str(entity), &js_sys::Array::new());
-        let range = KeyRange::bound(&lower, &upper, Some(open), Some(true))
-            .map_err(|err| StorageError::Database(err.to_string()))?;
-        let values = tx
-            .store(ROWS_STORE)?
-            .get_all(Some(range), Some(limit))
-            .await?;
+        let values = tx.store(ROWS_STORE)?.get_all(Some(range), limit).await?;
         tx.done().await?;
         values.into_iter().map(row_from_js).collect()
     }
@@ -723,35 +333,6 @@ impl Storage {
         )
         .await;
         tx.done().await?;
-        found
-            .into_iter()
-            .map(|value| match value? {
-                Some(value) if !value.is_undefined() => row_from_js(value).map(Some),
-                _ => Ok(None),
-            })
-            .collect()
-    }
-
-    /// Changes the server refused, newest first.
-    pub async fn rejected_changes(&self) -> Result<Vec<RejectedChange>, StorageError> {
-        let tx = self
-            .db()
-            .transaction(&[REJECTED_STORE], TransactionMode::ReadOnly)?;
-        let values = tx.store(REJECTED_STORE)?.get_all(None, None).await?;
-        tx.done().await?;
-        let mut changes: Vec<RejectedChange> =
-            values.into_iter().map(from_js).collect::<Result<_, _>>()?;
-        changes.reverse();
-        Ok(changes)
-    }
-
-    /// The user has read the refusals.
-    pub async fn clear_rejected(&self) -> Result<(), StorageError> {
-        let tx = self
-            .db()
-            .transaction(&[REJECTED_STORE], TransactionMode::ReadWrite)?;
-        tx.store(REJECTED_STORE)?.clear().await?;
-        tx.done().await?;
-        Ok(())
+        found.into_iter().map(|value| found_row(value?)).collect()
     }
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use rexie::TransactionMode;
 use wasm_bindgen::JsValue;
 
-use super::{META_STORE, Storage, StorageError, from_js, to_js};
+use super::{META_STORE, Storage, StorageError, from_found, to_js};
 
 pub(crate) const SESSION_KEY: &str = "session";
 
@@ -41,10 +41,7 @@ impl Storage {
             .transaction(&[META_STORE], TransactionMode::ReadWrite)?;
         let meta = tx.store(META_STORE)?;
         let key = JsValue::from_str(SESSION_KEY);
-        let current: Option<StoredSession> = match meta.get(key.clone()).await? {
-            Some(value) if !value.is_undefined() => Some(from_js(value)?),
-            _ => None,
-        };
+        let current: Option<StoredSession> = from_found(meta.get(key.clone()).await?)?;
         let same = current.is_some_and(|current| current.token == session.token);
         if same {
             meta.put(&to_js(session)?, Some(&key)).await?;

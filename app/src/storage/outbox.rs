@@ -1,0 +1,283 @@
+//! The outbox: a user's edits on their way to the server, from the edit (row + outbox +
+//! the device's seq and HLC, in one transaction) to the server's acknowledgement.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use futures::future::join_all;
+
+use minicrm_core::sync::{Change, FieldState, Rejection};
+use rexie::{KeyRange, TransactionMode};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use wasm_bindgen::JsValue;
+
+use super::device::write_device;
+use super::rejected::RejectedChange;
+use super::rows::{RowEdit, StoredRow, found_row, put_row, put_rows, read_row, row_key, stored};
+use super::{
+    META_STORE, OUTBOX_STORE, REJECTED_STORE, ROWS_STORE, Storage, StorageError, all_done, from_js,
+    to_js,
+};
+
+/// An outbox entry as stored: the change as it is pushed, plus when the device made it.
+/// Stored shape (fields may only be added); read back as a plain [`Change`].
+#[derive(Serialize)]
+struct OutboxEntry<'a> {
+    #[serde(flatten)]
+    change: &'a Change,
+    /// When the edit was made (ms since the epoch, the device's clock).
+    at_ms: f64,
+}
+
+/// Just enough of an outbox entry to tell its age.
+#[derive(Deserialize)]
+struct QueuedAt {
+    hlc: String,
+    /// Missing in entries written before it was kept: the HLC's wall time stands in.
+    #[serde(default)]
+    at_ms: Option<f64>,
+}
+
+/// What waits in the outbox: how many changes, and when the oldest was made.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct OutboxSummary {
+    pub count: u32,
+    /// When the oldest waiting change was made (ms since the epoch), if any waits.
+    pub oldest_ms: Option<f64>,
+}
+
+impl Storage {
+    /// Writes a user's edit of one row: each `(field, value)` gets the next seq and HLC,
+    /// goes into the row's pending fields and into the outbox, in one transaction.
+    pub async fn edit(
+        &self,
+        entity: &str,
+        id: &str,
+        changes: &[(String, Value)],
+        now_ms: u64,
+    ) -> Result<Vec<Change>, StorageError> {
+        let edit = RowEdit {
+            entity: entity.to_owned(),
+            id: id.to_owned(),
+            changes: changes.to_vec(),
+        };
+        self.edit_many(std::slice::from_ref(&edit), now_ms).await
+    }
+
+    /// Writes edits of many rows in one transaction (a bulk action's chunk): all of them
+    /// or none. Through a [`Storage::for_user`] handle, refused with
+    /// [`StorageError::NotOwner`] (nothing written) once the device no longer holds that
+    /// user's data: an edit finishing after a logout or another user's login writes nothing.
+    pub async fn edit_many(
+        &self,
+        edits: &[RowEdit],
+        now_ms: u64,
+    ) -> Result<Vec<Change>, StorageError> {
+        let tx = self.db().transaction(
+            &[META_STORE, ROWS_STORE, OUTBOX_STORE],
+            TransactionMode::ReadWrite,
+        )?;
+        let meta = tx.store(META_STORE)?;
+        let rows = tx.store(ROWS_STORE)?;
+        let outbox = tx.store(OUTBOX_STORE)?;
+        // Checked before any write: a refusal leaves the transaction without changes.
+        let mut device = self.owned_device(&meta).await?;
+        let mut clock = device.clock();
+        let found = join_all(
+            edits
+                .iter()
+                .map(|edit| rows.get(row_key(&edit.entity, &edit.id))),
+        )
+        .await;
+        let mut written = Vec::new();
+        let mut values = Vec::with_capacity(edits.len());
+        for (edit, found) in edits.iter().zip(found) {
+            let mut row =
+                found_row(found?)?.unwrap_or_else(|| StoredRow::new(&edit.entity, &edit.id));
+            for (field, value) in &edit.changes {
+                let hlc = clock.tick(now_ms).to_string();
+                device.seq += 1;
+                row.local.insert(
+                    field.clone(),
+                    FieldState {
+                        value: value.clone(),
+                        hlc: hlc.clone(),
+                    },
+                );
+                written.push(Change {
+                    seq: device.seq,
+                    entity: edit.entity.clone(),
+                    id: edit.id.clone(),
+                    field: field.clone(),
+                    value: value.clone(),
+                    hlc,
+                });
+            }
+            values.push(stored(&row)?);
+        }
+        let outbox_values = written
+            .iter()
+            .map(|change| {
+                to_js(&OutboxEntry {
+                    change,
+                    at_ms: now_ms as f64,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        all_done(outbox_values.iter().map(|value| outbox.put(value, None))).await?;
+        put_rows(&rows, &values).await?;
+        device.keep_clock(&clock);
+        write_device(&meta, &device).await?;
+        tx.done().await?;
+        for edit in edits {
+            super::changes::note(&edit.entity, &edit.id);
+        }
+        Ok(written)
+    }
+
+    /// The oldest pending changes, at most `max_changes` and about `max_bytes` of JSON.
+    pub async fn outbox_batch(
+        &self,
+        max_changes: u32,
+        max_bytes: usize,
+    ) -> Result<Vec<Change>, StorageError> {
+        let tx = self
+            .db()
+            .transaction(&[OUTBOX_STORE], TransactionMode::ReadOnly)?;
+        let values = tx
+            .store(OUTBOX_STORE)?
+            .get_all(None, Some(max_changes))
+            .await?;
+        tx.done().await?;
+        let mut batch = Vec::with_capacity(values.len());
+        let mut bytes = 64;
+        for value in values {
+            let change: Change = from_js(value)?;
+            bytes += serde_json::to_string(&change).map_or(0, |text| text.len()) + 1;
+            if bytes > max_bytes && !batch.is_empty() {
+                break;
+            }
+            batch.push(change);
+        }
+        Ok(batch)
+    }
+
+    pub async fn pending_count(&self) -> Result<u32, StorageError> {
+        let tx = self
+            .db()
+            .transaction(&[OUTBOX_STORE], TransactionMode::ReadOnly)?;
+        let count = tx.store(OUTBOX_STORE)?.count(None).await?;
+        tx.done().await?;
+        Ok(count)
+    }
+
+    /// How many changes wait, and when the oldest of them was made: a count and one read.
+    pub async fn outbox_summary(&self) -> Result<OutboxSummary, StorageError> {
+        let tx = self
+            .db()
+            .transaction(&[OUTBOX_STORE], TransactionMode::ReadOnly)?;
+        let store = tx.store(OUTBOX_STORE)?;
+        let count = store.count(None).await?;
+        // Keys are seqs: the first entry is the oldest change.
+        let first = store.get_all(None, Some(1)).await?;
+        tx.done().await?;
+        let oldest_ms = match first.into_iter().next() {
+            Some(value) => {
+                let queued: QueuedAt = from_js(value)?;
+                queued.at_ms.or_else(|| {
+                    queued
+                        .hlc
+                        .parse::<minicrm_core::hlc::Hlc>()
+                        .ok()
+                        .map(|hlc| hlc.wall_ms as f64)
+                })
+            }
+            None => None,
+        };
+        Ok(OutboxSummary { count, oldest_ms })
+    }
+
+    /// Every pending change, oldest first.
+    pub async fn pending_changes(&self) -> Result<Vec<Change>, StorageError> {
+        let tx = self
+            .db()
+            .transaction(&[OUTBOX_STORE], TransactionMode::ReadOnly)?;
+        let values = tx.store(OUTBOX_STORE)?.get_all(None, None).await?;
+        tx.done().await?;
+        values.into_iter().map(from_js).collect()
+    }
+
+    /// The server acknowledged every change up to `acked_seq` of `sent`: they leave the
+    /// outbox, their fields stop being pending (the pulled state shows from now on), and
+    /// the refused ones are kept with the server's reason. One transaction.
+    pub async fn acknowledge(
+        &self,
+        sent: &[Change],
+        acked_seq: u64,
+        rejected: &[Rejection],
+        server_hlc: &str,
+        now_ms: f64,
+    ) -> Result<(), StorageError> {
+        let tx = self.db().transaction(
+            &[META_STORE, ROWS_STORE, OUTBOX_STORE, REJECTED_STORE],
+            TransactionMode::ReadWrite,
+        )?;
+        let meta = tx.store(META_STORE)?;
+        let rows = tx.store(ROWS_STORE)?;
+        let outbox = tx.store(OUTBOX_STORE)?;
+        let refused = tx.store(REJECTED_STORE)?;
+        // Checked before any write: a refusal leaves the transaction without changes.
+        let mut device = self.owned_device(&meta).await?;
+        let bound = KeyRange::upper_bound(&JsValue::from_f64(acked_seq as f64), Some(false))
+            .map_err(|err| StorageError::Database(err.to_string()))?;
+        outbox.delete(bound.into()).await?;
+        let remaining: Vec<Change> = outbox
+            .get_all(None, None)
+            .await?
+            .into_iter()
+            .map(from_js)
+            .collect::<Result<_, _>>()?;
+        let still_pending: BTreeSet<(&str, &str, &str)> = remaining
+            .iter()
+            .map(|c| (c.entity.as_str(), c.id.as_str(), c.field.as_str()))
+            .collect();
+        let acked_rows: BTreeSet<(&str, &str)> = sent
+            .iter()
+            .filter(|c| c.seq <= acked_seq)
+            .map(|c| (c.entity.as_str(), c.id.as_str()))
+            .collect();
+        for (entity, id) in acked_rows {
+            if let Some(mut row) = read_row(&rows, entity, id).await? {
+                let acked: Vec<String> = row
+                    .local
+                    .keys()
+                    .filter(|field| !still_pending.contains(&(entity, id, field.as_str())))
+                    .cloned()
+                    .collect();
+                for field in acked {
+                    if let Some(state) = row.local.remove(&field) {
+                        row.settling.insert(field, state);
+                    }
+                }
+                put_row(&rows, &row).await?;
+                let key = (entity.to_owned(), id.to_owned());
+                if !device.settling.contains(&key) {
+                    device.settling.push(key);
+                }
+            }
+        }
+        let by_seq: BTreeMap<u64, &Change> = sent.iter().map(|c| (c.seq, c)).collect();
+        for rejection in rejected {
+            let Some(change) = by_seq.get(&rejection.seq) else {
+                continue;
+            };
+            let record = RejectedChange::new(change, rejection, now_ms);
+            refused.put(&to_js(&record)?, None).await?;
+        }
+        device.observe(server_hlc);
+        device.last_ack_ms = Some(now_ms);
+        write_device(&meta, &device).await?;
+        tx.done().await?;
+        Ok(())
+    }
+}
