@@ -28,6 +28,13 @@ impl SettingRow {
             .unwrap_or_default()
     }
 
+    /// The strings of a list field (other items skipped); empty for anything else.
+    pub fn strings(&self, field: &str) -> Vec<String> {
+        let items = self.values.get(field).and_then(Value::as_array);
+        let texts = items.into_iter().flatten().filter_map(Value::as_str);
+        texts.map(str::to_owned).collect()
+    }
+
     pub fn bool(&self, field: &str) -> bool {
         self.values.get(field).and_then(Value::as_bool) == Some(true)
     }
@@ -109,18 +116,7 @@ impl Index {
                     key: row.str("key").to_owned(),
                     name: row.name().to_owned(),
                     kind: CustomType::parse(row.str("type"))?,
-                    options: row
-                        .values
-                        .get("options")
-                        .and_then(Value::as_array)
-                        .map(|items| {
-                            items
-                                .iter()
-                                .filter_map(Value::as_str)
-                                .map(str::to_owned)
-                                .collect()
-                        })
-                        .unwrap_or_default(),
+                    options: row.strings("options"),
                 })
             })
             .filter(|def| !def.key.is_empty())

@@ -1,4 +1,5 @@
-//! What every form and dialog shows alike: its error and its confirmation, its footer, and
+//! What every form and dialog shows alike: its error and its confirmation, its labelled
+//! inputs, its footer, and
 //! one submission at a time (a Leptos `Action`: pending while it runs, its failure shown).
 
 use std::future::Future;
@@ -8,21 +9,49 @@ use leptos::prelude::*;
 /// A form's failure, announced to screen readers; nothing while there is none.
 #[component]
 pub fn FormError(#[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
-    view! {
-        <Show when=move || error.with(Option::is_some)>
-            <p class="form-error" role="alert">{move || error.get()}</p>
-        </Show>
-    }
+    message_line(error, "form-error", "alert")
 }
 
 /// What a form just did ("Saved", "3 records changed"), as a status; nothing while there
 /// is none.
 #[component]
 pub fn FormDone(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
+    message_line(message, "form-done", "status")
+}
+
+/// `<p class=class role=role>message</p>` while there is a message.
+fn message_line(
+    message: Signal<Option<String>>,
+    class: &'static str,
+    role: &'static str,
+) -> impl IntoView {
     view! {
         <Show when=move || message.with(Option::is_some)>
-            <p class="form-done" role="status">{move || message.get()}</p>
+            <p class=class role=role>{move || message.get()}</p>
         </Show>
+    }
+}
+
+/// A labelled input bound to `value`: `<div class="field">` with the label for `id` and
+/// the input (its `type`, `autocomplete` and `required` only where given).
+#[component]
+pub fn TextField(
+    #[prop(into)] id: String,
+    /// The label's text.
+    #[prop(into)]
+    label: String,
+    value: RwSignal<String>,
+    /// The input's `type` (none: text).
+    #[prop(optional)]
+    kind: Option<&'static str>,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(optional)] required: bool,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <input id=id type=kind autocomplete=autocomplete required=required bind:value=value />
+        </div>
     }
 }
 

@@ -6,7 +6,8 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api;
-use crate::pages::forms::{FormError, Submit};
+use crate::pages::accounts::log_in_submit;
+use crate::pages::forms::{FormError, TextField};
 use crate::state::online::use_online;
 use crate::state::session::{SessionState, use_session};
 use crate::t;
@@ -49,12 +50,7 @@ pub fn LoginPage() -> impl IntoView {
         });
     };
 
-    let submit = Submit::new(move |(email, password): (String, String)| async move {
-        session
-            .log_in(email, password)
-            .await
-            .map_err(|err| err.user_message())
-    });
+    let submit = log_in_submit(session);
     let busy = submit.pending();
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
@@ -84,14 +80,8 @@ pub fn LoginPage() -> impl IntoView {
                         </button>
                     </div>
                 })}
-                <div class="field">
-                    <label for="login-email">{t!("login-email")}</label>
-                    <input id="login-email" type="email" autocomplete="username" required bind:value=email />
-                </div>
-                <div class="field">
-                    <label for="login-password">{t!("login-password")}</label>
-                    <input id="login-password" type="password" autocomplete="current-password" required bind:value=password />
-                </div>
+                <TextField id="login-email" label=t!("login-email") kind="email" autocomplete="username" required=true value=email />
+                <TextField id="login-password" label=t!("login-password") kind="password" autocomplete="current-password" required=true value=password />
                 <FormError error=submit.error() />
                 <button type="submit" class="primary" disabled=move || busy.get()>
                     {move || if busy.get() { t!("login-submitting") } else { t!("login-submit") }}

@@ -1,5 +1,6 @@
 //! One module per screen.
 
+pub mod accounts;
 pub mod dialogs;
 pub mod forms;
 pub mod login;

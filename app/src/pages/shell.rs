@@ -5,11 +5,12 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::{A, Outlet, Redirect};
-use minicrm_core::Role;
 use minicrm_core::access::Area;
 
+use crate::pages::accounts::{log_in_submit, role_label};
 use crate::pages::dialogs::{focus_when_shown, is_close_key};
-use crate::pages::sync::{StorageWarning, SyncIndicator};
+use crate::pages::forms::{DialogActions, FormError, TextField};
+use crate::pages::sync::{StorageWarning, SyncIndicator, failure_text};
 use crate::pwa::use_app_update;
 use crate::state::online::use_online;
 use crate::state::session::{SessionState, use_session};
@@ -62,10 +63,6 @@ fn area_link(area: Area) -> (&'static str, &'static str) {
         Area::Settings => ("/settings", "nav-settings"),
         Area::Trash => ("/trash", "nav-trash"),
     }
-}
-
-pub fn role_label(role: Role) -> String {
-    t!("shell-role", role = role.as_str())
 }
 
 #[component]
@@ -209,12 +206,9 @@ fn LogoutDialog(step: RwSignal<LogoutStep>, sync: Sync) -> impl IntoView {
                 <p id="logout-body">{body}</p>
                 {move || (count() > 0 && step.get() == LogoutStep::Waiting && !online.get())
                     .then(|| view! { <p class="notice">{t!("logout-offline")}</p> })}
-                {move || match sync.phase.get() {
-                    SyncPhase::Failed(message) if count() > 0 => Some(view! {
-                        <p class="form-error" role="alert">{t!("sync-failed", message = message)}</p>
-                    }),
-                    _ => None,
-                }}
+                <FormError error=Signal::derive(move || {
+                    sync.phase.with(failure_text).filter(|_| count() > 0)
+                }) />
                 <div class="actions">
                     {move || if count() == 0 {
                         view! {
@@ -280,43 +274,21 @@ fn ReauthDialog(on_log_out: Callback<()>) -> impl IntoView {
     let session = use_session();
     let email = session.user().map(|user| user.email).unwrap_or_default();
     let password = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
+    let submit = log_in_submit(session);
     let email_for_submit = email.clone();
-    let submit = move |event: SubmitEvent| {
+    let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
-        busy.set(true);
-        error.set(None);
-        let email = email_for_submit.clone();
-        spawn_local(async move {
-            let result = session.log_in(email, password.get_untracked()).await;
-            busy.set(false);
-            if let Err(err) = result {
-                error.set(Some(err.user_message()));
-            }
-        });
+        submit.dispatch((email_for_submit.clone(), password.get_untracked()));
     };
     view! {
         <div class="dialog-backdrop">
-            <form class="dialog" role="dialog" aria-modal="true" aria-labelledby="reauth-title" on:submit=submit>
+            <form class="dialog" role="dialog" aria-modal="true" aria-labelledby="reauth-title" on:submit=on_submit>
                 <h2 id="reauth-title">{t!("reauth-title")}</h2>
                 <p>{t!("reauth-intro", email = email)}</p>
-                <div class="field">
-                    <label for="reauth-password">{t!("login-password")}</label>
-                    <input id="reauth-password" type="password" autocomplete="current-password" required bind:value=password />
-                </div>
-                <Show when=move || error.get().is_some()>
-                    <p class="form-error" role="alert">{move || error.get()}</p>
-                </Show>
-                <div class="actions">
-                    <button type="submit" class="primary" disabled=move || busy.get()>{t!("reauth-submit")}</button>
-                    <button type="button" on:click=move |_| on_log_out.run(())>
-                        {t!("reauth-log-out-instead")}
-                    </button>
-                </div>
+                <TextField id="reauth-password" label=t!("login-password") kind="password" autocomplete="current-password" required=true value=password />
+                <FormError error=submit.error() />
+                <DialogActions submit=t!("reauth-submit") cancel=t!("reauth-log-out-instead")
+                    busy=submit.pending() on_cancel=on_log_out />
             </form>
         </div>
     }

@@ -10,41 +10,60 @@ use minicrm_core::phone;
 use minicrm_core::schema::CONFIG_ID;
 use serde_json::{Value, json};
 
-use std::cell::RefCell;
-
 use crate::data::{Replica, SettingRow, use_replica};
-
-thread_local! {
-    /// The replica, for handlers that run outside the component tree's context.
-    static REPLICA: RefCell<Option<Replica>> = const { RefCell::new(None) };
-}
+use crate::pages::forms::{FormDone, FormError, Submit, TextField};
 use crate::t;
 
-fn write(
-    entity: &'static str,
-    id: String,
-    changes: Vec<(String, Value)>,
-    error: RwSignal<Option<String>>,
-) {
-    let Some(replica) = use_context::<Replica>().or_else(|| REPLICA.with(|r| *r.borrow())) else {
-        return;
-    };
-    spawn_local(async move {
-        if let Err(err) = replica.write(entity, &id, changes).await {
-            error.set(Some(t!("error-unexpected", message = err.to_string())));
-        }
-    });
+/// One row's write: entity, id, the fields to set.
+type RowWrite = (&'static str, String, Vec<(String, Value)>);
+
+/// Writes one settings row; a failure as the panel says it.
+async fn write_row(replica: Replica, (entity, id, changes): RowWrite) -> Result<(), String> {
+    replica
+        .write(entity, &id, changes)
+        .await
+        .map_err(|err| t!("error-unexpected", message = err.to_string()))
+}
+
+/// A settings panel's writes: its form's submission (add, save: one at a time) and the
+/// edits made in place (rename, reorder, remove, options), which run as they come; every
+/// failure shows as the panel's one error.
+#[derive(Clone, Copy)]
+struct Panel {
+    replica: Replica,
+    submit: Submit<RowWrite>,
+}
+
+impl Panel {
+    fn new() -> Panel {
+        let replica = use_replica();
+        let submit = Submit::new(move |write: RowWrite| write_row(replica, write));
+        Panel { replica, submit }
+    }
+
+    /// An edit in place.
+    fn write(self, entity: &'static str, id: String, changes: Vec<(String, Value)>) {
+        spawn_local(async move {
+            if let Err(message) = write_row(self.replica, (entity, id, changes)).await {
+                self.submit.fail(message);
+            }
+        });
+    }
+
+    /// Whether the form's submission still runs (the form keeps what was typed meanwhile).
+    fn busy(self) -> bool {
+        self.submit.pending().get_untracked()
+    }
+
+    /// Removes the row.
+    fn remove(self, entity: &'static str, id: String) {
+        self.write(entity, id, vec![("deleted".into(), json!(true))]);
+    }
 }
 
 /// Moves row `i` of `list` one place up or down: positions are rewritten for the whole
 /// list (only where they differ), so equal or missing positions sort themselves out.
-fn reorder(
-    entity: &'static str,
-    list: &[SettingRow],
-    i: usize,
-    up: bool,
-    error: RwSignal<Option<String>>,
-) {
+fn reorder(panel: Panel, entity: &'static str, list: &[SettingRow], i: usize, up: bool) {
     let j = if up {
         i.checked_sub(1)
     } else {
@@ -55,11 +74,10 @@ fn reorder(
     order.swap(i, j);
     for (position, row) in order.iter().enumerate() {
         if row.position() != position as f64 {
-            write(
+            panel.write(
                 entity,
                 row.id.clone(),
                 vec![("position".into(), json!(position))],
-                error,
             );
         }
     }
@@ -92,25 +110,26 @@ pub fn NamedList(
     #[prop(optional)] module: Option<String>,
     #[prop(optional)] title: Option<String>,
 ) -> impl IntoView {
-    REPLICA.with(|r| *r.borrow_mut() = Some(use_replica()));
+    let panel = Panel::new();
     let rows = rows_of(entity, module.clone());
-    let error = RwSignal::new(None::<String>);
     let new_name = RwSignal::new(String::new());
     let new_callback = RwSignal::new(false);
     let module_for_add = StoredValue::new(module.clone());
     let list_id = format!("{entity}-{}", module.clone().unwrap_or_default());
     let add = move |event: SubmitEvent| {
         event.prevent_default();
+        if panel.busy() {
+            return;
+        }
         let name = new_name.get_untracked().trim().to_owned();
         if name.is_empty() {
-            error.set(Some(t!("settings-name-required")));
+            panel.submit.fail(t!("settings-name-required"));
             return;
         }
         if rows().iter().any(|r| r.name().eq_ignore_ascii_case(&name)) {
-            error.set(Some(t!("settings-name-taken", name = name)));
+            panel.submit.fail(t!("settings-name-taken", name = name));
             return;
         }
-        error.set(None);
         let position = rows()
             .iter()
             .map(SettingRow::position)
@@ -127,11 +146,13 @@ pub fn NamedList(
         if entity == "outcome" && new_callback.get_untracked() {
             changes.push(("callback".into(), json!(true)));
         }
-        write(entity, uuid::Uuid::now_v7().to_string(), changes, error);
+        panel
+            .submit
+            .dispatch((entity, uuid::Uuid::now_v7().to_string(), changes));
         new_name.set(String::new());
         new_callback.set(false);
     };
-    let shift = move |i: usize, up: bool| reorder(entity, &rows(), i, up, error);
+    let shift = move |i: usize, up: bool| reorder(panel, entity, &rows(), i, up);
     let add_id = format!("new-{list_id}");
     view! {
         <section class="panel settings-list" aria-labelledby=format!("{list_id}-title")>
@@ -143,7 +164,7 @@ pub fn NamedList(
                     list.into_iter().enumerate().map(|(i, row)| {
                         let input_id = format!("{}-{}", entity, row.id);
                         let id_rename = row.id.clone();
-                        let id_delete = row.id.clone();
+                        let id_remove = row.id.clone();
                         let id_callback = row.id.clone();
                         let name = row.name().to_owned();
                         let callback = row.bool("callback");
@@ -153,32 +174,28 @@ pub fn NamedList(
                                 <input id=input_id value=name.clone() autocomplete="off" on:change=move |e| {
                                     let value = event_target_value(&e).trim().to_owned();
                                     if value.is_empty() {
-                                        error.set(Some(t!("settings-name-required")));
+                                        panel.submit.fail(t!("settings-name-required"));
                                     } else {
-                                        write(entity, id_rename.clone(), vec![("name".into(), json!(value))], error);
+                                        panel.write(entity, id_rename.clone(), vec![("name".into(), json!(value))]);
                                     }
                                 } />
                                 {(entity == "outcome").then(|| {
                                     let box_id = format!("callback-{id_callback}");
                                     let for_id = box_id.clone();
                                     view! {
-                                        <input type="checkbox" id=box_id prop:checked=callback on:change=move |e| write(entity, id_callback.clone(), vec![("callback".into(), json!(event_target_checked(&e)))], error) />
+                                        <input type="checkbox" id=box_id prop:checked=callback on:change=move |e| panel.write(entity, id_callback.clone(), vec![("callback".into(), json!(event_target_checked(&e)))]) />
                                         <label for=for_id>{t!("settings-outcome-callback")}</label>
                                     }
                                 })}
-                                <button type="button" class="icon" disabled=i == 0 aria-label=t!("settings-move-up", name = name.clone()) on:click=move |_| shift(i, true)>"↑"</button>
-                                <button type="button" class="icon" disabled=i + 1 == count aria-label=t!("settings-move-down", name = name.clone()) on:click=move |_| shift(i, false)>"↓"</button>
-                                <button type="button" class="icon danger" aria-label=t!("settings-remove", name = name.clone()) on:click=move |_| write(entity, id_delete.clone(), vec![("deleted".into(), json!(true))], error)>"×"</button>
+                                <RowButtons name=name i=i count=count on_move=Callback::new(move |up| shift(i, up))
+                                    on_remove=Callback::new(move |()| panel.remove(entity, id_remove.clone())) />
                             </li>
                         }
                     }).collect_view()
                 }}
             </ol>
             <form class="inline-form" on:submit=add>
-                <div class="field">
-                    <label for=add_id.clone()>{t!(&format!("settings-new-{entity}"))}</label>
-                    <input id=add_id autocomplete="off" bind:value=new_name />
-                </div>
+                <TextField id=add_id label=t!(&format!("settings-new-{entity}")) autocomplete="off" value=new_name />
                 {(entity == "outcome").then(|| view! {
                     <div class="field checkbox">
                         <input type="checkbox" id="new-outcome-callback" bind:checked=new_callback />
@@ -187,9 +204,7 @@ pub fn NamedList(
                 })}
                 <button type="submit">{t!("settings-add")}</button>
             </form>
-            <Show when=move || error.get().is_some()>
-                <p class="form-error" role="alert">{move || error.get()}</p>
-            </Show>
+            <FormError error=panel.submit.error() />
         </section>
     }
 }
@@ -219,10 +234,9 @@ pub fn Pipelines() -> impl IntoView {
 /// Custom fields: name, type, options (for choices), order.
 #[component]
 pub fn CustomFields() -> impl IntoView {
-    REPLICA.with(|r| *r.borrow_mut() = Some(use_replica()));
+    let panel = Panel::new();
     let replica = use_replica();
     let rows = rows_of("field_def", None);
-    let error = RwSignal::new(None::<String>);
     let name = RwSignal::new(String::new());
     let kind = RwSignal::new("text".to_owned());
     let options = RwSignal::new(String::new());
@@ -237,15 +251,20 @@ pub fn CustomFields() -> impl IntoView {
     };
     let add = move |event: SubmitEvent| {
         event.prevent_default();
+        if panel.busy() {
+            return;
+        }
         let field_name = name.get_untracked().trim().to_owned();
         let Some(key) = custom_key(&field_name) else {
-            error.set(Some(t!("settings-field-name-required")));
+            panel.submit.fail(t!("settings-field-name-required"));
             return;
         };
         let taken =
             replica.with_untracked(|index| index.rows("field_def").any(|r| r.str("key") == key));
         if taken {
-            error.set(Some(t!("settings-name-taken", name = field_name)));
+            panel
+                .submit
+                .fail(t!("settings-name-taken", name = field_name));
             return;
         }
         let Some(field_type) = CustomType::parse(&kind.get_untracked()) else {
@@ -253,10 +272,9 @@ pub fn CustomFields() -> impl IntoView {
         };
         let choices = parse_options(&options.get_untracked());
         if field_type.has_options() && choices.is_empty() {
-            error.set(Some(t!("settings-field-options-required")));
+            panel.submit.fail(t!("settings-field-options-required"));
             return;
         }
-        error.set(None);
         let position = rows().len();
         let mut changes = vec![
             ("name".to_owned(), json!(field_name)),
@@ -267,16 +285,13 @@ pub fn CustomFields() -> impl IntoView {
         if field_type.has_options() {
             changes.push(("options".into(), json!(choices)));
         }
-        write(
-            "field_def",
-            uuid::Uuid::now_v7().to_string(),
-            changes,
-            error,
-        );
+        panel
+            .submit
+            .dispatch(("field_def", uuid::Uuid::now_v7().to_string(), changes));
         name.set(String::new());
         options.set(String::new());
     };
-    let shift = move |i: usize, up: bool| reorder("field_def", &rows(), i, up, error);
+    let shift = move |i: usize, up: bool| reorder(panel, "field_def", &rows(), i, up);
     view! {
         <section class="panel" aria-labelledby="fields-title">
             <h2 id="fields-title">{t!("settings-fields-title")}</h2>
@@ -295,9 +310,8 @@ pub fn CustomFields() -> impl IntoView {
                         list.into_iter().enumerate().map(|(i, row)| {
                             let field_type = CustomType::parse(row.str("type"));
                             let name = row.name().to_owned();
-                            let (id_name, id_options, id_delete) = (row.id.clone(), row.id.clone(), row.id.clone());
-                            let options_text = row.values.get("options").and_then(Value::as_array)
-                                .map(|o| o.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")).unwrap_or_default();
+                            let (id_name, id_options, id_remove) = (row.id.clone(), row.id.clone(), row.id.clone());
+                            let options_text = row.strings("options").join(", ");
                             let name_input = format!("field-name-{}", row.id);
                             let options_input = format!("field-options-{}", row.id);
                             view! {
@@ -306,7 +320,7 @@ pub fn CustomFields() -> impl IntoView {
                                         <label for=name_input.clone() class="visually-hidden">{t!("settings-rename", name = name.clone())}</label>
                                         <input id=name_input value=name.clone() on:change=move |e| {
                                             let value = event_target_value(&e).trim().to_owned();
-                                            if !value.is_empty() { write("field_def", id_name.clone(), vec![("name".into(), json!(value))], error); }
+                                            if !value.is_empty() { panel.write("field_def", id_name.clone(), vec![("name".into(), json!(value))]); }
                                         } />
                                     </td>
                                     <td>{field_type.map(|t| t!(&format!("field-type-{}", t.as_str()))).unwrap_or_default()}</td>
@@ -318,18 +332,17 @@ pub fn CustomFields() -> impl IntoView {
                                                 <input id=options_input.clone() value=options_text.clone() on:change=move |e| {
                                                     let choices = parse_options(&event_target_value(&e));
                                                     if choices.is_empty() {
-                                                        error.set(Some(t!("settings-field-options-required")));
+                                                        panel.submit.fail(t!("settings-field-options-required"));
                                                     } else {
-                                                        write("field_def", id_options.clone(), vec![("options".into(), json!(choices))], error);
+                                                        panel.write("field_def", id_options.clone(), vec![("options".into(), json!(choices))]);
                                                     }
                                                 } />
                                             }
                                         })}
                                     </td>
                                     <td class="row-actions">
-                                        <button type="button" class="icon" disabled=i == 0 aria-label=t!("settings-move-up", name = name.clone()) on:click=move |_| shift(i, true)>"↑"</button>
-                                        <button type="button" class="icon" disabled=i + 1 == count aria-label=t!("settings-move-down", name = name.clone()) on:click=move |_| shift(i, false)>"↓"</button>
-                                        <button type="button" class="icon danger" aria-label=t!("settings-remove", name = name.clone()) on:click=move |_| write("field_def", id_delete.clone(), vec![("deleted".into(), json!(true))], error)>"×"</button>
+                                        <RowButtons name=name i=i count=count on_move=Callback::new(move |up| shift(i, up))
+                                            on_remove=Callback::new(move |()| panel.remove("field_def", id_remove.clone())) />
                                     </td>
                                 </tr>
                             }
@@ -338,10 +351,7 @@ pub fn CustomFields() -> impl IntoView {
                 </tbody>
             </table>
             <form class="inline-form" on:submit=add aria-label=t!("settings-field-add")>
-                <div class="field">
-                    <label for="new-field-name">{t!("settings-field-name")}</label>
-                    <input id="new-field-name" autocomplete="off" bind:value=name />
-                </div>
+                <TextField id="new-field-name" label=t!("settings-field-name") autocomplete="off" value=name />
                 <div class="field">
                     <label for="new-field-type">{t!("settings-field-type")}</label>
                     <select id="new-field-type" prop:value=move || kind.get() on:change=move |e| kind.set(event_target_value(&e))>
@@ -349,16 +359,11 @@ pub fn CustomFields() -> impl IntoView {
                     </select>
                 </div>
                 <Show when=move || CustomType::parse(&kind.get()).is_some_and(CustomType::has_options)>
-                    <div class="field">
-                        <label for="new-field-options">{t!("settings-field-options-hint")}</label>
-                        <input id="new-field-options" autocomplete="off" bind:value=options />
-                    </div>
+                    <TextField id="new-field-options" label=t!("settings-field-options-hint") autocomplete="off" value=options />
                 </Show>
                 <button type="submit">{t!("settings-field-add")}</button>
             </form>
-            <Show when=move || error.get().is_some()>
-                <p class="form-error" role="alert">{move || error.get()}</p>
-            </Show>
+            <FormError error=panel.submit.error() />
         </section>
     }
 }
@@ -366,26 +371,31 @@ pub fn CustomFields() -> impl IntoView {
 /// Team-wide settings: the default phone country.
 #[component]
 pub fn GeneralSettings() -> impl IntoView {
-    REPLICA.with(|r| *r.borrow_mut() = Some(use_replica()));
-    let replica = use_replica();
-    let country = RwSignal::new(replica.with_untracked(|index| index.default_country()));
-    let error = RwSignal::new(None::<String>);
+    let panel = Panel::new();
+    let country = RwSignal::new(
+        panel
+            .replica
+            .with_untracked(|index| index.default_country()),
+    );
     let saved = RwSignal::new(false);
     let save = move |event: SubmitEvent| {
         event.prevent_default();
+        if panel.busy() {
+            return;
+        }
         let code = country.get_untracked().trim().to_ascii_uppercase();
         if code.len() != 2 || !phone::is_known_country(&code) {
-            error.set(Some(t!("settings-country-unknown", code = code)));
+            panel
+                .submit
+                .fail(t!("settings-country-unknown", code = code));
             saved.set(false);
             return;
         }
-        error.set(None);
-        write(
+        panel.submit.dispatch((
             "config",
             CONFIG_ID.to_owned(),
             vec![("default_country".into(), json!(code))],
-            error,
-        );
+        ));
         saved.set(true);
     };
     view! {
@@ -397,14 +407,28 @@ pub fn GeneralSettings() -> impl IntoView {
                     <input id="default-country" maxlength="2" autocomplete="off" bind:value=country aria-describedby="default-country-hint" />
                     <p class="hint" id="default-country-hint">{t!("settings-default-country-hint")}</p>
                 </div>
-                <Show when=move || error.get().is_some()>
-                    <p class="form-error" role="alert">{move || error.get()}</p>
-                </Show>
-                <Show when=move || saved.get()>
-                    <p class="form-done" role="status">{t!("record-saved")}</p>
-                </Show>
+                <FormError error=panel.submit.error() />
+                <FormDone message=Signal::derive(move || saved.get().then(|| t!("record-saved"))) />
                 <button type="submit" class="primary">{t!("record-save")}</button>
             </form>
         </section>
+    }
+}
+
+/// A list row's buttons: one place up, one place down (each off at its end), remove.
+#[component]
+fn RowButtons(
+    /// The row's name, in the buttons' labels.
+    name: String,
+    i: usize,
+    count: usize,
+    /// Called with `true` for up.
+    on_move: Callback<bool>,
+    on_remove: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <button type="button" class="icon" disabled=i == 0 aria-label=t!("settings-move-up", name = name.clone()) on:click=move |_| on_move.run(true)>"↑"</button>
+        <button type="button" class="icon" disabled=i + 1 == count aria-label=t!("settings-move-down", name = name.clone()) on:click=move |_| on_move.run(false)>"↓"</button>
+        <button type="button" class="icon danger" aria-label=t!("settings-remove", name = name) on:click=move |_| on_remove.run(())>"×"</button>
     }
 }

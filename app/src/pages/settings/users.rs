@@ -4,11 +4,12 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use minicrm_core::Role;
 use minicrm_core::api::{CreateUserRequest, UpdateUserRequest, User};
-use minicrm_core::{Role, validate};
 
 use crate::api::{self, ApiError};
-use crate::pages::shell::role_label;
+use crate::pages::accounts::{new_account_problem, role_label, role_name};
+use crate::pages::forms::{FormDone, FormError, Submit, TextField};
 use crate::state::online::use_online;
 use crate::state::session::use_session;
 use crate::t;
@@ -43,7 +44,7 @@ pub fn UsersSection() -> impl IntoView {
             {move || match users.get() {
                 None => view! { <p role="status">{t!("users-loading")}</p> }.into_any(),
                 Some(Err(ApiError::Unreachable)) => view! { <p class="notice">{t!("users-need-network")}</p> }.into_any(),
-                Some(Err(err)) => view! { <p class="form-error" role="alert">{err.user_message()}</p> }.into_any(),
+                Some(Err(err)) => view! { <FormError error=Some(err.user_message()) /> }.into_any(),
                 Some(Ok(list)) => view! { <UsersTable users=list on_change=reload /> }.into_any(),
             }}
             <AddUserForm on_added=reload />
@@ -105,9 +106,7 @@ fn UsersTable(
         })
         .collect_view();
     view! {
-        <Show when=move || error.get().is_some()>
-            <p class="form-error" role="alert">{move || error.get()}</p>
-        </Show>
+        <FormError error=error />
         <table class="data-table">
             <thead>
                 <tr>
@@ -123,15 +122,6 @@ fn UsersTable(
     }
 }
 
-fn role_message_key(role: Role) -> &'static str {
-    match role {
-        Role::Admin => "role-admin",
-        Role::Manager => "role-manager",
-        Role::Agent => "role-agent",
-        Role::Restricted => "role-restricted",
-    }
-}
-
 #[component]
 fn AddUserForm(on_added: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
     let session = use_session();
@@ -139,31 +129,40 @@ fn AddUserForm(on_added: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoV
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let role = RwSignal::new(Role::Agent.as_str().to_owned());
-    let error = RwSignal::new(None::<String>);
     let done = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
 
-    let submit = move |event: SubmitEvent| {
+    let submit = Submit::new(
+        move |(token, request): (String, CreateUserRequest)| async move {
+            match api::create_user(&token, &request).await {
+                Ok(user) => {
+                    done.set(Some(t!("users-added", name = user.name)));
+                    name.set(String::new());
+                    email.set(String::new());
+                    password.set(String::new());
+                    on_added();
+                    Ok(())
+                }
+                Err(err) => {
+                    session.note_api_error(&err).await;
+                    Err(err.user_message())
+                }
+            }
+        },
+    );
+    let busy = submit.pending();
+    let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
         if busy.get_untracked() {
             return;
         }
         done.set(None);
-        let problem = validate::normalize_name(&name.get_untracked())
-            .err()
-            .map(|_| t!("error-name"))
-            .or_else(|| {
-                validate::normalize_email(&email.get_untracked())
-                    .err()
-                    .map(|_| t!("error-email"))
-            })
-            .or_else(|| {
-                validate::check_password(&password.get_untracked())
-                    .err()
-                    .map(|_| t!("error-password-short"))
-            });
-        if let Some(problem) = problem {
-            error.set(Some(problem));
+        let (name, email, password) = (
+            name.get_untracked(),
+            email.get_untracked(),
+            password.get_untracked(),
+        );
+        if let Some(problem) = new_account_problem(&name, &email, &password) {
+            submit.fail(problem);
             return;
         }
         let Ok(role) = role.get_untracked().parse::<Role>() else {
@@ -173,62 +172,31 @@ fn AddUserForm(on_added: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoV
             return;
         };
         let request = CreateUserRequest {
-            email: email.get_untracked(),
-            name: name.get_untracked(),
+            email,
+            name,
             role,
-            password: password.get_untracked(),
+            password,
         };
-        busy.set(true);
-        error.set(None);
-        spawn_local(async move {
-            let result = api::create_user(&token, &request).await;
-            busy.set(false);
-            match result {
-                Ok(user) => {
-                    done.set(Some(t!("users-added", name = user.name)));
-                    name.set(String::new());
-                    email.set(String::new());
-                    password.set(String::new());
-                    on_added();
-                }
-                Err(err) => {
-                    session.note_api_error(&err).await;
-                    error.set(Some(err.user_message()));
-                }
-            }
-        });
+        submit.dispatch((token, request));
     };
 
     view! {
-        <form class="inline-form" on:submit=submit aria-labelledby="add-user-title">
+        <form class="inline-form" on:submit=on_submit aria-labelledby="add-user-title">
             <h3 id="add-user-title">{t!("users-add-title")}</h3>
-            <div class="field">
-                <label for="new-user-name">{t!("users-name")}</label>
-                <input id="new-user-name" autocomplete="off" bind:value=name />
-            </div>
-            <div class="field">
-                <label for="new-user-email">{t!("users-email")}</label>
-                <input id="new-user-email" type="email" autocomplete="off" bind:value=email />
-            </div>
+            <TextField id="new-user-name" label=t!("users-name") autocomplete="off" value=name />
+            <TextField id="new-user-email" label=t!("users-email") kind="email" autocomplete="off" value=email />
             <div class="field">
                 <label for="new-user-role">{t!("users-role")}</label>
                 <select id="new-user-role" bind:value=role>
                     {Role::ALL
                         .into_iter()
-                        .map(|option| view! { <option value=option.as_str()>{t!(role_message_key(option))}</option> })
+                        .map(|option| view! { <option value=option.as_str()>{role_name(option)}</option> })
                         .collect_view()}
                 </select>
             </div>
-            <div class="field">
-                <label for="new-user-password">{t!("users-password")}</label>
-                <input id="new-user-password" type="password" autocomplete="new-password" bind:value=password />
-            </div>
-            <Show when=move || error.get().is_some()>
-                <p class="form-error" role="alert">{move || error.get()}</p>
-            </Show>
-            <Show when=move || done.get().is_some()>
-                <p class="form-done" role="status">{move || done.get()}</p>
-            </Show>
+            <TextField id="new-user-password" label=t!("users-password") kind="password" autocomplete="new-password" value=password />
+            <FormError error=submit.error() />
+            <FormDone message=done />
             <button type="submit" class="primary" disabled=move || busy.get()>{t!("users-add-submit")}</button>
         </form>
     }
