@@ -192,16 +192,12 @@ async fn a_token_idle_for_30_days_expires_and_each_use_renews_it() {
 #[tokio::test]
 async fn users_api_checks_roles() {
     let server = TestServer::start().await;
-    let (_, admin) = server.admin().await;
-    let (_, manager) = server
-        .user_with_token("manager@example.com", Role::Manager)
-        .await;
-    let (agent_user, agent) = server
-        .user_with_token("agent@example.com", Role::Agent)
-        .await;
-    let (_, restricted) = server
-        .user_with_token("r@example.com", Role::Restricted)
-        .await;
+    let [
+        (_, admin),
+        (_, manager),
+        (agent_user, agent),
+        (_, restricted),
+    ] = server.one_of_each_role().await;
 
     for token in [&agent, &restricted] {
         expect_error(server.get("/api/users", token).await, 403, "forbidden").await;

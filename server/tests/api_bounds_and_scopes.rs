@@ -5,129 +5,60 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-
-use common::{TestServer, error_code};
+use common::sync::{Device, Rows, WALL, Write, admin_owner_and, id, key};
+use common::{TestServer, expect_error};
 use minicrm_core::Role;
+use minicrm_core::api::User;
 use minicrm_core::schema::{MAX_FIELDS_PER_ROW, MAX_ROW_BYTES};
 use minicrm_core::sync::PULL_PAGE_BYTES;
 use serde_json::{Value, json};
 
-const WALL: u64 = 1_763_800_000_000;
-
-fn id(n: u128) -> String {
-    uuid::Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0000 + n).to_string()
+/// Writes making `owner` the owner of each of `rows`.
+fn owned_by<'r>(rows: &'r [String], owner: &User) -> Vec<Write<'r>> {
+    let owner = json!(owner.id.to_string());
+    rows.iter()
+        .map(|row| ("contact", row.as_str(), "owner_id", owner.clone()))
+        .collect()
 }
 
-fn hlc(counter: u64, node: &str) -> String {
-    format!(
-        "{:013}-{:04x}-{node}",
-        WALL + counter / 0x1_0000,
-        counter % 0x1_0000
-    )
+/// A fresh server with the agent `ada@example.com` and their device `dev-a`.
+async fn ada_and_device() -> (TestServer, Device) {
+    let (server, _, token) = TestServer::with_user("ada@example.com", Role::Agent).await;
+    let device = Device::new(&server, &token, "dev-a");
+    (server, device)
 }
 
-/// A device: its id and the next seq and HLC counter it uses.
-struct Device<'a> {
-    server: &'a TestServer,
-    token: String,
-    client: String,
-    seq: u64,
+/// The size of fields as the row bound counts it: names and JSON values.
+fn bytes_of<'f>(fields: impl Iterator<Item = (&'f String, &'f Value)>) -> usize {
+    fields
+        .map(|(name, state)| name.len() + state["value"].to_string().len())
+        .sum()
 }
 
-impl<'a> Device<'a> {
-    fn new(server: &'a TestServer, token: &str, client: &str) -> Self {
-        Device {
-            server,
-            token: token.to_owned(),
-            client: client.to_owned(),
-            seq: 0,
-        }
-    }
-
-    /// Pushes the writes (entity, id, field, value) and returns the reply.
-    async fn push(&mut self, writes: &[(&str, &str, &str, Value)]) -> Value {
-        let changes: Vec<Value> = writes
-            .iter()
-            .map(|(entity, row, field, value)| {
-                self.seq += 1;
-                json!({"seq": self.seq, "entity": entity, "id": row, "field": field,
-                       "value": value, "hlc": hlc(self.seq, &self.client)})
-            })
-            .collect();
-        let response = self
-            .server
-            .client
-            .post(self.server.url("/api/sync/push"))
-            .bearer_auth(&self.token)
-            .json(&json!({"client_id": self.client, "changes": changes}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
-        response.json().await.unwrap()
-    }
-
-    async fn push_clean(&mut self, writes: &[(&str, &str, &str, Value)]) {
-        let reply = self.push(writes).await;
-        assert_eq!(reply["rejected"], json!([]), "{reply}");
-    }
-
-    async fn page(&self, cursor: u64, limit: usize) -> Value {
-        let response = self
-            .server
-            .get(
-                &format!("/api/sync/pull?cursor={cursor}&limit={limit}"),
-                &self.token,
-            )
-            .await;
-        assert_eq!(response.status(), 200);
-        response.json().await.unwrap()
-    }
-
-    /// Pulls from `cursor` to the end in pages of `limit` (at most 200 pages): every row
-    /// named, by (entity, id), the last one winning, and the final cursor.
-    async fn pull(&self, cursor: u64, limit: usize) -> (BTreeMap<(String, String), Value>, u64) {
-        let mut rows = BTreeMap::new();
-        let mut cursor = cursor;
-        for _ in 0..200 {
-            let page = self.page(cursor, limit).await;
-            for row in page["rows"].as_array().unwrap() {
-                let key = (
-                    row["entity"].as_str().unwrap().to_owned(),
-                    row["id"].as_str().unwrap().to_owned(),
-                );
-                rows.insert(key, row.clone());
-            }
-            cursor = page["cursor"].as_u64().unwrap();
-            if !page["more"].as_bool().unwrap() {
-                return (rows, cursor);
-            }
-        }
-        panic!("the pull did not end within 200 pages");
-    }
-
-    async fn history(&self, entity: &str, row: &str, query: &str) -> reqwest::Response {
-        self.server
-            .get(&format!("/api/history/{entity}/{row}{query}"), &self.token)
-            .await
-    }
-}
-
-fn key(entity: &str, row: &str) -> (String, String) {
-    (entity.to_owned(), row.to_owned())
+/// The administrator's records `id(1..=n)`, owned by olaf, pulled by agnes's device
+/// `dev-agnes` in pages of `limit`: the server, the admin's token, agnes, her device, the
+/// records, and what her pull named with its cursor.
+async fn agnes_holds_records_of_olaf(
+    n: u128,
+    limit: usize,
+) -> (TestServer, String, User, Device, Vec<String>, (Rows, u64)) {
+    let (server, mut admins, (olaf, _), (agnes, token)) =
+        admin_owner_and("olaf@example.com", "agnes@example.com", Role::Agent).await;
+    let records: Vec<String> = (1..=n).map(id).collect();
+    admins.push_clean(&owned_by(&records, &olaf)).await;
+    let device = Device::new(&server, &token, "dev-agnes");
+    let pulled = device.pull(0, limit).await;
+    (server, admins.token, agnes, device, records, pulled)
 }
 
 #[tokio::test]
 async fn a_row_past_its_field_bound_is_refused_and_the_rest_of_the_batch_applies() {
-    let server = TestServer::start().await;
-    let (_, token) = server.user_with_token("ada@example.com", Role::Agent).await;
-    let mut device = Device::new(&server, &token, "dev-a");
+    let (_server, mut device) = ada_and_device().await;
     let row = id(1);
     let names: Vec<String> = (0..MAX_FIELDS_PER_ROW)
         .map(|n| format!("custom.f{n}"))
         .collect();
-    let writes: Vec<(&str, &str, &str, Value)> = names
+    let writes: Vec<Write<'_>> = names
         .iter()
         .map(|name| ("contact", row.as_str(), name.as_str(), json!(1)))
         .collect();
@@ -163,9 +94,7 @@ async fn a_row_past_its_field_bound_is_refused_and_the_rest_of_the_batch_applies
 
 #[tokio::test]
 async fn a_row_past_its_byte_bound_is_refused_and_pull_pages_are_cut_by_bytes() {
-    let server = TestServer::start().await;
-    let (_, token) = server.user_with_token("ada@example.com", Role::Agent).await;
-    let mut device = Device::new(&server, &token, "dev-a");
+    let (_server, mut device) = ada_and_device().await;
     // 60,000 characters is under the 64 KiB a single value may have.
     let big = json!("x".repeat(60_000));
     let row = id(1);
@@ -174,10 +103,7 @@ async fn a_row_past_its_byte_bound_is_refused_and_pull_pages_are_cut_by_bytes() 
         .map(|n| format!("custom.big{n}"))
         .collect();
     for chunk in names.chunks(12) {
-        let writes: Vec<_> = chunk
-            .iter()
-            .map(|name| ("contact", row.as_str(), name.as_str(), big.clone()))
-            .collect();
+        let writes = big_writes(&row, chunk, &big);
         device.push(&writes).await;
     }
     let (rows, _) = device.pull(0, 1000).await;
@@ -185,10 +111,7 @@ async fn a_row_past_its_byte_bound_is_refused_and_pull_pages_are_cut_by_bytes() 
         .as_object()
         .unwrap()
         .clone();
-    let bytes: usize = stored
-        .iter()
-        .map(|(name, state)| name.len() + state["value"].to_string().len())
-        .sum();
+    let bytes = bytes_of(stored.iter());
     assert!(bytes <= MAX_ROW_BYTES, "{bytes} bytes stored");
     assert_eq!(
         stored.len(),
@@ -214,21 +137,17 @@ async fn a_row_past_its_byte_bound_is_refused_and_pull_pages_are_cut_by_bytes() 
     for n in 2..=8 {
         let row = id(n);
         for chunk in names[..15].chunks(12) {
-            let writes: Vec<_> = chunk
-                .iter()
-                .map(|name| ("contact", row.as_str(), name.as_str(), big.clone()))
-                .collect();
-            device.push_clean(&writes).await;
+            device.push_clean(&big_writes(&row, chunk, &big)).await;
         }
     }
     let first = device.page(0, 1000).await;
     let on_page = first["rows"].as_array().unwrap();
-    let page_bytes: usize = on_page
-        .iter()
-        .filter_map(|row| row["fields"].as_object())
-        .flat_map(|fields| fields.iter())
-        .map(|(name, state)| name.len() + state["value"].to_string().len())
-        .sum();
+    let page_bytes = bytes_of(
+        on_page
+            .iter()
+            .filter_map(|row| row["fields"].as_object())
+            .flat_map(|fields| fields.iter()),
+    );
     assert!(first["more"].as_bool().unwrap(), "cut by bytes, so more");
     assert!(
         on_page.len() < 8,
@@ -245,11 +164,17 @@ async fn a_row_past_its_byte_bound_is_refused_and_pull_pages_are_cut_by_bytes() 
     }
 }
 
+/// Writes of `value` to each of `names` of the contact `row`.
+fn big_writes<'w>(row: &'w str, names: &'w [String], value: &Value) -> Vec<Write<'w>> {
+    names
+        .iter()
+        .map(|name| ("contact", row, name.as_str(), value.clone()))
+        .collect()
+}
+
 #[tokio::test]
 async fn history_comes_in_pages_older_ones_on_request() {
-    let server = TestServer::start().await;
-    let (_, token) = server.user_with_token("ada@example.com", Role::Agent).await;
-    let mut device = Device::new(&server, &token, "dev-a");
+    let (_server, mut device) = ada_and_device().await;
     let row = id(1);
     let cities: Vec<Value> = (0..1005).map(|n| json!(format!("City {n}"))).collect();
     for chunk in cities.chunks(1000) {
@@ -304,10 +229,10 @@ async fn history_comes_in_pages_older_ones_on_request() {
         "every write once, in order, across the pages"
     );
 
-    let bad = device.history("contact", &row, "?before=yesterday").await;
-    assert_eq!(error_code(bad, 400).await, "malformed_request");
-    let bad = device.history("contact", &row, "?limit=-1").await;
-    assert_eq!(error_code(bad, 400).await, "malformed_request");
+    for bad in ["?before=yesterday", "?limit=-1"] {
+        let response = device.history("contact", &row, bad).await;
+        expect_error(response, 400, "malformed_request").await;
+    }
 }
 
 #[tokio::test]
@@ -324,6 +249,7 @@ async fn a_private_view_is_written_only_by_its_owner_not_published_by_a_manager(
         .await;
     let mut agents = Device::new(&server, &agent, "dev-agent");
     let mut managers = Device::new(&server, &manager, "dev-manager");
+    let restricted = Device::new(&server, &restricted, "dev-r");
     let view = id(10);
     agents
         .push_clean(&[("view", &view, "name", json!("My calls"))])
@@ -341,9 +267,7 @@ async fn a_private_view_is_written_only_by_its_owner_not_published_by_a_manager(
         .map(|r| r["code"].as_str().unwrap())
         .collect();
     assert_eq!(codes, ["forbidden", "forbidden"], "{reply}");
-    let (seen, _) = Device::new(&server, &restricted, "dev-r")
-        .pull(0, 1000)
-        .await;
+    let (seen, _) = restricted.pull(0, 1000).await;
     assert!(!seen.contains_key(&key("view", &view)), "still private");
     // The manager shares a view of their own.
     let team = id(11);
@@ -355,26 +279,15 @@ async fn a_private_view_is_written_only_by_its_owner_not_published_by_a_manager(
         .await;
     let reply = agents.push(&[("view", &team, "name", json!("Mine"))]).await;
     assert_eq!(reply["rejected"][0]["code"], "forbidden");
-    let (seen, _) = Device::new(&server, &restricted, "dev-r")
-        .pull(0, 1000)
-        .await;
+    let (seen, _) = restricted.pull(0, 1000).await;
     assert_eq!(seen[&key("view", &team)]["fields"]["name"]["value"], "Team");
 }
 
 #[tokio::test]
 async fn a_pull_names_only_rows_that_may_be_on_the_device() {
-    let server = TestServer::start().await;
-    let (_, admin) = server
-        .user_with_token("admin@example.com", Role::Admin)
-        .await;
-    let (other, other_token) = server
-        .user_with_token("olaf@example.com", Role::Agent)
-        .await;
-    let (rita, rita_token) = server
-        .user_with_token("rita@example.com", Role::Restricted)
-        .await;
+    let (server, mut admins, (other, other_token), (rita, rita_token)) =
+        admin_owner_and("olaf@example.com", "rita@example.com", Role::Restricted).await;
     let (other_id, rita_id) = (other.id.to_string(), rita.id.to_string());
-    let mut admins = Device::new(&server, &admin, "dev-admin");
     let (others, never, mine, leaves, purged) = (id(1), id(2), id(3), id(4), id(5));
     let (task_of_others, task_of_leaving) = (id(21), id(22));
     admins
@@ -430,14 +343,7 @@ async fn a_pull_names_only_rows_that_may_be_on_the_device() {
             ("contact", &purged, "deleted", json!(true)),
         ])
         .await;
-    let purge = server
-        .client
-        .post(server.url("/api/trash/purge"))
-        .bearer_auth(&admin)
-        .json(&json!({"ids": [purged]}))
-        .send()
-        .await
-        .unwrap();
+    let purge = server.purge(&admins.token, &json!({"ids": [purged]})).await;
     assert_eq!(purge.status(), 200);
     let (later, _) = rita_device.pull(cursor, 1000).await;
     for gone in [
@@ -459,26 +365,8 @@ async fn a_pull_names_only_rows_that_may_be_on_the_device() {
 
 #[tokio::test]
 async fn a_role_change_reaches_the_device_even_past_one_page() {
-    let server = TestServer::start().await;
-    let (_, admin) = server
-        .user_with_token("admin@example.com", Role::Admin)
-        .await;
-    let (other, _) = server
-        .user_with_token("olaf@example.com", Role::Agent)
-        .await;
-    let (agent, agent_token) = server
-        .user_with_token("agnes@example.com", Role::Agent)
-        .await;
-    let mut admins = Device::new(&server, &admin, "dev-admin");
-    let ids: Vec<String> = (1..=30).map(id).collect();
-    let owner = json!(other.id.to_string());
-    let writes: Vec<_> = ids
-        .iter()
-        .map(|row| ("contact", row.as_str(), "owner_id", owner.clone()))
-        .collect();
-    admins.push_clean(&writes).await;
-    let device = Device::new(&server, &agent_token, "dev-agnes");
-    let (seen, cursor) = device.pull(0, 10).await;
+    let (server, admin, agent, device, ids, (seen, cursor)) =
+        agnes_holds_records_of_olaf(30, 10).await;
     assert!(
         ids.iter()
             .all(|row| seen[&key("contact", row)]["fields"].is_object())
@@ -498,10 +386,8 @@ async fn a_role_change_reaches_the_device_even_past_one_page() {
 
 #[tokio::test]
 async fn a_losing_write_sent_again_is_kept_in_the_history_once() {
-    let server = TestServer::start().await;
-    let (_, token) = server.user_with_token("ada@example.com", Role::Agent).await;
+    let (server, mut device) = ada_and_device().await;
     let row = id(1);
-    let mut device = Device::new(&server, &token, "dev-a");
     device
         .push_clean(&[("contact", &row, "city", json!("Brno"))])
         .await;
@@ -517,15 +403,7 @@ async fn a_losing_write_sent_again_is_kept_in_the_history_once() {
                 change
             })
             .collect();
-        let response = server
-            .client
-            .post(server.url("/api/sync/push"))
-            .bearer_auth(&token)
-            .json(&json!({"client_id": "dev-b", "changes": changes}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
+        server.push_ok(&device.token, "dev-b", changes).await;
     }
     let history: Value = device
         .history("contact", &row, "")
@@ -541,26 +419,7 @@ async fn a_losing_write_sent_again_is_kept_in_the_history_once() {
 
 #[tokio::test]
 async fn a_role_change_made_before_the_upgrade_still_reaches_the_device() {
-    let server = TestServer::start().await;
-    let (_, admin) = server
-        .user_with_token("admin@example.com", Role::Admin)
-        .await;
-    let (other, _) = server
-        .user_with_token("olaf@example.com", Role::Agent)
-        .await;
-    let (agent, agent_token) = server
-        .user_with_token("agnes@example.com", Role::Agent)
-        .await;
-    let mut admins = Device::new(&server, &admin, "dev-admin");
-    let rows: Vec<String> = (1..=5).map(id).collect();
-    let owner = json!(other.id.to_string());
-    let writes: Vec<_> = rows
-        .iter()
-        .map(|row| ("contact", row.as_str(), "owner_id", owner.clone()))
-        .collect();
-    admins.push_clean(&writes).await;
-    let device = Device::new(&server, &agent_token, "dev-agnes");
-    let (_, cursor) = device.pull(0, 1000).await;
+    let (server, _, agent, device, rows, (_, cursor)) = agnes_holds_records_of_olaf(5, 1000).await;
     // What the previous server did on a role change: the role, and the mark that made the
     // user's next pull resend everything (no role_changes, no new versions).
     let agent_id = agent.id.to_string();
@@ -586,51 +445,26 @@ async fn a_role_change_made_before_the_upgrade_still_reaches_the_device() {
 
 #[tokio::test]
 async fn a_pull_under_concurrent_pushes_never_sends_a_visible_row_without_its_fields() {
-    let server = TestServer::start().await;
-    let (_, admin) = server
-        .user_with_token("admin@example.com", Role::Admin)
-        .await;
-    let (other, _) = server
-        .user_with_token("olaf@example.com", Role::Agent)
-        .await;
-    let (_, rita) = server
-        .user_with_token("rita@example.com", Role::Restricted)
-        .await;
-    let mut admins = Device::new(&server, &admin, "dev-admin");
+    let (server, mut admins, (other, _), (_, rita)) =
+        admin_owner_and("olaf@example.com", "rita@example.com", Role::Restricted).await;
     let hot = id(1);
     admins
         .push_clean(&[("contact", &hot, "city", json!("Brno"))])
         .await;
     // Rows Rita never sees, so her pages scan far while the admin keeps writing.
-    let owner = json!(other.id.to_string());
     let names: Vec<String> = (100..2100).map(id).collect();
     for chunk in names.chunks(1000) {
-        let writes: Vec<_> = chunk
-            .iter()
-            .map(|row| ("contact", row.as_str(), "owner_id", owner.clone()))
-            .collect();
-        admins.push_clean(&writes).await;
+        admins.push_clean(&owned_by(chunk, &other)).await;
     }
-    let writer = {
-        let base = server.url("/api/sync/push");
-        let client = server.client.clone();
-        let (admin, hot) = (admin.clone(), hot.clone());
-        tokio::spawn(async move {
-            for n in 0..300u64 {
-                let change = json!({"seq": 10_000 + n, "entity": "contact", "id": hot,
-                    "field": "city", "value": format!("City {n}"),
-                    "hlc": hlc(10_000 + n, "dev-writer")});
-                let response = client
-                    .post(&base)
-                    .bearer_auth(&admin)
-                    .json(&json!({"client_id": "dev-writer", "changes": [change]}))
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(response.status(), 200);
-            }
-        })
-    };
+    // Its changes have seqs (and HLC counters) from 10,000 on.
+    let mut writer_device = Device::new(&server, &admins.token, "dev-writer");
+    writer_device.seq = 9_999;
+    let writer = tokio::spawn(async move {
+        for n in 0..300u64 {
+            let city = json!(format!("City {n}"));
+            writer_device.push(&[("contact", &hot, "city", city)]).await;
+        }
+    });
     let device = Device::new(&server, &rita, "dev-rita");
     for _ in 0..60 {
         let page = device.page(0, 2).await;

@@ -4,22 +4,18 @@
 
 mod common;
 
-use common::{TestServer, error_code};
+use common::{TestServer, error_code, expect_error};
 use minicrm_core::Role;
+use reqwest::Method;
 use serde_json::Value;
 
 #[tokio::test]
 async fn malformed_json_is_400() {
     let server = TestServer::start().await;
     let response = server
-        .client
-        .post(server.url("/api/auth/login"))
-        .header("content-type", "application/json")
-        .body("{\"email\": ")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(response, 400).await, "malformed_request");
+        .send_json_text(Method::POST, "/api/auth/login", None, "{\"email\": ")
+        .await;
+    expect_error(response, 400, "malformed_request").await;
 }
 
 #[tokio::test]
@@ -48,54 +44,33 @@ async fn missing_or_wrong_content_type_is_415() {
 
 #[tokio::test]
 async fn a_body_over_the_limit_is_413() {
-    let server = TestServer::start().await;
-    let (_, admin) = server
-        .user_with_token("admin@example.com", Role::Admin)
-        .await;
+    let (server, _, admin) = TestServer::with_user("admin@example.com", Role::Admin).await;
     let huge = format!(
         r#"{{"email":"x@example.com","name":"{}","role":"agent","password":"long enough"}}"#,
         "x".repeat(1024 * 1024 + 1)
     );
     let response = server
-        .client
-        .post(server.url("/api/users"))
-        .bearer_auth(&admin)
-        .header("content-type", "application/json")
-        .body(huge)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(response, 413).await, "payload_too_large");
+        .send_json_text(Method::POST, "/api/users", Some(&admin), huge)
+        .await;
+    expect_error(response, 413, "payload_too_large").await;
 }
 
 #[tokio::test]
 async fn unknown_api_routes_and_methods_use_the_error_shape() {
-    let server = TestServer::start().await;
-    let (_, token) = server.user_with_token("ada@example.com", Role::Agent).await;
+    let (server, _, token) = TestServer::with_user("ada@example.com", Role::Agent).await;
     for path in ["/api/nope", "/api/", "/api", "/api/users/x/y"] {
-        assert_eq!(
-            error_code(server.get(path, &token).await, 404).await,
-            "not_found",
-            "{path}"
-        );
+        let response = server.get(path, &token).await;
+        assert_eq!(error_code(response, 404).await, "not_found", "{path}");
     }
-    let response = server
-        .client
-        .delete(server.url("/api/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(response, 405).await, "method_not_allowed");
+    let request = server.client.delete(server.url("/api/me"));
+    let response = request.bearer_auth(&token).send().await.unwrap();
+    expect_error(response, 405, "method_not_allowed").await;
 }
 
 /// Many wrong bodies on every route that takes one: each is a 4xx with our error shape.
 #[tokio::test]
 async fn no_bad_body_yields_a_5xx() {
-    let server = TestServer::start().await;
-    let (admin_user, admin) = server
-        .user_with_token("admin@example.com", Role::Admin)
-        .await;
+    let (server, admin_user, admin) = TestServer::with_user("admin@example.com", Role::Admin).await;
     let bodies = [
         "",
         "null",
@@ -113,26 +88,18 @@ async fn no_bad_body_yields_a_5xx() {
         "{\"email\": \"\u{202e}@x.pl\", \"name\": \"\u{0}\", \"role\": \"agent\", \"password\": \"12345678\"}",
     ];
     let routes = [
-        ("POST", "/api/auth/login".to_owned()),
-        ("POST", "/api/users".to_owned()),
-        ("PATCH", format!("/api/users/{}", admin_user.id)),
-        ("POST", "/api/setup".to_owned()),
+        (Method::POST, "/api/auth/login".to_owned()),
+        (Method::POST, "/api/users".to_owned()),
+        (Method::PATCH, format!("/api/users/{}", admin_user.id)),
+        (Method::POST, "/api/setup".to_owned()),
     ];
     for (method, path) in &routes {
         for body in bodies {
-            let request = match *method {
-                "POST" => server.client.post(server.url(path)),
-                _ => server.client.patch(server.url(path)),
-            };
-            let response = request
-                .bearer_auth(&admin)
-                .header("content-type", "application/json")
-                .body(body)
-                .send()
-                .await
-                .unwrap();
+            let response = server
+                .send_json_text(method.clone(), path, Some(&admin), body)
+                .await;
             let status = response.status().as_u16();
-            if *method == "PATCH" && body == "{}" {
+            if *method == Method::PATCH && body == "{}" {
                 assert_eq!(status, 200, "an empty patch changes nothing and succeeds");
                 continue;
             }
@@ -150,26 +117,18 @@ async fn no_bad_body_yields_a_5xx() {
     // Nothing changed: the admin is still the only user and still an admin.
     let me: Value = server.get("/api/me", &admin).await.json().await.unwrap();
     assert_eq!(me["role"], "admin");
-    let list: Value = server.get("/api/users", &admin).await.json().await.unwrap();
-    assert_eq!(list["users"].as_array().unwrap().len(), 1);
+    assert_eq!(server.users(&admin).await.len(), 1);
 }
 
 #[tokio::test]
 async fn openapi_needs_a_token_and_documents_every_route() {
     let server = TestServer::start().await;
-    let anonymous = server
-        .client
-        .get(server.url("/api/openapi.json"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(anonymous, 401).await, "unauthorized");
+    let anonymous = server.get_anonymous("/api/openapi.json").await;
+    expect_error(anonymous, 401, "unauthorized").await;
     let (_, token) = server
         .user_with_token("agnes@example.com", Role::Agent)
         .await;
-    let response = server.get("/api/openapi.json", &token).await;
-    assert_eq!(response.status(), 200);
-    let spec: Value = response.json().await.unwrap();
+    let spec = server.get_json("/api/openapi.json", &token).await;
     assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
     for path in [
         "/api/health",
@@ -189,10 +148,7 @@ async fn openapi_needs_a_token_and_documents_every_route() {
 
 #[tokio::test]
 async fn a_path_or_query_the_router_cannot_read_still_gets_the_json_error_shape() {
-    let server = TestServer::start().await;
-    let (_, token) = server
-        .user_with_token("agnes@example.com", Role::Agent)
-        .await;
+    let (server, _, token) = TestServer::with_user("agnes@example.com", Role::Agent).await;
     for path in [
         "/api/history/contact/%ff",
         "/api/history/%c3%28/0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",

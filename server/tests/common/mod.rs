@@ -24,6 +24,7 @@ use serde_json::{Value, json};
 pub const PASSWORD: &str = "correct horse battery";
 
 /// A server's address and a client for it: every request the tests send goes through here.
+#[derive(Clone)]
 pub struct Api {
     pub base: String,
     pub client: reqwest::Client,
@@ -234,6 +235,16 @@ impl TestServer {
             .unwrap()
     }
 
+    /// A fresh server with one user of `role`, logged in.
+    pub async fn with_user(
+        email: &str,
+        role: Role,
+    ) -> (TestServer, minicrm_core::api::User, String) {
+        let server = TestServer::start().await;
+        let (user, token) = server.user_with_token(email, role).await;
+        (server, user, token)
+    }
+
     /// A user of `role` and a token for them.
     pub async fn user_with_token(
         &self,
@@ -243,6 +254,17 @@ impl TestServer {
         let user = self.add_user(email, &format!("{role} user"), role);
         let token = self.login(email).await;
         (user, token)
+    }
+
+    /// A user of each role (`{role}@example.com`, in the order of [`Role::ALL`]: admin first)
+    /// and a token for each.
+    pub async fn one_of_each_role(&self) -> [(minicrm_core::api::User, String); 4] {
+        let mut users = Vec::new();
+        for role in Role::ALL {
+            let email = format!("{role}@example.com");
+            users.push(self.user_with_token(&email, role).await);
+        }
+        users.try_into().unwrap()
     }
 
     /// The administrator `admin@example.com` and a token for them.

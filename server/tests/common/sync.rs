@@ -6,7 +6,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 
-use super::Api;
+use minicrm_core::Role;
+use minicrm_core::api::User;
+
+use super::{Api, TestServer};
 
 /// The wall time (ms) of the HLCs the tests write where the real clock does not matter.
 pub const WALL: u64 = 1_763_800_000_000;
@@ -152,4 +155,87 @@ impl Api {
     pub async fn purge(&self, token: &str, body: &Value) -> reqwest::Response {
         self.post("/api/trash/purge", Some(token), body).await
     }
+}
+
+/// One write a device makes: (entity, id, field, value).
+pub type Write<'w> = (&'w str, &'w str, &'w str, Value);
+
+/// A device of a user: its client id and the last seq it used. Its `n`th change has seq `n`
+/// and an HLC at [`WALL`] with counter `n` (carried into the wall time past 0xffff), so a
+/// device's later write is also its newer one.
+pub struct Device {
+    api: Api,
+    pub token: String,
+    pub client: String,
+    pub seq: u64,
+}
+
+impl Device {
+    pub fn new(api: &Api, token: &str, client: &str) -> Self {
+        Device {
+            api: api.clone(),
+            token: token.to_owned(),
+            client: client.to_owned(),
+            seq: 0,
+        }
+    }
+
+    /// The HLC of the change with `seq`.
+    pub fn stamp(&self, seq: u64) -> String {
+        let (wall, counter) = (WALL + seq / 0x1_0000, seq % 0x1_0000);
+        format!("{wall:013}-{counter:04x}-{}", self.client)
+    }
+
+    /// The writes as the device's next changes.
+    pub fn changes(&mut self, writes: &[Write<'_>]) -> Vec<Value> {
+        writes
+            .iter()
+            .map(|(entity, row, field, value)| {
+                self.seq += 1;
+                let stamp = self.stamp(self.seq);
+                change(self.seq, entity, row, field, value.clone(), &stamp)
+            })
+            .collect()
+    }
+
+    /// Pushes the writes; the reply (answered 200).
+    pub async fn push(&mut self, writes: &[Write<'_>]) -> Value {
+        let changes = self.changes(writes);
+        self.api.push_ok(&self.token, &self.client, changes).await
+    }
+
+    /// Pushes the writes, none of them refused.
+    pub async fn push_clean(&mut self, writes: &[Write<'_>]) -> Value {
+        let changes = self.changes(writes);
+        self.api
+            .push_clean(&self.token, &self.client, changes)
+            .await
+    }
+
+    pub async fn page(&self, cursor: u64, limit: usize) -> Value {
+        self.api.pull_page(&self.token, cursor, limit).await
+    }
+
+    pub async fn pull(&self, cursor: u64, limit: usize) -> (Rows, u64) {
+        self.api.pull_all(&self.token, cursor, limit).await
+    }
+
+    pub async fn history(&self, entity: &str, row: &str, query: &str) -> reqwest::Response {
+        self.api.history_page(&self.token, entity, row, query).await
+    }
+}
+
+/// A fresh server with the administrator and their device `dev-admin`, the agent `owner` (who
+/// owns the records a test makes) and `user` of `role`: all logged in, in this order.
+pub async fn admin_owner_and(
+    owner: &str,
+    user: &str,
+    role: Role,
+) -> (TestServer, Device, (User, String), (User, String)) {
+    let server = TestServer::start().await;
+    let (_, admin) = server.admin().await;
+    let owner = server.user_with_token(owner, Role::Agent).await;
+    let user = server.user_with_token(user, role).await;
+    let admins = Device::new(&server, &admin, "dev-admin");
+    (server, admins, owner, user)
 }
