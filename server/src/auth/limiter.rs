@@ -248,36 +248,62 @@ mod tests {
         assert!(limiter.begin("new@x.pl", None, now).is_ok());
     }
 
+    /// A limiter with a 60 s window, tried at one instant from `ADDR`.
+    struct Probe {
+        limiter: LoginLimiter,
+        now: Instant,
+    }
+
+    impl Probe {
+        fn new(per_email: usize, per_address: usize) -> Probe {
+            Probe {
+                limiter: LoginLimiter::new(per_email, per_address, Duration::from_secs(60)),
+                now: Instant::now(),
+            }
+        }
+
+        /// Begins an attempt for each e-mail in turn; each must be let through.
+        fn allows<const N: usize>(&self, emails: [&str; N]) -> [Attempt; N] {
+            emails.map(|email| {
+                self.limiter
+                    .begin(email, ADDR, self.now)
+                    .unwrap_or_else(|wait| panic!("{email} refused for {wait:?}"))
+            })
+        }
+
+        fn refuses(&self, email: &str) {
+            assert!(
+                self.limiter.begin(email, ADDR, self.now).is_err(),
+                "{email} let through"
+            );
+        }
+    }
+
     #[test]
     fn success_forgives_the_email() {
-        let limiter = LoginLimiter::new(2, 3, Duration::from_secs(60));
-        let now = Instant::now();
-        let failed = limiter.begin("a@x.pl", ADDR, now).ok().unwrap();
-        limiter.failed("a@x.pl", failed);
-        let good = limiter.begin("a@x.pl", ADDR, now).ok().unwrap();
-        assert!(limiter.begin("a@x.pl", ADDR, now).is_err());
-        limiter.succeeded("a@x.pl", ADDR, good);
+        let probe = Probe::new(2, 3);
+        let [failed] = probe.allows(["a@x.pl"]);
+        probe.limiter.failed("a@x.pl", failed);
+        let [good] = probe.allows(["a@x.pl"]);
+        probe.refuses("a@x.pl");
+        probe.limiter.succeeded("a@x.pl", ADDR, good);
         // The e-mail is forgiven; the address keeps only the failure (1 of 3), so two more
         // attempts are allowed from it and the third is refused.
-        assert!(limiter.begin("a@x.pl", ADDR, now).is_ok());
-        assert!(limiter.begin("b@x.pl", ADDR, now).is_ok());
-        assert!(limiter.begin("c@x.pl", ADDR, now).is_err());
+        let _allowed = probe.allows(["a@x.pl", "b@x.pl"]);
+        probe.refuses("c@x.pl");
     }
 
     #[test]
     fn a_success_never_forgives_attempts_still_being_checked() {
-        let limiter = LoginLimiter::new(3, 100, Duration::from_secs(60));
-        let now = Instant::now();
-        let in_flight = limiter.begin("a@x.pl", ADDR, now).ok().unwrap();
-        let done = limiter.begin("a@x.pl", ADDR, now).ok().unwrap();
-        limiter.failed("a@x.pl", done);
-        let good = limiter.begin("a@x.pl", ADDR, now).ok().unwrap();
-        limiter.succeeded("a@x.pl", ADDR, good);
+        let probe = Probe::new(3, 100);
+        let [in_flight, done] = probe.allows(["a@x.pl"; 2]);
+        probe.limiter.failed("a@x.pl", done);
+        let [good] = probe.allows(["a@x.pl"]);
+        probe.limiter.succeeded("a@x.pl", ADDR, good);
         // The finished failure and the success are gone; the one in flight still counts.
-        let _a = limiter.begin("a@x.pl", ADDR, now).ok().unwrap();
-        let _b = limiter.begin("a@x.pl", ADDR, now).ok().unwrap();
-        assert!(limiter.begin("a@x.pl", ADDR, now).is_err());
-        limiter.failed("a@x.pl", in_flight);
+        let _allowed = probe.allows(["a@x.pl"; 2]);
+        probe.refuses("a@x.pl");
+        probe.limiter.failed("a@x.pl", in_flight);
     }
 
     #[test]

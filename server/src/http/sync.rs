@@ -109,6 +109,8 @@ pub async fn pull(
     Ok(Json(response))
 }
 
+// Built like `PullQuery` and `pull` on purpose: each paged route declares its own query and
+// what it must hold; the page size is `page_limit`.
 #[derive(Deserialize)]
 pub struct HistoryQuery {
     before: Option<String>,
