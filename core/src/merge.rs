@@ -12,6 +12,21 @@ use crate::sync::FieldState;
 /// A row's fields by name.
 pub type Fields = BTreeMap<String, FieldState>;
 
+/// Fields with these values, each written at `hlc` (the tests' rows).
+#[cfg(test)]
+pub(crate) fn fields_at(hlc: &str, values: &[(&str, serde_json::Value)]) -> Fields {
+    values
+        .iter()
+        .map(|(name, value)| {
+            let state = FieldState {
+                value: value.clone(),
+                hlc: hlc.to_owned(),
+            };
+            ((*name).to_owned(), state)
+        })
+        .collect()
+}
+
 /// What a write does to a field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {

@@ -157,7 +157,8 @@ pub fn regon_with_check_digit(first_eight: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    /// Each input normalizes to its expected digits or is refused with its error.
+    /// Each input normalizes to its expected digits or is refused with its error. (The NIP,
+    /// PESEL and REGON tables below are alike on purpose: one table per identifier.)
     #[track_caller]
     fn check(
         normalize: fn(&str) -> Result<String, PolishIdError>,

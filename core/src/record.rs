@@ -264,50 +264,39 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::sync::FieldState;
 
     pub(crate) fn fields(values: &[(&str, Value)]) -> Fields {
-        values
-            .iter()
-            .map(|(name, value)| {
-                (
-                    (*name).to_owned(),
-                    FieldState {
-                        value: value.clone(),
-                        hlc: "1763800000000-0000-node".to_owned(),
-                    },
-                )
-            })
-            .collect()
+        crate::merge::fields_at("1763800000000-0000-node", values)
     }
 
     const ID: &str = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
     const SEG: &str = "0193a1b2-c3d4-7e5f-8a9b-000000000001";
 
+    /// The contact `ID` with these fields.
+    fn contact(values: &[(&str, Value)]) -> Contact {
+        Contact::from_fields(ID, &fields(values)).unwrap_or_default()
+    }
+
     #[test]
     fn builds_from_fields() {
-        let contact = Contact::from_fields(
-            ID,
-            &fields(&[
-                ("kind", json!("person")),
-                ("first_name", json!("Jan")),
-                ("last_name", json!("Kowalski")),
-                ("city", json!("Łódź")),
-                ("emails", json!(["jan@example.com"])),
-                (
-                    "phones",
-                    json!([{"type": "mobile", "number": "+48600100200"}]),
-                ),
-                (&format!("segment:{SEG}"), json!(true)),
-                (
-                    "campaign:0193a1b2-c3d4-7e5f-8a9b-000000000002",
-                    json!(false),
-                ),
-                ("custom.shoe_size", json!(44)),
-                ("custom.empty", json!("")),
-            ]),
-        )
-        .unwrap_or_default();
+        let contact = contact(&[
+            ("kind", json!("person")),
+            ("first_name", json!("Jan")),
+            ("last_name", json!("Kowalski")),
+            ("city", json!("Łódź")),
+            ("emails", json!(["jan@example.com"])),
+            (
+                "phones",
+                json!([{"type": "mobile", "number": "+48600100200"}]),
+            ),
+            (&format!("segment:{SEG}"), json!(true)),
+            (
+                "campaign:0193a1b2-c3d4-7e5f-8a9b-000000000002",
+                json!(false),
+            ),
+            ("custom.shoe_size", json!(44)),
+            ("custom.empty", json!("")),
+        ]);
         assert_eq!(contact.display_name(), "Jan Kowalski");
         assert_eq!(contact.text("city"), "Łódź");
         assert_eq!(contact.segments.len(), 1);
@@ -324,18 +313,13 @@ mod tests {
 
     #[test]
     fn company_names() {
-        let company = Contact::from_fields(
-            ID,
-            &fields(&[
-                ("kind", json!("company")),
-                ("company", json!("Acme sp. z o.o.")),
-            ]),
-        )
-        .unwrap_or_default();
+        let company = contact(&[
+            ("kind", json!("company")),
+            ("company", json!("Acme sp. z o.o.")),
+        ]);
         assert_eq!(company.kind, ContactKind::Company);
         assert_eq!(company.display_name(), "Acme sp. z o.o.");
-        let nameless =
-            Contact::from_fields(ID, &fields(&[("company", json!("Acme"))])).unwrap_or_default();
+        let nameless = contact(&[("company", json!("Acme"))]);
         assert_eq!(nameless.display_name(), "Acme");
         assert!(Contact::from_fields("nope", &fields(&[])).is_none());
     }

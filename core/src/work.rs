@@ -128,6 +128,8 @@ impl ActivityKind {
 }
 
 /// An activity as the device keeps it in memory (the timeline reads the whole row).
+/// (Its fields and `from_fields` parallel `Task`'s on purpose: two kinds of row, each read
+/// from its own fields.)
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Activity {
     pub id: Uuid,
@@ -311,22 +313,10 @@ pub fn period(from_ms: i64, to_ms: Option<i64>) -> Result<(), FieldError> {
 mod tests {
     use super::*;
     use crate::deadline::zones::{ms, warsaw};
-    use crate::sync::FieldState;
     use serde_json::json;
 
     fn fields(pairs: &[(&str, Value)]) -> Fields {
-        pairs
-            .iter()
-            .map(|(name, value)| {
-                (
-                    (*name).to_owned(),
-                    FieldState {
-                        value: value.clone(),
-                        hlc: String::new(),
-                    },
-                )
-            })
-            .collect()
+        crate::merge::fields_at("", pairs)
     }
 
     fn task(n: u128, record: u128, due: Option<&str>) -> Task {
