@@ -44,8 +44,8 @@ pub struct NewUser<'a> {
     pub password_hash: &'a str,
 }
 
-/// What the accounts' constraints refuse. Each boundary maps these once: `ApiError` (http)
-/// and the command line (this type's text).
+/// What the accounts' constraints refuse. Each boundary maps these once: `ApiError`
+/// (http/error.rs), `DemoError`, and the command line (this type's text).
 #[derive(Debug, thiserror::Error)]
 pub enum UserError {
     /// E-mails are unique.

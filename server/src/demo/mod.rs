@@ -16,7 +16,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rusqlite::Connection;
 
-use crate::db::{self, DbError, users};
+use crate::db::{self, users};
 
 pub use writer::DemoError;
 
@@ -47,10 +47,7 @@ pub fn fill(
     seed: u64,
     now_ms: i64,
 ) -> Result<DemoSummary, DemoError> {
-    let existing: i64 = conn
-        .query_row("SELECT count(*) FROM users", [], |row| row.get(0))
-        .map_err(DbError::from)?;
-    if existing > 0 {
+    if users::count(conn)? > 0 {
         return Err(DemoError::NotEmpty);
     }
     let hash = crate::auth::password::hash(DEMO_PASSWORD)
