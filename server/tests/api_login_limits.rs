@@ -7,22 +7,13 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{PASSWORD, TestServer, error_code};
+use common::{PASSWORD, TestServer, error_code, expect_error};
 use minicrm_core::Role;
 use minicrm_server::auth::gate::PasswordGate;
 use minicrm_server::auth::limiter::LoginLimiter;
 use serde_json::json;
 
-async fn login(server: &TestServer, email: &str, password: &str) -> reqwest::Response {
-    server
-        .client
-        .post(server.url("/api/auth/login"))
-        .json(&json!({"email": email, "password": password}))
-        .send()
-        .await
-        .unwrap()
-}
-
+/// A wrong password for `email`, sent through a proxy for `forwarded_for`.
 async fn login_from(server: &TestServer, forwarded_for: &str, email: &str) -> reqwest::Response {
     server
         .client
@@ -45,7 +36,8 @@ async fn forty_parallel_wrong_passwords_get_at_most_ten_answers_other_than_429()
     let burst = (0..40).map(|i| {
         let server = &server;
         async move {
-            login(server, "ada@example.com", &format!("guess {i}"))
+            server
+                .login_attempt("ada@example.com", &format!("guess {i}"))
                 .await
                 .status()
         }
@@ -62,10 +54,8 @@ async fn forty_parallel_wrong_passwords_get_at_most_ten_answers_other_than_429()
         "{statuses:?}"
     );
     // The right password is refused too now: the attempts were counted.
-    assert_eq!(
-        error_code(login(&server, "ada@example.com", PASSWORD).await, 429).await,
-        "too_many_attempts"
-    );
+    let response = server.login_attempt("ada@example.com", PASSWORD).await;
+    expect_error(response, 429, "too_many_attempts").await;
 }
 
 /// Runs the futures concurrently on this task and collects their outputs in order.
@@ -100,28 +90,20 @@ async fn a_megabyte_email_is_refused_cheaply_and_not_counted() {
     let server = TestServer::start_with(LoginLimiter::new(1, 1, Duration::from_secs(900))).await;
     server.add_user("ada@example.com", "Ada", Role::Agent);
     let huge = format!("{}@example.com", "a".repeat(1_000_000));
-    let started = Instant::now();
-    let response = login(&server, &huge, "whatever").await;
-    assert_eq!(error_code(response, 422).await, "invalid_email");
     let long = format!("{}@example.com", "b".repeat(255));
-    assert_eq!(
-        error_code(login(&server, &long, "x").await, 422).await,
-        "invalid_email"
-    );
-    assert_eq!(
-        error_code(
-            login(&server, "ada@example.com", &"p".repeat(257)).await,
-            422
-        )
-        .await,
-        "invalid_password",
-        "257 characters: longer than any password can be"
-    );
-    let huge_password = "p".repeat(100_000);
-    assert_eq!(
-        error_code(login(&server, "ada@example.com", &huge_password).await, 422).await,
-        "invalid_password"
-    );
+    let (ada, password_257, huge_password) =
+        ("ada@example.com", "p".repeat(257), "p".repeat(100_000));
+    let started = Instant::now();
+    for (email, password, code) in [
+        (huge.as_str(), "whatever", "invalid_email"),
+        (&long, "x", "invalid_email"),
+        // 257 characters: longer than any password can be.
+        (ada, &password_257, "invalid_password"),
+        (ada, &huge_password, "invalid_password"),
+    ] {
+        let response = server.login_attempt(email, password).await;
+        assert_eq!(error_code(response, 422).await, code, "{}…", &email[..10]);
+    }
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "refused without hashing"
@@ -138,7 +120,7 @@ async fn password_checks_beyond_the_bound_get_503_with_retry_after() {
     server.add_user("ada@example.com", "Ada", Role::Agent);
     // Another check holds the only slot for the whole wait.
     let permit = held.acquire().await.unwrap();
-    let response = login(&server, "ada@example.com", PASSWORD).await;
+    let response = server.login_attempt("ada@example.com", PASSWORD).await;
     assert_eq!(response.headers()["retry-after"], "1");
     assert_eq!(error_code(response, 503).await, "busy");
     drop(permit);

@@ -6,29 +6,52 @@ mod common;
 
 use common::TestServer;
 
+/// Writes each (name, content) into the server's dist/.
+fn write_files(server: &TestServer, files: &[(&str, &[u8])]) {
+    for (name, content) in files {
+        let path = server.dist.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+}
+
 fn write_dist(server: &TestServer) {
-    let dist = server.dist.path();
-    std::fs::write(
-        dist.join("index.html"),
-        "<!doctype html><title>miniCRM</title>",
-    )
-    .unwrap();
-    std::fs::write(
-        dist.join("minicrm-app-0123456789abcdef.js"),
-        "x".repeat(4000),
-    )
-    .unwrap();
-    std::fs::write(
-        dist.join("minicrm-app-0123456789abcdef_bg.wasm"),
-        b"\0asm\x01\0\0\0",
-    )
-    .unwrap();
-    std::fs::write(
-        dist.join("sw.js"),
-        "self.addEventListener('fetch', () => {});",
-    )
-    .unwrap();
-    std::fs::write(dist.join("manifest.webmanifest"), "{}").unwrap();
+    let js = "x".repeat(4000);
+    write_files(
+        server,
+        &[
+            ("index.html", b"<!doctype html><title>miniCRM</title>"),
+            ("minicrm-app-0123456789abcdef.js", js.as_bytes()),
+            ("minicrm-app-0123456789abcdef_bg.wasm", b"\0asm\x01\0\0\0"),
+            ("sw.js", b"self.addEventListener('fetch', () => {});"),
+            ("manifest.webmanifest", b"{}"),
+        ],
+    );
+}
+
+/// A fresh server whose dist/ `write` filled.
+async fn serving(write: fn(&TestServer)) -> TestServer {
+    let server = TestServer::start().await;
+    write(&server);
+    server
+}
+
+/// Each path answers `status`.
+async fn assert_status(server: &TestServer, status: u16, paths: &[&str]) {
+    for path in paths {
+        let response = server.get_anonymous(path).await;
+        assert_eq!(response.status(), status, "{path}");
+    }
+}
+
+/// Each path is 404, and its body shows nothing of the strays in dist/.
+async fn assert_not_served(server: &TestServer, paths: &[&str]) {
+    for path in paths {
+        let response = server.get_anonymous(path).await;
+        assert_eq!(response.status(), 404, "{path}");
+        let body = response.text().await.unwrap();
+        assert!(!body.contains("SECRET") && !body.contains("[core]") && !body.contains("SQLite"));
+    }
 }
 
 fn header(response: &reqwest::Response, name: &str) -> String {
@@ -41,8 +64,7 @@ fn header(response: &reqwest::Response, name: &str) -> String {
 
 #[tokio::test]
 async fn serves_files_with_types_and_cache_policies() {
-    let server = TestServer::start().await;
-    write_dist(&server);
+    let server = serving(write_dist).await;
     let cases = [
         ("/", "text/html", "no-cache"),
         ("/index.html", "text/html", "no-cache"),
@@ -70,7 +92,7 @@ async fn serves_files_with_types_and_cache_policies() {
         ),
     ];
     for (path, content_type, cache) in cases {
-        let response = server.client.get(server.url(path)).send().await.unwrap();
+        let response = server.get_anonymous(path).await;
         assert_eq!(response.status(), 200, "{path}");
         assert!(
             header(&response, "content-type").starts_with(content_type),
@@ -83,21 +105,13 @@ async fn serves_files_with_types_and_cache_policies() {
 
 #[tokio::test]
 async fn a_missing_file_is_404_not_the_app() {
-    let server = TestServer::start().await;
-    write_dist(&server);
-    let response = server
-        .client
-        .get(server.url("/minicrm-app-ffffffffffffffff.js"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 404);
+    let server = serving(write_dist).await;
+    assert_status(&server, 404, &["/minicrm-app-ffffffffffffffff.js"]).await;
 }
 
 #[tokio::test]
 async fn compresses_with_gzip_and_brotli() {
-    let server = TestServer::start().await;
-    write_dist(&server);
+    let server = serving(write_dist).await;
     for encoding in ["gzip", "br"] {
         let response = server
             .client
@@ -118,7 +132,7 @@ async fn compresses_with_gzip_and_brotli() {
 #[tokio::test]
 async fn without_a_built_app_the_root_explains_how_to_build_it() {
     let server = TestServer::start().await;
-    let response = server.client.get(server.url("/")).send().await.unwrap();
+    let response = server.get_anonymous("/").await;
     assert_eq!(response.status(), 503);
     assert!(response.text().await.unwrap().contains("cargo xtask build"));
 }
@@ -127,28 +141,22 @@ async fn without_a_built_app_the_root_explains_how_to_build_it() {
 /// must never be served: secrets and repository metadata someone left there.
 fn write_built_dist_with_strays(server: &TestServer) {
     write_dist(server);
-    let dist = server.dist.path();
-    std::fs::write(
-        dist.join("index.html"),
-        "<!doctype html><title>miniCRM</title><script type=\"module\">import init from '/minicrm-app-0123456789abcdef.js';init();</script>",
-    )
-    .unwrap();
-    std::fs::write(
-        dist.join("sw.js"),
-        "const PRECACHE = /*minicrm:precache*/ [\n  \"/index.html\",\n  \"/minicrm-app-0123456789abcdef.js\",\n  \"/minicrm-app-0123456789abcdef_bg.wasm\",\n  \"/manifest.webmanifest\",\n];",
-    )
-    .unwrap();
-    std::fs::write(dist.join(".env"), "SECRET=1").unwrap();
-    std::fs::create_dir_all(dist.join(".git")).unwrap();
-    std::fs::write(dist.join(".git/config"), "[core]").unwrap();
-    std::fs::write(dist.join("backup.db"), "SQLite format 3").unwrap();
+    write_files(
+        server,
+        &[
+            ("index.html", b"<!doctype html><title>miniCRM</title><script type=\"module\">import init from '/minicrm-app-0123456789abcdef.js';init();</script>"),
+            ("sw.js", b"const PRECACHE = /*minicrm:precache*/ [\n  \"/index.html\",\n  \"/minicrm-app-0123456789abcdef.js\",\n  \"/minicrm-app-0123456789abcdef_bg.wasm\",\n  \"/manifest.webmanifest\",\n];"),
+            (".env", b"SECRET=1"),
+            (".git/config", b"[core]"),
+            ("backup.db", b"SQLite format 3"),
+        ],
+    );
 }
 
 #[tokio::test]
 async fn only_built_assets_are_served_never_dotfiles_or_strays() {
-    let server = TestServer::start().await;
-    write_built_dist_with_strays(&server);
-    for path in [
+    let server = serving(write_built_dist_with_strays).await;
+    let strays = [
         "/.env",
         "/.git/config",
         "/%2eenv",
@@ -156,34 +164,24 @@ async fn only_built_assets_are_served_never_dotfiles_or_strays() {
         "/backup.db",
         "/.git/",
         "/%ff",
-    ] {
-        let response = server.client.get(server.url(path)).send().await.unwrap();
-        assert_eq!(response.status(), 404, "{path}");
-        let body = response.text().await.unwrap();
-        assert!(!body.contains("SECRET") && !body.contains("[core]") && !body.contains("SQLite"));
-    }
-    for path in [
+    ];
+    assert_not_served(&server, &strays).await;
+    let built = [
         "/",
         "/index.html",
         "/minicrm-app-0123456789abcdef.js",
         "/sw.js",
         "/records",
-    ] {
-        let response = server.client.get(server.url(path)).send().await.unwrap();
-        assert_eq!(response.status(), 200, "{path}");
-    }
+    ];
+    assert_status(&server, 200, &built).await;
     // Without the worker's list (a build without the hook), dotfiles are still refused.
-    std::fs::write(server.dist.path().join("sw.js"), "self.x = 1;").unwrap();
-    for path in ["/.env", "/.git/config", "/%2eenv"] {
-        let response = server.client.get(server.url(path)).send().await.unwrap();
-        assert_eq!(response.status(), 404, "{path}");
-    }
+    write_files(&server, &[("sw.js", b"self.x = 1;")]);
+    assert_not_served(&server, &["/.env", "/.git/config", "/%2eenv"]).await;
 }
 
 #[tokio::test]
 async fn every_response_carries_the_security_headers_and_pages_a_strict_policy() {
-    let server = TestServer::start().await;
-    write_built_dist_with_strays(&server);
+    let server = serving(write_built_dist_with_strays).await;
     for path in [
         "/",
         "/records/1",
@@ -193,7 +191,7 @@ async fn every_response_carries_the_security_headers_and_pages_a_strict_policy()
         "/api/me",
         "/api/nowhere",
     ] {
-        let response = server.client.get(server.url(path)).send().await.unwrap();
+        let response = server.get_anonymous(path).await;
         assert_eq!(
             header(&response, "x-content-type-options"),
             "nosniff",
@@ -213,7 +211,7 @@ async fn every_response_carries_the_security_headers_and_pages_a_strict_policy()
             assert_eq!(header(&response, "cache-control"), "no-store", "{path}");
         }
     }
-    let page = server.client.get(server.url("/")).send().await.unwrap();
+    let page = server.get_anonymous("/").await;
     let policy = header(&page, "content-security-policy");
     let directive = |name: &str| {
         policy
@@ -241,11 +239,8 @@ async fn every_response_carries_the_security_headers_and_pages_a_strict_policy()
 
 #[tokio::test]
 async fn a_path_the_file_system_cannot_take_is_404_not_500() {
-    let server = TestServer::start().await;
-    std::fs::write(server.dist.path().join("index.html"), "<title>x</title>").unwrap();
+    let server =
+        serving(|server| write_files(server, &[("index.html", b"<title>x</title>")])).await;
     let long = format!("/{}.js", "a".repeat(300));
-    for path in ["/a%00b.js", long.as_str()] {
-        let response = server.client.get(server.url(path)).send().await.unwrap();
-        assert_eq!(response.status(), 404, "{path}");
-    }
+    assert_status(&server, 404, &["/a%00b.js", &long]).await;
 }
