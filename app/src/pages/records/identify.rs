@@ -11,7 +11,7 @@ use minicrm_core::{phone, record::Contact};
 use serde_json::{Value, json};
 
 use crate::data::{CONTACT, use_replica};
-use crate::pages::forms::FormError;
+use crate::pages::forms::{FormError, TextField};
 use crate::storage::Storage;
 use crate::t;
 
@@ -163,10 +163,7 @@ pub fn IdentifyPage() -> impl IntoView {
                             </div>
                             <section class="panel" aria-labelledby="attach-title">
                                 <h2 id="attach-title">{t!("identify-attach-title", value = shown_value())}</h2>
-                                <div class="field">
-                                    <label for="identify-search">{t!("identify-search")}</label>
-                                    <input id="identify-search" type="search" autocomplete="off" bind:value=search />
-                                </div>
+                                <TextField id="identify-search" label=t!("identify-search") value=search kind="search" autocomplete="off" />
                                 <ul class="plain-list">
                                     {move || candidates.get().into_iter().map(|(id, name)| {
                                         let attach = attach.clone();

@@ -11,7 +11,7 @@ use serde_json::json;
 use super::columns::shown_name;
 use crate::api;
 use crate::data::{CONTACT, use_replica};
-use crate::pages::forms::{FormDone, FormError};
+use crate::pages::forms::{FormDone, FormError, spawn_reported};
 use crate::state::online::use_online;
 use crate::state::session::use_session;
 use crate::sync::use_sync;
@@ -43,14 +43,11 @@ pub fn TrashPage() -> impl IntoView {
     });
     let is_admin = move || session.user().is_some_and(|u| u.role.may_purge_trash());
     let restore = move |id: String| {
-        spawn_local(async move {
-            match replica
+        spawn_reported(error, async move {
+            replica
                 .write(CONTACT, &id, vec![("deleted".into(), json!(false))])
                 .await
-            {
-                Ok(()) => message.set(Some(t!("trash-restored"))),
-                Err(err) => error.set(Some(t!("error-unexpected", message = err.to_string()))),
-            }
+                .map(|()| message.set(Some(t!("trash-restored"))))
         });
     };
     let purge = move |ids: Vec<String>| {

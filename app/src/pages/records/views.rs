@@ -14,7 +14,7 @@ use super::columns::{ColumnSetting, SortSetting, default_columns};
 use super::options::choice_options;
 use crate::data::settings::{Choice, SettingRow};
 use crate::data::use_replica;
-use crate::pages::forms::{FormError, Submit};
+use crate::pages::forms::{FormError, Submit, TextField};
 use crate::state::session::use_session;
 use crate::t;
 
@@ -283,10 +283,7 @@ pub fn ViewsBar(
             })}
             <Show when=move || saving.get()>
                 <form class="inline-form" on:submit=save aria-label=t!("views-save")>
-                    <div class="field">
-                        <label for="view-name">{t!("views-name")}</label>
-                        <input id="view-name" autocomplete="off" bind:value=name />
-                    </div>
+                    <TextField id="view-name" label=t!("views-name") value=name autocomplete="off" />
                     <Show when=may_share>
                         <div class="field checkbox">
                             <input id="view-shared" type="checkbox" bind:checked=shared />
