@@ -118,6 +118,17 @@ impl<I: Clone + 'static> Submit<I> {
         self.action.dispatch_local(input);
     }
 
+    /// A form's `on:submit`: the page stays, and what `input` reads then is dispatched.
+    pub fn on_submit(
+        self,
+        input: impl Fn() -> I + 'static,
+    ) -> impl Fn(leptos::ev::SubmitEvent) + 'static {
+        move |event| {
+            event.prevent_default();
+            self.dispatch(input());
+        }
+    }
+
     /// Whether a submission is running.
     pub fn pending(&self) -> Signal<bool> {
         self.action.pending().into()

@@ -1,6 +1,5 @@
 //! The login page.
 
-use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -52,14 +51,10 @@ pub fn LoginPage() -> impl IntoView {
 
     let submit = log_in_submit(session);
     let busy = submit.pending();
-    let on_submit = move |event: SubmitEvent| {
-        event.prevent_default();
-        submit.dispatch((email.get_untracked(), password.get_untracked()));
-    };
 
     view! {
         <main class="auth-page">
-            <form class="auth-card" on:submit=on_submit>
+            <form class="auth-card" on:submit=submit.on_submit(move || (email.get_untracked(), password.get_untracked()))>
                 <h1>{t!("login-title")}</h1>
                 <Show when=move || needs_setup.get().unwrap_or(false)>
                     <p class="notice">{t!("login-needs-setup")}</p>

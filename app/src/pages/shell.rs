@@ -1,7 +1,6 @@
 //! The app shell: navigation by role, the user, the connection state, log out; the page in
 //! the middle. Shown only with a session; without one it sends the user to the login page.
 
-use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::{A, Outlet, Redirect};
@@ -276,10 +275,7 @@ fn ReauthDialog(on_log_out: Callback<()>) -> impl IntoView {
     let password = RwSignal::new(String::new());
     let submit = log_in_submit(session);
     let email_for_submit = email.clone();
-    let on_submit = move |event: SubmitEvent| {
-        event.prevent_default();
-        submit.dispatch((email_for_submit.clone(), password.get_untracked()));
-    };
+    let on_submit = submit.on_submit(move || (email_for_submit.clone(), password.get_untracked()));
     view! {
         <div class="dialog-backdrop">
             <form class="dialog" role="dialog" aria-modal="true" aria-labelledby="reauth-title" on:submit=on_submit>

@@ -171,59 +171,44 @@ fn StorageHealth() -> impl IntoView {
         <section class="panel storage-health" aria-labelledby="health-title">
             <h2 id="health-title">{t!("health-title")}</h2>
             <dl class="health-figures">
-                <div class="figure" role="group" aria-labelledby="health-persisted">
-                    <dt id="health-persisted">{t!("health-persisted")}</dt>
-                    <dd>
-                        {move || match sync.persisted.get() {
-                            Some(true) => t!("health-persisted-yes"),
-                            Some(false) => t!("health-persisted-no"),
-                            None => t!("health-unknown"),
-                        }}
-                        <Show when=move || sync.persisted.get() != Some(true)>
-                            " "
-                            <button type="button" class="link" disabled=move || asking.get() on:click=ask>{t!("health-persist-ask")}</button>
-                        </Show>
-                    </dd>
-                </div>
-                <div class="figure" role="group" aria-labelledby="health-space">
-                    <dt id="health-space">{t!("health-space")}</dt>
-                    <dd>
-                        {move || match space.get() {
-                            Some(Estimate { usage, quota }) => t!(
-                                "health-space-used",
-                                used = size_text(usage),
-                                quota = size_text(quota)
-                            ),
-                            None => t!("health-unknown"),
-                        }}
-                    </dd>
-                </div>
-                <div class="figure" role="group" aria-labelledby="health-waiting">
-                    <dt id="health-waiting">{t!("health-waiting")}</dt>
-                    <dd>{move || t!("health-waiting-count", count = sync.pending.get().to_string())}</dd>
-                </div>
-                <div class="figure" role="group" aria-labelledby="health-oldest">
-                    <dt id="health-oldest">{t!("health-oldest")}</dt>
-                    <dd>
-                        {move || match sync.oldest_pending_ms.get() {
-                            Some(oldest) => t!(
-                                "health-oldest-age",
-                                age = age_text(oldest, now.get()),
-                                when = local_date_time(oldest)
-                            ),
-                            None => t!("health-none-waiting"),
-                        }}
-                    </dd>
-                </div>
-                <div class="figure" role="group" aria-labelledby="health-last-ack">
-                    <dt id="health-last-ack">{t!("health-last-ack")}</dt>
-                    <dd>
-                        {move || match sync.last_ack_ms.get() {
-                            Some(ms) => t!("health-last-ack-at", when = ago(ms, now.get())),
-                            None => t!("health-last-ack-never"),
-                        }}
-                    </dd>
-                </div>
+                <Figure term="health-persisted">
+                    {move || match sync.persisted.get() {
+                        Some(true) => t!("health-persisted-yes"),
+                        Some(false) => t!("health-persisted-no"),
+                        None => t!("health-unknown"),
+                    }}
+                    <Show when=move || sync.persisted.get() != Some(true)>
+                        " "
+                        <button type="button" class="link" disabled=move || asking.get() on:click=ask>{t!("health-persist-ask")}</button>
+                    </Show>
+                </Figure>
+                <Figure term="health-space">
+                    {move || match space.get() {
+                        Some(Estimate { usage, quota }) => t!(
+                            "health-space-used",
+                            used = size_text(usage),
+                            quota = size_text(quota)
+                        ),
+                        None => t!("health-unknown"),
+                    }}
+                </Figure>
+                <Figure term="health-waiting">{move || t!("health-waiting-count", count = sync.pending.get().to_string())}</Figure>
+                <Figure term="health-oldest">
+                    {move || match sync.oldest_pending_ms.get() {
+                        Some(oldest) => t!(
+                            "health-oldest-age",
+                            age = age_text(oldest, now.get()),
+                            when = local_date_time(oldest)
+                        ),
+                        None => t!("health-none-waiting"),
+                    }}
+                </Figure>
+                <Figure term="health-last-ack">
+                    {move || match sync.last_ack_ms.get() {
+                        Some(ms) => t!("health-last-ack-at", when = ago(ms, now.get())),
+                        None => t!("health-last-ack-never"),
+                    }}
+                </Figure>
             </dl>
             <p>{t!("health-rescue-intro")}</p>
             <button type="button" disabled=move || saving.get() on:click=save>
@@ -236,6 +221,18 @@ fn StorageHealth() -> impl IntoView {
                 saved.get().and_then(Result::err).map(|message| t!("error-unexpected", message = message))
             }) />
         </section>
+    }
+}
+
+/// One figure of the storage health: its term (the message `term`, also the term's id,
+/// naming the group) and what it stands at.
+#[component]
+fn Figure(term: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <div class="figure" role="group" aria-labelledby=term>
+            <dt id=term>{t!(term)}</dt>
+            <dd>{children()}</dd>
+        </div>
     }
 }
 

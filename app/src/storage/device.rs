@@ -3,7 +3,7 @@
 //! by every write of a [`Storage::for_user`] handle).
 
 use minicrm_core::hlc::{Clock, Hlc};
-use rexie::TransactionMode;
+use rexie::{Store, Transaction, TransactionMode};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 
@@ -83,39 +83,35 @@ impl Default for DeviceState {
 }
 
 /// The device's state as the meta store holds it (a new one if it holds none).
-pub(super) async fn read_device(meta: &rexie::Store) -> Result<DeviceState, StorageError> {
+pub(super) async fn read_device(meta: &Store) -> Result<DeviceState, StorageError> {
     let found = from_found(meta.get(JsValue::from_str(DEVICE_KEY)).await?)?;
     Ok(found.unwrap_or_else(DeviceState::new))
 }
 
-pub(super) async fn write_device(
-    meta: &rexie::Store,
-    device: &DeviceState,
-) -> Result<(), StorageError> {
+pub(super) async fn write_device(meta: &Store, device: &DeviceState) -> Result<(), StorageError> {
     meta.put(&to_js(device)?, Some(&JsValue::from_str(DEVICE_KEY)))
         .await?;
     Ok(())
 }
 
 impl Storage {
-    /// The device's state, read inside the caller's transaction, refused with
-    /// [`StorageError::NotOwner`] (before anything is written) unless the device holds
-    /// this handle's user's data.
-    pub(super) async fn owned_device(
+    /// A read-write transaction over `stores` (the meta store among them), its meta store,
+    /// and the device's state read in it: refused with [`StorageError::NotOwner`] before
+    /// anything is written unless the device holds this handle's user's data.
+    pub(super) async fn owned_write(
         &self,
-        meta: &rexie::Store,
-    ) -> Result<DeviceState, StorageError> {
-        let device = read_device(meta).await?;
+        stores: &[&str],
+    ) -> Result<(Transaction, Store, DeviceState), StorageError> {
+        let tx = self.db().transaction(stores, TransactionMode::ReadWrite)?;
+        let meta = tx.store(META_STORE)?;
+        let device = read_device(&meta).await?;
         self.check_owner(device.user_id.as_deref())?;
-        Ok(device)
+        Ok((tx, meta, device))
     }
 
     /// The device's sync state, created (with a new client id) on first use.
     pub async fn device(&self) -> Result<DeviceState, StorageError> {
-        let tx = self
-            .db()
-            .transaction(&[META_STORE], TransactionMode::ReadWrite)?;
-        let meta = tx.store(META_STORE)?;
+        let (tx, meta) = self.single(META_STORE, TransactionMode::ReadWrite)?;
         let device = match from_found(meta.get(JsValue::from_str(DEVICE_KEY)).await?)? {
             Some(device) => device,
             None => {
@@ -135,11 +131,7 @@ impl Storage {
     /// A sync finished at `now_ms`: kept as the device's last sync (one transaction; refused
     /// when the device no longer holds this storage handle's user's data).
     pub async fn mark_synced(&self, now_ms: f64) -> Result<(), StorageError> {
-        let tx = self
-            .db()
-            .transaction(&[META_STORE], TransactionMode::ReadWrite)?;
-        let meta = tx.store(META_STORE)?;
-        let mut device = self.owned_device(&meta).await?;
+        let (tx, meta, mut device) = self.owned_write(&[META_STORE]).await?;
         device.last_sync_ms = Some(now_ms);
         write_device(&meta, &device).await?;
         tx.done().await?;
@@ -182,10 +174,7 @@ impl Storage {
     /// yet). Returns the user the device's data belongs to afterwards; refused with
     /// [`StorageError::NotOwner`] when nobody holds it and the session is not `user_id`'s.
     pub async fn adopt_if_unowned(&self, user_id: &str) -> Result<String, StorageError> {
-        let tx = self
-            .db()
-            .transaction(&[META_STORE], TransactionMode::ReadWrite)?;
-        let meta = tx.store(META_STORE)?;
+        let (tx, meta) = self.single(META_STORE, TransactionMode::ReadWrite)?;
         let mut device = read_device(&meta).await?;
         let owner = match device.user_id.clone() {
             Some(owner) => owner,

@@ -27,7 +27,7 @@ use std::future::Future;
 use std::rc::Rc;
 
 use futures::future::join_all;
-use rexie::{ObjectStore, Rexie, TransactionMode};
+use rexie::{ObjectStore, Rexie, Store, Transaction, TransactionMode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
@@ -149,33 +149,47 @@ impl Storage {
         &self.db
     }
 
+    /// A transaction over the one store `name`, and that store.
+    pub(crate) fn single(
+        &self,
+        name: &str,
+        mode: TransactionMode,
+    ) -> Result<(Transaction, Store), StorageError> {
+        let tx = self.db.transaction(&[name], mode)?;
+        let store = tx.store(name)?;
+        Ok((tx, store))
+    }
+
+    /// Every value of the store `name` in key order, deserialized (one read-only
+    /// transaction).
+    pub(crate) async fn read_all<T: DeserializeOwned>(
+        &self,
+        name: &str,
+    ) -> Result<Vec<T>, StorageError> {
+        let (tx, store) = self.single(name, TransactionMode::ReadOnly)?;
+        let values = store.get_all(None, None).await?;
+        tx.done().await?;
+        values.into_iter().map(from_js).collect()
+    }
+
     pub async fn get_meta<T: DeserializeOwned>(
         &self,
         key: &str,
     ) -> Result<Option<T>, StorageError> {
-        let tx = self
-            .db
-            .transaction(&[META_STORE], TransactionMode::ReadOnly)?;
-        let store = tx.store(META_STORE)?;
+        let (_tx, store) = self.single(META_STORE, TransactionMode::ReadOnly)?;
         from_found(store.get(JsValue::from_str(key)).await?)
     }
 
     pub async fn put_meta<T: Serialize>(&self, key: &str, value: &T) -> Result<(), StorageError> {
-        let value = value.serialize(&serde_wasm_bindgen::Serializer::json_compatible())?;
-        let tx = self
-            .db
-            .transaction(&[META_STORE], TransactionMode::ReadWrite)?;
-        let store = tx.store(META_STORE)?;
+        let value = to_js(value)?;
+        let (tx, store) = self.single(META_STORE, TransactionMode::ReadWrite)?;
         store.put(&value, Some(&JsValue::from_str(key))).await?;
         tx.done().await?;
         Ok(())
     }
 
     pub async fn delete_meta(&self, key: &str) -> Result<(), StorageError> {
-        let tx = self
-            .db
-            .transaction(&[META_STORE], TransactionMode::ReadWrite)?;
-        let store = tx.store(META_STORE)?;
+        let (tx, store) = self.single(META_STORE, TransactionMode::ReadWrite)?;
         store.delete(JsValue::from_str(key)).await?;
         tx.done().await?;
         Ok(())

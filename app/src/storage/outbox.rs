@@ -73,15 +73,13 @@ impl Storage {
         edits: &[RowEdit],
         now_ms: u64,
     ) -> Result<Vec<Change>, StorageError> {
-        let tx = self.db().transaction(
-            &[META_STORE, ROWS_STORE, OUTBOX_STORE],
-            TransactionMode::ReadWrite,
-        )?;
-        let meta = tx.store(META_STORE)?;
+        // The owner is checked before any write: a refusal leaves the transaction without
+        // changes.
+        let (tx, meta, mut device) = self
+            .owned_write(&[META_STORE, ROWS_STORE, OUTBOX_STORE])
+            .await?;
         let rows = tx.store(ROWS_STORE)?;
         let outbox = tx.store(OUTBOX_STORE)?;
-        // Checked before any write: a refusal leaves the transaction without changes.
-        let mut device = self.owned_device(&meta).await?;
         let mut clock = device.clock();
         let found = join_all(
             edits
@@ -141,13 +139,8 @@ impl Storage {
         max_changes: u32,
         max_bytes: usize,
     ) -> Result<Vec<Change>, StorageError> {
-        let tx = self
-            .db()
-            .transaction(&[OUTBOX_STORE], TransactionMode::ReadOnly)?;
-        let values = tx
-            .store(OUTBOX_STORE)?
-            .get_all(None, Some(max_changes))
-            .await?;
+        let (tx, outbox) = self.single(OUTBOX_STORE, TransactionMode::ReadOnly)?;
+        let values = outbox.get_all(None, Some(max_changes)).await?;
         tx.done().await?;
         let mut batch = Vec::with_capacity(values.len());
         let mut bytes = 64;
@@ -163,23 +156,18 @@ impl Storage {
     }
 
     pub async fn pending_count(&self) -> Result<u32, StorageError> {
-        let tx = self
-            .db()
-            .transaction(&[OUTBOX_STORE], TransactionMode::ReadOnly)?;
-        let count = tx.store(OUTBOX_STORE)?.count(None).await?;
+        let (tx, outbox) = self.single(OUTBOX_STORE, TransactionMode::ReadOnly)?;
+        let count = outbox.count(None).await?;
         tx.done().await?;
         Ok(count)
     }
 
     /// How many changes wait, and when the oldest of them was made: a count and one read.
     pub async fn outbox_summary(&self) -> Result<OutboxSummary, StorageError> {
-        let tx = self
-            .db()
-            .transaction(&[OUTBOX_STORE], TransactionMode::ReadOnly)?;
-        let store = tx.store(OUTBOX_STORE)?;
-        let count = store.count(None).await?;
+        let (tx, outbox) = self.single(OUTBOX_STORE, TransactionMode::ReadOnly)?;
+        let count = outbox.count(None).await?;
         // Keys are seqs: the first entry is the oldest change.
-        let first = store.get_all(None, Some(1)).await?;
+        let first = outbox.get_all(None, Some(1)).await?;
         tx.done().await?;
         let oldest_ms = match first.into_iter().next() {
             Some(value) => {
@@ -199,12 +187,7 @@ impl Storage {
 
     /// Every pending change, oldest first.
     pub async fn pending_changes(&self) -> Result<Vec<Change>, StorageError> {
-        let tx = self
-            .db()
-            .transaction(&[OUTBOX_STORE], TransactionMode::ReadOnly)?;
-        let values = tx.store(OUTBOX_STORE)?.get_all(None, None).await?;
-        tx.done().await?;
-        values.into_iter().map(from_js).collect()
+        self.read_all(OUTBOX_STORE).await
     }
 
     /// The server acknowledged every change up to `acked_seq` of `sent`: they leave the
@@ -218,16 +201,14 @@ impl Storage {
         server_hlc: &str,
         now_ms: f64,
     ) -> Result<(), StorageError> {
-        let tx = self.db().transaction(
-            &[META_STORE, ROWS_STORE, OUTBOX_STORE, REJECTED_STORE],
-            TransactionMode::ReadWrite,
-        )?;
-        let meta = tx.store(META_STORE)?;
+        // The owner is checked before any write: a refusal leaves the transaction without
+        // changes.
+        let (tx, meta, mut device) = self
+            .owned_write(&[META_STORE, ROWS_STORE, OUTBOX_STORE, REJECTED_STORE])
+            .await?;
         let rows = tx.store(ROWS_STORE)?;
         let outbox = tx.store(OUTBOX_STORE)?;
         let refused = tx.store(REJECTED_STORE)?;
-        // Checked before any write: a refusal leaves the transaction without changes.
-        let mut device = self.owned_device(&meta).await?;
         let bound = KeyRange::upper_bound(&JsValue::from_f64(acked_seq as f64), Some(false))
             .map_err(|err| StorageError::Database(err.to_string()))?;
         outbox.delete(bound.into()).await?;

@@ -5,7 +5,7 @@ use rexie::TransactionMode;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{REJECTED_STORE, Storage, StorageError, from_js};
+use super::{REJECTED_STORE, Storage, StorageError};
 
 /// A change the server refused. Stored shape (fields may only be added).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -40,23 +40,15 @@ impl RejectedChange {
 impl Storage {
     /// Changes the server refused, newest first.
     pub async fn rejected_changes(&self) -> Result<Vec<RejectedChange>, StorageError> {
-        let tx = self
-            .db()
-            .transaction(&[REJECTED_STORE], TransactionMode::ReadOnly)?;
-        let values = tx.store(REJECTED_STORE)?.get_all(None, None).await?;
-        tx.done().await?;
-        let mut changes: Vec<RejectedChange> =
-            values.into_iter().map(from_js).collect::<Result<_, _>>()?;
+        let mut changes: Vec<RejectedChange> = self.read_all(REJECTED_STORE).await?;
         changes.reverse();
         Ok(changes)
     }
 
     /// The user has read the refusals.
     pub async fn clear_rejected(&self) -> Result<(), StorageError> {
-        let tx = self
-            .db()
-            .transaction(&[REJECTED_STORE], TransactionMode::ReadWrite)?;
-        tx.store(REJECTED_STORE)?.clear().await?;
+        let (tx, rejected) = self.single(REJECTED_STORE, TransactionMode::ReadWrite)?;
+        rejected.clear().await?;
         tx.done().await?;
         Ok(())
     }

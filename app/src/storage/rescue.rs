@@ -50,12 +50,9 @@ impl Storage {
             ),
             None => None,
         };
-        let tx = self
-            .db()
-            .transaction(&[ROWS_STORE], TransactionMode::ReadOnly)?;
-        let store = tx.store(ROWS_STORE)?;
-        let keys = store.get_all_keys(range.clone(), Some(limit)).await?;
-        let values = store.get_all(range, Some(limit)).await?;
+        let (tx, rows) = self.single(ROWS_STORE, TransactionMode::ReadOnly)?;
+        let keys = rows.get_all_keys(range.clone(), Some(limit)).await?;
+        let values = rows.get_all(range, Some(limit)).await?;
         tx.done().await?;
         keys.into_iter()
             .zip(values)
@@ -86,8 +83,8 @@ impl Storage {
             ),
             None => None,
         };
-        let tx = self.db().transaction(&[store], TransactionMode::ReadOnly)?;
-        let values = tx.store(store)?.get_all(range, Some(limit)).await?;
+        let (tx, entries) = self.single(store, TransactionMode::ReadOnly)?;
+        let values = entries.get_all(range, Some(limit)).await?;
         tx.done().await?;
         values.into_iter().map(from_js).collect()
     }

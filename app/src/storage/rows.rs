@@ -156,12 +156,8 @@ impl Storage {
     /// only because of edits the server refused is removed.
     /// Returns whether any row settled.
     pub async fn finish_settling(&self) -> Result<bool, StorageError> {
-        let tx = self
-            .db()
-            .transaction(&[META_STORE, ROWS_STORE], TransactionMode::ReadWrite)?;
-        let meta = tx.store(META_STORE)?;
+        let (tx, meta, mut device) = self.owned_write(&[META_STORE, ROWS_STORE]).await?;
         let rows = tx.store(ROWS_STORE)?;
-        let mut device = self.owned_device(&meta).await?;
         if device.settling.is_empty() {
             tx.done().await?;
             return Ok(false);
@@ -193,12 +189,8 @@ impl Storage {
         page: &PullResponse,
         mut known: Option<&mut BTreeSet<(String, String)>>,
     ) -> Result<(), StorageError> {
-        let tx = self
-            .db()
-            .transaction(&[META_STORE, ROWS_STORE], TransactionMode::ReadWrite)?;
-        let meta = tx.store(META_STORE)?;
+        let (tx, meta, mut device) = self.owned_write(&[META_STORE, ROWS_STORE]).await?;
         let rows = tx.store(ROWS_STORE)?;
-        let mut device = self.owned_device(&meta).await?;
         let mut clock = device.clock();
         // Requests are issued together and awaited together: IndexedDB runs them in order
         // within the transaction, and a page costs one round of waiting, not one per row.
@@ -264,10 +256,8 @@ impl Storage {
 
     /// Every row key on the device, for a first sync (see [`Storage::apply_pull`]).
     pub async fn row_keys(&self) -> Result<BTreeSet<(String, String)>, StorageError> {
-        let tx = self
-            .db()
-            .transaction(&[ROWS_STORE], TransactionMode::ReadOnly)?;
-        let keys = tx.store(ROWS_STORE)?.get_all_keys(None, None).await?;
+        let (tx, rows) = self.single(ROWS_STORE, TransactionMode::ReadOnly)?;
+        let keys = rows.get_all_keys(None, None).await?;
         tx.done().await?;
         Ok(keys
             .into_iter()
@@ -279,10 +269,8 @@ impl Storage {
     }
 
     pub async fn row(&self, entity: &str, id: &str) -> Result<Option<StoredRow>, StorageError> {
-        let tx = self
-            .db()
-            .transaction(&[ROWS_STORE], TransactionMode::ReadOnly)?;
-        let row = read_row(&tx.store(ROWS_STORE)?, entity, id).await?;
+        let (tx, rows) = self.single(ROWS_STORE, TransactionMode::ReadOnly)?;
+        let row = read_row(&rows, entity, id).await?;
         tx.done().await?;
         Ok(row)
     }
@@ -310,10 +298,8 @@ impl Storage {
         range: KeyRange,
         limit: Option<u32>,
     ) -> Result<Vec<StoredRow>, StorageError> {
-        let tx = self
-            .db()
-            .transaction(&[ROWS_STORE], TransactionMode::ReadOnly)?;
-        let values = tx.store(ROWS_STORE)?.get_all(Some(range), limit).await?;
+        let (tx, rows) = self.single(ROWS_STORE, TransactionMode::ReadOnly)?;
+        let values = rows.get_all(Some(range), limit).await?;
         tx.done().await?;
         values.into_iter().map(row_from_js).collect()
     }
@@ -323,13 +309,10 @@ impl Storage {
         &self,
         keys: &[(String, String)],
     ) -> Result<Vec<Option<StoredRow>>, StorageError> {
-        let tx = self
-            .db()
-            .transaction(&[ROWS_STORE], TransactionMode::ReadOnly)?;
-        let store = tx.store(ROWS_STORE)?;
+        let (tx, rows) = self.single(ROWS_STORE, TransactionMode::ReadOnly)?;
         let found = join_all(
             keys.iter()
-                .map(|(entity, id)| store.get(row_key(entity, id))),
+                .map(|(entity, id)| rows.get(row_key(entity, id))),
         )
         .await;
         tx.done().await?;

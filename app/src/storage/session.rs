@@ -36,10 +36,7 @@ impl Storage {
     /// `reauth_needed`, a refreshed user) never brings back a session that a logout removed
     /// or overwrites another login's. Returns whether it was written.
     pub async fn update_session(&self, session: &StoredSession) -> Result<bool, StorageError> {
-        let tx = self
-            .db()
-            .transaction(&[META_STORE], TransactionMode::ReadWrite)?;
-        let meta = tx.store(META_STORE)?;
+        let (tx, meta) = self.single(META_STORE, TransactionMode::ReadWrite)?;
         let key = JsValue::from_str(SESSION_KEY);
         let current: Option<StoredSession> = from_found(meta.get(key.clone()).await?)?;
         let same = current.is_some_and(|current| current.token == session.token);

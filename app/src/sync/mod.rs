@@ -54,7 +54,8 @@ pub enum SyncPhase {
     Failed(String),
 }
 
-/// The sync state the UI shows; `Copy`, so components take it freely.
+/// The sync state the UI shows; `Copy`, so components take it freely. (A bundle of signals
+/// like `data::Replica`: the same shape on purpose, each signal its own state.)
 #[derive(Clone, Copy)]
 pub struct Sync {
     pub phase: RwSignal<SyncPhase>,
@@ -81,6 +82,9 @@ thread_local! {
     static WAKE_PENDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
+/// What stops a sync cycle: one error type for the loop, the API's and the storage's
+/// errors carried as they are (the `#[from]` shape every such enum has, core's
+/// `FieldError` too).
 #[derive(Debug, thiserror::Error)]
 enum SyncError {
     #[error(transparent)]

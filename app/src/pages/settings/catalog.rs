@@ -194,7 +194,7 @@ pub fn NamedList(
                     }).collect_view()
                 }}
             </ol>
-            <form class="inline-form" on:submit=add>
+            <AddForm submit=t!("settings-add") on_submit=add error=panel.submit.error()>
                 <TextField id=add_id label=t!(&format!("settings-new-{entity}")) autocomplete="off" value=new_name />
                 {(entity == "outcome").then(|| view! {
                     <div class="field checkbox">
@@ -202,9 +202,7 @@ pub fn NamedList(
                         <label for="new-outcome-callback">{t!("settings-outcome-callback")}</label>
                     </div>
                 })}
-                <button type="submit">{t!("settings-add")}</button>
-            </form>
-            <FormError error=panel.submit.error() />
+            </AddForm>
         </section>
     }
 }
@@ -350,7 +348,7 @@ pub fn CustomFields() -> impl IntoView {
                     }}
                 </tbody>
             </table>
-            <form class="inline-form" on:submit=add aria-label=t!("settings-field-add")>
+            <AddForm submit=t!("settings-field-add") label=t!("settings-field-add") on_submit=add error=panel.submit.error()>
                 <TextField id="new-field-name" label=t!("settings-field-name") autocomplete="off" value=name />
                 <div class="field">
                     <label for="new-field-type">{t!("settings-field-type")}</label>
@@ -361,9 +359,7 @@ pub fn CustomFields() -> impl IntoView {
                 <Show when=move || CustomType::parse(&kind.get()).is_some_and(CustomType::has_options)>
                     <TextField id="new-field-options" label=t!("settings-field-options-hint") autocomplete="off" value=options />
                 </Show>
-                <button type="submit">{t!("settings-field-add")}</button>
-            </form>
-            <FormError error=panel.submit.error() />
+            </AddForm>
         </section>
     }
 }
@@ -412,6 +408,27 @@ pub fn GeneralSettings() -> impl IntoView {
                 <button type="submit" class="primary">{t!("record-save")}</button>
             </form>
         </section>
+    }
+}
+
+/// The form at a list's foot: its fields, the Add button, and the panel's error after it.
+#[component]
+fn AddForm(
+    /// The button's text.
+    submit: String,
+    /// The form's accessible name, where one is given.
+    #[prop(optional)]
+    label: Option<String>,
+    on_submit: impl FnMut(SubmitEvent) + 'static,
+    error: Signal<Option<String>>,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <form class="inline-form" on:submit=on_submit aria-label=label>
+            {children()}
+            <button type="submit">{submit}</button>
+        </form>
+        <FormError error=error />
     }
 }
 
