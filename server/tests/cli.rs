@@ -2,22 +2,22 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_minicrm-server");
+use common::process::{self, BIN, assert_failure, assert_success, free_port};
 
+/// `user add` of Ada Lovelace with `role`, the password from the environment or else (none
+/// given) from stdin.
 fn user_add(
     db: &std::path::Path,
     email: &str,
     role: &str,
     password: Option<&str>,
 ) -> std::process::Output {
-    let mut command = Command::new(BIN);
+    let mut command = process::user_add(db, email, "Ada Lovelace", role);
     command
-        .args(["user", "add", "--db"])
-        .arg(db)
-        .args(["--email", email, "--name", "Ada Lovelace", "--role", role])
         .env_remove("MINICRM_PASSWORD")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -39,69 +39,28 @@ fn user_add_creates_the_database_and_refuses_duplicates_and_bad_roles() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("new/crm.db");
     let ok = user_add(&db, "ada@example.com", "admin", Some("long enough"));
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
-    assert!(String::from_utf8_lossy(&ok.stdout).contains("ada@example.com"));
+    assert!(assert_success(&ok).contains("ada@example.com"));
     assert!(db.is_file());
 
-    let from_stdin = user_add(&db, "bob@example.com", "agent", None);
-    assert!(
-        from_stdin.status.success(),
-        "{}",
-        String::from_utf8_lossy(&from_stdin.stderr)
-    );
+    assert_success(&user_add(&db, "bob@example.com", "agent", None));
 
     let duplicate = user_add(&db, "ADA@example.com", "agent", Some("long enough"));
-    assert!(!duplicate.status.success());
-    assert!(String::from_utf8_lossy(&duplicate.stderr).contains("already exists"));
+    assert!(assert_failure(&duplicate).contains("already exists"));
 
     let bad_role = user_add(&db, "carl@example.com", "root", Some("long enough"));
-    assert!(!bad_role.status.success());
-    assert!(String::from_utf8_lossy(&bad_role.stderr).contains("unknown role"));
+    assert!(assert_failure(&bad_role).contains("unknown role"));
 
-    let short = user_add(&db, "dora@example.com", "agent", Some("short"));
-    assert!(!short.status.success());
+    assert_failure(&user_add(&db, "dora@example.com", "agent", Some("short")));
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-#[test]
-fn serve_prints_a_setup_link_on_an_empty_database_and_stops_on_sigterm() {
+#[tokio::test]
+async fn serve_prints_a_setup_link_on_an_empty_database_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let child = Command::new(BIN)
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--db"])
-        .arg(dir.path().join("crm.db"))
-        .arg("--dist")
-        .arg(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let status = Command::new("kill")
-        .arg("-TERM")
-        .arg(child.id().to_string())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let output = child.wait_with_output().unwrap();
+    let db = dir.path().join("crm.db");
+    let child = process::start_serve(port, &db, dir.path(), Stdio::piped()).await;
+    process::sigterm(&child).await;
+    let output = child.wait_with_output().await.unwrap();
     assert!(
         output.status.success(),
         "graceful exit on SIGTERM: {:?}",
@@ -125,13 +84,7 @@ fn demo_fills_an_empty_database_once() {
             .output()
             .unwrap()
     };
-    let first = run();
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&first.stdout);
+    let stdout = assert_success(&run());
     for role in ["admin", "manager", "agent", "restricted"] {
         assert!(stdout.contains(role), "{stdout}");
     }
@@ -192,7 +145,5 @@ fn demo_fills_an_empty_database_once() {
         }
     }
     drop(stmt);
-    let again = run();
-    assert!(!again.status.success());
-    assert!(String::from_utf8_lossy(&again.stderr).contains("already has accounts"));
+    assert!(assert_failure(&run()).contains("already has accounts"));
 }

@@ -2,7 +2,7 @@
 //! waiting (bounded) for a started server.
 
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_minicrm-server");
@@ -52,6 +52,24 @@ pub fn serve(port: u16, db: &Path, dist: &Path) -> Command {
     command
 }
 
+/// [`serve`] with `stdout` (stderr discarded), killed when dropped, once it listens on `port`
+/// (within 20 s).
+pub async fn start_serve(
+    port: u16,
+    db: &Path,
+    dist: &Path,
+    stdout: Stdio,
+) -> tokio::process::Child {
+    let mut child = tokio::process::Command::from(serve(port, db, dist))
+        .stdout(stdout)
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    wait_listening(port, &mut child, Duration::from_secs(20), String::new).await;
+    child
+}
+
 /// Waits until something listens on `port`; fails once `limit` has passed or `child` has
 /// exited, with `log()` in the message.
 pub async fn wait_listening(
@@ -88,4 +106,20 @@ pub async fn sigterm(child: &tokio::process::Child) {
         .await
         .unwrap();
     assert!(kill.success());
+}
+
+/// Asserts that the command succeeded (its stderr in the message); its stdout.
+pub fn assert_success(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Asserts that the command failed; its stderr.
+pub fn assert_failure(output: &Output) -> String {
+    assert!(!output.status.success(), "{output:?}");
+    String::from_utf8_lossy(&output.stderr).into_owned()
 }
