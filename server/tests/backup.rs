@@ -3,90 +3,76 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::Stdio;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
+use common::process::{self, BIN, assert_failure, free_port};
+use common::sync::{id, now_ms};
+use common::{Api, PASSWORD};
 use minicrm_server::db::backup::parse_scheduled_name;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-const BIN: &str = env!("CARGO_BIN_EXE_minicrm-server");
 const ADMIN: &str = "admin@example.com";
-const PASSWORD: &str = "correct horse battery";
 /// Every wait in this file ends by this deadline (a failure, never a silent pass).
 const DEADLINE: Duration = Duration::from_secs(60);
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// A temporary directory with a database in it (`crm.db`) made by `minicrm-server user add`
+/// of the administrator.
+async fn fresh_db_with_admin() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("crm.db");
+    process::add_user(&db, ADMIN, "Ada Admin", "admin", PASSWORD).await;
+    (dir, db)
 }
 
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .no_proxy()
-        .build()
-        .unwrap()
-}
-
-/// `minicrm-server user add` of the administrator (creates the database).
-async fn add_admin(db: &Path) {
-    let output = Command::new(BIN)
-        .args(["user", "add", "--db"])
-        .arg(db)
-        .args(["--email", ADMIN, "--name", "Ada Admin", "--role", "admin"])
-        .env("MINICRM_PASSWORD", PASSWORD)
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-/// `minicrm-server backup` with these arguments.
-async fn backup(args: &[&std::ffi::OsStr]) -> std::process::Output {
+/// `minicrm-server backup --db <db> --to <target>`.
+async fn backup(db: &Path, target: &Path) -> Output {
     Command::new(BIN)
         .arg("backup")
-        .args(args)
+        .arg("--db")
+        .arg(db)
+        .arg("--to")
+        .arg(target)
         .env_remove("MINICRM_DB")
         .output()
         .await
         .unwrap()
 }
 
+/// `minicrm-server serve` with these arguments, refused: its stderr.
+async fn serve_refused(args: &[&OsStr]) -> String {
+    let output = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .args(args)
+        .output()
+        .await
+        .unwrap();
+    assert_failure(&output)
+}
+
 /// A running `minicrm-server serve`, its stderr collected line by line.
 struct Server {
     child: Child,
-    base: String,
+    api: Api,
     log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Server {
-    async fn start(
-        db: &Path,
-        extra: &[&std::ffi::OsStr],
-        env: &[(&str, &std::ffi::OsStr)],
-    ) -> Server {
+    async fn start(db: &Path, extra: &[&OsStr], env: &[(&str, &OsStr)]) -> Server {
         let port = free_port();
         let dist = db.parent().unwrap().join("dist");
         std::fs::create_dir_all(&dist).unwrap();
-        let mut command = Command::new(BIN);
+        let mut command = Command::from(process::serve(port, db, &dist));
         command
-            .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--db"])
-            .arg(db)
-            .arg("--dist")
-            .arg(&dist)
             .args(extra)
             .env("RUST_LOG", "info")
             .env_remove("MINICRM_BACKUP_DIR")
@@ -107,32 +93,13 @@ impl Server {
                 sink.lock().unwrap().push(line);
             }
         });
-        let started = Instant::now();
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_err()
-        {
-            assert!(
-                started.elapsed() < DEADLINE,
-                "the server did not start: {:?}",
-                log.lock().unwrap()
-            );
-            assert!(
-                child.try_wait().unwrap().is_none(),
-                "the server exited: {:?}",
-                log.lock().unwrap()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let shown = || format!("{:?}", log.lock().unwrap());
+        process::wait_listening(port, &mut child, DEADLINE, shown).await;
         Server {
             child,
-            base: format!("http://127.0.0.1:{port}"),
+            api: Api::local(port),
             log,
         }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
     }
 
     fn log_lines_with(&self, text: &str) -> usize {
@@ -144,21 +111,10 @@ impl Server {
             .count()
     }
 
-    async fn login(&self, client: &reqwest::Client) -> String {
-        let response = client
-            .post(self.url("/api/auth/login"))
-            .json(&json!({"email": ADMIN, "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
-        let body: Value = response.json().await.unwrap();
-        body["token"].as_str().unwrap().to_owned()
-    }
-
-    async fn health(&self, client: &reqwest::Client) -> u16 {
-        client
-            .get(self.url("/api/health"))
+    async fn health(&self) -> u16 {
+        self.api
+            .client
+            .get(self.api.url("/api/health"))
             .send()
             .await
             .map(|response| response.status().as_u16())
@@ -167,13 +123,7 @@ impl Server {
 
     /// SIGTERM, then the exit status within the deadline.
     async fn stop(mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().unwrap();
-        let kill = Command::new("kill")
-            .args(["-TERM", &pid.to_string()])
-            .status()
-            .await
-            .unwrap();
-        assert!(kill.success());
+        process::sigterm(&self.child).await;
         tokio::time::timeout(DEADLINE, self.child.wait())
             .await
             .expect("the server did not stop after SIGTERM")
@@ -181,18 +131,8 @@ impl Server {
     }
 }
 
-fn now_ms() -> u64 {
-    u64::try_from(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_millis(),
-    )
-    .unwrap()
-}
-
 fn contact_id(n: u64) -> String {
-    uuid::Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0000 + u128::from(n)).to_string()
+    id(u128::from(n))
 }
 
 /// The three changes of writer contact `n` (seqs 3n+1..3n+3).
@@ -206,60 +146,18 @@ fn writer_changes(n: u64, wall: u64) -> Vec<Value> {
     ]
 }
 
-async fn push(
-    client: &reqwest::Client,
-    server_url: &str,
-    token: &str,
-    client_id: &str,
-    changes: Vec<Value>,
-) -> Result<(), String> {
-    let response = client
-        .post(format!("{server_url}/api/sync/push"))
-        .bearer_auth(token)
-        .json(&json!({"client_id": client_id, "changes": changes}))
-        .send()
-        .await
-        .map_err(|err| format!("push: {err}"))?;
-    let status = response.status();
-    let body: Value = response.json().await.unwrap_or_default();
-    if status != 200 || body["rejected"] != json!([]) {
-        return Err(format!("push: {status} {body}"));
-    }
-    Ok(())
-}
-
 /// Every contact a user may see, by id: its fields' values.
-async fn pull_contacts(
-    client: &reqwest::Client,
-    server: &Server,
-    token: &str,
-) -> BTreeMap<String, Value> {
-    let mut contacts = BTreeMap::new();
-    let mut cursor = 0;
-    for _ in 0..1000 {
-        let page: Value = client
-            .get(server.url(&format!("/api/sync/pull?cursor={cursor}&limit=5000")))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        for row in page["rows"].as_array().unwrap() {
-            if row["entity"] == "contact" {
-                contacts.insert(
-                    row["id"].as_str().unwrap().to_owned(),
-                    row["fields"].clone(),
-                );
-            }
-        }
-        cursor = page["cursor"].as_u64().unwrap();
-        if !page["more"].as_bool().unwrap() {
-            return contacts;
-        }
-    }
-    panic!("the pull did not end");
+async fn pull_contacts(api: &Api, token: &str) -> BTreeMap<String, Value> {
+    let (rows, _) = api.pull_rows(token, 0, 5000).await;
+    rows.into_iter()
+        .filter(|row| row["entity"] == "contact")
+        .map(|row| {
+            (
+                row["id"].as_str().unwrap().to_owned(),
+                row["fields"].clone(),
+            )
+        })
+        .collect()
 }
 
 fn files_in(dir: &Path) -> Vec<String> {
@@ -284,14 +182,21 @@ fn integrity(path: &Path) -> (String, String) {
     (check, mode)
 }
 
+/// Calls `check` every 20 ms until it is done (`Ok`); past the deadline, fails with what it
+/// last said.
+async fn wait_until(mut check: impl FnMut() -> Result<(), String>) {
+    let started = Instant::now();
+    while let Err(why) = check() {
+        assert!(started.elapsed() < DEADLINE, "{why}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_under_write_load_restores_every_change_acknowledged_before_it_started() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("crm.db");
-    add_admin(&db).await;
+    let (dir, db) = fresh_db_with_admin().await;
     let server = Server::start(&db, &[], &[]).await;
-    let client = client();
-    let token = server.login(&client).await;
+    let token = server.api.login(ADMIN).await;
 
     // Some volume first, so the copy takes several steps: 8 batches of 1000 notes.
     let wall = now_ms() - 30_000;
@@ -304,7 +209,9 @@ async fn a_backup_under_write_load_restores_every_change_acknowledged_before_it_
                     "hlc": format!("{wall:013}-{:04x}-filler", n % 0x1_0000)})
             })
             .collect();
-        push(&client, &server.base, &token, "filler", changes)
+        server
+            .api
+            .try_push_clean(&token, "filler", changes)
             .await
             .unwrap();
     }
@@ -313,8 +220,8 @@ async fn a_backup_under_write_load_restores_every_change_acknowledged_before_it_
     let acked: Arc<Mutex<Vec<(u64, Instant)>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
     let writer = {
-        let (acked, stop, client) = (Arc::clone(&acked), Arc::clone(&stop), client.clone());
-        let (base, token) = (server.base.clone(), token.clone());
+        let (acked, stop) = (Arc::clone(&acked), Arc::clone(&stop));
+        let (api, token) = (server.api.clone(), token.clone());
         tokio::spawn(async move {
             let started = Instant::now();
             let wall = now_ms();
@@ -325,7 +232,8 @@ async fn a_backup_under_write_load_restores_every_change_acknowledged_before_it_
                 if started.elapsed() > DEADLINE {
                     return Err("the writer ran out of time".to_owned());
                 }
-                push(&client, &base, &token, "writer", writer_changes(n, wall)).await?;
+                let changes = writer_changes(n, wall);
+                api.try_push_clean(&token, "writer", changes).await?;
                 acked.lock().unwrap().push((n, Instant::now()));
             }
             Err("the writer ran out of changes".to_owned())
@@ -333,13 +241,10 @@ async fn a_backup_under_write_load_restores_every_change_acknowledged_before_it_
     };
     let wait_for_acks = |count: usize| {
         let acked = Arc::clone(&acked);
-        async move {
-            let started = Instant::now();
-            while acked.lock().unwrap().len() < count {
-                assert!(started.elapsed() < DEADLINE, "the writer is stuck");
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-        }
+        wait_until(move || match acked.lock().unwrap().len() >= count {
+            true => Ok(()),
+            false => Err("the writer is stuck".to_owned()),
+        })
     };
     wait_for_acks(20).await;
 
@@ -348,13 +253,7 @@ async fn a_backup_under_write_load_restores_every_change_acknowledged_before_it_
     let target = dir.path().join("backups").join("copy.db");
     std::fs::create_dir_all(target.parent().unwrap()).unwrap();
     let backup_started = Instant::now();
-    let output = backup(&[
-        "--db".as_ref(),
-        db.as_os_str(),
-        "--to".as_ref(),
-        target.as_os_str(),
-    ])
-    .await;
+    let output = backup(&db, &target).await;
     let backup_ended = Instant::now();
     assert!(
         output.status.success(),
@@ -381,7 +280,7 @@ async fn a_backup_under_write_load_restores_every_change_acknowledged_before_it_
         before.len(),
         (backup_ended - backup_started).as_millis()
     );
-    assert_eq!(server.health(&client).await, 200);
+    assert_eq!(server.health().await, 200);
     assert!(server.stop().await.success());
 
     // One standalone, sound file: no -wal beside it, no temporary file left.
@@ -393,8 +292,8 @@ async fn a_backup_under_write_load_restores_every_change_acknowledged_before_it_
     std::fs::create_dir_all(restored.parent().unwrap()).unwrap();
     std::fs::copy(&target, &restored).unwrap();
     let server = Server::start(&restored, &[], &[]).await;
-    let token = server.login(&client).await;
-    let contacts = pull_contacts(&client, &server, &token).await;
+    let token = server.api.login(ADMIN).await;
+    let contacts = pull_contacts(&server.api, &token).await;
     for n in &before {
         let fields = contacts
             .get(&contact_id(*n))
@@ -411,9 +310,7 @@ async fn a_backup_under_write_load_restores_every_change_acknowledged_before_it_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scheduled_backups_every_second_keep_at_most_two() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("crm.db");
-    add_admin(&db).await;
+    let (dir, db) = fresh_db_with_admin().await;
     let backups = dir.path().join("backups");
     let server = Server::start(
         &db,
@@ -437,20 +334,21 @@ async fn scheduled_backups_every_second_keep_at_most_two() {
     };
     // Watch the directory until four different backups have been seen.
     let mut seen = std::collections::BTreeSet::new();
-    let started = Instant::now();
-    while seen.len() < 4 {
-        assert!(
-            started.elapsed() < DEADLINE,
-            "only {seen:?} after {DEADLINE:?}; log: {:?}",
-            server.log.lock().unwrap()
-        );
+    wait_until(|| {
         if backups.is_dir() {
             let present = scheduled(&files_in(&backups));
             assert!(present.len() <= 2, "more than 2 backups kept: {present:?}");
             seen.extend(present);
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+        match seen.len() >= 4 {
+            true => Ok(()),
+            false => Err(format!(
+                "only {seen:?} after {DEADLINE:?}; log: {:?}",
+                server.log.lock().unwrap()
+            )),
+        }
+    })
+    .await;
     let present = scheduled(&files_in(&backups));
     assert!(
         (1..=2).contains(&present.len()),
@@ -462,15 +360,13 @@ async fn scheduled_backups_every_second_keep_at_most_two() {
     let newest = present.last().unwrap();
     assert_eq!(integrity(&backups.join(newest)).0, "ok");
     assert!(server.log_lines_with("backup written") >= 4);
-    assert_eq!(server.health(&client()).await, 200);
+    assert_eq!(server.health().await, 200);
     assert!(server.stop().await.success());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_scheduled_backup_is_logged_retried_and_never_stops_the_server() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("crm.db");
-    add_admin(&db).await;
+    let (dir, db) = fresh_db_with_admin().await;
     // The backup directory cannot be made: its parent is a file.
     let blocker = dir.path().join("blocker");
     std::fs::write(&blocker, b"not a directory").unwrap();
@@ -486,27 +382,21 @@ async fn a_failing_scheduled_backup_is_logged_retried_and_never_stops_the_server
         ],
     )
     .await;
-    let started = Instant::now();
-    while server.log_lines_with("backup failed") < 2 {
-        assert!(
-            started.elapsed() < DEADLINE,
+    wait_until(|| match server.log_lines_with("backup failed") >= 2 {
+        true => Ok(()),
+        false => Err(format!(
             "no two failed backups logged: {:?}",
             server.log.lock().unwrap()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let client = client();
-    assert_eq!(server.health(&client).await, 200);
-    let token = server.login(&client).await;
-    push(
-        &client,
-        &server.base,
-        &token,
-        "dev-a",
-        writer_changes(1, now_ms()),
-    )
-    .await
-    .unwrap();
+        )),
+    })
+    .await;
+    assert_eq!(server.health().await, 200);
+    let token = server.api.login(ADMIN).await;
+    server
+        .api
+        .try_push_clean(&token, "dev-a", writer_changes(1, now_ms()))
+        .await
+        .unwrap();
     assert!(server.stop().await.success());
     assert_eq!(
         files_in(dir.path())
@@ -519,23 +409,12 @@ async fn a_failing_scheduled_backup_is_logged_retried_and_never_stops_the_server
 
 #[tokio::test]
 async fn a_bad_backup_target_fails_clearly_and_leaves_no_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("crm.db");
-    add_admin(&db).await;
+    let (dir, db) = fresh_db_with_admin().await;
     let before = files_in(dir.path());
 
     // A directory that does not exist.
     let missing = dir.path().join("missing").join("sub");
-    let target = missing.join("copy.db");
-    let output = backup(&[
-        "--db".as_ref(),
-        db.as_os_str(),
-        "--to".as_ref(),
-        target.as_os_str(),
-    ])
-    .await;
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = assert_failure(&backup(&db, &missing.join("copy.db")).await);
     assert!(
         stderr.contains("does not exist") && stderr.contains(&missing.display().to_string()),
         "{stderr}"
@@ -544,43 +423,18 @@ async fn a_bad_backup_target_fails_clearly_and_leaves_no_file() {
 
     // No database there.
     let nothing = dir.path().join("nothing.db");
-    let output = backup(&[
-        "--db".as_ref(),
-        nothing.as_os_str(),
-        "--to".as_ref(),
-        dir.path().join("x.db").as_os_str(),
-    ])
-    .await;
-    assert!(!output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("no database at"));
+    let stderr = assert_failure(&backup(&nothing, &dir.path().join("x.db")).await);
+    assert!(stderr.contains("no database at"));
 
     // The database itself.
-    let output = backup(&[
-        "--db".as_ref(),
-        db.as_os_str(),
-        "--to".as_ref(),
-        db.as_os_str(),
-    ])
-    .await;
-    assert!(!output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("overwrite the database itself"));
+    let stderr = assert_failure(&backup(&db, &db).await);
+    assert!(stderr.contains("overwrite the database itself"));
 
     // A target that is a directory: the copy is made, cannot take the name, and is removed.
     let taken = dir.path().join("taken");
     std::fs::create_dir(&taken).unwrap();
-    let output = backup(&[
-        "--db".as_ref(),
-        db.as_os_str(),
-        "--to".as_ref(),
-        taken.as_os_str(),
-    ])
-    .await;
-    assert!(!output.status.success());
-    assert!(
-        String::from_utf8_lossy(&output.stderr).contains("moving the finished copy"),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stderr = assert_failure(&backup(&db, &taken).await);
+    assert!(stderr.contains("moving the finished copy"), "{stderr}");
 
     let mut after = files_in(dir.path());
     after.retain(|name| name != "taken");
@@ -590,12 +444,15 @@ async fn a_bad_backup_target_fails_clearly_and_leaves_no_file() {
 
 #[tokio::test]
 async fn the_backup_flags_are_documented_and_bad_durations_refused() {
-    let help = Command::new(BIN)
-        .args(["serve", "--help"])
-        .output()
-        .await
-        .unwrap();
-    let help = String::from_utf8_lossy(&help.stdout);
+    let help = |command: &'static str| async move {
+        let output = Command::new(BIN)
+            .args([command, "--help"])
+            .output()
+            .await
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let serve_help = help("serve").await;
     for text in [
         "--backup-dir",
         "--backup-every",
@@ -605,66 +462,47 @@ async fn the_backup_flags_are_documented_and_bad_durations_refused() {
         "MINICRM_BACKUP_KEEP",
         "24h",
     ] {
-        assert!(help.contains(text), "serve --help lacks {text}:\n{help}");
+        assert!(
+            serve_help.contains(text),
+            "serve --help lacks {text}:\n{serve_help}"
+        );
     }
-    let help = Command::new(BIN)
-        .args(["backup", "--help"])
-        .output()
-        .await
-        .unwrap();
-    assert!(String::from_utf8_lossy(&help.stdout).contains("--to"));
+    assert!(help("backup").await.contains("--to"));
 
     let dir = tempfile::tempdir().unwrap();
+    let (db, backups) = (dir.path().join("crm.db"), dir.path().join("backups"));
+    let (db, backups) = (db.as_os_str(), backups.as_os_str());
     for (every, message) in [
         ("10", "no unit"),
         ("0s", "zero"),
         ("1 week", "not a duration"),
     ] {
-        let output = Command::new(BIN)
-            .args(["serve", "--addr", "127.0.0.1:0", "--db"])
-            .arg(dir.path().join("crm.db"))
-            .arg("--backup-dir")
-            .arg(dir.path().join("backups"))
-            .args(["--backup-every", every])
-            .output()
-            .await
-            .unwrap();
-        assert!(!output.status.success(), "{every}");
-        let stderr = String::from_utf8_lossy(&output.stderr);
+        let args = ["--db".as_ref(), db, "--backup-dir".as_ref(), backups];
+        let stderr =
+            serve_refused(&[&args[..], &["--backup-every".as_ref(), every.as_ref()]].concat())
+                .await;
         assert!(stderr.contains(message), "{every}: {stderr}");
     }
     // Keeping no backup at all is refused.
-    let output = Command::new(BIN)
-        .args(["serve", "--addr", "127.0.0.1:0", "--backup-keep", "0"])
-        .arg("--backup-dir")
-        .arg(dir.path().join("backups"))
-        .arg("--db")
-        .arg(dir.path().join("crm.db"))
-        .output()
-        .await
-        .unwrap();
-    assert!(!output.status.success());
-    assert!(
-        String::from_utf8_lossy(&output.stderr).contains("--backup-keep"),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stderr = serve_refused(&[
+        "--backup-keep".as_ref(),
+        "0".as_ref(),
+        "--backup-dir".as_ref(),
+        backups,
+        "--db".as_ref(),
+        db,
+    ])
+    .await;
+    assert!(stderr.contains("--backup-keep"), "{stderr}");
     // A schedule without a directory is a mistake, not something to ignore.
-    let output = Command::new(BIN)
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--backup-every",
-            "1h",
-            "--db",
-        ])
-        .arg(dir.path().join("crm.db"))
-        .output()
-        .await
-        .unwrap();
-    assert!(!output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("--backup-dir"));
+    let stderr = serve_refused(&[
+        "--backup-every".as_ref(),
+        "1h".as_ref(),
+        "--db".as_ref(),
+        db,
+    ])
+    .await;
+    assert!(stderr.contains("--backup-dir"));
     assert!(
         !dir.path().join("crm.db").exists(),
         "refused before opening anything"
