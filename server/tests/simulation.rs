@@ -22,6 +22,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
 #[path = "simulation/device.rs"]
 mod device;
 #[path = "simulation/proxy.rs"]
@@ -466,7 +467,7 @@ async fn devices_converge_through_lost_duplicated_reordered_requests_and_crashes
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("crm.db");
     for (email, name, role, _) in USERS {
-        server::add_user(&db, email, name, role).await;
+        common::process::add_user(&db, email, name, role, server::PASSWORD).await;
     }
     let mut server = ServerProcess::new(db, dir.path().join("server.log"));
     server.start().await;

@@ -92,16 +92,8 @@ pub fn random_uuid(rng: &mut StdRng) -> String {
         .to_string()
 }
 
-/// One edit a device made, for the final checks.
-#[derive(Debug, Clone)]
-pub struct EditRecord {
-    pub seq: u64,
-    pub entity: String,
-    pub id: String,
-    pub field: String,
-    pub value: Value,
-    pub hlc: String,
-}
+/// One edit a device made, for the final checks: the change it queued for the server.
+pub type EditRecord = Change;
 
 #[derive(Debug, Default, Clone, Copy)]
 pub struct DeviceStats {
@@ -356,22 +348,16 @@ impl Device {
                 hlc: hlc.clone(),
             },
         );
-        self.outbox.push(Change {
-            seq: self.seq,
-            entity: entity.to_owned(),
-            id: id.to_owned(),
-            field: field.to_owned(),
-            value: value.clone(),
-            hlc: hlc.clone(),
-        });
-        self.log.push(EditRecord {
+        let change = Change {
             seq: self.seq,
             entity: entity.to_owned(),
             id: id.to_owned(),
             field: field.to_owned(),
             value,
             hlc,
-        });
+        };
+        self.outbox.push(change.clone());
+        self.log.push(change);
         self.stats.edits += 1;
     }
 

@@ -1,5 +1,6 @@
-//! The real server binary as a child process: accounts made with `user add`, started with
-//! `serve`, killed with SIGKILL and started again on the same database.
+//! The real server binary as a child process, over a database whose accounts
+//! `common::process::add_user` made: started with `serve`, killed with SIGKILL and started
+//! again on the same database.
 
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
@@ -8,33 +9,9 @@ use std::time::{Duration, Instant};
 
 use tokio::process::{Child, Command};
 
-const BIN: &str = env!("CARGO_BIN_EXE_minicrm-server");
+use crate::common::process::{self, free_port};
+
 pub const PASSWORD: &str = "simulation password";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Adds an account through the command line, as an operator would.
-pub async fn add_user(db: &Path, email: &str, name: &str, role: &str) {
-    let output = Command::new(BIN)
-        .args(["user", "add", "--db"])
-        .arg(db)
-        .args(["--email", email, "--name", name, "--role", role])
-        .env("MINICRM_PASSWORD", PASSWORD)
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "user add {email}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
 
 pub struct ServerProcess {
     db: PathBuf,
@@ -72,18 +49,16 @@ impl ServerProcess {
                 .append(true)
                 .open(&self.log)
                 .unwrap();
-            let mut child = Command::new(BIN)
-                .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-                .args(["--dist", "/nonexistent", "--db"])
-                .arg(&self.db)
-                // Warnings and errors only: a 5xx or a panic is logged, routine requests not.
-                .env("RUST_LOG", "warn")
-                .env("NO_COLOR", "1")
-                .stdout(Stdio::null())
-                .stderr(Stdio::from(log.try_clone().unwrap()))
-                .kill_on_drop(true)
-                .spawn()
-                .unwrap();
+            let mut child =
+                Command::from(process::serve(port, &self.db, Path::new("/nonexistent")))
+                    // Warnings and errors only: a 5xx or a panic is logged, routine requests not.
+                    .env("RUST_LOG", "warn")
+                    .env("NO_COLOR", "1")
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::from(log.try_clone().unwrap()))
+                    .kill_on_drop(true)
+                    .spawn()
+                    .unwrap();
             drop::<File>(log);
             if wait_healthy(&mut child, port).await {
                 self.child = Some(child);
