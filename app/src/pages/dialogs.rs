@@ -5,10 +5,14 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use leptos::ev::SubmitEvent;
 use leptos::html::ElementType;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::data::Replica;
+use crate::pages::forms::Submit;
+use crate::storage::rows::RowEdit;
 use crate::t;
 
 /// Whether a dialog may close: asks first when the user typed something not yet saved.
@@ -17,6 +21,55 @@ pub fn may_discard(dirty: bool) -> bool {
         || web_sys::window()
             .and_then(|w| w.confirm_with_message(&t!("dialog-unsaved")).ok())
             .unwrap_or(false)
+}
+
+/// A form as a modal dialog over a backdrop, titled by its heading (`title_id`); Esc (one
+/// meant for the dialog) runs `on_close`.
+#[component]
+pub fn DialogForm(
+    /// The form's classes (`dialog …`).
+    class: &'static str,
+    title_id: &'static str,
+    #[prop(into)] title: Signal<String>,
+    on_submit: impl Fn(SubmitEvent) + 'static,
+    on_close: Callback<()>,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <div class="dialog-backdrop">
+            <form class=class role="dialog" aria-modal="true" aria-labelledby=title_id
+                on:submit=on_submit
+                on:keydown=move |e: web_sys::KeyboardEvent| if is_close_key(&e) { on_close.run(()) }>
+                <h2 id=title_id>{move || title.get()}</h2>
+                {children()}
+            </form>
+        </div>
+    }
+}
+
+/// A dialog's way out (Cancel, Esc): asks first when `dirty()`, then runs `on_close`.
+pub fn close_asking(
+    dirty: impl Fn() -> bool + Send + Sync + 'static,
+    on_close: Callback<()>,
+) -> Callback<()> {
+    Callback::new(move |()| {
+        if may_discard(dirty()) {
+            on_close.run(());
+        }
+    })
+}
+
+/// A dialog's save: writes `edits` in one transaction, then closes; a failure stays in the
+/// dialog (its [`Submit::error`]).
+pub fn save_and_close(replica: Replica, on_close: Callback<()>) -> Submit<Vec<RowEdit>> {
+    Submit::new(move |edits: Vec<RowEdit>| async move {
+        replica
+            .write_many(edits)
+            .await
+            .map_err(|err| t!("error-unexpected", message = err.to_string()))?;
+        on_close.run(());
+        Ok(())
+    })
 }
 
 /// Esc meant for the dialog: not one a search box uses to clear itself, nor one a control

@@ -46,11 +46,12 @@ pub fn TextField(
     kind: Option<&'static str>,
     #[prop(optional)] autocomplete: Option<&'static str>,
     #[prop(optional)] required: bool,
+    #[prop(optional)] maxlength: Option<&'static str>,
 ) -> impl IntoView {
     view! {
         <div class="field">
             <label for=id.clone()>{label}</label>
-            <input id=id type=kind autocomplete=autocomplete required=required bind:value=value />
+            <input id=id type=kind autocomplete=autocomplete required=required maxlength=maxlength bind:value=value />
         </div>
     }
 }
@@ -158,7 +159,71 @@ pub fn spawn_reported<E: std::fmt::Display>(
 ) {
     leptos::task::spawn_local(async move {
         if let Err(err) = work.await {
-            error.set(Some(crate::t!("error-unexpected", message = err.to_string())));
+            error.set(Some(crate::t!(
+                "error-unexpected",
+                message = err.to_string()
+            )));
         }
     });
+}
+
+/// The options of a select, each selected by itself when it is `selected`: the list may be
+/// built after the select's value was set (the replica still loading, a choice added).
+#[component]
+pub fn ChoiceOptions(
+    #[prop(into)] choices: Signal<Vec<crate::data::settings::Choice>>,
+    #[prop(into)] selected: Signal<String>,
+) -> impl IntoView {
+    move || {
+        choices
+            .get()
+            .into_iter()
+            .map(|choice| {
+                let this = choice.id.clone();
+                view! { <option value=choice.id prop:selected=move || selected.get() == this>{choice.name}</option> }
+            })
+            .collect_view()
+    }
+}
+
+/// A labelled input bound to `value` that a submission checks: the input says whether it
+/// is invalid and points to its error, shown under it (`{id}-error`).
+#[component]
+pub fn CheckedField(
+    id: &'static str,
+    /// The label's text.
+    #[prop(into)]
+    label: Signal<String>,
+    value: RwSignal<String>,
+    #[prop(into)] error: Signal<Option<String>>,
+    /// The input's `type`.
+    #[prop(default = "text")]
+    kind: &'static str,
+    /// A text area of this many rows instead of an input.
+    #[prop(optional)]
+    rows: Option<&'static str>,
+    #[prop(optional)] inputmode: Option<&'static str>,
+    #[prop(optional)] placeholder: Option<&'static str>,
+    #[prop(optional)] node_ref: NodeRef<leptos::html::Input>,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    let invalid = move || error.with(Option::is_some).to_string();
+    let input = match rows {
+        Some(rows) => view! {
+            <textarea id=id rows=rows bind:value=value aria-invalid=invalid aria-describedby=error_id.clone()></textarea>
+        }
+        .into_any(),
+        None => view! {
+            <input id=id type=kind node_ref=node_ref inputmode=inputmode placeholder=placeholder bind:value=value
+                aria-invalid=invalid aria-describedby=error_id.clone() />
+        }
+        .into_any(),
+    };
+    view! {
+        <div class="field">
+            <label for=id>{move || label.get()}</label>
+            {input}
+            <p id=error_id class="field-error">{move || error.get()}</p>
+        </div>
+    }
 }

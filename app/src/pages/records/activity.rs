@@ -3,14 +3,14 @@
 //! note. One dialog, its fields following the kind.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use minicrm_core::work::{self, ActivityKind};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::data::{ACTIVITY, TASK, use_replica};
 use crate::i18n::field_error;
-use crate::pages::dialogs::{focus_when_shown, is_close_key, may_discard};
+use crate::pages::dialogs::{DialogForm, close_asking, focus_when_shown, save_and_close};
+use crate::pages::forms::{CheckedField, ChoiceOptions, DialogActions, FormError, TextField};
 use crate::state::now::{from_local_input, rfc3339, to_local_input};
 use crate::state::session::my_id;
 use crate::storage::rows::RowEdit;
@@ -46,7 +46,6 @@ struct Errors {
     callback: Option<String>,
     text: Option<String>,
     short: Option<String>,
-    save: Option<String>,
 }
 
 fn kind_label(kind: ActivityKind) -> String {
@@ -75,11 +74,10 @@ pub fn ActivityDialog(draft: ActivityDraft, on_close: Callback<()>) -> impl Into
     let ticket = RwSignal::new(String::new());
     let user = RwSignal::new(me.map(|id| id.to_string()).unwrap_or_default());
     let errors = RwSignal::new(Errors::default());
-    let busy = RwSignal::new(false);
     let record_id = draft.record_id;
 
-    let outcomes = move || replica.with(|index| index.choices("outcome"));
-    let users = move || replica.with(|index| index.users());
+    let outcomes = Signal::derive(move || replica.with(|index| index.choices("outcome")));
+    let users = Signal::derive(move || replica.with(|index| index.users()));
     let asks_callback = move || {
         outcome.track();
         replica.version.track();
@@ -87,9 +85,10 @@ pub fn ActivityDialog(draft: ActivityDraft, on_close: Callback<()>) -> impl Into
     };
     let is = move |wanted: ActivityKind| move || kind.get() == wanted;
 
+    let submit = save_and_close(replica, on_close);
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
+        if submit.pending().get_untracked() {
             return;
         }
         let kind = kind.get_untracked();
@@ -144,6 +143,7 @@ pub fn ActivityDialog(draft: ActivityDraft, on_close: Callback<()>) -> impl Into
         }
         if found != Errors::default() {
             errors.set(found);
+            submit.clear();
             return;
         }
         errors.set(Errors::default());
@@ -225,19 +225,10 @@ pub fn ActivityDialog(draft: ActivityDraft, on_close: Callback<()>) -> impl Into
                 changes,
             },
         );
-        busy.set(true);
-        spawn_local(async move {
-            let result = replica.write_many(edits).await;
-            busy.set(false);
-            match result {
-                Ok(()) => on_close.run(()),
-                Err(err) => errors.update(|e| {
-                    e.save = Some(t!("error-unexpected", message = err.to_string()));
-                }),
-            }
-        });
+        submit.dispatch(edits);
     };
-    let error_of = move |pick: fn(&Errors) -> Option<String>| move || errors.with(pick);
+    let error_of =
+        move |pick: fn(&Errors) -> Option<String>| Signal::derive(move || errors.with(pick));
     let dirty = move || {
         [
             duration,
@@ -252,127 +243,72 @@ pub fn ActivityDialog(draft: ActivityDraft, on_close: Callback<()>) -> impl Into
         .iter()
         .any(|signal| !signal.get_untracked().trim().is_empty())
     };
-    let close = move || {
-        if may_discard(dirty()) {
-            on_close.run(());
-        }
-    };
+    let close = close_asking(dirty, on_close);
     let first = NodeRef::<leptos::html::Select>::new();
     focus_when_shown(first);
-    let invalid = move |pick: fn(&Errors) -> Option<String>| {
-        move || errors.with(|e| pick(e).is_some()).to_string()
-    };
     view! {
-        <div class="dialog-backdrop">
-            <form class="dialog activity-dialog" role="dialog" aria-modal="true" aria-labelledby="activity-dialog-title"
-                on:submit=save
-                on:keydown=move |e: web_sys::KeyboardEvent| if is_close_key(&e) { close() }>
-                <h2 id="activity-dialog-title">{move || t!("activity-log-title", kind = kind_label(kind.get()))}</h2>
+        <DialogForm class="dialog activity-dialog" title_id="activity-dialog-title" on_submit=save on_close=close
+            title=Signal::derive(move || t!("activity-log-title", kind = kind_label(kind.get())))>
+            <div class="field">
+                <label for="activity-kind">{t!("activity-field-kind")}</label>
+                <select id="activity-kind" node_ref=first prop:value=move || kind.get().as_str()
+                    on:change=move |ev| kind.set(ActivityKind::parse(&event_target_value(&ev)).unwrap_or_default())>
+                    {ActivityKind::ALL.into_iter().map(|k| view! { <option value=k.as_str()>{kind_label(k)}</option> }).collect_view()}
+                </select>
+            </div>
+            <Show when=move || kind.get().has_direction()>
                 <div class="field">
-                    <label for="activity-kind">{t!("activity-field-kind")}</label>
-                    <select id="activity-kind" node_ref=first prop:value=move || kind.get().as_str()
-                        on:change=move |ev| kind.set(ActivityKind::parse(&event_target_value(&ev)).unwrap_or_default())>
-                        {ActivityKind::ALL.into_iter().map(|k| view! { <option value=k.as_str()>{kind_label(k)}</option> }).collect_view()}
+                    <label for="activity-direction">{t!("activity-field-direction")}</label>
+                    <select id="activity-direction" prop:value=move || direction.get()
+                        on:change=move |ev| direction.set(event_target_value(&ev))>
+                        <option value="outgoing">{t!("activity-direction-outgoing")}</option>
+                        <option value="incoming">{t!("activity-direction-incoming")}</option>
                     </select>
                 </div>
-                <Show when=move || kind.get().has_direction()>
-                    <div class="field">
-                        <label for="activity-direction">{t!("activity-field-direction")}</label>
-                        <select id="activity-direction" prop:value=move || direction.get()
-                            on:change=move |ev| direction.set(event_target_value(&ev))>
-                            <option value="outgoing">{t!("activity-direction-outgoing")}</option>
-                            <option value="incoming">{t!("activity-direction-incoming")}</option>
-                        </select>
-                    </div>
-                </Show>
+            </Show>
+            <CheckedField id="activity-at" kind="datetime-local" value=at error=error_of(|e| e.at.clone())
+                label=Signal::derive(move || if kind.get() == ActivityKind::Meeting { t!("activity-field-from") } else { t!("activity-field-at") }) />
+            <Show when=is(ActivityKind::Meeting)>
+                <CheckedField id="activity-ends" kind="datetime-local" label=t!("activity-field-to") value=ends error=error_of(|e| e.ends.clone()) />
+                <TextField id="activity-name" kind="text" maxlength="200" label=t!("activity-field-name") value=name />
                 <div class="field">
-                    <label for="activity-at">{move || if kind.get() == ActivityKind::Meeting { t!("activity-field-from") } else { t!("activity-field-at") }}</label>
-                    <input id="activity-at" type="datetime-local" bind:value=at
-                        aria-invalid=invalid(|e| e.at.clone()) aria-describedby="activity-at-error" />
-                    <p id="activity-at-error" class="field-error">{error_of(|e| e.at.clone())}</p>
+                    <label for="activity-user">{t!("activity-field-user")}</label>
+                    <select id="activity-user" prop:value=move || user.get() on:change=move |ev| user.set(event_target_value(&ev))>
+                        <ChoiceOptions choices=users selected=user />
+                    </select>
                 </div>
-                <Show when=is(ActivityKind::Meeting)>
-                    <div class="field">
-                        <label for="activity-ends">{t!("activity-field-to")}</label>
-                        <input id="activity-ends" type="datetime-local" bind:value=ends
-                            aria-invalid=invalid(|e| e.ends.clone()) aria-describedby="activity-ends-error" />
-                        <p id="activity-ends-error" class="field-error">{error_of(|e| e.ends.clone())}</p>
-                    </div>
-                    <div class="field">
-                        <label for="activity-name">{t!("activity-field-name")}</label>
-                        <input id="activity-name" type="text" maxlength="200" bind:value=name />
-                    </div>
-                    <div class="field">
-                        <label for="activity-user">{t!("activity-field-user")}</label>
-                        <select id="activity-user" prop:value=move || user.get() on:change=move |ev| user.set(event_target_value(&ev))>
-                            {move || users().into_iter().map(|u| {
-                                let this = u.id.clone();
-                                view! { <option value=u.id.clone() prop:selected=move || user.get() == this>{u.name.clone()}</option> }
-                            }).collect_view()}
-                        </select>
-                    </div>
-                    <div class="field">
-                        <label for="activity-ticket">{t!("activity-field-ticket")}</label>
-                        <input id="activity-ticket" type="text" maxlength="200" bind:value=ticket />
-                    </div>
-                </Show>
-                <Show when=move || matches!(kind.get(), ActivityKind::Call | ActivityKind::Meeting)>
-                    <div class="field">
-                        <label for="activity-phone">{t!("activity-field-phone")}</label>
-                        <input id="activity-phone" type="tel" maxlength="200" bind:value=phone />
-                    </div>
-                </Show>
-                <Show when=is(ActivityKind::Call)>
-                    <div class="field">
-                        <label for="activity-outcome">{t!("activity-field-outcome")}</label>
-                        <select id="activity-outcome" prop:value=move || outcome.get() on:change=move |ev| outcome.set(event_target_value(&ev))>
-                            <option value="">{t!("activity-outcome-none")}</option>
-                            {move || outcomes().into_iter().map(|o| {
-                                let this = o.id.clone();
-                                view! { <option value=o.id.clone() prop:selected=move || outcome.get() == this>{o.name.clone()}</option> }
-                            }).collect_view()}
-                        </select>
-                    </div>
-                    <Show when=asks_callback>
-                        <div class="field">
-                            <label for="activity-callback">{t!("activity-field-callback")}</label>
-                            <input id="activity-callback" type="datetime-local" bind:value=callback_at
-                                aria-invalid=invalid(|e| e.callback.clone()) aria-describedby="activity-callback-error" />
-                            <p id="activity-callback-error" class="field-error">{error_of(|e| e.callback.clone())}</p>
-                        </div>
-                    </Show>
-                    <div class="field">
-                        <label for="activity-duration">{t!("activity-field-duration")}</label>
-                        <input id="activity-duration" type="text" inputmode="numeric" placeholder="m:ss" bind:value=duration
-                            aria-invalid=invalid(|e| e.duration.clone()) aria-describedby="activity-duration-error" />
-                        <p id="activity-duration-error" class="field-error">{error_of(|e| e.duration.clone())}</p>
-                    </div>
-                </Show>
-                <Show when=is(ActivityKind::Email)>
-                    <div class="field">
-                        <label for="activity-subject">{t!("activity-field-subject")}</label>
-                        <input id="activity-subject" type="text" maxlength="200" bind:value=subject />
-                    </div>
-                </Show>
-                <p class="field-error" role="alert">{error_of(|e| e.short.clone())}</p>
+                <TextField id="activity-ticket" kind="text" maxlength="200" label=t!("activity-field-ticket") value=ticket />
+            </Show>
+            <Show when=move || matches!(kind.get(), ActivityKind::Call | ActivityKind::Meeting)>
+                <TextField id="activity-phone" kind="tel" maxlength="200" label=t!("activity-field-phone") value=phone />
+            </Show>
+            <Show when=is(ActivityKind::Call)>
                 <div class="field">
-                    <label for="activity-text">{move || match kind.get() {
-                        ActivityKind::Email | ActivityKind::Sms => t!("activity-field-message"),
-                        _ => t!("activity-field-note"),
-                    }}</label>
-                    <textarea id="activity-text" rows="4" bind:value=text
-                        aria-invalid=invalid(|e| e.text.clone()) aria-describedby="activity-text-error"></textarea>
-                    <p id="activity-text-error" class="field-error">{error_of(|e| e.text.clone())}</p>
+                    <label for="activity-outcome">{t!("activity-field-outcome")}</label>
+                    <select id="activity-outcome" prop:value=move || outcome.get() on:change=move |ev| outcome.set(event_target_value(&ev))>
+                        <option value="">{t!("activity-outcome-none")}</option>
+                        <ChoiceOptions choices=outcomes selected=outcome />
+                    </select>
                 </div>
-                <Show when=move || errors.with(|e| e.save.is_some())>
-                    <p class="form-error" role="alert">{move || errors.with(|e| e.save.clone())}</p>
+                <Show when=asks_callback>
+                    <CheckedField id="activity-callback" kind="datetime-local" label=t!("activity-field-callback") value=callback_at
+                        error=error_of(|e| e.callback.clone()) />
                 </Show>
-                <div class="actions">
-                    <button type="submit" class="primary" disabled=move || busy.get()>{t!("activity-save")}</button>
-                    <button type="button" on:click=move |_| close()>{t!("record-cancel")}</button>
-                </div>
-            </form>
-        </div>
+                <CheckedField id="activity-duration" inputmode="numeric" placeholder="m:ss" label=t!("activity-field-duration") value=duration
+                    error=error_of(|e| e.duration.clone()) />
+            </Show>
+            <Show when=is(ActivityKind::Email)>
+                <TextField id="activity-subject" kind="text" maxlength="200" label=t!("activity-field-subject") value=subject />
+            </Show>
+            <p class="field-error" role="alert">{error_of(|e| e.short.clone())}</p>
+            <CheckedField id="activity-text" rows="4" value=text error=error_of(|e| e.text.clone())
+                label=Signal::derive(move || match kind.get() {
+                    ActivityKind::Email | ActivityKind::Sms => t!("activity-field-message"),
+                    _ => t!("activity-field-note"),
+                }) />
+            <FormError error=submit.error() />
+            <DialogActions submit=t!("activity-save") cancel=t!("record-cancel") busy=submit.pending() on_cancel=close />
+        </DialogForm>
     }
 }
 

@@ -2,7 +2,6 @@
 //! task or an edit of one; only changed fields are written.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use minicrm_core::input::FieldError;
 use minicrm_core::work::{self, Task};
 use serde_json::{Value, json};
@@ -10,8 +9,10 @@ use uuid::Uuid;
 
 use crate::data::{TASK, use_replica};
 use crate::i18n::field_error;
-use crate::pages::dialogs::{focus_when_shown, is_close_key, may_discard};
+use crate::pages::dialogs::{DialogForm, close_asking, focus_when_shown, save_and_close};
+use crate::pages::forms::{CheckedField, ChoiceOptions, DialogActions, FormError, TextField};
 use crate::state::now::{from_local_input, rfc3339, to_local_input};
+use crate::storage::rows::RowEdit;
 use crate::t;
 
 /// Records offered by the record picker at once.
@@ -62,7 +63,6 @@ struct Errors {
     due: Option<String>,
     record: Option<String>,
     note: Option<String>,
-    save: Option<String>,
 }
 
 fn message(err: &FieldError) -> Option<String> {
@@ -89,7 +89,6 @@ pub fn TaskDialog(draft: TaskDraft, on_close: Callback<()>) -> impl IntoView {
     let record = RwSignal::new(draft.record_id);
     let note = RwSignal::new(draft.note.clone());
     let errors = RwSignal::new(Errors::default());
-    let busy = RwSignal::new(false);
     let search = RwSignal::new(String::new());
 
     let record_name = move || {
@@ -115,12 +114,13 @@ pub fn TaskDialog(draft: TaskDraft, on_close: Callback<()>) -> impl IntoView {
             found
         })
     });
-    let users = move || replica.with(|index| index.users());
+    let users = Signal::derive(move || replica.with(|index| index.users()));
 
     let existing = draft.existing.clone();
+    let submit = save_and_close(replica, on_close);
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
+        if submit.pending().get_untracked() {
             return;
         }
         let mut found = Errors::default();
@@ -144,6 +144,7 @@ pub fn TaskDialog(draft: TaskDraft, on_close: Callback<()>) -> impl IntoView {
             (title_value, note_value, &found.due, &found.record)
         else {
             errors.set(found);
+            submit.clear();
             return;
         };
         errors.set(Errors::default());
@@ -187,24 +188,19 @@ pub fn TaskDialog(draft: TaskDraft, on_close: Callback<()>) -> impl IntoView {
             on_close.run(());
             return;
         }
-        busy.set(true);
-        spawn_local(async move {
-            let result = replica.write(TASK, &id.to_string(), changes).await;
-            busy.set(false);
-            match result {
-                Ok(()) => on_close.run(()),
-                Err(err) => errors.update(|e| {
-                    e.save = Some(t!("error-unexpected", message = err.to_string()));
-                }),
-            }
-        });
+        submit.dispatch(vec![RowEdit {
+            entity: TASK.into(),
+            id: id.to_string(),
+            changes,
+        }]);
     };
     let heading = if is_new {
         t!("task-new-title")
     } else {
         t!("task-edit-title")
     };
-    let error_of = move |pick: fn(&Errors) -> Option<String>| move || errors.with(pick);
+    let error_of =
+        move |pick: fn(&Errors) -> Option<String>| Signal::derive(move || errors.with(pick));
     let initial = draft.clone();
     let dirty = move || {
         title.get_untracked() != initial.title
@@ -213,94 +209,55 @@ pub fn TaskDialog(draft: TaskDraft, on_close: Callback<()>) -> impl IntoView {
             || record.get_untracked() != initial.record_id
             || Uuid::parse_str(&assignee.get_untracked()).ok() != initial.assignee_id
     };
-    let dirty_for_key = dirty.clone();
-    let close = move || {
-        if may_discard(dirty()) {
-            on_close.run(());
-        }
-    };
+    let close = close_asking(dirty, on_close);
     let first = NodeRef::<leptos::html::Input>::new();
     focus_when_shown(first);
     view! {
-        <div class="dialog-backdrop">
-            <form class="dialog task-dialog" role="dialog" aria-modal="true" aria-labelledby="task-dialog-title"
-                on:submit=save
-                on:keydown=move |e: web_sys::KeyboardEvent| if is_close_key(&e) && may_discard(dirty_for_key()) { on_close.run(()) }>
-                <h2 id="task-dialog-title">{heading}</h2>
-                <div class="field">
-                    <label for="task-title">{t!("task-field-title")}</label>
-                    <input id="task-title" type="text" node_ref=first bind:value=title
-                        aria-invalid=move || errors.with(|e| e.title.is_some()).to_string()
-                        aria-describedby="task-title-error" />
-                    <p id="task-title-error" class="field-error">{error_of(|e| e.title.clone())}</p>
-                </div>
-                <div class="field">
-                    <label for="task-due">{t!("task-field-due")}</label>
-                    <input id="task-due" type="datetime-local" bind:value=due
-                        aria-invalid=move || errors.with(|e| e.due.is_some()).to_string()
-                        aria-describedby="task-due-error" />
-                    <p id="task-due-error" class="field-error">{error_of(|e| e.due.clone())}</p>
-                </div>
-                <div class="field">
-                    <label for="task-assignee">{t!("task-field-assignee")}</label>
-                    <select id="task-assignee" prop:value=move || assignee.get()
-                        on:change=move |ev| assignee.set(event_target_value(&ev))>
-                        <option value="">{t!("task-assignee-nobody")}</option>
-                        {move || users().into_iter().map(|user| {
-                            let this = user.id.clone();
-                            view! { <option value=user.id.clone() prop:selected=move || assignee.get() == this>{user.name.clone()}</option> }
-                        }).collect_view()}
-                    </select>
-                </div>
-                {if record_fixed {
-                    view! {
-                        <p class="task-record-fixed">{move || t!("task-for-record", name = record_name().unwrap_or_default())}</p>
-                    }.into_any()
-                } else {
-                    view! {
-                        <div class="field">
-                            <label for="task-record-search">{t!("task-record-search")}</label>
-                            <input id="task-record-search" type="search" bind:value=search />
-                        </div>
-                        <div class="field">
-                            <label for="task-record">{t!("task-field-record")}</label>
-                            <select id="task-record"
-                                prop:value=move || record.get().map(|id| id.to_string()).unwrap_or_default()
-                                on:change=move |ev| record.set(Uuid::parse_str(&event_target_value(&ev)).ok())
-                                aria-invalid=move || errors.with(|e| e.record.is_some()).to_string()
-                                aria-describedby="task-record-error">
-                                {move || match (record.get(), record_name()) {
-                                    (Some(id), Some(name)) => view! { <option value=id.to_string() selected>{name}</option> }.into_any(),
-                                    _ => view! { <option value="">{t!("task-record-choose")}</option> }.into_any(),
-                                }}
-                                {move || {
-                                    let chosen = record.get().map(|id| id.to_string());
-                                    candidates.get().into_iter()
-                                        .filter(|(id, _)| Some(id) != chosen.as_ref())
-                                        .map(|(id, name)| view! { <option value=id>{name}</option> })
-                                        .collect_view()
-                                }}
-                            </select>
-                            <p id="task-record-error" class="field-error">{error_of(|e| e.record.clone())}</p>
-                        </div>
-                    }.into_any()
-                }}
-                <div class="field">
-                    <label for="task-note">{t!("task-field-note")}</label>
-                    <textarea id="task-note" rows="3" bind:value=note
-                        aria-invalid=move || errors.with(|e| e.note.is_some()).to_string()
-                        aria-describedby="task-note-error"></textarea>
-                    <p id="task-note-error" class="field-error">{error_of(|e| e.note.clone())}</p>
-                </div>
-                <Show when=move || errors.with(|e| e.save.is_some())>
-                    <p class="form-error" role="alert">{move || errors.with(|e| e.save.clone())}</p>
-                </Show>
-                <div class="actions">
-                    <button type="submit" class="primary" disabled=move || busy.get()>{t!("task-save")}</button>
-                    <button type="button" on:click=move |_| close()>{t!("record-cancel")}</button>
-                </div>
-            </form>
-        </div>
+        <DialogForm class="dialog task-dialog" title_id="task-dialog-title" title=heading on_submit=save on_close=close>
+            <CheckedField id="task-title" node_ref=first label=t!("task-field-title") value=title error=error_of(|e| e.title.clone()) />
+            <CheckedField id="task-due" kind="datetime-local" label=t!("task-field-due") value=due error=error_of(|e| e.due.clone()) />
+            <div class="field">
+                <label for="task-assignee">{t!("task-field-assignee")}</label>
+                <select id="task-assignee" prop:value=move || assignee.get()
+                    on:change=move |ev| assignee.set(event_target_value(&ev))>
+                    <option value="">{t!("task-assignee-nobody")}</option>
+                    <ChoiceOptions choices=users selected=assignee />
+                </select>
+            </div>
+            {if record_fixed {
+                view! {
+                    <p class="task-record-fixed">{move || t!("task-for-record", name = record_name().unwrap_or_default())}</p>
+                }.into_any()
+            } else {
+                view! {
+                    <TextField id="task-record-search" kind="search" label=t!("task-record-search") value=search />
+                    <div class="field">
+                        <label for="task-record">{t!("task-field-record")}</label>
+                        <select id="task-record"
+                            prop:value=move || record.get().map(|id| id.to_string()).unwrap_or_default()
+                            on:change=move |ev| record.set(Uuid::parse_str(&event_target_value(&ev)).ok())
+                            aria-invalid=move || errors.with(|e| e.record.is_some()).to_string()
+                            aria-describedby="task-record-error">
+                            {move || match (record.get(), record_name()) {
+                                (Some(id), Some(name)) => view! { <option value=id.to_string() selected>{name}</option> }.into_any(),
+                                _ => view! { <option value="">{t!("task-record-choose")}</option> }.into_any(),
+                            }}
+                            {move || {
+                                let chosen = record.get().map(|id| id.to_string());
+                                candidates.get().into_iter()
+                                    .filter(|(id, _)| Some(id) != chosen.as_ref())
+                                    .map(|(id, name)| view! { <option value=id>{name}</option> })
+                                    .collect_view()
+                            }}
+                        </select>
+                        <p id="task-record-error" class="field-error">{error_of(|e| e.record.clone())}</p>
+                    </div>
+                }.into_any()
+            }}
+            <CheckedField id="task-note" rows="3" label=t!("task-field-note") value=note error=error_of(|e| e.note.clone()) />
+            <FormError error=submit.error() />
+            <DialogActions submit=t!("task-save") cancel=t!("record-cancel") busy=submit.pending() on_cancel=close />
+        </DialogForm>
     }
 }
 

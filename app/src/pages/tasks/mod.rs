@@ -12,15 +12,13 @@ use uuid::Uuid;
 
 use crate::data::tasks::TaskChange;
 use crate::data::{Replica, use_replica};
-use crate::pages::forms::spawn_reported;
+use crate::pages::forms::{ChoiceOptions, FormError, spawn_reported};
 use crate::state::deadlines::use_deadlines;
 use crate::state::now::{deadline_text, local_date_time, rfc3339};
-use crate::state::session::use_session;
+use crate::state::session::{my_id, use_session};
 use crate::t;
 
 pub use dialog::{TaskDialog, TaskDraft};
-// Moved to the session state; kept here until the records list imports it from there.
-pub use crate::state::session::my_id;
 
 /// The CSS class of a deadline: red when overdue, bold when due today.
 pub fn deadline_class(deadline: Deadline) -> &'static str {
@@ -160,12 +158,12 @@ pub fn TasksPage() -> impl IntoView {
         })
     });
     let on_edit = Callback::new(move |task: Task| editing.set(Some(TaskDraft::of(&task))));
-    let users = move || replica.with(|index| index.users());
-    let whose_value = move || match whose.get() {
+    let users = Signal::derive(move || replica.with(|index| index.users()));
+    let whose_value = Signal::derive(move || match whose.get() {
         Whose::Mine => "mine".to_owned(),
         Whose::Everyone => "everyone".to_owned(),
         Whose::User(id) => id.to_string(),
-    };
+    });
     let empty = move || {
         replica.ready.get() && groups.with(|groups| groups.iter().all(|(_, list)| list.is_empty()))
     };
@@ -190,16 +188,11 @@ pub fn TasksPage() -> impl IntoView {
                     }>
                         <option value="mine">{t!("tasks-whose-mine")}</option>
                         <option value="everyone">{t!("tasks-whose-everyone")}</option>
-                        {move || users().into_iter().map(|user| {
-                            let this = user.id.clone();
-                            view! { <option value=user.id.clone() prop:selected=move || whose_value() == this>{user.name.clone()}</option> }
-                        }).collect_view()}
+                        <ChoiceOptions choices=users selected=whose_value />
                     </select>
                 </div>
             </Show>
-            <Show when=move || error.get().is_some()>
-                <p class="form-error" role="alert">{move || error.get()}</p>
-            </Show>
+            <FormError error=error />
             <Show when=move || !replica.ready.get()>
                 <p role="status">{t!("app-loading")}</p>
             </Show>

@@ -17,9 +17,11 @@ use super::inputs::{
     ChoiceSelect, CustomFieldsInput, EmailsInput, ManagersInput, MembershipsInput, PhonesInput,
     TextInput, set_text, text_of,
 };
-use crate::data::{CONTACT, use_replica};
+use crate::data::settings::Choice;
+use crate::data::{CONTACT, Index, Replica, use_replica};
 use crate::i18n::field_error;
 use crate::pages::dialogs::guard_unsaved;
+use crate::pages::forms::{FormDone, FormError, Submit};
 use crate::state::session::use_session;
 use crate::t;
 
@@ -42,7 +44,6 @@ pub fn RecordForm(
     });
     let form = RwSignal::new(initial);
     let errors = RwSignal::new(BTreeMap::<String, String>::new());
-    let error = RwSignal::new(None::<String>);
     let saved = RwSignal::new(false);
     let dirty = move || baseline.with(|base| form.with(|f| edited(f, base, !is_new)));
     // The record changed elsewhere: an untouched form shows the new values; a form with
@@ -59,64 +60,58 @@ pub fn RecordForm(
 
     let defs = Memo::new(move |_| replica.with(|index| index.field_defs()));
     let country = Memo::new(move |_| replica.with(|index| index.default_country()));
-    let choices_of = move |entity: &'static str| {
-        Signal::derive(move || {
-            replica.with(|index| {
-                index
-                    .choices(entity)
-                    .into_iter()
-                    .map(|c| (c.id, c.name))
-                    .collect::<Vec<_>>()
-            })
-        })
-    };
-    let stages = Signal::derive(move || {
-        replica.with(|index| {
-            index
-                .stage_choices()
-                .into_iter()
-                .map(|c| (c.id, c.name))
-                .collect::<Vec<_>>()
-        })
-    });
+    let categories = listed(replica, |index| index.choices("category"));
+    let stages = listed(replica, Index::stage_choices);
     let owners = Signal::derive(move || {
         let actor = session.user().map(|u| Actor {
             user_id: u.id,
             role: u.role,
         });
-        replica.with(|index| {
-            index
-                .assignable_owners(actor.as_ref())
-                .into_iter()
-                .map(|u| (u.id, u.name))
-                .collect::<Vec<_>>()
-        })
+        replica.with(|index| index.assignable_owners(actor.as_ref()))
     });
-    let sources = Signal::derive(move || {
-        replica.with(|index| {
-            index
-                .choices("source")
-                .into_iter()
-                .map(|c| (c.name.clone(), c.name))
-                .collect::<Vec<_>>()
-        })
+    // A source is stored by its name.
+    let sources = listed(replica, |index| {
+        index
+            .choices("source")
+            .into_iter()
+            .map(|c| Choice {
+                id: c.name.clone(),
+                name: c.name,
+            })
+            .collect()
     });
-    let companies = Signal::derive(move || {
-        replica.with(|index| {
-            let mut companies: Vec<(String, String)> = index
-                .contacts()
-                .iter()
-                .filter(|c| c.kind == ContactKind::Company && !c.deleted)
-                .map(|c| (c.id.to_string(), c.display_name()))
-                .collect();
-            companies.sort_by_key(|c| c.1.to_lowercase());
-            companies
-        })
+    let companies = listed(replica, |index| {
+        let mut companies: Vec<Choice> = index
+            .contacts()
+            .iter()
+            .filter(|c| c.kind == ContactKind::Company && !c.deleted)
+            .map(|c| Choice {
+                id: c.id.to_string(),
+                name: c.display_name(),
+            })
+            .collect();
+        companies.sort_by_key(|c| c.name.to_lowercase());
+        companies
     });
     let is_company = move || text_of(form, "kind")() == "company";
 
-    let id_for_submit = id.clone();
-    let navigate_after = navigate.clone();
+    let id_for_save = id.clone();
+    let save = Submit::new(move |(changes, edited): (Vec<(String, Value)>, FormData)| {
+        let id = id_for_save.clone();
+        let navigate = navigate.clone();
+        async move {
+            replica
+                .write(CONTACT, &id, changes)
+                .await
+                .map_err(|err| t!("error-unexpected", message = err.to_string()))?;
+            saved.set(true);
+            baseline.set(edited);
+            if is_new {
+                navigate(&format!("/records/{id}"), Default::default());
+            }
+            Ok(())
+        }
+    });
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
         let edited = form.get_untracked();
@@ -137,17 +132,17 @@ pub fn RecordForm(
                         .collect(),
                 );
                 saved.set(false);
-                error.set(Some(t!("record-fix-errors")));
+                save.fail(t!("record-fix-errors"));
                 return;
             }
         };
         errors.set(BTreeMap::new());
-        error.set(None);
+        save.clear();
         // Linking to a company copies its name into `company`.
         if let Some((_, Value::String(org))) = changes.iter().find(|(f, _)| f == "organization_id")
         {
             let name = companies
-                .with_untracked(|c| c.iter().find(|(id, _)| id == org).map(|c| c.1.clone()));
+                .with_untracked(|c| c.iter().find(|c| c.id == *org).map(|c| c.name.clone()));
             if let Some(name) = name {
                 changes.retain(|(f, _)| f != "company");
                 changes.push(("company".into(), json!(name)));
@@ -156,43 +151,27 @@ pub fn RecordForm(
         if changes.is_empty() {
             return;
         }
-        let id = id_for_submit.clone();
-        let navigate = navigate_after.clone();
-        spawn_local(async move {
-            match replica.write(CONTACT, &id, changes).await {
-                Ok(()) => {
-                    saved.set(true);
-                    baseline.set(edited);
-                    if is_new {
-                        navigate(&format!("/records/{id}"), Default::default());
-                    }
-                }
-                Err(err) => error.set(Some(t!("error-unexpected", message = err.to_string()))),
-            }
-        });
+        save.dispatch((changes, edited));
     };
-    let navigate_cancel = navigate.clone();
+    let navigate_cancel = use_navigate();
     let cancel = move |_| {
         errors.set(BTreeMap::new());
-        error.set(None);
+        save.clear();
         if is_new {
             navigate_cancel("/records", Default::default());
         } else {
             form.set(baseline.get_untracked());
         }
     };
-    let id_for_trash = id.clone();
-    let trash = move |deleted: bool| {
-        let id = id_for_trash.clone();
+    let trash = move |_| {
+        let id = id.clone();
         spawn_local(async move {
             let _ = replica
-                .write(CONTACT, &id, vec![("deleted".into(), json!(deleted))])
+                .write(CONTACT, &id, vec![("deleted".into(), json!(true))])
                 .await;
         });
     };
-    let trash_on = trash.clone();
-    let in_trash = move || latest.with(|_| false);
-    let _ = in_trash;
+    let saved_now = Signal::derive(move || (saved.get() && !dirty()).then(|| t!("record-saved")));
     view! {
         <form class="panel record-form" on:submit=submit aria-label=t!("record-details") novalidate>
             <fieldset class="kind">
@@ -230,7 +209,7 @@ pub fn RecordForm(
             <fieldset>
                 <legend>{t!("record-group-sales")}</legend>
                 <ChoiceSelect form=form field="stage_id" choices=stages empty_label=t!("record-none") />
-                <ChoiceSelect form=form field="category_id" choices=choices_of("category") empty_label=t!("record-none") />
+                <ChoiceSelect form=form field="category_id" choices=categories empty_label=t!("record-none") />
                 <ChoiceSelect form=form field="source" choices=sources empty_label=t!("record-none") />
                 <ChoiceSelect form=form field="owner_id" choices=owners empty_label=t!("record-owner-nobody") />
                 <ManagersInput form=form />
@@ -244,20 +223,13 @@ pub fn RecordForm(
                 <textarea id="record-note" rows="4" prop:value=text_of(form, "note") on:input=move |e| set_text(form, "note", event_target_value(&e))></textarea>
                 <p class="field-error" role="alert">{move || errors.with(|e| e.get("note").cloned())}</p>
             </div>
-            <Show when=move || error.get().is_some()>
-                <p class="form-error" role="alert">{move || error.get()}</p>
-            </Show>
-            <Show when=move || saved.get() && !dirty()>
-                <p class="form-done" role="status">{t!("record-saved")}</p>
-            </Show>
+            <FormError error=save.error() />
+            <FormDone message=saved_now />
             <div class="actions">
                 <button type="submit" class="primary">{t!("record-save")}</button>
                 <button type="button" on:click=cancel>{t!("record-cancel")}</button>
-                {(!is_new).then(|| {
-                    let trash_on = trash_on.clone();
-                    view! {
-                        <button type="button" class="danger" on:click=move |_| trash_on(true)>{t!("record-trash")}</button>
-                    }
+                {(!is_new).then(|| view! {
+                    <button type="button" class="danger" on:click=trash.clone()>{t!("record-trash")}</button>
                 })}
             </div>
         </form>
@@ -266,4 +238,12 @@ pub fn RecordForm(
 
 fn dirty_untracked(form: RwSignal<FormData>, baseline: RwSignal<FormData>) -> bool {
     baseline.with_untracked(|base| form.with_untracked(|f| edited(f, base, true)))
+}
+
+/// A list of choices the replica holds, following it.
+fn listed(
+    replica: Replica,
+    list: impl Fn(&Index) -> Vec<Choice> + Send + Sync + 'static,
+) -> Signal<Vec<Choice>> {
+    Signal::derive(move || replica.with(&list))
 }

@@ -8,8 +8,9 @@ use minicrm_core::input::CustomType;
 use minicrm_core::schema::PHONE_TYPES;
 
 use super::form_model::{FormData, Raw};
-use crate::data::settings::FieldDef;
+use crate::data::settings::{Choice, FieldDef};
 use crate::data::use_replica;
+use crate::pages::forms::ChoiceOptions;
 use crate::t;
 
 pub fn text_of(form: RwSignal<FormData>, field: &'static str) -> impl Fn() -> String + Copy {
@@ -55,28 +56,29 @@ pub fn TextInput(
 pub fn ChoiceSelect(
     form: RwSignal<FormData>,
     field: &'static str,
-    choices: Signal<Vec<(String, String)>>,
+    choices: Signal<Vec<Choice>>,
     empty_label: String,
 ) -> impl IntoView {
     let id = format!("record-{}", field.replace('_', "-"));
+    let current = Signal::derive(text_of(form, field));
+    let shown = Signal::derive(move || {
+        let current = current.get();
+        let mut choices = choices.get();
+        // A value that is no longer a choice (deleted in settings) stays visible.
+        if !current.is_empty() && !choices.iter().any(|c| c.id == current) {
+            choices.push(Choice {
+                id: current.clone(),
+                name: current,
+            });
+        }
+        choices
+    });
     view! {
         <div class="field">
             <label for=id.clone()>{t!(&format!("label-{field}"))}</label>
             <select id=id prop:value=text_of(form, field) on:change=move |e| set_text(form, field, event_target_value(&e))>
                 <option value="">{empty_label.clone()}</option>
-                {move || {
-                    let current = text_of(form, field)();
-                    let mut choices = choices.get();
-                    // A value that is no longer a choice (deleted in settings) stays visible.
-                    if !current.is_empty() && !choices.iter().any(|(id, _)| *id == current) {
-                        choices.push((current.clone(), current));
-                    }
-                    // Selected per option: the list is built after the select's value is set.
-                    choices.into_iter().map(|(id, name)| {
-                        let this = id.clone();
-                        view! { <option value=id prop:selected=move || text_of(form, field)() == this>{name}</option> }
-                    }).collect_view()
-                }}
+                <ChoiceOptions choices=shown selected=current />
             </select>
         </div>
     }

@@ -19,6 +19,7 @@ use uuid::Uuid;
 use super::activity::{ActivityDialog, ActivityDraft};
 use super::history::RecordHistory;
 use crate::data::{CONTACT, use_replica};
+use crate::pages::forms::FormError;
 use crate::pages::tasks::{TaskDialog, TaskDraft, TaskItem};
 use crate::state::deadlines::use_deadlines;
 use crate::state::session::my_id;
@@ -225,9 +226,7 @@ fn OpenTasks(record: Uuid) -> impl IntoView {
     view! {
         <section class="panel open-tasks" aria-labelledby="open-tasks-title">
             <h2 id="open-tasks-title">{t!("record-open-tasks")}</h2>
-            <Show when=move || error.get().is_some()>
-                <p class="form-error" role="alert">{move || error.get()}</p>
-            </Show>
+            <FormError error=error />
             {move || {
                 let list = tasks.get();
                 if list.is_empty() {
