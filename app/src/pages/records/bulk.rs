@@ -10,10 +10,10 @@ use minicrm_core::access::Actor;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::options::{choice_options, nobody_option};
+use super::filters::nobody_option;
 use crate::data::settings::Choice;
 use crate::data::{CONTACT, use_replica};
-use crate::pages::forms::{FormDone, FormError, Submit};
+use crate::pages::forms::{ChoiceOptions, FormDone, FormError, Submit};
 use crate::state::session::use_session;
 use crate::storage::StorageError;
 use crate::storage::rows::RowEdit;
@@ -162,7 +162,7 @@ pub fn BulkBar(selected: RwSignal<HashSet<Uuid>>) -> impl IntoView {
                         <select id="bulk-target" prop:value=move || target.get() on:change=move |e| target.set(event_target_value(&e))>
                             <option value="">{t!("filter-choose-value")}</option>
                             {move || nobody_allowed().then(|| nobody_option(move || target.get()))}
-                            {move || choice_options(targets(), move || target.get())}
+                            <ChoiceOptions choices=Signal::derive(targets) selected=target />
                         </select>
                     </div>
                 </Show>

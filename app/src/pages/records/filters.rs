@@ -1,6 +1,7 @@
 //! The filter bar's vocabulary: which fields can be filtered, with which operators and
 //! which kind of value, and how a condition reads as words.
 
+use leptos::prelude::*;
 use minicrm_core::input::CustomType;
 use minicrm_core::query::{Condition, Op};
 use serde_json::Value;
@@ -144,6 +145,12 @@ pub fn filter_fields(index: &Index) -> Vec<FilterField> {
         });
     }
     fields
+}
+
+/// The "nobody" / "none" option of a select over choices (value `-`), selected while
+/// `selected` returns `-`.
+pub fn nobody_option(selected: impl Fn() -> String + Send + Sync + 'static) -> impl IntoView {
+    view! { <option value="-" prop:selected=move || selected() == "-">{t!("filter-nobody")}</option> }
 }
 
 pub fn op_name(op: Op) -> &'static str {

@@ -8,7 +8,6 @@ pub mod filters;
 pub mod history;
 pub mod identify;
 pub mod list;
-pub mod options;
 pub mod record;
 pub mod trash;
 pub mod views;

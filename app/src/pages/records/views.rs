@@ -11,10 +11,9 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::columns::{ColumnSetting, SortSetting, default_columns};
-use super::options::choice_options;
 use crate::data::settings::{Choice, SettingRow};
 use crate::data::use_replica;
-use crate::pages::forms::{FormError, Submit, TextField};
+use crate::pages::forms::{ChoiceOptions, FormError, Submit, TextField};
 use crate::state::session::use_session;
 use crate::t;
 
@@ -205,6 +204,21 @@ pub fn ViewsBar(
         state.active_view.set(Some(view.id));
         apply_layout();
     };
+    let view_choices = Signal::derive(move || {
+        views
+            .get()
+            .into_iter()
+            .map(|v| Choice {
+                name: if v.shared {
+                    t!("views-shared-name", name = v.name.clone())
+                } else {
+                    v.name.clone()
+                },
+                id: v.id,
+            })
+            .collect()
+    });
+    let active_id = Signal::derive(move || state.active_view.get().unwrap_or_default());
     let active = move || {
         state
             .active_view
@@ -270,10 +284,7 @@ pub fn ViewsBar(
                 <label for="saved-view">{t!("views-label")}</label>
                 <select id="saved-view" prop:value=move || state.active_view.get().unwrap_or_default() on:change=move |e| choose(event_target_value(&e))>
                     <option value="">{t!("views-none")}</option>
-                    {move || choice_options(views.get().into_iter().map(|v| Choice {
-                        name: if v.shared { t!("views-shared-name", name = v.name.clone()) } else { v.name.clone() },
-                        id: v.id,
-                    }), move || state.active_view.get().unwrap_or_default())}
+                    <ChoiceOptions choices=view_choices selected=active_id />
                 </select>
             </div>
             <button type="button" on:click=move |_| saving.update(|s| *s = !*s) aria-expanded=move || saving.get().to_string()>{t!("views-save")}</button>

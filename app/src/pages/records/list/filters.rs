@@ -9,11 +9,10 @@ use minicrm_core::query::{Condition, Op};
 use serde_json::{Value, json};
 
 use crate::data::settings::Choice;
-use crate::pages::forms::{DialogActions, FormError};
+use crate::pages::forms::{ChoiceOptions, DialogActions, FormError};
 use crate::pages::records::filters::{
-    FilterField, ValueKind, describe, op_from_name, op_label, op_name, takes_value,
+    FilterField, ValueKind, describe, nobody_option, op_from_name, op_label, op_name, takes_value,
 };
-use crate::pages::records::options::{choice_options, nobody_option};
 use crate::pages::records::views::ListState;
 use crate::t;
 
@@ -97,7 +96,7 @@ fn QuickFilter(
                         let ValueKind::Choice { choices, nobody } = &f.value else { return None };
                         Some(view! {
                             {nobody.then(|| nobody_option(current))}
-                            {choice_options(choices.clone(), current)}
+                            <ChoiceOptions choices=choices.clone() selected=Signal::derive(current) />
                         })
                     })
                 }}
@@ -116,6 +115,27 @@ fn MoreFilters(state: ListState, fields: Memo<Vec<FilterField>>) -> impl IntoVie
     let error = RwSignal::new(None::<String>);
     let chosen =
         move || fields.with(|fields| fields.iter().find(|f| f.field == field.get()).cloned());
+    let field_choices = Signal::derive(move || {
+        fields
+            .get()
+            .into_iter()
+            .map(|f| Choice {
+                id: f.field,
+                name: f.label,
+            })
+            .collect()
+    });
+    let op_choices = Signal::derive(move || {
+        chosen().map_or_else(Vec::new, |f| {
+            f.ops
+                .into_iter()
+                .map(|o| Choice {
+                    id: op_name(o).to_owned(),
+                    name: op_label(o),
+                })
+                .collect()
+        })
+    });
     // A new field starts with its first operator and no value.
     Effect::new(move || {
         let f = chosen();
@@ -174,13 +194,13 @@ fn MoreFilters(state: ListState, fields: Memo<Vec<FilterField>>) -> impl IntoVie
                     <label for="filter-field">{t!("filter-field")}</label>
                     <select id="filter-field" on:change=move |e| field.set(event_target_value(&e)) prop:value=move || field.get()>
                         <option value="">{t!("filter-choose-field")}</option>
-                        {move || choice_options(fields.get().into_iter().map(|f| Choice { id: f.field, name: f.label }), move || field.get())}
+                        <ChoiceOptions choices=field_choices selected=field />
                     </select>
                 </div>
                 <div class="field">
                     <label for="filter-op">{t!("filter-op")}</label>
                     <select id="filter-op" on:change=move |e| op.set(event_target_value(&e)) prop:value=move || op.get()>
-                        {move || chosen().map(|f| choice_options(f.ops.into_iter().map(|o| Choice { id: op_name(o).to_owned(), name: op_label(o) }), move || op.get()))}
+                        <ChoiceOptions choices=op_choices selected=op />
                     </select>
                 </div>
                 {move || {
@@ -194,7 +214,7 @@ fn MoreFilters(state: ListState, fields: Memo<Vec<FilterField>>) -> impl IntoVie
                                     <select id="filter-value" on:change=move |e| value.set(event_target_value(&e)) prop:value=move || value.get()>
                                         <option value="">{t!("filter-choose-value")}</option>
                                         {nobody.then(|| nobody_option(move || value.get()))}
-                                        {choice_options(choices, move || value.get())}
+                                        <ChoiceOptions choices=choices selected=value />
                                     </select>
                                 }.into_any(),
                                 ValueKind::YesNo => view! {
