@@ -6,7 +6,7 @@
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeMap;
+mod common;
 
 use minicrm_app::pages::sync::{age_text, size_text};
 use minicrm_app::storage::device::DEVICE_KEY;
@@ -15,60 +15,29 @@ use minicrm_app::storage::rows::RowEdit;
 use minicrm_app::storage::session::StoredSession;
 use minicrm_app::storage::{Storage, StorageError};
 use minicrm_core::Role;
-use minicrm_core::api::User;
-use minicrm_core::sync::{FieldState, PullResponse, PulledRow, RejectCode, Rejection};
+use minicrm_core::sync::{PullResponse, PulledRow};
 use serde_json::{Value, json};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
+use common::{ROW, SERVER_HLC, apply_page, db_name as name, edit_city, page, refused_segment_edit};
+
 wasm_bindgen_test_configure!(run_in_browser);
 
-const ROW: &str = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
 const USER_A: &str = "0193a1b2-c3d4-7e5f-8a9b-00000000000a";
 const USER_B: &str = "0193a1b2-c3d4-7e5f-8a9b-00000000000b";
 
-fn name(test: &str) -> String {
-    format!("minicrm-test-{test}-{}", uuid::Uuid::now_v7())
-}
-
+/// An agent's session.
 fn session(user: &str, token: &str) -> StoredSession {
-    StoredSession {
-        token: token.into(),
-        user: User {
-            id: user.parse().unwrap(),
-            email: "ada@example.com".into(),
-            name: "Ada Łukasiewicz".into(),
-            role: Role::Agent,
-            active: true,
-        },
-        reauth_needed: false,
-    }
+    common::session(user, token, Role::Agent)
 }
 
+/// The contact `id` at `version`, its city written by another device.
 fn pulled(id: &str, version: u64, city: &str) -> PulledRow {
-    let mut fields = BTreeMap::new();
-    fields.insert(
-        "city".to_owned(),
-        FieldState {
-            value: json!(city),
-            hlc: "1763700000000-0000-other".into(),
-        },
-    );
-    PulledRow {
-        entity: "contact".into(),
-        id: id.into(),
+    common::pulled(
+        id,
         version,
-        fields: Some(fields),
-        visible: None,
-    }
-}
-
-fn page(rows: Vec<PulledRow>, cursor: u64, server_hlc: &str) -> PullResponse {
-    PullResponse {
-        rows,
-        cursor,
-        more: false,
-        server_hlc: server_hlc.into(),
-    }
+        &[("city", json!(city), "1763700000000-0000-other")],
+    )
 }
 
 /// A device holding user A's data in every store: a session, a pulled row (cursor 7), a
@@ -79,45 +48,9 @@ async fn device_of_user_a(storage: &Storage) {
         .save_session(&session(USER_A, "secret-token-a"))
         .await
         .unwrap();
-    storage
-        .apply_pull(
-            &page(vec![pulled(ROW, 7, "Brno")], 7, "1763800009000-0000-server"),
-            None,
-        )
-        .await
-        .unwrap();
-    let refused = storage
-        .edit(
-            "segment",
-            ROW,
-            &[("name".to_owned(), json!("VIP"))],
-            1_763_800_000_000,
-        )
-        .await
-        .unwrap();
-    storage
-        .acknowledge(
-            &refused,
-            refused[0].seq,
-            &[Rejection {
-                seq: refused[0].seq,
-                code: RejectCode::Forbidden,
-                message: "admins only".into(),
-            }],
-            "1763800009000-0000-server",
-            1_763_800_001_000.0,
-        )
-        .await
-        .unwrap();
-    storage
-        .edit(
-            "contact",
-            ROW,
-            &[("city".to_owned(), json!("Kraków"))],
-            1_763_800_002_000,
-        )
-        .await
-        .unwrap();
+    apply_page(storage, vec![pulled(ROW, 7, "Brno")], 7).await;
+    refused_segment_edit(storage, ROW, SERVER_HLC, 1_763_800_001_000.0).await;
+    edit_city(storage, "Kraków", 1_763_800_002_000).await;
 }
 
 #[wasm_bindgen_test]
@@ -166,24 +99,13 @@ async fn sync_work_for_a_user_who_logged_out_writes_nothing() {
     let for_a = storage.for_user(USER_A);
     // While the device is A's, A's sync writes.
     for_a
-        .apply_pull(
-            &page(
-                vec![pulled(ROW, 8, "Ostrava")],
-                8,
-                "1763800009000-0000-server",
-            ),
-            None,
-        )
+        .apply_pull(&page(vec![pulled(ROW, 8, "Ostrava")], 8), None)
         .await
         .unwrap();
     let sent = storage.pending_changes().await.unwrap();
 
     storage.clear_device().await.unwrap();
-    let late_pull = page(
-        vec![pulled(ROW, 9, "Praha")],
-        9,
-        "1763800009000-0000-server",
-    );
+    let late_pull = page(vec![pulled(ROW, 9, "Praha")], 9);
     assert_eq!(
         for_a.apply_pull(&late_pull, None).await,
         Err(StorageError::NotOwner)
@@ -197,19 +119,9 @@ async fn sync_work_for_a_user_who_logged_out_writes_nothing() {
 
     // B logs in and edits; a late acknowledgement of A's push leaves B's outbox alone.
     storage.claim_for_user(USER_B).await.unwrap();
-    storage
-        .edit(
-            "contact",
-            ROW,
-            &[("city".to_owned(), json!("Brno"))],
-            1_763_800_003_000,
-        )
-        .await
-        .unwrap();
+    edit_city(&storage, "Brno", 1_763_800_003_000).await;
     assert_eq!(
-        for_a
-            .acknowledge(&sent, 99, &[], "1763800009000-0000-server", 1.0)
-            .await,
+        for_a.acknowledge(&sent, 99, &[], SERVER_HLC, 1.0).await,
         Err(StorageError::NotOwner)
     );
     assert_eq!(storage.pending_count().await.unwrap(), 1);
@@ -224,15 +136,7 @@ async fn sync_work_for_a_user_who_logged_out_writes_nothing() {
 async fn a_login_removes_rows_no_user_claimed_and_an_old_session_adopts_them() {
     // A tab that had not heard of the logout yet wrote an edit into the emptied device.
     let storage = Storage::open_named(&name("unclaimed")).await.unwrap();
-    storage
-        .edit(
-            "contact",
-            ROW,
-            &[("city".to_owned(), json!("Kraków"))],
-            1_763_800_000_000,
-        )
-        .await
-        .unwrap();
+    edit_city(&storage, "Kraków", 1_763_800_000_000).await;
     assert!(storage.claim_for_user(USER_B).await.unwrap());
     assert_eq!(storage.pending_count().await.unwrap(), 0);
     assert!(storage.row_keys().await.unwrap().is_empty());
@@ -247,15 +151,7 @@ async fn a_login_removes_rows_no_user_claimed_and_an_old_session_adopts_them() {
         .save_session(&session(USER_A, "secret-token-a"))
         .await
         .unwrap();
-    legacy
-        .edit(
-            "contact",
-            ROW,
-            &[("city".to_owned(), json!("Kraków"))],
-            1_763_800_000_000,
-        )
-        .await
-        .unwrap();
+    edit_city(&legacy, "Kraków", 1_763_800_000_000).await;
     assert_eq!(legacy.adopt_if_unowned(USER_A).await.unwrap(), USER_A);
     assert_eq!(legacy.pending_count().await.unwrap(), 1);
     assert_eq!(
@@ -286,11 +182,7 @@ async fn a_login_removes_rows_no_user_claimed_and_an_old_session_adopts_them() {
         Err(StorageError::NotOwner)
     );
     assert_eq!(legacy.device().await.unwrap().user_id, None);
-    let late_pull = page(
-        vec![pulled(ROW, 9, "Praha")],
-        9,
-        "1763800009000-0000-server",
-    );
+    let late_pull = page(vec![pulled(ROW, 9, "Praha")], 9);
     assert_eq!(
         legacy.for_user(USER_A).apply_pull(&late_pull, None).await,
         Err(StorageError::NotOwner)
@@ -309,29 +201,14 @@ async fn the_outbox_tells_when_its_oldest_change_was_made() {
 
     // The server's clock is ahead: HLCs run ahead of the device's wall clock, the age
     // follows the wall clock of the edit.
-    storage
-        .apply_pull(&page(vec![], 0, "1999999999999-0000-server"), None)
-        .await
-        .unwrap();
-    let first = storage
-        .edit(
-            "contact",
-            ROW,
-            &[("city".to_owned(), json!("Kraków"))],
-            1_763_800_000_000,
-        )
-        .await
-        .unwrap();
+    let ahead = PullResponse {
+        server_hlc: "1999999999999-0000-server".into(),
+        ..page(vec![], 0)
+    };
+    storage.apply_pull(&ahead, None).await.unwrap();
+    let first = edit_city(&storage, "Kraków", 1_763_800_000_000).await;
     assert!(first[0].hlc.starts_with("1999999999999"));
-    storage
-        .edit(
-            "contact",
-            ROW,
-            &[("city".to_owned(), json!("Brno"))],
-            1_763_800_060_000,
-        )
-        .await
-        .unwrap();
+    edit_city(&storage, "Brno", 1_763_800_060_000).await;
     let summary = storage.outbox_summary().await.unwrap();
     assert_eq!(summary.count, 2);
     assert_eq!(summary.oldest_ms, Some(1_763_800_000_000.0));

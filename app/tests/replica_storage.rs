@@ -5,22 +5,19 @@
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use minicrm_app::storage::Storage;
+mod common;
+
 use minicrm_app::storage::changes;
 use minicrm_app::storage::rows::RowEdit;
 use serde_json::json;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
+use common::{fresh, row_edit};
+
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn id(n: u32) -> String {
     format!("0193a1b2-c3d4-7e5f-8a9b-{n:012}")
-}
-
-async fn fresh(test: &str) -> Storage {
-    Storage::open_named(&format!("minicrm-test-{test}-{}", uuid::Uuid::now_v7()))
-        .await
-        .unwrap()
 }
 
 #[wasm_bindgen_test]
@@ -112,28 +109,29 @@ async fn a_call_and_its_callback_task_are_written_together() {
     let record = id(1);
     let task = id(2);
     let call = id(3);
+    // Two rows alike in shape by nature: the call and its task.
     let edits = vec![
-        RowEdit {
-            entity: "activity".into(),
-            id: call.clone(),
-            changes: vec![
-                ("record_id".into(), json!(record)),
-                ("kind".into(), json!("call")),
-                ("at".into(), json!("2026-12-01T09:00:00.000Z")),
-                ("task_id".into(), json!(task)),
-                ("duration_s".into(), json!(155)),
+        row_edit(
+            "activity",
+            &call,
+            &[
+                ("record_id", json!(record)),
+                ("kind", json!("call")),
+                ("at", json!("2026-12-01T09:00:00.000Z")),
+                ("task_id", json!(task)),
+                ("duration_s", json!(155)),
             ],
-        },
-        RowEdit {
-            entity: "task".into(),
-            id: task.clone(),
-            changes: vec![
-                ("record_id".into(), json!(record)),
-                ("title".into(), json!("Call back")),
-                ("due".into(), json!("2026-12-02T09:00:00.000Z")),
-                ("done".into(), json!(false)),
+        ),
+        row_edit(
+            "task",
+            &task,
+            &[
+                ("record_id", json!(record)),
+                ("title", json!("Call back")),
+                ("due", json!("2026-12-02T09:00:00.000Z")),
+                ("done", json!(false)),
             ],
-        },
+        ),
     ];
     storage.edit_many(&edits, 1_764_579_600_000).await.unwrap();
     assert_eq!(storage.pending_count().await.unwrap(), 9);

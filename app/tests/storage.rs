@@ -3,30 +3,24 @@
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use minicrm_app::storage::Storage;
 use minicrm_app::storage::session::StoredSession;
 use minicrm_core::Role;
-use minicrm_core::api::User;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+use common::db_name as unique_name;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn unique_name(test: &str) -> String {
-    format!("minicrm-test-{test}-{}", uuid::Uuid::now_v7())
-}
-
+/// A manager's session.
 fn session() -> StoredSession {
-    StoredSession {
-        token: "token-text".into(),
-        user: User {
-            id: "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b".parse().unwrap(),
-            email: "ada@example.com".into(),
-            name: "Ada Łukasiewicz".into(),
-            role: Role::Manager,
-            active: true,
-        },
-        reauth_needed: false,
-    }
+    common::session(
+        "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
+        "token-text",
+        Role::Manager,
+    )
 }
 
 #[wasm_bindgen_test]

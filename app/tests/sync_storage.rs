@@ -4,46 +4,15 @@
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeMap;
+mod common;
 
-use minicrm_app::storage::Storage;
-use minicrm_core::sync::{FieldState, PullResponse, PulledRow, RejectCode, Rejection};
-use serde_json::{Value, json};
+use minicrm_core::sync::PulledRow;
+use serde_json::json;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
+use common::{ROW, apply_page, edit_city, forbidden, fresh, page, pulled, refused_segment_edit};
+
 wasm_bindgen_test_configure!(run_in_browser);
-
-const ROW: &str = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
-
-async fn fresh(test: &str) -> Storage {
-    Storage::open_named(&format!("minicrm-test-{test}-{}", uuid::Uuid::now_v7()))
-        .await
-        .unwrap()
-}
-
-fn fields(pairs: &[(&str, Value, &str)]) -> BTreeMap<String, FieldState> {
-    pairs
-        .iter()
-        .map(|(name, value, hlc)| {
-            (
-                (*name).to_owned(),
-                FieldState {
-                    value: value.clone(),
-                    hlc: (*hlc).to_owned(),
-                },
-            )
-        })
-        .collect()
-}
-
-fn page(rows: Vec<PulledRow>, cursor: u64) -> PullResponse {
-    PullResponse {
-        rows,
-        cursor,
-        more: false,
-        server_hlc: "1763800009000-0000-server".into(),
-    }
-}
 
 #[wasm_bindgen_test]
 async fn an_edit_writes_the_row_and_its_outbox_entries_together() {
@@ -83,15 +52,7 @@ async fn an_edit_writes_the_row_and_its_outbox_entries_together() {
 #[wasm_bindgen_test]
 async fn acknowledged_edits_settle_into_the_pulled_state() {
     let storage = fresh("ack").await;
-    let sent = storage
-        .edit(
-            "contact",
-            ROW,
-            &[("city".to_owned(), json!("Kraków"))],
-            1_763_800_000_000,
-        )
-        .await
-        .unwrap();
+    let sent = edit_city(&storage, "Kraków", 1_763_800_000_000).await;
     storage
         .acknowledge(&sent, 1, &[], "1763800005000-0000-server", 0.0)
         .await
@@ -106,21 +67,8 @@ async fn acknowledged_edits_settle_into_the_pulled_state() {
 
     // The server restamped the write (the device's clock was far ahead): after the pull
     // the device holds the server's HLC, not its own.
-    let pulled = PulledRow {
-        entity: "contact".into(),
-        id: ROW.into(),
-        version: 7,
-        fields: Some(fields(&[(
-            "city",
-            json!("Kraków"),
-            "1763800001000-0000-server",
-        )])),
-        visible: None,
-    };
-    storage
-        .apply_pull(&page(vec![pulled], 7), None)
-        .await
-        .unwrap();
+    let city = [("city", json!("Kraków"), "1763800001000-0000-server")];
+    apply_page(&storage, vec![pulled(ROW, 7, &city)], 7).await;
     storage.finish_settling().await.unwrap();
     let row = storage.row("contact", ROW).await.unwrap().unwrap();
     assert_eq!(row.shown()["city"].hlc, "1763800001000-0000-server");
@@ -149,16 +97,14 @@ async fn pending_edits_stay_on_top_of_a_pull_and_refusals_are_kept_with_their_re
         )
         .await
         .unwrap();
-    let older = PulledRow {
-        entity: "contact".into(),
-        id: ROW.into(),
-        version: 3,
-        fields: Some(fields(&[
+    let older = pulled(
+        ROW,
+        3,
+        &[
             ("city", json!("Theirs"), "1763700000000-0000-other"),
             ("note", json!("hi"), "1763700000000-0001-other"),
-        ])),
-        visible: None,
-    };
+        ],
+    );
     // As in a first sync: only rows the device has are looked up, and this one is.
     let mut known = storage.row_keys().await.unwrap();
     assert!(known.contains(&("contact".to_owned(), ROW.to_owned())));
@@ -171,11 +117,7 @@ async fn pending_edits_stay_on_top_of_a_pull_and_refusals_are_kept_with_their_re
     assert_eq!(shown["note"].value, json!("hi"));
 
     // The server refused the owner change: after the pull it is gone and listed.
-    let refusal = Rejection {
-        seq: 2,
-        code: RejectCode::Forbidden,
-        message: "not yours".into(),
-    };
+    let refusal = forbidden(2, "not yours");
     storage
         .acknowledge(&sent, 2, &[refusal], "1763800005000-0000-server", 42.0)
         .await
@@ -190,20 +132,15 @@ async fn pending_edits_stay_on_top_of_a_pull_and_refusals_are_kept_with_their_re
         ),
         ("owner_id", "forbidden", "not yours")
     );
-    let newer = PulledRow {
-        entity: "contact".into(),
-        id: ROW.into(),
-        version: 4,
-        fields: Some(fields(&[
+    let newer = pulled(
+        ROW,
+        4,
+        &[
             ("city", json!("Mine"), &sent[0].hlc),
             ("note", json!("hi"), "1763700000000-0001-other"),
-        ])),
-        visible: None,
-    };
-    storage
-        .apply_pull(&page(vec![newer], 4), None)
-        .await
-        .unwrap();
+        ],
+    );
+    apply_page(&storage, vec![newer], 4).await;
     storage.finish_settling().await.unwrap();
     let shown = storage.row("contact", ROW).await.unwrap().unwrap().shown();
     assert!(
@@ -217,21 +154,8 @@ async fn pending_edits_stay_on_top_of_a_pull_and_refusals_are_kept_with_their_re
 #[wasm_bindgen_test]
 async fn rows_that_leave_the_users_scope_and_refused_new_rows_disappear() {
     let storage = fresh("scope").await;
-    let visible = PulledRow {
-        entity: "contact".into(),
-        id: ROW.into(),
-        version: 1,
-        fields: Some(fields(&[(
-            "city",
-            json!("Brno"),
-            "1763700000000-0000-other",
-        )])),
-        visible: None,
-    };
-    storage
-        .apply_pull(&page(vec![visible], 1), None)
-        .await
-        .unwrap();
+    let city = [("city", json!("Brno"), "1763700000000-0000-other")];
+    apply_page(&storage, vec![pulled(ROW, 1, &city)], 1).await;
     assert_eq!(storage.rows_of("contact").await.unwrap().len(), 1);
     let gone = PulledRow {
         entity: "contact".into(),
@@ -240,38 +164,12 @@ async fn rows_that_leave_the_users_scope_and_refused_new_rows_disappear() {
         fields: None,
         visible: Some(false),
     };
-    storage
-        .apply_pull(&page(vec![gone], 2), None)
-        .await
-        .unwrap();
+    apply_page(&storage, vec![gone], 2).await;
     assert!(storage.rows_of("contact").await.unwrap().is_empty());
 
     let other = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c";
-    let sent = storage
-        .edit(
-            "segment",
-            other,
-            &[("name".to_owned(), json!("VIP"))],
-            1_763_800_000_000,
-        )
-        .await
-        .unwrap();
-    let refusal = Rejection {
-        seq: sent[0].seq,
-        code: RejectCode::Forbidden,
-        message: "admins only".into(),
-    };
-    storage
-        .acknowledge(
-            &sent,
-            sent[0].seq,
-            &[refusal],
-            "1763800005000-0000-server",
-            0.0,
-        )
-        .await
-        .unwrap();
-    storage.apply_pull(&page(vec![], 2), None).await.unwrap();
+    refused_segment_edit(&storage, other, "1763800005000-0000-server", 0.0).await;
+    apply_page(&storage, vec![], 2).await;
     storage.finish_settling().await.unwrap();
     assert!(
         storage.row("segment", other).await.unwrap().is_none(),
@@ -283,15 +181,7 @@ async fn rows_that_leave_the_users_scope_and_refused_new_rows_disappear() {
 async fn another_user_on_this_device_starts_clean() {
     let storage = fresh("claim").await;
     storage.claim_for_user("user-a").await.unwrap();
-    storage
-        .edit(
-            "contact",
-            ROW,
-            &[("city".to_owned(), json!("Kraków"))],
-            1_763_800_000_000,
-        )
-        .await
-        .unwrap();
+    edit_city(&storage, "Kraków", 1_763_800_000_000).await;
     storage.claim_for_user("user-a").await.unwrap();
     assert_eq!(
         storage.pending_count().await.unwrap(),
