@@ -22,9 +22,10 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use common::TestServer;
+use common::sync::{hlc, id, now_ms};
 use minicrm_core::Role;
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
@@ -252,65 +253,16 @@ impl World {
     }
 }
 
-fn now_ms() -> u64 {
-    u64::try_from(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_millis(),
-    )
-    .unwrap()
-}
-
-fn hlc(wall: u64, counter: u16, node: &str) -> String {
-    format!("{wall:013}-{counter:04x}-{node}")
-}
-
-fn uuid(n: u128) -> String {
-    uuid::Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0000 + n).to_string()
-}
-
-async fn push_ok(server: &TestServer, token: &str, client: &str, changes: Vec<Value>) {
-    let response = server
-        .client
-        .post(server.url("/api/sync/push"))
-        .bearer_auth(token)
-        .json(&json!({"client_id": client, "changes": changes}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "seeding push");
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["rejected"], json!([]), "seeding push: {body}");
-}
-
 async fn seed_world(server: &TestServer) -> World {
-    let (admin_user, admin) = server
-        .user_with_token("admin@example.com", Role::Admin)
-        .await;
-    let (manager_user, manager) = server
-        .user_with_token("manager@example.com", Role::Manager)
-        .await;
-    let (agent_user, agent) = server
-        .user_with_token("agent@example.com", Role::Agent)
-        .await;
-    let (restricted_user, restricted) = server
-        .user_with_token("restricted@example.com", Role::Restricted)
-        .await;
+    // One user of each role, in the order of `Role::ALL`.
+    let team = server.one_of_each_role().await;
+    let [admin, _, agent, _] = team.each_ref().map(|(_, token)| token.clone());
+    let [_, _, agent_id, restricted_id] = team.each_ref().map(|(user, _)| user.id.to_string());
     let revoked = server.login("agent@example.com").await;
-    let logout = server
-        .client
-        .post(server.url("/api/auth/logout"))
-        .bearer_auth(&revoked)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(logout.status(), 204);
+    assert_eq!(server.logout(&revoked).await.status(), 204);
 
-    let (c1, c2, c3, c4) = (uuid(1), uuid(2), uuid(3), uuid(4));
-    let (segment, task, activity, view) = (uuid(10), uuid(11), uuid(12), uuid(13));
-    let restricted_id = restricted_user.id.to_string();
-    let agent_id = agent_user.id.to_string();
+    let (c1, c2, c3, c4) = (id(1), id(2), id(3), id(4));
+    let (segment, task, activity, view) = (id(10), id(11), id(12), id(13));
     let wall = now_ms() - 10_000;
     let mut changes = Vec::new();
     let mut put = |entity: &str, id: &str, field: &str, value: Value| {
@@ -358,10 +310,9 @@ async fn seed_world(server: &TestServer) -> World {
     );
     put("activity", &activity, "user_id", json!(agent_id));
     put("activity", &activity, "text", json!("Met at the fair"));
-    push_ok(server, &admin, "fuzz-seed", changes).await;
+    server.push_clean(&admin, "fuzz-seed", changes).await;
     // A private view of the agent's, written by its owner.
-    push_ok(
-        server,
+    server.push_clean(
         &agent,
         "fuzz-agent",
         vec![
@@ -375,8 +326,7 @@ async fn seed_world(server: &TestServer) -> World {
     )
     .await;
     // History with a later winning write and one that lost.
-    push_ok(
-        server,
+    server.push_clean(
         &admin,
         "fuzz-seed",
         vec![
@@ -388,17 +338,14 @@ async fn seed_world(server: &TestServer) -> World {
     )
     .await;
 
-    let users = [&admin_user, &manager_user, &agent_user, &restricted_user];
     World {
-        tokens: vec![
-            (Role::Admin, admin),
-            (Role::Manager, manager),
-            (Role::Agent, agent),
-            (Role::Restricted, restricted),
-        ],
+        tokens: team
+            .iter()
+            .map(|(user, token)| (user.role, token.clone()))
+            .collect(),
         revoked,
-        emails: users.iter().map(|user| user.email.clone()).collect(),
-        user_ids: users.iter().map(|user| user.id.to_string()).collect(),
+        emails: team.iter().map(|(user, _)| user.email.clone()).collect(),
+        user_ids: team.iter().map(|(user, _)| user.id.to_string()).collect(),
         rows: vec![
             ("contact", c1),
             ("contact", c2),
@@ -421,16 +368,14 @@ async fn snapshot(server: &TestServer, world: &World) -> Value {
     let mut cursor = 0;
     let mut pulls = Map::new();
     for (role, token) in &world.tokens {
-        let (role_rows, role_cursor) = pull_all(server, token).await;
+        let (role_rows, role_cursor) = server.pull_rows(token, 0, 1000).await;
         if *role == Role::Admin {
             rows = role_rows.clone();
             cursor = role_cursor;
         }
         pulls.insert(role.as_str().to_owned(), json!(role_rows));
     }
-    let users = server.get("/api/users", admin).await;
-    assert_eq!(users.status(), 200);
-    let users: Value = users.json().await.unwrap();
+    let users = server.get_json("/api/users", admin).await;
     let mut histories = Map::new();
     for (entity, id) in &world.rows {
         // The agent's private view is seen by the agent alone.
@@ -439,9 +384,7 @@ async fn snapshot(server: &TestServer, world: &World) -> Value {
         } else {
             admin
         };
-        let response = server
-            .get(&format!("/api/history/{entity}/{id}"), reader)
-            .await;
+        let response = server.history_page(reader, entity, id, "").await;
         assert_eq!(response.status(), 200, "history of {entity} {id}");
         histories.insert(format!("{entity}/{id}"), response.json().await.unwrap());
     }
@@ -468,25 +411,6 @@ async fn snapshot(server: &TestServer, world: &World) -> Value {
     );
     json!({"rows": rows, "cursor": cursor, "pulls": pulls, "users": users,
         "history": histories, "tables": tables})
-}
-
-/// Every row a user may see, pulled page by page (bounded), without `server_hlc`.
-async fn pull_all(server: &TestServer, token: &str) -> (Vec<Value>, u64) {
-    let mut rows = Vec::new();
-    let mut cursor = 0;
-    for _ in 0..100 {
-        let page = server
-            .get(&format!("/api/sync/pull?cursor={cursor}&limit=1000"), token)
-            .await;
-        assert_eq!(page.status(), 200);
-        let page: Value = page.json().await.unwrap();
-        rows.extend(page["rows"].as_array().unwrap().iter().cloned());
-        cursor = page["cursor"].as_u64().unwrap();
-        if !page["more"].as_bool().unwrap() {
-            return (rows, cursor);
-        }
-    }
-    panic!("the pull does not end");
 }
 
 fn cut(text: &str) -> String {
@@ -971,62 +895,66 @@ fn path_for(rng: &mut StdRng, world: &World, route: Route) -> String {
 // ---------------------------------------------------------------------------------------
 // Bodies.
 
-/// Short strings (fewer than 20 characters, so never an HLC nor the test password) and long
-/// runs of one character.
+/// Short strings: fewer than 20 characters, so never an HLC nor the test password.
+const JUNK_STRINGS: &[&str] = &[
+    "",
+    " ",
+    "x",
+    "null",
+    "true",
+    "0",
+    "-1",
+    "1e999",
+    "\0",
+    "a\0b",
+    "\u{fffd}",
+    "\u{202e}rtl",
+    "😀",
+    "łódź",
+    "<script>",
+    "' OR 1=1 --",
+    "%ff",
+    "../..",
+    "\\",
+    "\"",
+    "\u{1}\u{7f}",
+    "admin",
+    "contact",
+    "ADMIN@EXAMPLE.COM",
+    "@",
+    "a@b",
+];
+
+/// Object keys of every sort, the protocol's own among them.
+const JUNK_KEYS: &[&str] = &[
+    "",
+    "\0",
+    "__proto__",
+    "constructor",
+    "seq",
+    "hlc",
+    "value",
+    "role",
+    "ids",
+    "all",
+    "a b",
+];
+
+/// One of [`JUNK_STRINGS`] or a long run of one character.
 fn junk_string(rng: &mut StdRng) -> String {
-    const SHORT: &[&str] = &[
-        "",
-        " ",
-        "x",
-        "null",
-        "true",
-        "0",
-        "-1",
-        "1e999",
-        "\0",
-        "a\0b",
-        "\u{fffd}",
-        "\u{202e}rtl",
-        "😀",
-        "łódź",
-        "<script>",
-        "' OR 1=1 --",
-        "%ff",
-        "../..",
-        "\\",
-        "\"",
-        "\u{1}\u{7f}",
-        "admin",
-        "contact",
-        "ADMIN@EXAMPLE.COM",
-        "@",
-        "a@b",
-    ];
     match rng.random_range(0..12) {
         0 => "x".repeat(rng.random_range(1000..70_000)),
         1 => "ż".repeat(rng.random_range(20..2000)),
-        _ => (*pick(rng, SHORT)).to_owned(),
+        _ => (*pick(rng, JUNK_STRINGS)).to_owned(),
     }
 }
 
+/// One of [`JUNK_KEYS`] or a long run of one character.
 fn junk_key(rng: &mut StdRng) -> String {
-    const KEYS: &[&str] = &[
-        "",
-        "\0",
-        "__proto__",
-        "constructor",
-        "seq",
-        "hlc",
-        "value",
-        "role",
-        "ids",
-        "all",
-        "a b",
-    ];
     if rng.random_bool(0.1) {
         "k".repeat(rng.random_range(100..5000))
     } else {
-        (*pick(rng, KEYS)).to_owned()
+        (*pick(rng, JUNK_KEYS)).to_owned()
     }
 }
 
@@ -1426,46 +1354,54 @@ async fn send(client: &reqwest::Client, case: &Case) -> (Option<u16>, Result<(),
         Ok(body) => body,
         Err(err) => return (Some(status.as_u16()), Err(format!("body cut: {err:?}"))),
     };
+    (
+        Some(status.as_u16()),
+        judge(case, status, content_type, &body),
+    )
+}
+
+/// The verdict on an answer: never a 5xx; an `/api` error has a JSON content type and (but
+/// for HEAD) the error shape.
+fn judge(
+    case: &Case,
+    status: reqwest::StatusCode,
+    content_type: Option<String>,
+    body: &[u8],
+) -> Result<(), String> {
     let shown = || {
         let text = String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned();
         format!("{status}, content-type {content_type:?}, body {text:?}")
     };
     if status.is_server_error() {
-        return (Some(status.as_u16()), Err(format!("a 5xx: {}", shown())));
+        return Err(format!("a 5xx: {}", shown()));
     }
-    if case.api && (status.is_client_error() || status.is_server_error()) {
-        let json_type = content_type
-            .as_deref()
-            .is_some_and(|value| value.starts_with("application/json"));
-        if !json_type {
-            return (
-                Some(status.as_u16()),
-                Err(format!(
-                    "an /api error without a JSON content type: {}",
-                    shown()
-                )),
-            );
-        }
-        if case.method != Method::HEAD {
-            let parsed: Option<Value> = serde_json::from_slice(&body).ok();
-            let shape_ok = parsed.as_ref().is_some_and(|value| {
-                let text = |key: &str| {
-                    value["error"][key]
-                        .as_str()
-                        .is_some_and(|text| !text.is_empty())
-                };
-                text("code") && text("message")
-            });
-            if !shape_ok {
-                return (
-                    Some(status.as_u16()),
-                    Err(format!(
-                        "an /api error without the error shape: {}",
-                        shown()
-                    )),
-                );
-            }
-        }
+    if !case.api || !status.is_client_error() {
+        return Ok(());
     }
-    (Some(status.as_u16()), Ok(()))
+    let json_type = content_type
+        .as_deref()
+        .is_some_and(|value| value.starts_with("application/json"));
+    if !json_type {
+        return Err(format!(
+            "an /api error without a JSON content type: {}",
+            shown()
+        ));
+    }
+    if case.method == Method::HEAD {
+        return Ok(());
+    }
+    let parsed: Option<Value> = serde_json::from_slice(body).ok();
+    let text = |key: &str| {
+        parsed
+            .as_ref()
+            .and_then(|value| value["error"][key].as_str())
+            .is_some_and(|text| !text.is_empty())
+    };
+    if !(text("code") && text("message")) {
+        return Err(format!(
+            "an /api error without the error shape: {}",
+            shown()
+        ));
+    }
+    Ok(())
 }
