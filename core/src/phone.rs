@@ -126,6 +126,7 @@ pub fn query_variants(query_digits: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
+    // The tables below are test data: rows alike in shape to other tables by nature.
     #[test]
     fn normalizes_national_and_international_forms() {
         let cases: &[(&str, &str, &str)] = &[

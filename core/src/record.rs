@@ -272,7 +272,8 @@ mod tests {
     const ID: &str = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
     const SEG: &str = "0193a1b2-c3d4-7e5f-8a9b-000000000001";
 
-    /// The contact `ID` with these fields.
+    /// The contact `ID` with these fields. (Test rows here, in work.rs and in query.rs are
+    /// alike in shape by nature: test data.)
     fn contact(values: &[(&str, Value)]) -> Contact {
         Contact::from_fields(ID, &fields(values)).unwrap_or_default()
     }

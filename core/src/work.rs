@@ -315,6 +315,7 @@ mod tests {
     use crate::deadline::zones::{ms, warsaw};
     use serde_json::json;
 
+    /// A row's fields (test data, alike in shape to record.rs's and query.rs's).
     fn fields(pairs: &[(&str, Value)]) -> Fields {
         crate::merge::fields_at("", pairs)
     }

@@ -813,6 +813,8 @@ fn strongly_connected(nodes: usize, edges: &BTreeSet<(usize, usize)>) -> Vec<Vec
 mod tests {
     use super::*;
 
+    /// The graph of an in-memory tree of `(path, text)` files. (The trees of the tests are
+    /// alike in shape by nature: test data.)
     fn graph(files: &[(&str, &str)]) -> Graph {
         let files: Vec<(String, String)> = files
             .iter()
@@ -829,6 +831,15 @@ mod tests {
             .map(|e| format!("{} -> {}", graph.file(e.from), graph.file(e.to)))
             .collect();
         set.into_iter().collect()
+    }
+
+    /// The report of a tree that has no module cycle (and says so).
+    #[track_caller]
+    fn report_without_cycles(graph: &Graph) -> String {
+        assert!(graph.cycles().is_empty());
+        let report = graph.report("x/src");
+        assert_eq!(report.cycles, 0);
+        report.text
     }
 
     fn cycle_files(graph: &Graph) -> Vec<Vec<&str>> {
@@ -867,11 +878,9 @@ mod tests {
             ("a/x.rs", "use crate::b;\n"),
             ("b.rs", "pub fn y() {}\n"),
         ]);
-        assert!(g.cycles().is_empty());
-        let report = g.report("x/src");
-        assert_eq!(report.cycles, 0);
-        assert!(report.text.contains("0 module cycles"));
-        assert!(!report.text.contains("warning"));
+        let report = report_without_cycles(&g);
+        assert!(report.contains("0 module cycles"));
+        assert!(!report.contains("warning"));
     }
 
     #[test]
@@ -977,12 +986,10 @@ mod tests {
             ("state/now.rs", "pub fn tick() {}\n"),
             ("state/session.rs", "use crate::data::rows;\n"),
         ]);
-        assert!(g.cycles().is_empty());
-        let report = g.report("x/src");
-        assert_eq!(report.cycles, 0);
-        assert!(report.text.contains("warning: 1 directory cycle"));
-        assert!(report.text.contains("between data/, state/"));
-        assert!(report.text.contains(
+        let report = report_without_cycles(&g);
+        assert!(report.contains("warning: 1 directory cycle"));
+        assert!(report.contains("between data/, state/"));
+        assert!(report.contains(
             "data/rows.rs -> state/now.rs: x/src/data/rows.rs:1  use crate::state::now::tick"
         ));
     }
