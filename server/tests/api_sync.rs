@@ -543,6 +543,9 @@ async fn an_admin_purges_the_trash_for_good_and_devices_drop_the_rows() {
 #[tokio::test]
 async fn a_row_that_left_the_scope_and_changed_again_past_a_page_boundary_still_leaves_the_device()
 {
+    // This starts as `reassigning_a_record_away_from_a_restricted_user_hides_it_and_its_tasks`
+    // does, on purpose (the same cast, rows Rita's device holds, then moved away); what is
+    // tested here is a row changing again after it left, past a page boundary.
     let (server, mut admins, (bob, _), (_, rita)) =
         admin_owner_and("bob@example.com", "rita@example.com", Role::Restricted).await;
     let (x, y) = (id(1), id(2));
