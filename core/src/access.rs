@@ -154,15 +154,6 @@ pub struct Actor {
     pub role: Role,
 }
 
-impl From<&crate::api::User> for Actor {
-    fn from(user: &crate::api::User) -> Self {
-        Actor {
-            user_id: user.id,
-            role: user.role,
-        }
-    }
-}
-
 impl Actor {
     fn is(&self, user_id: Option<&str>) -> bool {
         user_id.is_some_and(|id| id == self.user_id.to_string())

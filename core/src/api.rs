@@ -33,6 +33,16 @@ pub struct User {
     pub active: bool,
 }
 
+/// The user a rule is applied for (the access rules know roles, not the wire type).
+impl From<&User> for crate::access::Actor {
+    fn from(user: &User) -> Self {
+        crate::access::Actor {
+            user_id: user.id,
+            role: user.role,
+        }
+    }
+}
+
 fn default_true() -> bool {
     true
 }
