@@ -9,6 +9,7 @@ pub mod pwa;
 pub mod state;
 pub mod storage;
 pub mod sync;
+pub mod tabs;
 
 use leptos::prelude::*;
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
@@ -30,7 +31,7 @@ pub fn App() -> impl IntoView {
     let now = state::now::provide_now();
     let sync = sync::provide_sync(session, online);
     let replica = data::provide_replica(sync, session);
-    state::deadlines::provide_deadlines(replica, now);
+    data::deadlines::provide_deadlines(replica, now);
     pwa::provide_app_update();
     view! {
         <Router>

@@ -6,6 +6,8 @@
 //! hold the page for long, and then re-reads exactly the rows the storage layer reports as
 //! changed (this tab's edits and pulls, and other tabs' via the BroadcastChannel).
 
+pub mod deadlines;
+mod setting_row;
 pub mod settings;
 pub mod tasks;
 
@@ -25,9 +27,10 @@ use crate::state::session::Session;
 use crate::storage::changes::{self, RowKey};
 use crate::storage::rows::{RowEdit, StoredRow};
 use crate::storage::{Storage, StorageError};
-use crate::sync::{Sync, leader_post};
+use crate::sync::Sync;
+use crate::tabs;
 
-pub use settings::SettingRow;
+pub use setting_row::SettingRow;
 
 pub const CONTACT: &str = "contact";
 pub const TASK: &str = "task";
@@ -234,7 +237,7 @@ thread_local! {
 /// The user logged out (here or in another tab) or another user's session arrived: the
 /// replica drops every row at once, reads still under way are discarded, and it loads
 /// again from the device (which then holds nothing, or the new user's rows).
-pub fn forget() {
+fn forget() {
     GENERATION.with(|generation| generation.set(generation.get() + 1));
     INDEX.with(|index| *index.borrow_mut() = Index::default());
     changes::note_remote(None);
@@ -292,6 +295,7 @@ pub fn provide_replica(sync: Sync, session: Session) -> Replica {
     };
     provide_context(replica);
     PROVIDED.with(|provided| provided.set(Some(replica)));
+    changes::on_forget(forget);
     Effect::new(move || {
         sync.data_version.track();
         replica.refresh();
@@ -342,11 +346,11 @@ impl Replica {
         let changed = changes::take();
         // Tell the other tabs which rows this tab wrote.
         if changed.local_all {
-            leader_post("rows:*");
+            tabs::post("rows:*");
         } else if !changed.local.is_empty() {
             let keys: Vec<&RowKey> = changed.local.iter().collect();
             if let Ok(json) = serde_json::to_string(&keys) {
-                leader_post(&format!("rows:{json}"));
+                tabs::post(&format!("rows:{json}"));
             }
         }
         let reload_all = changed.all || !self.ready.get_untracked();

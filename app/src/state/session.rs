@@ -177,7 +177,7 @@ impl Session {
         self.ended.set_value(false);
         self.state.set(SessionState::LoggedIn(stored));
         // The other tabs follow the stored session.
-        crate::sync::leader_post(crate::sync::SESSION_MESSAGE);
+        crate::tabs::post(crate::tabs::SESSION_MESSAGE);
     }
 
     /// Updates the session in use (a 401's `reauth_needed`, the user as the server knows
@@ -203,7 +203,7 @@ impl Session {
         match written {
             Ok(true) => {
                 self.state.set(SessionState::LoggedIn(stored));
-                crate::sync::leader_post(crate::sync::SESSION_MESSAGE);
+                crate::tabs::post(crate::tabs::SESSION_MESSAGE);
             }
             // The device no longer holds this session (a logout, another login): follow
             // what it holds instead.
@@ -244,7 +244,7 @@ impl Session {
                     other => other,
                 };
                 match claimed {
-                    Ok(true) => crate::data::forget(),
+                    Ok(true) => crate::storage::changes::forget_everything(),
                     Ok(false) => {}
                     Err(err) => log_error("preparing the device for the user", &err),
                 }
@@ -311,11 +311,11 @@ impl Session {
         };
         self.forget_here();
         match cleared {
-            Ok(()) => crate::sync::leader_post(crate::sync::LOGGED_OUT_MESSAGE),
+            Ok(()) => crate::tabs::post(crate::tabs::LOGGED_OUT_MESSAGE),
             Err(err) => {
                 // Never claim that nothing is left: say what failed and offer a retry.
                 self.note_clear_failed(t!("logout-clear-failed", message = err.to_string()));
-                crate::sync::leader_post(crate::sync::LOGOUT_INCOMPLETE_MESSAGE);
+                crate::tabs::post(crate::tabs::LOGOUT_INCOMPLETE_MESSAGE);
             }
         }
         self.leaving.set(false);
@@ -336,10 +336,10 @@ impl Session {
         };
         match cleared {
             Ok(()) => {
-                crate::data::forget();
+                crate::storage::changes::forget_everything();
                 self.ended.set_value(true);
                 self.clear_failed.set(None);
-                crate::sync::leader_post(crate::sync::LOGGED_OUT_MESSAGE);
+                crate::tabs::post(crate::tabs::LOGGED_OUT_MESSAGE);
             }
             Err(err) => {
                 log_error("removing the user's data from the device", &err);
@@ -352,7 +352,7 @@ impl Session {
     /// Another tab logged out: this tab drops the replica and the session at once (the
     /// device's stores are already empty) and shows the login page.
     pub fn forget_here(&self) {
-        crate::data::forget();
+        crate::storage::changes::forget_everything();
         self.ended.set_value(true);
         self.clear_failed.set(None);
         self.state.set(SessionState::LoggedOut);
@@ -389,7 +389,7 @@ impl Session {
             }
             (current, Some(stored)) => {
                 if matches!(current, SessionState::LoggedIn(_)) {
-                    crate::data::forget();
+                    crate::storage::changes::forget_everything();
                 }
                 self.ended.set_value(false);
                 self.state.set(SessionState::LoggedIn(stored));

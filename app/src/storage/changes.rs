@@ -2,7 +2,7 @@
 //! write notes its keys here, so the replica refreshes exactly those rows (or everything,
 //! after a large pull or a change of user).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 
 /// Beyond this many changed rows a full reload is cheaper than row-by-row reads.
@@ -23,6 +23,21 @@ pub struct Changed {
 
 thread_local! {
     static LOG: RefCell<Changed> = RefCell::new(Changed::default());
+    static FORGET: Cell<Option<fn()>> = const { Cell::new(None) };
+}
+
+/// What drops the in-memory replica at once (the data layer registers it when it provides
+/// the replica): the session and the sync, below the replica, call [`forget_everything`].
+pub fn on_forget(forget: fn()) {
+    FORGET.with(|cell| cell.set(Some(forget)));
+}
+
+/// The device's data went or was replaced (logout, another user's session): the replica
+/// drops every row at once and loads again. Nothing to do before a replica exists.
+pub fn forget_everything() {
+    if let Some(forget) = FORGET.with(Cell::get) {
+        forget();
+    }
 }
 
 fn with(f: impl FnOnce(&mut Changed)) {

@@ -5,10 +5,6 @@
 //! It runs at start, when the browser comes online, right after local edits, and every
 //! half minute; after a failure it waits with exponential backoff and jitter.
 
-mod leader;
-
-pub use leader::post as leader_post;
-
 use std::cell::RefCell;
 
 use futures::FutureExt;
@@ -21,26 +17,17 @@ use minicrm_core::sync::{MAX_PUSH_BYTES, MAX_PUSH_CHANGES, PushRequest};
 use crate::api::{self, ApiError};
 use crate::state::online::Online;
 use crate::state::session::Session;
+use crate::storage::changes;
 use crate::storage::device::{DEVICE_KEY, DeviceState};
 use crate::storage::{Storage, StorageError};
+use crate::tabs::{
+    self, LOGGED_OUT_MESSAGE, LOGOUT_INCOMPLETE_MESSAGE, SESSION_MESSAGE, SYNCED_MESSAGE,
+};
 
 const PERIOD_MS: u32 = 30_000;
 const FIRST_BACKOFF_MS: u32 = 2_000;
 const MAX_BACKOFF_MS: u32 = 5 * 60_000;
 const PULL_PAGE: usize = 1000;
-
-/// Posted by the tab that logged out, after the device's stores were emptied: every other
-/// tab drops its replica and its session at once.
-pub const LOGGED_OUT_MESSAGE: &str = "logged-out";
-/// Posted by the tab that logged out when emptying the device's stores failed (the session
-/// at least went, where it could): every other tab leaves too, saying the data may remain.
-pub const LOGOUT_INCOMPLETE_MESSAGE: &str = "logged-out-incomplete";
-/// Posted by the leading tab after a sync finished: the other tabs re-read the counts and
-/// the time of the last sync (nothing else changed).
-const SYNCED_MESSAGE: &str = "synced";
-/// Posted whenever a tab stored a session (login, password entered again, 401): the other
-/// tabs re-read it.
-pub const SESSION_MESSAGE: &str = "session";
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum SyncPhase {
@@ -157,14 +144,14 @@ impl Sync {
     pub fn request(&self) {
         if !wake_loop() {
             WAKE_PENDING.with(|pending| pending.set(true));
-            leader::post("sync");
+            tabs::post("sync");
         }
     }
 
     /// After a local edit: counts change now, the server hears of it soon.
     pub fn edited(&self) {
         self.notify_changed();
-        leader::post("changed");
+        tabs::post("changed");
         self.request();
     }
 }
@@ -183,7 +170,7 @@ pub fn provide_sync(session: Session, online: Online) -> Sync {
         data_version: RwSignal::new(0),
     };
     provide_context(sync);
-    leader::listen(move |message| match message.as_str() {
+    tabs::listen(move |message| match message.as_str() {
         "changed" => {
             sync.data_version.update(|version| *version += 1);
             spawn_local(async move { sync.refresh_counts().await });
@@ -224,7 +211,7 @@ pub fn provide_sync(session: Session, online: Online) -> Sync {
     });
     spawn_local(async move {
         sync.refresh_counts().await;
-        leader::become_leader().await;
+        tabs::become_leader().await;
         run(sync, session, online).await;
     });
     sync
@@ -333,7 +320,7 @@ async fn sync_once(sync: &Sync, session: &Session) -> Result<(), SyncError> {
         if stored.is_some_and(|stored| stored.user.id == user.id) {
             // The stored session is this user's, the data someone else's: theirs goes.
             if shared.claim_for_user(&user_id).await? {
-                crate::data::forget();
+                changes::forget_everything();
                 sync.notify_changed();
             }
         } else {
@@ -368,7 +355,7 @@ async fn sync_once(sync: &Sync, session: &Session) -> Result<(), SyncError> {
             )
             .await?;
         sync.notify_changed();
-        leader::post("changed");
+        tabs::post("changed");
         if reply.acked_seq < first {
             return Err(SyncError::Stuck);
         }
@@ -411,18 +398,18 @@ async fn sync_once(sync: &Sync, session: &Session) -> Result<(), SyncError> {
     // base has hundreds of pages).
     if pulled > 0 {
         sync.data_version.update(|version| *version += 1);
-        leader::post("changed");
+        tabs::post("changed");
     }
     // This pull started after every acknowledgement above: settled edits now show as the
     // server holds them.
     if storage.finish_settling().await? {
         // Settled rows now show the server's state (a refused or lost edit disappears).
         sync.notify_changed();
-        leader::post("changed");
+        tabs::post("changed");
     }
     storage.mark_synced(now_ms()).await?;
     sync.refresh_counts().await;
-    leader::post(SYNCED_MESSAGE);
+    tabs::post(SYNCED_MESSAGE);
     // For `cargo xtask bench` and the browser's performance panel.
     if let Some(performance) = web_sys::window().and_then(|window| window.performance()) {
         let _ = performance.mark("minicrm-sync-done");

@@ -11,7 +11,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::columns::{ColumnSetting, SortSetting, default_columns};
-use crate::data::settings::{Choice, SettingRow};
+use crate::data::SettingRow;
+use crate::data::settings::Choice;
 use crate::data::use_replica;
 use crate::pages::forms::{ChoiceOptions, FormError, Submit, TextField};
 use crate::state::session::use_session;

@@ -10,10 +10,10 @@ use minicrm_core::deadline::Deadline;
 use minicrm_core::work::{self, Task};
 use uuid::Uuid;
 
+use crate::data::deadlines::use_deadlines;
 use crate::data::tasks::TaskChange;
 use crate::data::{Replica, use_replica};
 use crate::pages::forms::{ChoiceOptions, FormError, spawn_reported};
-use crate::state::deadlines::use_deadlines;
 use crate::state::now::{deadline_text, local_date_time, rfc3339};
 use crate::state::session::{my_id, use_session};
 use crate::t;

@@ -78,7 +78,7 @@ pub fn RecordsTable(
     // The rows in sight, as data: the table keeps a fixed set of row slots and only
     // updates their text, so a keystroke or a scroll step never rebuilds the DOM.
     // Records with open tasks, by their most urgent deadline (follows the clock).
-    let now = crate::state::deadlines::use_deadlines();
+    let now = crate::data::deadlines::use_deadlines();
     let marks = Memo::new(move |_| {
         let moment = now.moment();
         replica

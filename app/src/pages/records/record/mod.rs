@@ -18,10 +18,10 @@ use uuid::Uuid;
 
 use super::activity::{ActivityDialog, ActivityDraft};
 use super::history::RecordHistory;
+use crate::data::deadlines::use_deadlines;
 use crate::data::{CONTACT, use_replica};
 use crate::pages::forms::FormError;
 use crate::pages::tasks::{TaskDialog, TaskDraft, TaskItem};
-use crate::state::deadlines::use_deadlines;
 use crate::state::session::my_id;
 use crate::storage::Storage;
 use crate::storage::rows::StoredRow;

@@ -12,6 +12,19 @@ use web_sys::{BroadcastChannel, MessageEvent};
 const LOCK_NAME: &str = "minicrm-sync";
 const CHANNEL_NAME: &str = "minicrm-sync";
 
+/// Posted by the tab that logged out, after the device's stores were emptied: every other
+/// tab drops its replica and its session at once.
+pub const LOGGED_OUT_MESSAGE: &str = "logged-out";
+/// Posted by the tab that logged out when emptying the device's stores failed (the session
+/// at least went, where it could): every other tab leaves too, saying the data may remain.
+pub const LOGOUT_INCOMPLETE_MESSAGE: &str = "logged-out-incomplete";
+/// Posted by the leading tab after a sync finished: the other tabs re-read the counts and
+/// the time of the last sync (nothing else changed).
+pub const SYNCED_MESSAGE: &str = "synced";
+/// Posted whenever a tab stored a session (login, password entered again, 401): the other
+/// tabs re-read it.
+pub const SESSION_MESSAGE: &str = "session";
+
 thread_local! {
     static CHANNEL: RefCell<Option<BroadcastChannel>> = const { RefCell::new(None) };
 }

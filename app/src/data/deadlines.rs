@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use minicrm_core::deadline::Moment;
 
-use crate::data::Replica;
+use super::Replica;
 use crate::state::now::Now;
 
 #[derive(Clone, Copy)]
