@@ -36,6 +36,20 @@ pub struct Change {
     pub hlc: String,
 }
 
+impl Change {
+    /// The write of `value` to one field, the device's `seq`-th, stamped `hlc`.
+    pub fn new(seq: u64, entity: &str, id: &str, field: &str, value: Value, hlc: String) -> Self {
+        Change {
+            seq,
+            entity: entity.to_owned(),
+            id: id.to_owned(),
+            field: field.to_owned(),
+            value,
+            hlc,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PushRequest {
     pub client_id: String,

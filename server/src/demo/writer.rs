@@ -79,14 +79,8 @@ impl Writer<'_> {
             .clock
             .tick(u64::try_from(self.now_ms).unwrap_or(0))
             .to_string();
-        self.pending.push(Change {
-            seq: self.seq,
-            entity: entity.to_owned(),
-            id: id.to_owned(),
-            field: field.to_owned(),
-            value,
-            hlc,
-        });
+        self.pending
+            .push(Change::new(self.seq, entity, id, field, value, hlc));
         if self.pending.len() >= MAX_PUSH_CHANGES {
             self.flush()?;
         }

@@ -348,14 +348,7 @@ impl Device {
                 hlc: hlc.clone(),
             },
         );
-        let change = Change {
-            seq: self.seq,
-            entity: entity.to_owned(),
-            id: id.to_owned(),
-            field: field.to_owned(),
-            value,
-            hlc,
-        };
+        let change = Change::new(self.seq, entity, id, field, value, hlc);
         self.outbox.push(change.clone());
         self.log.push(change);
         self.stats.edits += 1;
