@@ -8,6 +8,10 @@
 //! last pulled plus the device's unacknowledged edits), `outbox` (those edits in seq order,
 //! waiting for the server), `rejected` (changes the server refused, with its reason).
 //!
+//! Modules: `rows` (a row's stored shape, a pull applied, settling, the reads), `outbox`
+//! (edits until the server acknowledges them), `rejected` (the refusals), `device` (the
+//! sync state and whose data the stores hold), `session`, `rescue`, `health`, `changes`.
+//!
 //! Logging out empties the four stores in one transaction ([`Storage::clear_device`])
 //! rather than deleting the database: a deletion waits (`blocked`) until every other tab
 //! closes its connection, and a tab that never does would keep the previous user's data on
