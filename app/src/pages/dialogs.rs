@@ -1,6 +1,7 @@
-//! What every form dialog does alike: Esc closes it (unless it only clears a search box),
-//! closing with unsaved input asks first, and the first field has the focus on opening.
-//! And what a page with a form does: leaving it with unsaved edits asks first.
+//! What every form dialog does alike: a modal form over a backdrop that Esc closes (unless
+//! it only clears a search box), closing with unsaved input asks first, the first field has
+//! the focus on opening, and a save writes, then closes. And what a page with a form does:
+//! leaving it with unsaved edits asks first.
 
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -9,6 +9,7 @@ use minicrm_core::input::{self, CustomType, FieldError};
 use minicrm_core::merge::Fields;
 use minicrm_core::phone;
 use minicrm_core::record::TEXT_FIELDS;
+use minicrm_core::sync::FieldState;
 use serde_json::{Value, json};
 
 use crate::data::settings::FieldDef;
@@ -114,6 +115,51 @@ pub fn form_from_fields(fields: &Fields, defs: &[FieldDef], country: &str) -> Fo
             (_, None) => Raw::Text(String::new()),
         };
         form.insert(field, raw);
+    }
+    form
+}
+
+/// What a new record's form may start with (the identification page's number or
+/// address, the company a person is added to).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Prefill {
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub organization: Option<String>,
+}
+
+/// A new record's form: what `prefill` gives, and one empty phone and e-mail to fill in
+/// where it gives none.
+pub fn new_form(prefill: &Prefill, defs: &[FieldDef], country: &str) -> FormData {
+    let mut fields = Fields::new();
+    let mut put = |field: &str, value: Value| {
+        fields.insert(
+            field.into(),
+            FieldState {
+                value,
+                hlc: String::new(),
+            },
+        );
+    };
+    let given = |text: &Option<String>| text.clone().filter(|t| !t.trim().is_empty());
+    if let Some(phone) = given(&prefill.phone) {
+        put("phones", json!([{"type": "mobile", "number": phone}]));
+    }
+    if let Some(email) = given(&prefill.email) {
+        put("emails", json!([email]));
+    }
+    if let Some(org) = prefill.organization.clone().filter(|o| !o.is_empty()) {
+        put("organization_id", json!(org));
+    }
+    let mut form = form_from_fields(&fields, defs, country);
+    if form.get("phones").is_none_or(Raw::is_blank) {
+        form.insert(
+            "phones".into(),
+            Raw::Phones(vec![("mobile".into(), String::new())]),
+        );
+    }
+    if form.get("emails").is_none_or(Raw::is_blank) {
+        form.insert("emails".into(), Raw::Lines(vec![String::new()]));
     }
     form
 }

@@ -13,7 +13,7 @@ use minicrm_core::merge::Fields;
 use minicrm_core::phone;
 use minicrm_core::record::ContactKind;
 use minicrm_core::work::{self, ActivityKind, Task};
-use serde_json::{Value, json};
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::activity::{ActivityDialog, ActivityDraft};
@@ -28,7 +28,7 @@ use crate::storage::rows::StoredRow;
 use crate::sync::use_sync;
 use crate::t;
 use form::RecordForm;
-use form_model::{Raw, form_from_fields};
+use form_model::{Prefill, form_from_fields, new_form};
 
 #[component]
 pub fn RecordPage() -> impl IntoView {
@@ -63,37 +63,12 @@ fn RecordView(id: String) -> impl IntoView {
             }
         });
     });
-    // A new record may come prefilled (identification: `?phone=` or `?email=`).
-    let prefill = query.with_untracked(|q| {
-        let mut fields = Fields::new();
-        if let Some(phone) = q.get("phone").filter(|p| !p.trim().is_empty()) {
-            fields.insert(
-                "phones".into(),
-                minicrm_core::sync::FieldState {
-                    value: json!([{"type": "mobile", "number": phone}]),
-                    hlc: String::new(),
-                },
-            );
-        }
-        if let Some(email) = q.get("email").filter(|e| !e.trim().is_empty()) {
-            fields.insert(
-                "emails".into(),
-                minicrm_core::sync::FieldState {
-                    value: json!([email]),
-                    hlc: String::new(),
-                },
-            );
-        }
-        if let Some(org) = q.get("organization").filter(|o| !o.is_empty()) {
-            fields.insert(
-                "organization_id".into(),
-                minicrm_core::sync::FieldState {
-                    value: json!(org),
-                    hlc: String::new(),
-                },
-            );
-        }
-        fields
+    // A new record may come prefilled (identification: `?phone=` or `?email=`; a company's
+    // "add person": `?organization=`).
+    let prefill = query.with_untracked(|q| Prefill {
+        phone: q.get("phone"),
+        email: q.get("email"),
+        organization: q.get("organization"),
     });
     let phase = Memo::new(move |_| row.with(|row| row.as_ref().map(Option::is_some)));
     let shown = Memo::new(move |_| {
@@ -140,20 +115,10 @@ fn RecordView(id: String) -> impl IntoView {
                 Some(false) if !is_new => view! { <p class="empty">{t!("record-not-found")}</p> }.into_any(),
                 // Built untracked: nothing read while building the form may rebuild it.
                 Some(_) => untrack(|| {
-                    let prefilled = if is_new {
+                    let prefilled = is_new.then(|| {
                         let (defs, country) = replica.with_untracked(|index| (index.field_defs(), index.default_country()));
-                        let mut form = form_from_fields(&prefill, &defs, &country);
-                        // A new record starts with one empty phone and e-mail to fill in.
-                        if form.get("phones").is_none_or(Raw::is_blank) {
-                            form.insert("phones".into(), Raw::Phones(vec![("mobile".into(), String::new())]));
-                        }
-                        if form.get("emails").is_none_or(Raw::is_blank) {
-                            form.insert("emails".into(), Raw::Lines(vec![String::new()]));
-                        }
-                        Some(form)
-                    } else {
-                        None
-                    };
+                        new_form(&prefill, &defs, &country)
+                    });
                     view! {
                         <div class="page-head">
                             <h1>{title.clone()}</h1>
