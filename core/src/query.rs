@@ -710,28 +710,19 @@ mod tests {
     }
 
     fn people() -> Vec<Contact> {
+        let segment_a = format!("segment:{SEG_A}");
+        let mut jan = crate::record::sample_person();
+        jan.extend([
+            ("nip", json!("5260250274")),
+            (segment_a.as_str(), json!(true)),
+            ("owner_id", json!(OWNER)),
+            ("custom.size", json!(44)),
+            ("custom.colors", json!(["red", "blue"])),
+            ("custom.since", json!("2024-03-01")),
+            ("custom.vip", json!(true)),
+        ]);
         vec![
-            contact(
-                1,
-                &[
-                    ("first_name", json!("Jan")),
-                    ("last_name", json!("Kowalski")),
-                    ("city", json!("Łódź")),
-                    ("emails", json!(["jan.kowalski@firma.pl"])),
-                    (
-                        "phones",
-                        json!([{"type": "mobile", "number": "+48600100200"}]),
-                    ),
-                    ("nip", json!("5260250274")),
-                    (&format!("segment:{SEG_A}"), json!(true)),
-                    ("owner_id", json!(OWNER)),
-                    ("custom.size", json!(44)),
-                    ("custom.colors", json!(["red", "blue"])),
-                    ("custom.since", json!("2024-03-01")),
-                    ("custom.vip", json!(true)),
-                ],
-                1_763_800_000_000, // 2025-11-22T08:26:40Z
-            ),
+            contact(1, &jan, 1_763_800_000_000), // 2025-11-22T08:26:40Z
             contact(
                 2,
                 &[

@@ -1,6 +1,6 @@
 //! What every form and dialog shows alike: its error and its confirmation, its labelled
-//! inputs, its footer, and
-//! one submission at a time (a Leptos `Action`: pending while it runs, its failure shown).
+//! inputs, its footer, and one submission at a time (a Leptos `Action`: pending while it
+//! runs, its failure shown).
 
 use std::future::Future;
 

@@ -50,7 +50,9 @@ pub const DEFAULT_COLUMNS: &[(&str, u32)] = &[
 pub const MIN_WIDTH: u32 = 60;
 pub const MAX_WIDTH: u32 = 800;
 
-/// Stored shape (a `view` row's `columns`): fields may only be added.
+/// Stored shape (a `view` row's `columns`): fields may only be added. (Its bounds and derives
+/// look like other stored shapes', core's `sync::Change` among them: serde structs, no
+/// shared logic.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ColumnSetting {
     pub key: String,

@@ -20,6 +20,7 @@ use crate::t;
 /// At most this many trashed records are listed at once.
 const SHOWN: usize = 500;
 
+/// (Like the tasks page, it starts by taking the contexts it reads: the shape of a page.)
 #[component]
 pub fn TrashPage() -> impl IntoView {
     let replica = use_replica();

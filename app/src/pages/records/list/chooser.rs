@@ -7,7 +7,8 @@ use crate::pages::records::columns::{self, ColumnSetting, header};
 use crate::pages::records::views::ListState;
 use crate::t;
 
-/// Choose, order and size the columns.
+/// Choose, order and size the columns. (Opens like `ViewsBar`: both are bars of the list
+/// that take its state and tell it when to re-run; the shape of a component, no logic.)
 #[component]
 pub fn ColumnsButton(
     state: ListState,
