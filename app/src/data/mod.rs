@@ -240,7 +240,6 @@ thread_local! {
 fn forget() {
     GENERATION.with(|generation| generation.set(generation.get() + 1));
     INDEX.with(|index| *index.borrow_mut() = Index::default());
-    changes::note_remote(None);
     if let Some(replica) = PROVIDED.with(Cell::get) {
         replica.ready.set(false);
         replica.loading.set(None);

@@ -81,6 +81,8 @@ pub fn DialogActions(
 /// Checks that fail before anything is sent set [`Submit::fail`] and do not dispatch.
 pub struct Submit<I: 'static> {
     action: Action<I, ()>,
+    /// `action.pending()`, made once (each call of it makes a new memo).
+    pending: Memo<bool>,
     error: RwSignal<Option<String>>,
 }
 
@@ -107,12 +109,16 @@ impl<I: Clone + 'static> Submit<I> {
                 }
             }
         });
-        Self { action, error }
+        Self {
+            action,
+            pending: action.pending(),
+            error,
+        }
     }
 
     /// Starts a submission, unless one is pending (a double click sends once).
     pub fn dispatch(&self, input: I) {
-        if self.action.pending().get_untracked() {
+        if self.pending.get_untracked() {
             return;
         }
         self.error.set(None);
@@ -132,7 +138,7 @@ impl<I: Clone + 'static> Submit<I> {
 
     /// Whether a submission is running.
     pub fn pending(&self) -> Signal<bool> {
-        self.action.pending().into()
+        self.pending.into()
     }
 
     /// The error shown, for [`FormError`].

@@ -33,8 +33,10 @@ pub fn on_forget(forget: fn()) {
 }
 
 /// The device's data went or was replaced (logout, another user's session): the replica
-/// drops every row at once and loads again. Nothing to do before a replica exists.
+/// drops every row at once and loads again (the change log says "everything" even before a
+/// replica exists).
 pub fn forget_everything() {
+    note_remote(None);
     if let Some(forget) = FORGET.with(Cell::get) {
         forget();
     }

@@ -226,7 +226,7 @@ pub fn RecordForm(
             <FormError error=save.error() />
             <FormDone message=saved_now />
             <div class="actions">
-                <button type="submit" class="primary">{t!("record-save")}</button>
+                <button type="submit" class="primary" disabled=move || save.pending().get()>{t!("record-save")}</button>
                 <button type="button" on:click=cancel>{t!("record-cancel")}</button>
                 {(!is_new).then(|| view! {
                     <button type="button" class="danger" on:click=trash.clone()>{t!("record-trash")}</button>
