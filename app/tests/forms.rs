@@ -17,6 +17,8 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 wasm_bindgen_test_configure!(run_in_browser);
 
 type Outcome = Result<(), String>;
+/// The runs started so far: each one's input and how to end it.
+type Started = Rc<RefCell<Vec<(u32, oneshot::Sender<Outcome>)>>>;
 
 /// Waits (at most 100 turns of the event loop) until no submission is pending.
 async fn settled(submit: Submit<u32>) {
@@ -36,7 +38,7 @@ async fn a_form_submits_once_at_a_time_and_shows_what_failed() {
     owner.set();
 
     // Each run records its input and waits until the test says how it ends.
-    let started: Rc<RefCell<Vec<(u32, oneshot::Sender<Outcome>)>>> = Rc::default();
+    let started: Started = Rc::default();
     let runs = started.clone();
     let submit = Submit::new(move |input: u32| {
         let (end, ended) = oneshot::channel::<Outcome>();
