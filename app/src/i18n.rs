@@ -58,9 +58,12 @@ pub fn message(key: &str, args: &[(&str, &str)]) -> String {
         };
         let mut fluent_args = FluentArgs::new();
         for (name, value) in args {
-            // Whole numbers go in as numbers, so plural forms choose by them.
-            let is_count =
-                !value.is_empty() && value.len() < 16 && value.bytes().all(|b| b.is_ascii_digit());
+            // Whole numbers go in as numbers, so plural forms choose by them; digits that are
+            // not written as a number would be ("062624", the tail of a device id) stay text.
+            let is_count = !value.is_empty()
+                && value.len() < 16
+                && value.bytes().all(|b| b.is_ascii_digit())
+                && (*value == "0" || !value.starts_with('0'));
             match value.parse::<f64>() {
                 Ok(number) if is_count => fluent_args.set(*name, FluentValue::from(number)),
                 _ => fluent_args.set(*name, FluentValue::from(*value)),
