@@ -1,0 +1,23 @@
+//! Bringing a team's list in (PROTOCOL.md has nothing to say here: an import is ordinary
+//! edits): the bytes of a file or a paste read into a [`Sheet`] of cells, each column
+//! mapped to a field, each row turned into a record's values with its problems, matched
+//! against the device's records and the file's other rows, and planned as the writes that
+//! create or update records (and, later, revert them).
+//!
+//! Pure like the rest of core: the app's worker feeds it bytes and the device's rows, and
+//! stores what it plans.
+//!
+//! Modules: `table` (cells, rows, sheets: what every reader yields), `encoding` (which
+//! character set a text file is in, and its text), `csv` (delimited text: parsing and
+//! guessing the delimiter, quote and header), `mapping` (what each column goes into,
+//! suggested from its header), `rows` (a row as a record's values, with problems),
+//! `matching` (duplicates by phone, e-mail and identifiers), `plan` (creates, updates,
+//! reverts).
+
+pub mod csv;
+pub mod encoding;
+pub mod mapping;
+pub mod matching;
+pub mod plan;
+pub mod rows;
+pub mod table;
