@@ -54,6 +54,11 @@ impl Role {
         matches!(self, Role::Admin | Role::Manager)
     }
 
+    /// May bring a list in (and revert an import): administrators and managers.
+    pub fn may_import(self) -> bool {
+        matches!(self, Role::Admin | Role::Manager)
+    }
+
     /// May empty the trash for good.
     pub fn may_purge_trash(self) -> bool {
         self == Role::Admin
@@ -218,6 +223,13 @@ pub fn check_write(
                 Err("only an administrator may change settings".into())
             }
         }
+        Entity::Import => {
+            if actor.role.may_import() {
+                Ok(())
+            } else {
+                Err("only administrators and managers import".into())
+            }
+        }
         Entity::Contact | Entity::Task | Entity::Activity => {
             if !may_see(actor, scope) {
                 return Err("this record is assigned to someone else".into());
@@ -373,6 +385,24 @@ mod record_rules {
                 &[(&a, &everyone, "name", json!("VIP"), admin)],
             );
             check_writes(Entity::User, &[(&a, &everyone, "name", json!("x"), false)]);
+        }
+    }
+
+    #[test]
+    fn imports_are_seen_by_everyone_and_written_by_administrators_and_managers() {
+        let everyone = RowScope::Everyone;
+        for role in Role::ALL {
+            let a = actor(role, 1);
+            let importer = matches!(role, Role::Admin | Role::Manager);
+            assert_eq!(role.may_import(), importer, "{role}");
+            assert!(
+                may_see(&a, &RowScope::new_row(Entity::Import, &a)),
+                "{role}"
+            );
+            check_writes(
+                Entity::Import,
+                &[(&a, &everyone, "status", json!("reverted"), importer)],
+            );
         }
     }
 

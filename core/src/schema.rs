@@ -26,10 +26,12 @@ pub enum Entity {
     Source,
     Module,
     Config,
+    /// An import's entry in the import history (who, when, which file, the counts).
+    Import,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 14] = [
+    pub const ALL: [Entity; 15] = [
         Entity::Contact,
         Entity::Task,
         Entity::Activity,
@@ -44,6 +46,7 @@ impl Entity {
         Entity::Source,
         Entity::Module,
         Entity::Config,
+        Entity::Import,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -62,6 +65,7 @@ impl Entity {
             Entity::Source => "source",
             Entity::Module => "module",
             Entity::Config => "config",
+            Entity::Import => "import",
         }
     }
 
@@ -134,6 +138,10 @@ pub const PHONE_TYPES: &[&str] = &[
     "office_fax",
     "other",
 ];
+/// A contact's `import:<import id>` field: that import's mark on a record it created or
+/// updated (what reverting it needs).
+pub const IMPORT_MARK_PREFIX: &str = "import:";
+const IMPORT_STATUSES: &[&str] = &["running", "done", "cancelled", "reverted"];
 const CONTACT_KINDS: &[&str] = &["person", "company"];
 const ACTIVITY_KINDS: &[&str] = &["call", "email", "sms", "meeting", "note"];
 const DIRECTIONS: &[&str] = &["incoming", "outgoing"];
@@ -182,6 +190,9 @@ pub fn field_kind(entity: Entity, field: &str) -> Option<FieldKind> {
                 .or_else(|| field.strip_prefix("campaign:"))
             {
                 return is_uuid(id).then_some(Bool);
+            }
+            if let Some(id) = field.strip_prefix(IMPORT_MARK_PREFIX) {
+                return is_uuid(id).then_some(Json);
             }
             if let Some(key) = field.strip_prefix("custom.") {
                 return is_custom_key(key).then_some(Json);
@@ -250,6 +261,17 @@ pub fn field_kind(entity: Entity, field: &str) -> Option<FieldKind> {
             "owner_id" => Id,
             "shared" | "deleted" => Bool,
             "filter" | "columns" | "sort" => Json,
+            _ => return None,
+        }),
+        Entity::Import => Some(match field {
+            "file_name" => Text(SHORT),
+            "format" | "layout" => Text(64),
+            "user_id" | "reverted_by" => Id,
+            "started_at" | "finished_at" | "reverted_at" => Timestamp,
+            "status" => OneOf(IMPORT_STATUSES),
+            "rows" | "created" | "updated" | "unchanged" | "skipped" | "failed" => Number,
+            "headers" | "mapping" | "defaults" | "settings" => Json,
+            "deleted" => Bool,
             _ => return None,
         }),
         Entity::User => Some(match field {
@@ -509,6 +531,12 @@ mod tests {
             ("activity", "duration_s", json!(95)),
             ("view", "filter", json!({"city": "Brno"})),
             ("stage", "name", json!("Lead")),
+            ("contact", &format!("import:{ID}"), json!({"created": true})),
+            ("import", "file_name", json!("klienci.csv")),
+            ("import", "status", json!("done")),
+            ("import", "created", json!(99_998)),
+            ("import", "started_at", json!("2026-12-01T18:00:00Z")),
+            ("import", "mapping", json!([{"to": "email"}])),
         ];
         for (entity, field, value) in cases {
             assert_eq!(
@@ -526,6 +554,8 @@ mod tests {
             ("contact", "colour"),
             ("contact", "segment:not-a-uuid"),
             ("contact", "custom.Bad Key"),
+            ("contact", "import:not-a-uuid"),
+            ("import", "city"),
             ("task", "city"),
         ];
         for (entity, field) in cases {

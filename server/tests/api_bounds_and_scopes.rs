@@ -480,3 +480,51 @@ async fn a_pull_under_concurrent_pushes_never_sends_a_visible_row_without_its_fi
     }
     writer.await.unwrap();
 }
+
+#[tokio::test]
+async fn an_import_is_recorded_by_managers_seen_by_everyone_and_marks_its_records() {
+    let server = TestServer::start().await;
+    let [
+        (_, admin),
+        (manager_user, manager),
+        (_, agent),
+        (_, restricted),
+    ] = server.one_of_each_role().await;
+    let mut managers = Device::new(&server, &manager, "dev-manager");
+    let mut agents = Device::new(&server, &agent, "dev-agent");
+    let (import, record) = (id(20), id(21));
+    let mark = format!("import:{import}");
+    managers
+        .push_clean(&[
+            ("import", &import, "file_name", json!("klienci.csv")),
+            (
+                "import",
+                &import,
+                "user_id",
+                json!(manager_user.id.to_string()),
+            ),
+            ("import", &import, "status", json!("done")),
+            ("import", &import, "created", json!(1)),
+            ("contact", &record, "last_name", json!("Kowalska")),
+            ("contact", &record, &mark, json!({"created": true})),
+        ])
+        .await;
+    // Agents read the history but neither start nor revert an import.
+    let reply = agents
+        .push(&[("import", &import, "status", json!("reverted"))])
+        .await;
+    assert_eq!(reply["rejected"][0]["code"], "forbidden", "{reply}");
+    for token in [&admin, &agent, &restricted] {
+        let (seen, _) = Device::new(&server, token, "dev-reader")
+            .pull(0, 1000)
+            .await;
+        let row = &seen[&key("import", &import)];
+        assert_eq!(row["fields"]["status"]["value"], "done", "{row}");
+        assert_eq!(row["fields"]["file_name"]["value"], "klienci.csv");
+    }
+    let (seen, _) = agents.pull(0, 1000).await;
+    assert_eq!(
+        seen[&key("contact", &record)]["fields"][&mark]["value"],
+        json!({"created": true})
+    );
+}
