@@ -7,9 +7,11 @@ pub mod i18n;
 pub mod pages;
 pub mod pwa;
 pub mod state;
-pub mod storage;
 pub mod sync;
 pub mod tabs;
+
+/// The device's database, its own crate so the import worker writes with the same code.
+pub use minicrm_storage as storage;
 
 use leptos::prelude::*;
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};

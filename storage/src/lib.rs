@@ -1,5 +1,8 @@
 //! The device's database: IndexedDB through rexie.
 //!
+//! Its own crate (the app re-exports it as `storage`) so that every wasm crate writing the
+//! device's data — the app and the import's Web Worker — does it with this same code.
+//!
 //! One database per browser profile, `DB_VERSION` bumps with every schema change and the
 //! builder in [`Storage::open_named`] is the one place that describes the schema (rexie
 //! creates missing stores and indexes on upgrade).
