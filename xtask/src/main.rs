@@ -40,8 +40,8 @@ enum Task {
     Test,
     /// Install every tool the other commands need, without building.
     Setup,
-    /// The module dependency cycles of core, server and app (fails if there is one);
-    /// cycles between sibling directories are printed as warnings.
+    /// The module dependency cycles of core, server, storage and app (fails if there is
+    /// one); cycles between sibling directories are printed as warnings.
     Cycles,
     /// A long run of the sync fault-injection simulation (server/tests/simulation.rs) in
     /// release; `cargo xtask test` runs its short default as one of the server tests.
@@ -246,16 +246,30 @@ fn test(root: &Path) -> anyhow::Result<()> {
     let test_tools = tools::ensure_test_tools(root)?;
 
     step("rustfmt", cargo().args(["fmt", "--all", "--check"]))?;
-    step_with("module cycles (app, server, core)", || {
+    step_with("module cycles (app, storage, server, core)", || {
         modgraph::check(root)
     })?;
     step(
         "clippy (native)",
-        &mut clippy(&["--workspace", "--exclude", "minicrm-app", "--all-targets"]),
+        &mut clippy(&[
+            "--workspace",
+            "--exclude",
+            "minicrm-app",
+            "--exclude",
+            "minicrm-storage",
+            "--all-targets",
+        ]),
     )?;
     step(
-        "clippy (wasm32: app)",
-        &mut clippy(&[WASM, "-p", "minicrm-app", "--all-targets"]),
+        "clippy (wasm32: app, storage)",
+        &mut clippy(&[
+            WASM,
+            "-p",
+            "minicrm-app",
+            "-p",
+            "minicrm-storage",
+            "--all-targets",
+        ]),
     )?;
     // core's tests run natively (proptest has no wasm entropy source); its library is
     // checked for wasm32 as the app compiles it.
@@ -271,12 +285,22 @@ fn test(root: &Path) -> anyhow::Result<()> {
             "--workspace",
             "--exclude",
             "minicrm-app",
+            "--exclude",
+            "minicrm-storage",
         ]),
     )?;
     step(
         "wasm tests in headless Chromium",
         cargo()
-            .args(["test", "--locked", WASM, "-p", "minicrm-app"])
+            .args([
+                "test",
+                "--locked",
+                WASM,
+                "-p",
+                "minicrm-app",
+                "-p",
+                "minicrm-storage",
+            ])
             .env("PATH", &build_tools.path)
             .env("CHROMEDRIVER", &test_tools.chromedriver)
             .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),

@@ -7,6 +7,9 @@
 //! A path resolves to the longest prefix that is a module file, so an item resolves to the
 //! module that holds it; an item a module re-exports (`pub use child::Item`) resolves to where
 //! it comes from, and a `#[macro_export]` macro (`crate::t!`) to the file that defines it.
+//! A path through a re-exported dependency (`pub use minicrm_storage as storage;`, then
+//! `crate::storage::rows::…`) leaves the crate: no edge (the dependencies are read from the
+//! crate's Cargo.toml).
 //! A parent's `mod child;` is not an edge (it is the tree, not a dependency), but a parent
 //! using its child's items is one, and so is a child using its parent's. Comments and string
 //! literals are ignored; inline modules (`#[cfg(test)] mod tests { … }`) count as their file.
@@ -15,14 +18,15 @@
 //! printed with the `use`s (file:line) that make it. Cycles between sibling directories
 //! (`state/` and `data/`) are printed as warnings: they do not fail the check.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{Context, bail};
 
-/// The crates the check reads: (label, source directory relative to the project root).
-const CRATES: [&str; 3] = ["core/src", "server/src", "app/src"];
+/// The crates the check reads: their source directories relative to the project root
+/// (each beside its Cargo.toml).
+const CRATES: [&str; 4] = ["core/src", "server/src", "storage/src", "app/src"];
 
 /// Reads every crate, prints its cycles and directory cycles, and fails if any crate has a
 /// module cycle.
@@ -30,8 +34,12 @@ pub fn check(root: &Path) -> anyhow::Result<()> {
     let mut failing = Vec::new();
     let mut out = String::new();
     for dir in CRATES {
-        let files = read_crate(&root.join(dir)).with_context(|| format!("reading {dir}"))?;
-        let graph = Graph::build(&files);
+        let src = root.join(dir);
+        let files = read_crate(&src).with_context(|| format!("reading {dir}"))?;
+        let manifest = src.with_file_name("Cargo.toml");
+        let manifest = std::fs::read_to_string(&manifest)
+            .with_context(|| format!("{}", manifest.display()))?;
+        let graph = Graph::build(&files, &extern_crates(&manifest));
         let report = graph.report(dir);
         out.push_str(&report.text);
         if report.cycles > 0 {
@@ -78,6 +86,38 @@ fn read_crate(src: &Path) -> anyhow::Result<Vec<(String, String)>> {
     }
     files.sort();
     Ok(files)
+}
+
+/// The names a crate's code calls other crates by: the dependencies its Cargo.toml names
+/// (`[dependencies]`, `[dev-dependencies]`, `[build-dependencies]`, per-target tables and
+/// `[dependencies.name]` tables; hyphens as underscores) and the standard library's crates.
+fn extern_crates(manifest: &str) -> BTreeSet<String> {
+    let mut names: BTreeSet<String> = ["std", "core", "alloc"].map(String::from).into();
+    let mut in_table = false;
+    for line in manifest.lines().map(str::trim) {
+        if let Some(header) = line.strip_prefix('[') {
+            let header = header.trim_end_matches(']').trim();
+            in_table = header.ends_with("dependencies");
+            if let Some((_, name)) = header.rsplit_once("dependencies.") {
+                names.insert(name.trim_matches(['"', '\'']).replace('-', "_"));
+            }
+        } else if in_table
+            && !line.starts_with('#')
+            && let Some((key, _)) = line.split_once('=')
+        {
+            // `name = …`, `name.workspace = true`, `"name" = …`
+            let key = key.split('.').next().unwrap_or(key).trim();
+            let key = key.trim_matches(['"', '\'']);
+            if !key.is_empty()
+                && key
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+            {
+                names.insert(key.replace('-', "_"));
+            }
+        }
+    }
+    names
 }
 
 /// The module path of a file relative to `src`: `lib.rs` → [], `a/mod.rs` → [a],
@@ -419,7 +459,8 @@ struct Graph {
 }
 
 impl Graph {
-    fn build(files: &[(String, String)]) -> Graph {
+    /// The graph of a crate's files; `externs`: the names of the crates it depends on.
+    fn build(files: &[(String, String)], externs: &BTreeSet<String>) -> Graph {
         let mut modules: Vec<(Vec<String>, String)> = files
             .iter()
             .map(|(rel, _)| (module_path(rel), rel.clone()))
@@ -442,6 +483,7 @@ impl Graph {
         let mut resolver = Resolver {
             index: &index,
             reexports: HashMap::new(),
+            external: HashSet::new(),
             macros: HashMap::new(),
         };
         for (from, file) in &parsed {
@@ -449,13 +491,22 @@ impl Graph {
                 resolver.macros.insert(name.clone(), *from);
             }
             for reference in &file.references {
-                if let (Some(name), Some(target)) = (
-                    &reference.reexported_as,
-                    resolver.absolute(&reference.scope, &reference.segments),
-                ) {
-                    resolver
-                        .reexports
-                        .insert((reference.scope.clone(), name.clone()), target);
+                let Some(name) = &reference.reexported_as else {
+                    continue;
+                };
+                let key = (reference.scope.clone(), name.clone());
+                match resolver.absolute(&reference.scope, &reference.segments) {
+                    Some(target) => {
+                        resolver.reexports.insert(key, target);
+                    }
+                    None if reference
+                        .segments
+                        .first()
+                        .is_some_and(|first| first == "::" || externs.contains(first)) =>
+                    {
+                        resolver.external.insert(key);
+                    }
+                    None => {}
                 }
             }
         }
@@ -466,7 +517,9 @@ impl Graph {
                 else {
                     continue;
                 };
-                let to = resolver.module_of(&absolute, 0);
+                let Some(to) = resolver.module_of(&absolute, 0) else {
+                    continue;
+                };
                 if to != *from {
                     edges.push(Edge {
                         from: *from,
@@ -673,6 +726,8 @@ struct Resolver<'a> {
     index: &'a HashMap<Vec<String>, usize>,
     /// (module, name) → the absolute path of what `pub use` re-exports under that name.
     reexports: HashMap<(Vec<String>, String), Vec<String>>,
+    /// (module, name) that `pub use` gives to something of another crate.
+    external: HashSet<(Vec<String>, String)>,
     /// `#[macro_export]` macros (at the crate root) → the module defining them.
     macros: HashMap<String, usize>,
 }
@@ -715,8 +770,9 @@ impl Resolver<'_> {
     }
 
     /// The module file an absolute path lands in: its longest prefix that is a module file,
-    /// through re-exports and exported macros.
-    fn module_of(&self, absolute: &[String], hops: usize) -> usize {
+    /// through re-exports and exported macros; `None` when a re-export takes it to another
+    /// crate.
+    fn module_of(&self, absolute: &[String], hops: usize) -> Option<usize> {
         for len in (0..=absolute.len()).rev() {
             let Some(&module) = self.index.get(&absolute[..len]) else {
                 continue;
@@ -730,16 +786,19 @@ impl Resolver<'_> {
                     next.extend(absolute[len + 1..].iter().cloned());
                     return self.module_of(&next, hops + 1);
                 }
+                if self.external.contains(&key) {
+                    return None;
+                }
                 if len == 0
                     && let Some(&defining) = self.macros.get(name)
                 {
-                    return defining;
+                    return Some(defining);
                 }
             }
-            return module;
+            return Some(module);
         }
         // No root file: the first module stands for it (never happens with lib.rs/main.rs).
-        0
+        Some(0)
     }
 }
 
@@ -816,11 +875,17 @@ mod tests {
     /// The graph of an in-memory tree of `(path, text)` files. (The trees of the tests are
     /// alike in shape by nature: test data.)
     fn graph(files: &[(&str, &str)]) -> Graph {
+        graph_with(files, &[])
+    }
+
+    /// The same, for a crate depending on the crates `externs`.
+    fn graph_with(files: &[(&str, &str)], externs: &[&str]) -> Graph {
         let files: Vec<(String, String)> = files
             .iter()
             .map(|(rel, text)| ((*rel).to_owned(), (*text).to_owned()))
             .collect();
-        Graph::build(&files)
+        let externs = externs.iter().map(|name| (*name).to_owned()).collect();
+        Graph::build(&files, &externs)
     }
 
     /// Every edge as "from.rs -> to.rs" (deduplicated, sorted).
@@ -992,5 +1057,81 @@ mod tests {
         assert!(report.contains(
             "data/rows.rs -> state/now.rs: x/src/data/rows.rs:1  use crate::state::now::tick"
         ));
+    }
+
+    #[test]
+    fn paths_through_a_reexported_crate_leave_the_crate() {
+        let files = [
+            (
+                "lib.rs",
+                "pub mod a;\npub mod b;\npub use minicrm_storage as storage;\n\
+                 pub fn start() { a::run(); b::f(); }\n",
+            ),
+            (
+                "a.rs",
+                "use crate::storage::{self, rows::Row};\nuse crate::b::First;\npub fn run() {}\n",
+            ),
+            (
+                "b.rs",
+                "pub enum Kind { One }\npub use Kind::One as First;\n\
+                 pub fn f() { crate::storage::Storage::shared(); }\n",
+            ),
+        ];
+        let g = graph_with(&files, &["minicrm_storage", "serde"]);
+        // A re-export of a local item (not a dependency) still resolves to its module.
+        assert_eq!(
+            edges(&g),
+            ["a.rs -> b.rs", "lib.rs -> a.rs", "lib.rs -> b.rs"]
+        );
+        assert!(g.cycles().is_empty());
+        // Without knowing the dependency, `crate::storage` would land in lib.rs: a cycle.
+        let unknown = graph_with(&files, &[]);
+        assert_eq!(cycle_files(&unknown), [["lib.rs", "a.rs", "b.rs"]]);
+    }
+
+    #[test]
+    fn extern_crates_are_the_manifests_dependencies() {
+        let manifest = r#"[package]
+name = "minicrm-app"
+description = "not = a dependency"
+
+[lib]
+name = "minicrm_app"
+
+[dependencies]
+minicrm-core.workspace = true
+uuid = { workspace = true, features = ["v7", "js"] }
+web-sys = { workspace = true, features = [
+  "Navigator", "Window",
+] }
+# commented = "1"
+
+[dev-dependencies]
+"wasm-bindgen-test" = "0.3"
+
+[target.'cfg(target_arch = "wasm32")'.dependencies]
+getrandom = "0.3"
+
+[dependencies.rexie]
+version = "0.6"
+
+[lints]
+workspace = true
+"#;
+        let names: Vec<String> = extern_crates(manifest).into_iter().collect();
+        assert_eq!(
+            names,
+            [
+                "alloc",
+                "core",
+                "getrandom",
+                "minicrm_core",
+                "rexie",
+                "std",
+                "uuid",
+                "wasm_bindgen_test",
+                "web_sys"
+            ]
+        );
     }
 }

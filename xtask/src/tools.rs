@@ -68,16 +68,18 @@ fn installed_targets() -> String {
         .unwrap_or_default()
 }
 
-/// The wasm-bindgen version must agree in Cargo.lock, app/Cargo.toml and Trunk.toml, or
-/// Trunk would try to download another one.
+/// The wasm-bindgen version must agree in Cargo.lock, the wasm crates' Cargo.toml and
+/// Trunk.toml, or Trunk would try to download another one.
 fn check_wasm_bindgen_pins(root: &Path, locked: &str) -> anyhow::Result<()> {
     let trunk_toml = std::fs::read_to_string(root.join("Trunk.toml"))?;
-    let app_toml = std::fs::read_to_string(root.join("app/Cargo.toml"))?;
     if !trunk_toml.contains(&format!("wasm_bindgen = \"{locked}\"")) {
         bail!("Trunk.toml's [tools] wasm_bindgen must be \"{locked}\", the version in Cargo.lock");
     }
-    if !app_toml.contains(&format!("wasm-bindgen = \"={locked}\"")) {
-        bail!("app/Cargo.toml must pin wasm-bindgen = \"={locked}\", the version in Cargo.lock");
+    for manifest in ["app/Cargo.toml", "storage/Cargo.toml"] {
+        let toml = std::fs::read_to_string(root.join(manifest))?;
+        if !toml.contains(&format!("wasm-bindgen = \"={locked}\"")) {
+            bail!("{manifest} must pin wasm-bindgen = \"={locked}\", the version in Cargo.lock");
+        }
     }
     Ok(())
 }
