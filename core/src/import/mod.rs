@@ -12,10 +12,11 @@
 //! guessing the delimiter, quote and header), `mapping` (what each column goes into,
 //! suggested from its header), `rows` (a row as a record's values, with problems),
 //! `matching` (duplicates by phone, e-mail and identifiers), `plan` (creates, updates,
-//! reverts).
+//! reverts), `job` (an import on the device, and the messages to and from its worker).
 
 pub mod csv;
 pub mod encoding;
+pub mod job;
 pub mod mapping;
 pub mod matching;
 pub mod plan;
