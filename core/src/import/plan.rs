@@ -128,6 +128,37 @@ pub fn decide(
     }
 }
 
+/// What every row does, in file order: [`decide`] for each, with a repeat of a row that
+/// is not written (it failed or was left out) making its own record instead.
+pub fn plan_all(
+    rows: &[Prepared],
+    duplicates: &[Option<Duplicate>],
+    mode: DuplicateMode,
+    import_id: Uuid,
+    left_out: &std::collections::BTreeSet<u32>,
+) -> Vec<Action> {
+    let mut written = std::collections::HashSet::new();
+    let mut actions = Vec::with_capacity(rows.len());
+    for (row, duplicate) in rows.iter().zip(duplicates) {
+        let duplicate = duplicate.as_ref().filter(|duplicate| match duplicate {
+            Duplicate::InFile { line, .. } => written.contains(line),
+            Duplicate::Existing { .. } => true,
+        });
+        let action = decide(
+            row,
+            duplicate,
+            mode,
+            import_id,
+            left_out.contains(&row.line),
+        );
+        if matches!(action, Action::Create { .. } | Action::Update { .. }) {
+            written.insert(row.line);
+        }
+        actions.push(action);
+    }
+    actions
+}
+
 /// An import's mark on a record: what it did there, and what revert needs.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Mark {
@@ -237,6 +268,11 @@ pub fn update_writes(
     let mut writes = Vec::new();
     for (field, value) in values {
         if field.starts_with(IMPORT_PREFIX) || is_blank(value) {
+            continue;
+        }
+        // A row always says person or company (guessed when the file has no such column):
+        // an update never turns an existing record into the other kind.
+        if field == "kind" && existing.contains_key("kind") {
             continue;
         }
         let shown = existing.get(field).map(|state| &state.value);
@@ -887,7 +923,9 @@ mod tests {
             apply(&mut fields, &writes, &mut clock, 1_800_000_000_000);
             let updated = shown(&fields);
             for (field, value) in &row {
-                if !is_blank(value) && (overwrite || field == SEG) {
+                // `kind` is the exception: an update never changes a record's kind.
+                let kind_kept = field == "kind" && record.contains_key("kind");
+                if !is_blank(value) && (overwrite || field == SEG) && !kind_kept {
                     prop_assert_eq!(updated.get(field), Some(value), "{}", field);
                 }
             }
@@ -901,5 +939,101 @@ mod tests {
             prop_assert_eq!(shown(&fields), original);
             prop_assert_eq!(revert(&fields, IMPORT), None);
         }
+    }
+}
+
+#[cfg(test)]
+mod plan_all_tests {
+    use std::collections::BTreeSet;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::import::matching::MatchKey;
+    use crate::import::rows::{Problem, RowError};
+
+    const IMPORT: Uuid = Uuid::from_u128(0x019a_f3c2_7d10_7abc_9def_0123_4567_89ab);
+
+    fn row(line: u32, failing: bool) -> Prepared {
+        Prepared {
+            line,
+            values: vec![("last_name".to_owned(), json!("Nowak"))],
+            problems: if failing {
+                vec![Problem {
+                    column: Some(0),
+                    value: "x".into(),
+                    error: RowError::NameRequired,
+                }]
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    fn repeats(line: u32) -> Option<Duplicate> {
+        Some(Duplicate::InFile {
+            line,
+            key: MatchKey::Phone("+48601234567".into()),
+        })
+    }
+
+    #[test]
+    fn a_repeat_goes_into_the_record_of_the_row_it_repeats_unless_that_row_is_not_written() {
+        let rows = [
+            row(2, false),
+            row(3, false),
+            row(4, true),
+            row(5, false),
+            row(6, false),
+        ];
+        let duplicates = [None, repeats(2), None, repeats(4), repeats(6)];
+        let left_out = BTreeSet::from([6]);
+        let actions = plan_all(
+            &rows,
+            &duplicates,
+            DuplicateMode::Overwrite,
+            IMPORT,
+            &left_out,
+        );
+        assert_eq!(
+            actions,
+            [
+                Action::Create {
+                    id: row_id(IMPORT, 2)
+                },
+                Action::Update {
+                    id: row_id(IMPORT, 2)
+                },
+                Action::Fail,
+                // Line 4 failed: its repeat makes its own record.
+                Action::Create {
+                    id: row_id(IMPORT, 5)
+                },
+                Action::Skip,
+            ]
+        );
+        let skip = plan_all(&rows, &duplicates, DuplicateMode::Skip, IMPORT, &left_out);
+        assert_eq!(skip[1], Action::Skip);
+        assert_eq!(
+            skip[3],
+            Action::Create {
+                id: row_id(IMPORT, 5)
+            }
+        );
+    }
+
+    #[test]
+    fn an_update_never_changes_a_records_kind() {
+        let existing = crate::merge::fields_at(
+            "1700000000000-0000-old",
+            &[("kind", json!("company")), ("company", json!("Acme"))],
+        );
+        let values = vec![
+            ("kind".to_owned(), json!("person")),
+            ("city".to_owned(), json!("Brno")),
+        ];
+        let writes = update_writes(&existing, &values, DuplicateMode::Overwrite, IMPORT);
+        let fields: Vec<&str> = writes.iter().map(|(field, _)| field.as_str()).collect();
+        assert_eq!(fields, ["city", import_field(IMPORT).as_str()]);
     }
 }
