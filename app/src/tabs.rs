@@ -3,6 +3,7 @@
 
 use std::cell::RefCell;
 
+use crate::storage::channel::CHANNEL_NAME;
 use futures::channel::oneshot;
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::JsCast;
@@ -10,7 +11,6 @@ use wasm_bindgen::prelude::{Closure, JsValue};
 use web_sys::{BroadcastChannel, MessageEvent};
 
 const LOCK_NAME: &str = "minicrm-sync";
-const CHANNEL_NAME: &str = "minicrm-sync";
 
 /// Posted by the tab that logged out, after the device's stores were emptied: every other
 /// tab drops its replica and its session at once.

@@ -9,20 +9,26 @@
 //!
 //! Stores: `meta` (session, device state), `rows` (every synced row: the server's state as
 //! last pulled plus the device's unacknowledged edits), `outbox` (those edits in seq order,
-//! waiting for the server), `rejected` (changes the server refused, with its reason).
+//! waiting for the server), `rejected` (changes the server refused, with its reason),
+//! `imports`, `import_files`, `import_plans` (imports being made on this device: the job,
+//! its file, its plan).
 //!
 //! Modules: `rows` (a row's stored shape, a pull applied, settling, the reads), `outbox`
 //! (edits until the server acknowledges them), `rejected` (the refusals), `device` (the
-//! sync state and whose data the stores hold), `session`, `rescue`, `health`, `changes`.
+//! sync state and whose data the stores hold), `imports` (the import's job, file and plan,
+//! and its chunks written with the job's progress), `session`, `rescue`, `health`,
+//! `changes`, `channel` (what writers tell the other tabs).
 //!
-//! Logging out empties the four stores in one transaction ([`Storage::clear_device`])
+//! Logging out empties every store in one transaction ([`Storage::clear_device`])
 //! rather than deleting the database: a deletion waits (`blocked`) until every other tab
 //! closes its connection, and a tab that never does would keep the previous user's data on
 //! the device; clearing never waits for other connections and is all or nothing.
 
 pub mod changes;
+pub mod channel;
 pub mod device;
 pub mod health;
+pub mod imports;
 pub mod outbox;
 pub mod rejected;
 pub mod rescue;
@@ -41,7 +47,7 @@ use wasm_bindgen::JsValue;
 
 pub const DB_NAME: &str = "minicrm";
 /// Bump when a store or index is added; never remove a store that shipped.
-pub const DB_VERSION: u32 = 2;
+pub const DB_VERSION: u32 = 3;
 
 /// Key-value store for device state: the session, the device (client id, seq, HLC, cursor).
 pub const META_STORE: &str = "meta";
@@ -52,6 +58,22 @@ pub const ROWS_STORE: &str = "rows";
 pub const OUTBOX_STORE: &str = "outbox";
 /// Changes the server refused, by `seq`.
 pub const REJECTED_STORE: &str = "rejected";
+/// Imports on this device (the job: each step's choices and the progress), by import id.
+pub const IMPORTS_STORE: &str = "imports";
+/// Each import's file (a Blob, as chosen), by import id.
+pub const IMPORT_FILES_STORE: &str = "import_files";
+/// Each import's plan, fixed when its writing starts, by import id.
+pub const IMPORT_PLANS_STORE: &str = "import_plans";
+/// Every store, for emptying the device.
+const ALL_STORES: [&str; 7] = [
+    META_STORE,
+    ROWS_STORE,
+    OUTBOX_STORE,
+    REJECTED_STORE,
+    IMPORTS_STORE,
+    IMPORT_FILES_STORE,
+    IMPORT_PLANS_STORE,
+];
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum StorageError {
@@ -99,6 +121,9 @@ impl Storage {
             .add_object_store(ObjectStore::new(ROWS_STORE))
             .add_object_store(ObjectStore::new(OUTBOX_STORE).key_path("seq"))
             .add_object_store(ObjectStore::new(REJECTED_STORE).key_path("seq"))
+            .add_object_store(ObjectStore::new(IMPORTS_STORE))
+            .add_object_store(ObjectStore::new(IMPORT_FILES_STORE))
+            .add_object_store(ObjectStore::new(IMPORT_PLANS_STORE))
             .build()
             .await?;
         Ok(Storage {
@@ -130,11 +155,10 @@ impl Storage {
     /// refusals. One transaction: all of it goes, or nothing does. Other tabs' open
     /// connections do not delay it (see the module's note).
     pub async fn clear_device(&self) -> Result<(), StorageError> {
-        let tx = self.db.transaction(
-            &[META_STORE, ROWS_STORE, OUTBOX_STORE, REJECTED_STORE],
-            TransactionMode::ReadWrite,
-        )?;
-        for store in [META_STORE, ROWS_STORE, OUTBOX_STORE, REJECTED_STORE] {
+        let tx = self
+            .db
+            .transaction(&ALL_STORES, TransactionMode::ReadWrite)?;
+        for store in ALL_STORES {
             tx.store(store)?.clear().await?;
         }
         tx.done().await?;

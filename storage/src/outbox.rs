@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use futures::future::join_all;
 
+use minicrm_core::import::job::ImportJob;
 use minicrm_core::sync::{Change, FieldState, Rejection};
 use rexie::{KeyRange, TransactionMode};
 use serde::{Deserialize, Serialize};
@@ -15,8 +16,8 @@ use super::device::write_device;
 use super::rejected::RejectedChange;
 use super::rows::{RowEdit, StoredRow, found_row, put_row, put_rows, read_row, row_key, stored};
 use super::{
-    META_STORE, OUTBOX_STORE, REJECTED_STORE, ROWS_STORE, Storage, StorageError, all_done, from_js,
-    to_js,
+    IMPORT_PLANS_STORE, IMPORTS_STORE, META_STORE, OUTBOX_STORE, REJECTED_STORE, ROWS_STORE,
+    Storage, StorageError, all_done, from_js, to_js,
 };
 
 /// An outbox entry as stored: the change as it is pushed, plus when the device made it.
@@ -73,26 +74,64 @@ impl Storage {
         edits: &[RowEdit],
         now_ms: u64,
     ) -> Result<Vec<Change>, StorageError> {
+        let keys: Vec<(String, String)> = edits
+            .iter()
+            .map(|edit| (edit.entity.clone(), edit.id.clone()))
+            .collect();
+        self.write_planned(
+            &keys,
+            |index, _| edits[index].changes.clone(),
+            || None,
+            None,
+            now_ms,
+        )
+        .await
+    }
+
+    /// Writes the rows `keys` in one transaction, each `(field, value)` that `plan` gives
+    /// for a row (from its index in `keys` and the row as stored, if it is) getting the
+    /// next seq and HLC, into the row's pending fields and the outbox; a row `plan` gives
+    /// nothing for is left as it is. With the writes, in the same transaction: the import
+    /// job `job` gives (its progress) and, once, its plan. All of it or none; refused like
+    /// [`Storage::edit_many`] once the device holds another user's data.
+    pub async fn write_planned(
+        &self,
+        keys: &[(String, String)],
+        mut plan: impl FnMut(usize, Option<&StoredRow>) -> Vec<(String, Value)>,
+        job: impl FnOnce() -> Option<ImportJob>,
+        job_plan: Option<&str>,
+        now_ms: u64,
+    ) -> Result<Vec<Change>, StorageError> {
         // The owner is checked before any write: a refusal leaves the transaction without
         // changes.
         let (tx, meta, mut device) = self
-            .owned_write(&[META_STORE, ROWS_STORE, OUTBOX_STORE])
+            .owned_write(&[
+                META_STORE,
+                ROWS_STORE,
+                OUTBOX_STORE,
+                IMPORTS_STORE,
+                IMPORT_PLANS_STORE,
+            ])
             .await?;
         let rows = tx.store(ROWS_STORE)?;
         let outbox = tx.store(OUTBOX_STORE)?;
         let mut clock = device.clock();
         let found = join_all(
-            edits
-                .iter()
-                .map(|edit| rows.get(row_key(&edit.entity, &edit.id))),
+            keys.iter()
+                .map(|(entity, id)| rows.get(row_key(entity, id))),
         )
         .await;
         let mut written = Vec::new();
-        let mut values = Vec::with_capacity(edits.len());
-        for (edit, found) in edits.iter().zip(found) {
-            let mut row =
-                found_row(found?)?.unwrap_or_else(|| StoredRow::new(&edit.entity, &edit.id));
-            for (field, value) in &edit.changes {
+        let mut values = Vec::with_capacity(keys.len());
+        let mut changed = Vec::with_capacity(keys.len());
+        for (index, ((entity, id), found)) in keys.iter().zip(found).enumerate() {
+            let stored_row = found_row(found?)?;
+            let writes = plan(index, stored_row.as_ref());
+            if writes.is_empty() {
+                continue;
+            }
+            let mut row = stored_row.unwrap_or_else(|| StoredRow::new(entity, id));
+            for (field, value) in writes {
                 let hlc = clock.tick(now_ms).to_string();
                 device.seq += 1;
                 row.local.insert(
@@ -104,14 +143,15 @@ impl Storage {
                 );
                 written.push(Change {
                     seq: device.seq,
-                    entity: edit.entity.clone(),
-                    id: edit.id.clone(),
-                    field: field.clone(),
-                    value: value.clone(),
+                    entity: entity.clone(),
+                    id: id.clone(),
+                    field,
+                    value,
                     hlc,
                 });
             }
             values.push(stored(&row)?);
+            changed.push((entity, id));
         }
         let outbox_values = written
             .iter()
@@ -126,9 +166,12 @@ impl Storage {
         put_rows(&rows, &values).await?;
         device.keep_clock(&clock);
         write_device(&meta, &device).await?;
+        if let Some(job) = job() {
+            super::imports::put_job(&tx, &job, job_plan).await?;
+        }
         tx.done().await?;
-        for edit in edits {
-            super::changes::note(&edit.entity, &edit.id);
+        for (entity, id) in changed {
+            super::changes::note(entity, id);
         }
         Ok(written)
     }

@@ -25,6 +25,7 @@ use uuid::Uuid;
 
 use crate::state::session::Session;
 use crate::storage::changes::{self, RowKey};
+use crate::storage::channel;
 use crate::storage::rows::{RowEdit, StoredRow};
 use crate::storage::{Storage, StorageError};
 use crate::sync::Sync;
@@ -345,12 +346,10 @@ impl Replica {
         let changed = changes::take();
         // Tell the other tabs which rows this tab wrote.
         if changed.local_all {
-            tabs::post("rows:*");
+            tabs::post(&format!("{}*", channel::ROWS_PREFIX));
         } else if !changed.local.is_empty() {
-            let keys: Vec<&RowKey> = changed.local.iter().collect();
-            if let Ok(json) = serde_json::to_string(&keys) {
-                tabs::post(&format!("rows:{json}"));
-            }
+            let keys: Vec<RowKey> = changed.local.into_iter().collect();
+            tabs::post(&channel::rows_message(&keys));
         }
         let reload_all = changed.all || !self.ready.get_untracked();
         let keys: Vec<RowKey> = changed.keys.into_iter().collect();

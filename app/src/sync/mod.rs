@@ -18,6 +18,7 @@ use crate::api::{self, ApiError};
 use crate::state::online::Online;
 use crate::state::session::Session;
 use crate::storage::changes;
+use crate::storage::channel;
 use crate::storage::device::{DEVICE_KEY, DeviceState};
 use crate::storage::{Storage, StorageError};
 use crate::tabs::{
@@ -144,14 +145,14 @@ impl Sync {
     pub fn request(&self) {
         if !wake_loop() {
             WAKE_PENDING.with(|pending| pending.set(true));
-            tabs::post("sync");
+            tabs::post(channel::SYNC_MESSAGE);
         }
     }
 
     /// After a local edit: counts change now, the server hears of it soon.
     pub fn edited(&self) {
         self.notify_changed();
-        tabs::post("changed");
+        tabs::post(channel::CHANGED_MESSAGE);
         self.request();
     }
 }
@@ -171,19 +172,21 @@ pub fn provide_sync(session: Session, online: Online) -> Sync {
     };
     provide_context(sync);
     tabs::listen(move |message| match message.as_str() {
-        "changed" => {
+        channel::CHANGED_MESSAGE => {
             sync.data_version.update(|version| *version += 1);
             spawn_local(async move { sync.refresh_counts().await });
         }
-        rows if rows.starts_with("rows:") => {
-            // Another tab wrote these rows: the replica re-reads them.
-            let keys = serde_json::from_str(&rows["rows:".len()..]).ok();
+        rows if channel::rows_of_message(rows).is_some() => {
+            // Another tab (or the import worker) wrote these rows: the replica re-reads
+            // them, and the counts follow.
+            let keys = channel::rows_of_message(rows).flatten();
             crate::storage::changes::note_remote(keys);
             sync.data_version.update(|version| *version += 1);
+            spawn_local(async move { sync.refresh_counts().await });
         }
         SYNCED_MESSAGE => spawn_local(async move { sync.refresh_counts().await }),
         // Wake the loop; if it is busy, the next wait ends at once.
-        "sync" if !wake_loop() => WAKE_PENDING.with(|pending| pending.set(true)),
+        channel::SYNC_MESSAGE if !wake_loop() => WAKE_PENDING.with(|pending| pending.set(true)),
         // The counts follow through the effect below.
         LOGGED_OUT_MESSAGE => session.forget_here(),
         LOGOUT_INCOMPLETE_MESSAGE => {
@@ -355,7 +358,7 @@ async fn sync_once(sync: &Sync, session: &Session) -> Result<(), SyncError> {
             )
             .await?;
         sync.notify_changed();
-        tabs::post("changed");
+        tabs::post(channel::CHANGED_MESSAGE);
         if reply.acked_seq < first {
             return Err(SyncError::Stuck);
         }
@@ -398,14 +401,14 @@ async fn sync_once(sync: &Sync, session: &Session) -> Result<(), SyncError> {
     // base has hundreds of pages).
     if pulled > 0 {
         sync.data_version.update(|version| *version += 1);
-        tabs::post("changed");
+        tabs::post(channel::CHANGED_MESSAGE);
     }
     // This pull started after every acknowledgement above: settled edits now show as the
     // server holds them.
     if storage.finish_settling().await? {
         // Settled rows now show the server's state (a refused or lost edit disappears).
         sync.notify_changed();
-        tabs::post("changed");
+        tabs::post(channel::CHANGED_MESSAGE);
     }
     storage.mark_synced(now_ms()).await?;
     sync.refresh_counts().await;
