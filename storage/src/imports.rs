@@ -90,7 +90,7 @@ impl Storage {
             .into_iter()
             .map(from_json)
             .collect::<Result<Vec<ImportJob>, _>>()?;
-        jobs.sort_by(|a, b| b.started_ms.cmp(&a.started_ms));
+        jobs.sort_by_key(|job| std::cmp::Reverse(job.started_ms));
         Ok(jobs)
     }
 

@@ -75,7 +75,7 @@ fn check_wasm_bindgen_pins(root: &Path, locked: &str) -> anyhow::Result<()> {
     if !trunk_toml.contains(&format!("wasm_bindgen = \"{locked}\"")) {
         bail!("Trunk.toml's [tools] wasm_bindgen must be \"{locked}\", the version in Cargo.lock");
     }
-    for manifest in ["app/Cargo.toml", "storage/Cargo.toml"] {
+    for manifest in ["app/Cargo.toml", "storage/Cargo.toml", "worker/Cargo.toml"] {
         let toml = std::fs::read_to_string(root.join(manifest))?;
         if !toml.contains(&format!("wasm-bindgen = \"={locked}\"")) {
             bail!("{manifest} must pin wasm-bindgen = \"={locked}\", the version in Cargo.lock");

@@ -1,0 +1,70 @@
+//! miniCRM's import and export worker: a Web Worker with its own wasm, so reading a file,
+//! planning 100,000 rows and writing them never holds the page, and none of it is in the
+//! app's first load.
+//!
+//! The page sends `{id, json}` messages (`json`: a [`Request`]); the worker answers each
+//! with `{id, json}` (`json`: a [`Reply`]; a file's bytes beside it as `bytes`), progress
+//! included, and tells every tab through the sync BroadcastChannel which rows it wrote.
+//! Everything a request needs is in the device's database (the job and its file), so a
+//! reload or a second tab finds the import where it was.
+
+mod context;
+mod device;
+mod envelope;
+mod report;
+mod revert;
+mod review;
+mod source;
+mod write;
+
+use minicrm_core::import::job::{Reply, Request};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+fn main() {
+    console_error_panic_hook::set_once();
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let handler = Closure::<dyn Fn(MessageEvent)>::new(|event: MessageEvent| {
+        let (id, json) = envelope::incoming(&event.data());
+        match serde_json::from_str::<Request>(&json) {
+            // A cancel is taken at once, between two chunks of the writing it stops.
+            Ok(Request::Cancel { import_id }) => {
+                write::cancel(import_id);
+                envelope::reply(id, &Reply::Accepted, None);
+            }
+            Ok(request) => spawn_local(async move {
+                let (reply, bytes) = match handle(id, request).await {
+                    Ok(done) => done,
+                    Err(message) => (Reply::Failed { message }, None),
+                };
+                envelope::reply(id, &reply, bytes);
+            }),
+            Err(err) => envelope::reply(
+                id,
+                &Reply::Failed {
+                    message: format!("the worker did not understand the request: {err}"),
+                },
+                None,
+            ),
+        }
+    });
+    scope.set_onmessage(Some(handler.as_ref().unchecked_ref()));
+    handler.forget();
+    envelope::ready(&scope);
+}
+
+/// Carries out one request: its final reply, and a file's bytes if it made one.
+async fn handle(id: f64, request: Request) -> Result<(Reply, Option<Vec<u8>>), String> {
+    match request {
+        Request::Read { import_id } => Ok((source::preview(import_id).await?, None)),
+        Request::Review { import_id } => Ok((review::review(import_id).await?, None)),
+        Request::Write { import_id } => Ok((write::write(id, import_id).await?, None)),
+        Request::NotImported { import_id } => report::not_imported(import_id).await,
+        Request::Revert { import_id, user_id } => {
+            Ok((revert::revert(id, import_id, &user_id).await?, None))
+        }
+        Request::Cancel { .. } => Ok((Reply::Accepted, None)),
+    }
+}

@@ -1,0 +1,230 @@
+//! Every row prepared, matched and decided: the review the user confirms, and the plan
+//! the writing follows.
+
+use std::collections::{BTreeSet, HashMap};
+
+use minicrm_core::import::job::{Counts, ImportJob, Match, Outcome, Reply, Review, ReviewRow};
+use minicrm_core::import::mapping::Context;
+use minicrm_core::import::matching::{self, Duplicate, KeyIndex, MatchKey};
+use minicrm_core::import::plan::{self, Action};
+use minicrm_core::import::rows::{self, Prepared};
+use minicrm_core::import::table::{Cell, Row};
+use minicrm_core::merge::Fields;
+use minicrm_core::record::Contact;
+use uuid::Uuid;
+
+use crate::context;
+use crate::device::{storage, storage_error};
+use crate::source::{self, Read};
+
+/// Contacts read per slice while building the index of existing records.
+const SLICE: u32 = 5000;
+/// Rows the review shows from the top, and at most in all.
+const FIRST_ROWS: usize = 50;
+const MOST_ROWS: usize = 500;
+
+/// A row as the plan has it.
+pub struct Planned {
+    pub prepared: Prepared,
+    pub duplicate: Option<Duplicate>,
+    pub action: Action,
+}
+
+/// The row's cells with the user's fixes in place.
+pub fn fixed_cells(job: &ImportJob, row: &Row) -> Vec<Cell> {
+    let mut cells = row.cells.clone();
+    for fix in job.fixes.iter().filter(|fix| fix.line == row.line) {
+        if cells.len() <= fix.column {
+            cells.resize(fix.column + 1, Cell::Empty);
+        }
+        cells[fix.column] = Cell::Text(fix.text.clone());
+    }
+    cells
+}
+
+/// A row prepared as the job maps it, fixes applied.
+pub fn prepare(job: &ImportJob, ctx: &Context, row: &Row) -> Prepared {
+    let row = Row {
+        line: row.line,
+        cells: fixed_cells(job, row),
+    };
+    rows::prepare(&row, &job.mapping, &job.defaults, ctx)
+}
+
+/// Every contact on the device by its phones, e-mails and identifiers (records in the
+/// trash left out).
+pub async fn existing_index() -> Result<KeyIndex, String> {
+    let storage = storage().await?;
+    let mut index = KeyIndex::default();
+    let mut after: Option<String> = None;
+    loop {
+        let slice = storage
+            .rows_after("contact", after.as_deref(), SLICE)
+            .await
+            .map_err(storage_error)?;
+        let Some(last) = slice.last() else {
+            break;
+        };
+        after = Some(last.id.clone());
+        for row in &slice {
+            let Ok(id) = Uuid::parse_str(&row.id) else {
+                continue;
+            };
+            index.add(id, &matching::keys_of_fields(&row.shown()));
+        }
+        if slice.len() < SLICE as usize {
+            break;
+        }
+    }
+    Ok(index)
+}
+
+/// Every row of the file prepared, matched and decided.
+pub async fn plan_rows(
+    job: &ImportJob,
+    read: &Read,
+    ctx: &Context,
+) -> Result<Vec<Planned>, String> {
+    let prepared: Vec<Prepared> = read
+        .data()
+        .iter()
+        .map(|row| prepare(job, ctx, row))
+        .collect();
+    let index = existing_index().await?;
+    let duplicates = matching::find_duplicates(&prepared, &index);
+    let left_out: BTreeSet<u32> = job.left_out.iter().copied().collect();
+    let actions = plan::plan_all(&prepared, &duplicates, job.mode, job.id, &left_out);
+    Ok(prepared
+        .into_iter()
+        .zip(duplicates)
+        .zip(actions)
+        .map(|((prepared, duplicate), action)| Planned {
+            prepared,
+            duplicate,
+            action,
+        })
+        .collect())
+}
+
+/// The records `ids` as the device shows them now (absent ones left out).
+pub async fn shown_records(ids: &[Uuid]) -> Result<HashMap<Uuid, Fields>, String> {
+    let storage = storage().await?;
+    let mut found = HashMap::new();
+    for chunk in ids.chunks(1000) {
+        let keys: Vec<(String, String)> = chunk
+            .iter()
+            .map(|id| ("contact".to_owned(), id.to_string()))
+            .collect();
+        let rows = storage.rows_by_keys(&keys).await.map_err(storage_error)?;
+        for (id, row) in chunk.iter().zip(rows) {
+            if let Some(row) = row {
+                found.insert(*id, row.shown());
+            }
+        }
+    }
+    Ok(found)
+}
+
+fn key_text(key: &MatchKey) -> String {
+    match key {
+        MatchKey::Phone(number) => format!("phone {number}"),
+        MatchKey::Email(email) => format!("e-mail {email}"),
+        MatchKey::Nip(digits) => format!("NIP {digits}"),
+        MatchKey::Pesel(digits) => format!("PESEL {digits}"),
+        MatchKey::Regon(digits) => format!("REGON {digits}"),
+    }
+}
+
+fn display_name(id: &Uuid, fields: &Fields) -> String {
+    Contact::from_fields(&id.to_string(), fields)
+        .map(|contact| contact.display_name())
+        .unwrap_or_default()
+}
+
+/// Prepares, matches and decides every row: the counts and the rows worth a look.
+pub async fn review(import_id: Uuid) -> Result<Reply, String> {
+    let job = source::job(import_id).await?;
+    let read = source::read(&job).await?;
+    let ctx = context::load().await?;
+    let planned = plan_rows(&job, &read, &ctx).await?;
+    // The records rows update or match: to tell "unchanged" from "updated", and to name them.
+    let touched: BTreeSet<Uuid> = planned
+        .iter()
+        .flat_map(|p| {
+            let updated = match p.action {
+                Action::Update { id } => Some(id),
+                _ => None,
+            };
+            let matched = match p.duplicate {
+                Some(Duplicate::Existing { id, .. }) => Some(id),
+                _ => None,
+            };
+            updated.into_iter().chain(matched)
+        })
+        .collect();
+    let records = shown_records(&touched.into_iter().collect::<Vec<_>>()).await?;
+    let mut counts = Counts::default();
+    let mut rows = Vec::new();
+    let mut more = 0;
+    let data = read.data();
+    for (index, (planned, row)) in planned.iter().zip(data).enumerate() {
+        let (outcome, values) = match planned.action {
+            Action::Create { .. } => (Outcome::Create, planned.prepared.values.clone()),
+            Action::Update { id } => {
+                let empty = Fields::default();
+                let existing = records.get(&id).unwrap_or(&empty);
+                let mut writes =
+                    plan::update_writes(existing, &planned.prepared.values, job.mode, job.id);
+                writes.retain(|(field, _)| !field.starts_with(plan::IMPORT_PREFIX));
+                if writes.is_empty() {
+                    (Outcome::Unchanged, writes)
+                } else {
+                    (Outcome::Update, writes)
+                }
+            }
+            Action::Skip => (Outcome::Skip, Vec::new()),
+            Action::Fail => (Outcome::Fail, Vec::new()),
+        };
+        match outcome {
+            Outcome::Create => counts.created += 1,
+            Outcome::Update => counts.updated += 1,
+            Outcome::Unchanged => counts.unchanged += 1,
+            Outcome::Skip => counts.skipped += 1,
+            Outcome::Fail => counts.failed += 1,
+        }
+        let notable = !planned.prepared.problems.is_empty() || planned.duplicate.is_some();
+        if index >= FIRST_ROWS && !notable {
+            continue;
+        }
+        if rows.len() >= MOST_ROWS {
+            more += 1;
+            continue;
+        }
+        let matches = planned.duplicate.as_ref().map(|duplicate| match duplicate {
+            Duplicate::Existing { id, key } => Match {
+                id: Some(*id),
+                line: None,
+                name: records
+                    .get(id)
+                    .map(|fields| display_name(id, fields))
+                    .unwrap_or_default(),
+                key: key_text(key),
+            },
+            Duplicate::InFile { line, key } => Match {
+                id: None,
+                line: Some(*line),
+                name: String::new(),
+                key: key_text(key),
+            },
+        });
+        rows.push(ReviewRow {
+            line: planned.prepared.line,
+            outcome,
+            cells: fixed_cells(&job, row),
+            values,
+            problems: planned.prepared.problems.clone(),
+            matches,
+        });
+    }
+    Ok(Reply::Review(Box::new(Review { counts, rows, more })))
+}
