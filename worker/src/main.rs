@@ -11,6 +11,7 @@
 mod context;
 mod device;
 mod envelope;
+mod export;
 mod report;
 mod revert;
 mod review;
@@ -65,6 +66,7 @@ async fn handle(id: f64, request: Request) -> Result<(Reply, Option<Vec<u8>>), S
         Request::Revert { import_id, user_id } => {
             Ok((revert::revert(id, import_id, &user_id).await?, None))
         }
+        Request::Export(request) => export::export(&request).await,
         Request::Cancel { .. } => Ok((Reply::Accepted, None)),
     }
 }

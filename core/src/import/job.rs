@@ -130,6 +130,31 @@ pub enum Request {
     NotImported { import_id: Uuid },
     /// Undo the import.
     Revert { import_id: Uuid, user_id: String },
+    /// Export records: a file to save.
+    Export(Box<ExportRequest>),
+}
+
+/// The file an export writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    Xlsx,
+    Csv,
+}
+
+/// What to export: which records (in this order), which columns, as which file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportRequest {
+    pub ids: Vec<String>,
+    /// `None`: every field (`export::default_columns`).
+    pub columns: Option<Vec<crate::export::ExportColumn>>,
+    pub format: ExportFormat,
+    pub csv: crate::export::CsvOptions,
+    pub options: crate::export::ExportOptions,
+    /// The file's name without its extension.
+    pub name: String,
+    /// When the export was made (`YYYY-MM-DDTHH:MM:SS`, UTC): the workbook's creation time.
+    pub created: String,
 }
 
 /// The preview of a file as read.
