@@ -363,8 +363,8 @@ fn upper_half(encoding: TextEncoding) -> [char; 128] {
     }
 }
 
-/// How a character counts towards an encoding's plausibility.
-fn weight(c: char) -> i64 {
+/// How a non-ASCII character counts towards an encoding's plausibility.
+fn weight(c: char) -> i8 {
     match c {
         // Letters of Polish, Czech, Slovak, Hungarian, German and French.
         'ą' | 'ć' | 'ę' | 'ł' | 'ń' | 'ó' | 'ś' | 'ź' | 'ż' | 'Ą' | 'Ć' | 'Ę' | 'Ł' | 'Ń' | 'Ó'
@@ -391,11 +391,20 @@ fn weight(c: char) -> i64 {
 }
 
 /// Per encoding of [`SINGLE_BYTE`]: how plausible the text `bytes` decode to is, summed
-/// over its non-ASCII characters, each weighed alone and between its neighbours.
+/// over its non-ASCII characters, each weighed alone and between its neighbours. One pass
+/// over the bytes with a table per encoding (no decoding).
 fn plausibility(bytes: &[u8]) -> [i64; 4] {
     let tables = SINGLE_BYTE.map(|encoding| {
-        let chars = upper_half(encoding);
-        (chars, chars.map(weight))
+        let upper = upper_half(encoding);
+        let mut table = [Traits::default(); 256];
+        for (byte, slot) in table.iter_mut().enumerate() {
+            let c = match u8::try_from(byte) {
+                Ok(ascii @ 0..=0x7F) => char::from(ascii),
+                _ => upper[byte - 0x80],
+            };
+            *slot = Traits::of(c);
+        }
+        table
     });
     let mut scores = [0i64; 4];
     for (at, &byte) in bytes.iter().enumerate() {
@@ -404,58 +413,95 @@ fn plausibility(bytes: &[u8]) -> [i64; 4] {
         }
         let previous = at.checked_sub(1).map_or(b' ', |before| bytes[before]);
         let next = bytes.get(at + 1).copied().unwrap_or(b' ');
-        for (score, (chars, weights)) in scores.iter_mut().zip(&tables) {
-            let char_of = |b: u8| {
-                if b < 0x80 {
-                    char::from(b)
-                } else {
-                    chars[usize::from(b - 0x80)]
-                }
-            };
-            let upper = usize::from(byte - 0x80);
-            *score += weights[upper] + in_context(char_of(previous), chars[upper], char_of(next));
+        for (score, table) in scores.iter_mut().zip(&tables) {
+            let [previous, c, next] = [previous, byte, next].map(|b| table[usize::from(b)]);
+            *score += i64::from(c.weight) + in_context(previous, c, next);
         }
     }
     scores
 }
 
+/// What the plausibility score knows of a character.
+#[derive(Debug, Clone, Copy, Default)]
+struct Traits {
+    weight: i8,
+    flags: u16,
+}
+
+const ALPHA: u16 = 1;
+const UPPER: u16 = 1 << 1;
+const LOWER: u16 = 1 << 2;
+const VOWEL: u16 = 1 << 3;
+/// The letter i.
+const SOFTENING: u16 = 1 << 4;
+/// ą or ę.
+const NASAL: u16 = 1 << 5;
+/// ą.
+const NASAL_A: u16 = 1 << 6;
+/// ä, ö or ü.
+const UMLAUT: u16 = 1 << 7;
+/// a, o, u or y.
+const BACK: u16 = 1 << 8;
+/// A letter that is a word alone: French "à", Hungarian "ő".
+const WORD: u16 = 1 << 9;
+
+impl Traits {
+    fn of(c: char) -> Traits {
+        let flag = |on: bool, flag: u16| if on { flag } else { 0 };
+        let flags = flag(c.is_alphabetic(), ALPHA)
+            | flag(c.is_uppercase(), UPPER)
+            | flag(c.is_lowercase(), LOWER)
+            | flag(is_vowel(c), VOWEL)
+            | flag(c == 'i', SOFTENING)
+            | flag(matches!(c, 'ą' | 'ę'), NASAL)
+            | flag(c == 'ą', NASAL_A)
+            | flag(matches!(c, 'ä' | 'ö' | 'ü'), UMLAUT)
+            | flag(matches!(c, 'a' | 'o' | 'u' | 'y'), BACK)
+            | flag(matches!(c, 'à' | 'À' | 'ő' | 'Ő'), WORD);
+        let weight = if c.is_ascii() { 0 } else { weight(c) };
+        Traits { weight, flags }
+    }
+
+    fn is(self, flag: u16) -> bool {
+        self.flags & flag != 0
+    }
+}
+
 /// How plausible a letter is between its neighbours: the signs that tell apart readings
 /// whose letters are all plausible alone.
-fn in_context(previous: char, c: char, next: char) -> i64 {
-    if c.is_alphabetic() && !previous.is_alphabetic() && !next.is_alphabetic() {
-        // A word of one accented letter: French "à", Hungarian "ő"; nothing else we read
-        // ("ŕ la", the French à in Windows-1250).
-        return if matches!(c, 'à' | 'À' | 'ő' | 'Ő') {
-            0
-        } else {
-            -4
-        };
+fn in_context(previous: Traits, c: Traits, next: Traits) -> i64 {
+    if c.is(ALPHA) && !previous.is(ALPHA) && !next.is(ALPHA) {
+        // A word of one accented letter: only a few are words ("ŕ la" is the French à
+        // read in Windows-1250).
+        return if c.is(WORD) { 0 } else { -4 };
     }
-    if c.is_uppercase() {
+    if c.is(UPPER) {
         // A capital inside a word ("MĄczka", "ŁódĽ"): a letter from the wrong table.
-        let inside = previous.is_lowercase() || (previous.is_alphabetic() && next.is_lowercase());
+        let inside = previous.is(LOWER) || (previous.is(ALPHA) && next.is(LOWER));
         return if inside { -8 } else { 0 };
     }
-    match c {
+    if c.is(NASAL) {
         // Polish nasal vowels never start a word nor touch another vowel (but may follow
         // the i that softens a consonant: "piątek", "się"). An ą in its place tells Polish
         // (0xB9 in Windows-1250) from Czech š (the same byte in ISO-8859-2: "Vašek",
         // "škola" would read "Vaąek", "ąkola").
-        'ą' | 'ę' => {
-            let misplaced = !previous.is_alphabetic()
-                || (is_vowel(previous) && previous != 'i')
-                || is_vowel(next);
-            match (misplaced, c) {
-                (true, _) => -6,
-                (false, 'ą') => 2,
-                (false, _) => 0,
-            }
-        }
-        // Umlauts do not follow a, o, u or y (as CP852's ń read in Windows-1250 would:
-        // "Gdaäsk", "Poznaä").
-        'ä' | 'ö' | 'ü' if matches!(previous, 'a' | 'o' | 'u' | 'y') => -6,
-        _ => 0,
+        let misplaced = !previous.is(ALPHA)
+            || (previous.is(VOWEL) && !previous.is(SOFTENING))
+            || next.is(VOWEL);
+        return if misplaced {
+            -6
+        } else if c.is(NASAL_A) {
+            2
+        } else {
+            0
+        };
     }
+    // Umlauts do not follow a, o, u or y (as CP852's ń read in Windows-1250 would:
+    // "Gdaäsk", "Poznaä").
+    if c.is(UMLAUT) && previous.is(BACK) {
+        return -6;
+    }
+    0
 }
 
 fn is_vowel(c: char) -> bool {
