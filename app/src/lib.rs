@@ -3,12 +3,14 @@
 
 pub mod api;
 pub mod data;
+pub mod files;
 pub mod i18n;
 pub mod pages;
 pub mod pwa;
 pub mod state;
 pub mod sync;
 pub mod tabs;
+pub mod worker;
 
 /// The device's database, its own crate so the import worker writes with the same code.
 pub use minicrm_storage as storage;

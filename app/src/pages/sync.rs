@@ -2,13 +2,12 @@
 //! and the health of the device's storage (persistence, space, the last acknowledgement,
 //! the oldest waiting change, a rescue copy as a file).
 
-use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use minicrm_core::sync::Change;
 use serde_json::Value;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
 use crate::pages::forms::FormError;
 use crate::state::now::{ago, local_date_time, rfc3339, use_now};
@@ -81,32 +80,6 @@ pub fn StorageWarning() -> impl IntoView {
     }
 }
 
-/// Offers the blob as a file download named `name`.
-fn download(parts: Vec<String>, name: &str) -> Result<(), JsValue> {
-    let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
-    let document = window
-        .document()
-        .ok_or_else(|| JsValue::from_str("no document"))?;
-    let sequence = js_sys::Array::new();
-    for part in parts {
-        sequence.push(&JsValue::from_str(&part));
-    }
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/json");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&sequence, &options)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
-    let link: web_sys::HtmlAnchorElement = document.create_element("a")?.dyn_into()?;
-    link.set_href(&url);
-    link.set_download(name);
-    link.click();
-    // The download has its own copy once it started; the URL goes a while later.
-    spawn_local(async move {
-        TimeoutFuture::new(60_000).await;
-        let _ = web_sys::Url::revoke_object_url(&url);
-    });
-    Ok(())
-}
-
 /// "minicrm-rescue-2026-11-22-0930.json" in local time.
 fn rescue_file_name(now_ms: f64) -> String {
     let date = js_sys::Date::new(&JsValue::from_f64(now_ms));
@@ -159,7 +132,7 @@ fn StorageHealth() -> impl IntoView {
             };
             let name = rescue_file_name(at);
             let result = result.and_then(|parts| {
-                download(parts, &name)
+                crate::files::save_text(parts, "application/json", &name)
                     .map(|()| name)
                     .map_err(|err| format!("{err:?}"))
             });
