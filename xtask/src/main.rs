@@ -261,11 +261,11 @@ fn test(root: &Path) -> anyhow::Result<()> {
     }
     step("clippy (native)", &mut clippy(&native))?;
     step("clippy (wasm32: app, storage, worker)", &mut clippy(&wasm))?;
-    // core's tests run natively (proptest has no wasm entropy source); its library is
-    // checked for wasm32 as the app compiles it.
+    // core's and sheets' tests run natively (proptest has no wasm entropy source); their
+    // libraries are checked for wasm32 as the app and the worker compile them.
     step(
-        "clippy (wasm32: core)",
-        &mut clippy(&[WASM, "-p", "minicrm-core", "--lib"]),
+        "clippy (wasm32: core, sheets)",
+        &mut clippy(&[WASM, "-p", "minicrm-core", "-p", "minicrm-sheets", "--lib"]),
     )?;
     step(
         "Rust tests (native)",
@@ -284,6 +284,22 @@ fn test(root: &Path) -> anyhow::Result<()> {
                 "minicrm-app",
                 "-p",
                 "minicrm-storage",
+            ])
+            .env("PATH", &build_tools.path)
+            .env("CHROMEDRIVER", &test_tools.chromedriver)
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
+    )?;
+    step(
+        "sheets in headless Chromium (XLSX and ODS written and read in wasm32)",
+        cargo()
+            .args([
+                "test",
+                "--locked",
+                WASM,
+                "-p",
+                "minicrm-sheets",
+                "--test",
+                "wasm",
             ])
             .env("PATH", &build_tools.path)
             .env("CHROMEDRIVER", &test_tools.chromedriver)
