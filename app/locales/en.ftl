@@ -690,3 +690,85 @@ activity-in-trash = in the trash
 records-task-overdue = task overdue
 records-task-today = task today
 records-task-open = open task
+
+## Import history
+imports-title = Imports
+imports-link = Import history
+imports-caption = The team's imports, newest first
+imports-empty = No imports yet.
+imports-file = File
+imports-who = By
+imports-started = Started
+imports-finished = Finished
+imports-status = Status
+imports-created = Created
+imports-updated = Updated
+imports-unchanged = Unchanged
+imports-skipped = Skipped
+imports-failed = Failed
+imports-actions = Actions
+imports-status-running = Running
+imports-status-done = Done
+imports-status-cancelled = Stopped
+imports-status-reverted = Reverted
+imports-status-unknown = Unknown
+imports-revert = Revert
+imports-revert-named = Revert the import of { $file }
+imports-revert-title = Revert the import of { $file }?
+imports-revert-explain = Records this import created go to the trash; fields it overwrote get their previous values back; fields changed since are left as they are and listed.
+imports-revert-starting = Looking for the records this import touched…
+imports-revert-progress = Reverting: { $done } of { $total } records…
+imports-reverted = { $trashed ->
+    [one] 1 record moved to the trash
+   *[other] { $trashed } records moved to the trash
+}, { $restored ->
+    [one] 1 record restored
+   *[other] { $restored } records restored
+}.
+imports-kept = { $count ->
+    [one] 1 field was changed since the import and is left as it is:
+   *[other] { $count } fields were changed since the import and are left as they are:
+}
+imports-revert-failed = The import was not reverted: { $message }
+imports-revert-logged-out = You are no longer logged in on this device.
+imports-worker-unexpected = the import worker gave an unexpected answer
+
+## Export
+export-button = Export
+export-title = Export records
+export-what = Records
+export-found = { $count ->
+    [one] The 1 record found
+   *[other] All { $count } records found
+}
+export-selected = { $count ->
+    [one] The 1 selected
+   *[other] The { $count } selected
+}
+export-format = Format
+export-format-xlsx = Excel workbook (XLSX)
+export-format-csv = CSV
+export-columns = Columns
+export-columns-shown = Columns shown in the list
+export-columns-all = Every field
+export-phones = Phones
+export-phones-stored = As stored (+48…)
+export-phones-shown = As shown
+export-delimiter = Delimiter
+export-delimiter-semicolon = Semicolon ( ; )
+export-delimiter-comma = Comma ( , )
+export-delimiter-tab = Tab
+export-delimiter-bar = Vertical bar ( | )
+export-encoding = Encoding
+export-encoding-utf8 = UTF-8 with BOM (Excel)
+export-encoding-1250 = Windows-1250 (older programs)
+export-raw = Raw values, for re-import (no formula protection)
+export-submit = Export
+export-busy = Preparing the file…
+export-nothing = There are no records to export.
+export-failed = The export failed: { $message }
+export-unexpected = the import worker gave an unexpected answer
+export-file-name = miniCRM records { $date }
+export-first-name = First name
+export-last-name = Last name
+export-address-line2 = Address line 2

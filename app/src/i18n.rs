@@ -14,11 +14,18 @@ thread_local! {
     static BUNDLE: RefCell<Option<FluentBundle<FluentResource>>> = const { RefCell::new(None) };
 }
 
-fn preferred_language() -> &'static str {
-    let wanted = web_sys::window()
+/// The user's language as the browser reports it, lowercase (`pl-pl`): the catalog is
+/// chosen by it, and what follows the user's other programs (the CSV delimiter their Excel
+/// expects) reads it, whether or not the catalog has that language yet.
+pub fn language() -> String {
+    web_sys::window()
         .and_then(|window| window.navigator().language())
         .unwrap_or_default()
-        .to_lowercase();
+        .to_lowercase()
+}
+
+fn preferred_language() -> &'static str {
+    let wanted = language();
     CATALOGS
         .iter()
         .find(|(lang, _)| wanted.starts_with(lang))

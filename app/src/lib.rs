@@ -21,7 +21,7 @@ use leptos_router::path;
 
 use pages::login::LoginPage;
 use pages::placeholder::{NotFoundPage, ReportsPage};
-use pages::records::{IdentifyPage, RecordPage, RecordsPage, TrashPage};
+use pages::records::{IdentifyPage, ImportsPage, RecordPage, RecordsPage, TrashPage};
 use pages::settings::SettingsPage;
 use pages::setup::SetupPage;
 use pages::shell::Shell;
@@ -45,6 +45,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("") view=|| view! { <Redirect path="/records" /> } />
                     <Route path=path!("records") view=RecordsPage />
+                    <Route path=path!("records/imports") view=ImportsPage />
                     <Route path=path!("records/:id") view=RecordPage />
                     <Route path=path!("identify") view=IdentifyPage />
                     <Route path=path!("sync") view=SyncPage />

@@ -40,7 +40,8 @@ pub const ACTIVITY: &str = "activity";
 /// [`Replica::work_version`], not [`Replica::version`], so a ticked-off task never
 /// re-sorts 100k records.
 pub const WORK_ENTITIES: &[&str] = &[TASK, ACTIVITY];
-/// Entities kept whole in memory (small: settings, the user directory, saved views).
+/// Entities kept whole in memory (small: settings, the user directory, saved views, the
+/// import history).
 pub const SETTING_ENTITIES: &[&str] = &[
     "segment",
     "campaign",
@@ -53,6 +54,9 @@ pub const SETTING_ENTITIES: &[&str] = &[
     "view",
     "user",
     "config",
+    // The import history (the records' pages and the import flow read it; no settings list
+    // shows it).
+    "import",
 ];
 /// Contacts read per slice while loading.
 const LOAD_SLICE: u32 = 1000;

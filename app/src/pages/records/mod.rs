@@ -4,15 +4,18 @@
 pub mod activity;
 pub mod bulk;
 pub mod columns;
+pub mod export;
 pub mod filters;
 pub mod history;
 pub mod identify;
+pub mod imports;
 pub mod list;
 pub mod record;
 pub mod trash;
 pub mod views;
 
 pub use identify::IdentifyPage;
+pub use imports::ImportsPage;
 pub use list::RecordsPage;
 pub use record::RecordPage;
 pub use trash::TrashPage;

@@ -24,6 +24,7 @@ use self::filters::{ConditionChips, FilterBar};
 use self::selection::SelectionBar;
 use self::table::{RecordsTable, rows_in_sight};
 use super::bulk::BulkBar;
+use super::export::ExportButton;
 use super::filters::filter_fields;
 use super::views::{ListState, ViewsBar, use_layout};
 use crate::data::use_replica;
@@ -112,6 +113,8 @@ pub fn RecordsPage() -> impl IntoView {
                 <h1>{t!("records-title")}</h1>
                 <div class="toolbar">
                     <A href="/records/new" attr:class="button primary" attr:aria-keyshortcuts="n">{t!("records-new")}</A>
+                    <ExportButton found=Signal::derive(move || found.get().0) selected=selected state=state />
+                    <A href="/records/imports" attr:class="button">{t!("imports-link")}</A>
                     <ColumnsButton state=state on_change=save_layout />
                 </div>
             </div>
