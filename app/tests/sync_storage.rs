@@ -193,3 +193,24 @@ async fn another_user_on_this_device_starts_clean() {
     assert!(storage.rows_of("contact").await.unwrap().is_empty());
     assert_eq!(storage.device().await.unwrap().cursor, 0);
 }
+
+#[wasm_bindgen_test]
+async fn a_field_written_again_while_its_push_was_on_the_way_stays_pending() {
+    let storage = fresh("ack-again").await;
+    let sent = edit_city(&storage, "Kraków", 1_763_800_000_000).await;
+    // Written again before the server answered: the newer write is not in `sent`.
+    edit_city(&storage, "Brno", 1_763_800_000_500).await;
+    storage
+        .acknowledge(&sent, sent[0].seq, &[], "1763800005000-0000-server", 0.0)
+        .await
+        .unwrap();
+    let row = storage.row("contact", ROW).await.unwrap().unwrap();
+    assert_eq!(row.local["city"].value, json!("Brno"), "still pending");
+    assert!(
+        row.settling.is_empty(),
+        "the acknowledged write was replaced"
+    );
+    let pending = storage.pending_changes().await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].value, json!("Brno"));
+}

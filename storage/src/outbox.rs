@@ -255,30 +255,32 @@ impl Storage {
         let bound = KeyRange::upper_bound(&JsValue::from_f64(acked_seq as f64), Some(false))
             .map_err(|err| StorageError::Database(err.to_string()))?;
         outbox.delete(bound.into()).await?;
-        let remaining: Vec<Change> = outbox
-            .get_all(None, None)
-            .await?
-            .into_iter()
-            .map(from_js)
-            .collect::<Result<_, _>>()?;
-        let still_pending: BTreeSet<(&str, &str, &str)> = remaining
-            .iter()
-            .map(|c| (c.entity.as_str(), c.id.as_str(), c.field.as_str()))
-            .collect();
-        let acked_rows: BTreeSet<(&str, &str)> = sent
+        // A field's acknowledged write is the one the row still holds as pending (same
+        // HLC); a field written again since keeps its newer, unsent write pending. (No read
+        // of the rest of the outbox: after an import it holds a million changes.)
+        let acked: BTreeMap<(&str, &str, &str), &str> = sent
             .iter()
             .filter(|c| c.seq <= acked_seq)
-            .map(|c| (c.entity.as_str(), c.id.as_str()))
+            .map(|c| {
+                (
+                    (c.entity.as_str(), c.id.as_str(), c.field.as_str()),
+                    c.hlc.as_str(),
+                )
+            })
             .collect();
+        let acked_rows: BTreeSet<(&str, &str)> =
+            acked.keys().map(|(entity, id, _)| (*entity, *id)).collect();
         for (entity, id) in acked_rows {
             if let Some(mut row) = read_row(&rows, entity, id).await? {
-                let acked: Vec<String> = row
+                let settled: Vec<String> = row
                     .local
-                    .keys()
-                    .filter(|field| !still_pending.contains(&(entity, id, field.as_str())))
-                    .cloned()
+                    .iter()
+                    .filter(|(field, state)| {
+                        acked.get(&(entity, id, field.as_str())) == Some(&state.hlc.as_str())
+                    })
+                    .map(|(field, _)| field.clone())
                     .collect();
-                for field in acked {
+                for field in settled {
                     if let Some(state) = row.local.remove(&field) {
                         row.settling.insert(field, state);
                     }
