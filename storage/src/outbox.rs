@@ -280,15 +280,17 @@ impl Storage {
                     })
                     .map(|(field, _)| field.clone())
                     .collect();
+                // A row with settling fields is already listed (finish_settling empties
+                // both together): no search through a list of 100k rows per row.
+                let listed = !row.settling.is_empty();
                 for field in settled {
                     if let Some(state) = row.local.remove(&field) {
                         row.settling.insert(field, state);
                     }
                 }
                 put_row(&rows, &row).await?;
-                let key = (entity.to_owned(), id.to_owned());
-                if !device.settling.contains(&key) {
-                    device.settling.push(key);
+                if !listed && !row.settling.is_empty() {
+                    device.settling.push((entity.to_owned(), id.to_owned()));
                 }
             }
         }
