@@ -772,3 +772,174 @@ export-file-name = miniCRM records { $date }
 export-first-name = First name
 export-last-name = Last name
 export-address-line2 = Address line 2
+
+# Import (the guided flow: source, reading, mapping, review, writing, result)
+import-open = Import
+import-title = Import
+import-number-locale = en
+import-back-to-records = Back to records
+import-not-allowed = Only administrators and managers can import records.
+import-loading = Opening the import…
+import-gone = This import is not on this device (it was discarded, or another user's).
+import-start-new = Import another file
+import-file = File: { $name }
+import-steps = Steps of the import
+import-step-reading = Check the reading
+import-step-mapping = Map the columns
+import-step-review = Review
+import-step-writing = Import
+import-step-done = Result
+import-worker-failed = The import could not go on: { $message }
+import-unfinished-title = Unfinished imports
+import-unfinished-state = { $step } · started { $when }
+import-unfinished-writing = Importing: { $done } of { $total } rows
+import-continue = Continue
+import-continue-named = Continue importing { $name }
+import-discard = Discard
+import-discard-named = Discard the import of { $name }
+import-discard-writing = This import is being written. Discard it anyway? The rows written so far stay.
+import-source-title = What to import
+import-choose-file = Choose a file
+import-drop-hint = …or drag and drop it here: CSV, TXT or TSV text, or an XLSX, XLS or ODS spreadsheet.
+import-unsupported = “{ $name }” cannot be imported: choose a .csv, .txt, .tsv, .xlsx, .xls or .ods file.
+import-paste-label = Paste rows
+import-paste-hint = Copy the rows in Excel or Google Sheets (the header row too, if there is one) and paste them here.
+import-paste-use = Import the pasted rows
+import-paste-empty = Paste the rows first.
+import-pasted-name = Pasted rows
+import-storing = Keeping the file on this device…
+import-history-heading = Earlier imports
+import-reading-title = Check how the file reads
+import-reading-hint = The first rows as they were read. If letters look wrong or the columns are mixed up, change how the file is read.
+import-encoding = Encoding
+import-delimiter = Delimiter
+import-delimiter-comma = Comma (,)
+import-delimiter-semicolon = Semicolon (;)
+import-delimiter-tab = Tab
+import-delimiter-pipe = Pipe (|)
+import-quote = Quote
+import-quote-double = Double quote (")
+import-quote-single = Single quote (')
+import-quote-none = None
+import-sheet = Sheet
+import-header = First row is a header
+import-reading = Reading the file…
+import-rows = { $count ->
+    [one] 1 row
+   *[other] { $shown } rows
+}
+import-preview = The file's first rows
+import-line = Line
+import-other-file = Choose another file
+import-next-mapping = Next: map the columns
+import-back = Back
+import-mapping-title = Map the columns
+import-mapping-hint = Choose what each column goes into. Columns set to “Don't import” are left out.
+import-column = Column
+import-samples = Sample values
+import-into = Import into
+import-map-column = Map column { $name }
+import-taken-before = An earlier column goes into this too: only the first one's values are imported.
+import-targets-standard = Fields
+import-targets-custom = Custom fields
+import-targets-phones = Phones
+import-targets-other = More
+import-target-skip = Don't import
+import-target-phone = Phone: { $kind }
+import-target-email = E-mail
+import-target-tags = Tags
+import-target-segments = Segments (names)
+import-target-campaigns = Campaigns (names)
+import-target-owner = Owner (name or e-mail)
+import-target-stage = Stage (name)
+import-target-category = Category (name)
+import-defaults = Values for every imported row
+import-defaults-hint = A column's own value wins; segments, campaigns and tags are added to the row's own.
+import-mode = When a row matches a record already here (same phone, e-mail, NIP, PESEL or REGON)
+import-mode-create = Create anyway
+import-mode-skip = Skip
+import-mode-fill_empty = Fill empty fields only
+import-mode-overwrite = Overwrite mapped fields
+import-next-review = Next: review
+import-review-title = Review before importing
+import-review-hint = Nothing is written yet. Rows with problems are not imported unless fixed; they are listed in the report.
+import-reviewing = Checking every row…
+import-review-counts = { $created } to create, { $updated } to update, { $unchanged } unchanged, { $skipped } skipped, { $failed } with problems
+import-review-rows = Rows as they will be stored
+import-outcome = What happens
+import-outcome-create = New record
+import-outcome-update = Updates the record
+import-outcome-unchanged = Unchanged
+import-outcome-skip = Skipped (a duplicate)
+import-outcome-fail = Not imported: a problem
+import-outcome-left-out = Left out
+import-matches = Matches
+import-match-by = by { $key }
+import-repeats-line = repeats line { $line }
+import-leave-out = Leave out
+import-leave-out-line = Leave out line { $line }
+import-problem-unknown = No such { $thing } in the settings: “{ $value }”.
+import-problem-name-required = The row has no name (a person's name or the company's).
+import-problem-too-many = Too many values for one record.
+import-named-user = user
+import-named-stage = stage
+import-named-category = category
+import-named-segment = segment
+import-named-campaign = campaign
+import-named-other = name
+import-fix = Fix { $column } on line { $line }
+import-fix-save = Save
+import-review-more = { $count ->
+    [one] …and 1 more row with a problem or a match, not shown here (it is in the report).
+   *[other] …and { $shown } more rows with problems or matches, not shown here (they are in the report).
+}
+import-write = { $count ->
+    [one] Import 1 row
+   *[other] Import { $shown } rows
+}
+import-nothing-to-write = No row would be created or updated: change the mapping, fix problems or choose what duplicates do.
+import-writing-title = Importing
+import-writing-hint = You can leave this page and work elsewhere in the app: the import goes on, and this page shows it again.
+import-progress-label = Rows imported
+import-progress = { $done } of { $total } rows
+import-progress-left = { $progress } · { $left }
+import-left-seconds = { $count ->
+    [one] about 1 second left
+   *[other] about { $count } seconds left
+}
+import-left-minutes = { $count ->
+    [one] about 1 minute left
+   *[other] about { $count } minutes left
+}
+import-preparing = Preparing the rows…
+import-elsewhere = { $progress } (written in another tab of this browser)
+import-stopping = Stopping after the rows being written…
+import-finishing = Finishing…
+import-write-failed = The import stopped.
+import-cancel = Cancel
+import-retry = Try again
+import-done-title = Import finished
+import-done = The rows are on this device; they sync when the network allows.
+import-stopped-title = Import stopped
+import-stopped = The import was stopped: the rows written before it stopped are kept.
+import-result-created = { $count ->
+    [one] 1 record created
+   *[other] { $shown } records created
+}
+import-result-updated = { $count ->
+    [one] 1 record updated
+   *[other] { $shown } records updated
+}
+import-result-unchanged = { $count ->
+    [one] 1 row matched a record that had every value
+   *[other] { $shown } rows matched records that had every value
+}
+import-result-skipped = { $count ->
+    [one] 1 row skipped
+   *[other] { $shown } rows skipped
+}
+import-result-failed = { $count ->
+    [one] 1 row not imported (a problem)
+   *[other] { $shown } rows not imported (problems)
+}
+import-download-not-imported = Download the rows that were not imported

@@ -21,6 +21,7 @@ use leptos_router::path;
 
 use pages::login::LoginPage;
 use pages::placeholder::{NotFoundPage, ReportsPage};
+use pages::records::import::{ImportPage, ImportStartPage};
 use pages::records::{IdentifyPage, ImportsPage, RecordPage, RecordsPage, TrashPage};
 use pages::settings::SettingsPage;
 use pages::setup::SetupPage;
@@ -46,6 +47,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=|| view! { <Redirect path="/records" /> } />
                     <Route path=path!("records") view=RecordsPage />
                     <Route path=path!("records/imports") view=ImportsPage />
+                    // Before `records/:id`: the first route that matches wins.
+                    <Route path=path!("records/import") view=ImportStartPage />
+                    <Route path=path!("records/import/:id") view=ImportPage />
                     <Route path=path!("records/:id") view=RecordPage />
                     <Route path=path!("identify") view=IdentifyPage />
                     <Route path=path!("sync") view=SyncPage />

@@ -99,6 +99,8 @@ fn Layout() -> impl IntoView {
         });
     });
     request_persistent_storage(sync);
+    // An import a crash or a closed tab left mid-writing goes on by itself.
+    crate::pages::records::import::resume_writing();
 
     view! {
         <div class="shell">

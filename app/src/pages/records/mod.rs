@@ -8,6 +8,7 @@ pub mod export;
 pub mod filters;
 pub mod history;
 pub mod identify;
+pub mod import;
 pub mod imports;
 pub mod list;
 pub mod record;

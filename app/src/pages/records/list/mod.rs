@@ -29,6 +29,7 @@ use super::filters::filter_fields;
 use super::views::{ListState, ViewsBar, use_layout};
 use crate::data::use_replica;
 use crate::state::session::my_id;
+use crate::state::session::use_session;
 use crate::t;
 
 #[component]
@@ -106,6 +107,8 @@ pub fn RecordsPage() -> impl IntoView {
     let range = rows_in_sight(found, scroll_top, viewport);
 
     let fields = Memo::new(move |_| replica.with(filter_fields));
+    let session = use_session();
+    let may_import = move || session.user().is_some_and(|user| user.role.may_import());
 
     view! {
         <section class="page records-page">
@@ -113,6 +116,9 @@ pub fn RecordsPage() -> impl IntoView {
                 <h1>{t!("records-title")}</h1>
                 <div class="toolbar">
                     <A href="/records/new" attr:class="button primary" attr:aria-keyshortcuts="n">{t!("records-new")}</A>
+                    <Show when=may_import>
+                        <A href="/records/import" attr:class="button">{t!("import-open")}</A>
+                    </Show>
                     <ExportButton found=Signal::derive(move || found.get().0) selected=selected state=state />
                     <A href="/records/imports" attr:class="button">{t!("imports-link")}</A>
                     <ColumnsButton state=state on_change=save_layout />
