@@ -5,7 +5,7 @@ use std::io::Cursor;
 use calamine::{Data, ExcelDateTime, Ods, Range, Reader, SheetType, Xls, Xlsb, Xlsx};
 use minicrm_core::import::table::{Cell, Row, Sheet};
 
-use crate::SheetError;
+use crate::error::SheetError;
 
 type Bytes<'a> = Cursor<&'a [u8]>;
 

@@ -3,7 +3,7 @@
 use minicrm_core::import::table::{Cell, number_text};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 
-use crate::SheetError;
+use crate::error::SheetError;
 
 /// Excel's limits: rows and columns of a sheet, characters of a cell, of a sheet's name.
 const MAX_ROWS: usize = 1_048_576;
