@@ -7,7 +7,6 @@ pub mod access;
 pub mod api;
 pub mod contact;
 pub mod deadline;
-pub mod export;
 pub mod hlc;
 pub mod id;
 pub mod import;

@@ -2,7 +2,7 @@
 //! cells, never formulas) or CSV (in the chosen encoding and delimiter, neutralized unless
 //! raw).
 
-use minicrm_core::export::{self, ExportColumn};
+use minicrm_core::import::export::{self, ExportColumn};
 use minicrm_core::import::job::{ExportFormat, ExportRequest, Reply};
 use minicrm_core::import::table::Cell;
 

@@ -1,7 +1,7 @@
 //! "Download the rows that were not imported": the file's own columns plus a reason, ready
 //! to fix and import again.
 
-use minicrm_core::export::{self, CsvOptions};
+use minicrm_core::import::export::{self, CsvOptions};
 use minicrm_core::import::encoding::TextEncoding;
 use minicrm_core::import::job::Reply;
 use minicrm_core::import::plan::Action;

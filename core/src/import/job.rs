@@ -147,10 +147,10 @@ pub enum ExportFormat {
 pub struct ExportRequest {
     pub ids: Vec<String>,
     /// `None`: every field (`export::default_columns`).
-    pub columns: Option<Vec<crate::export::ExportColumn>>,
+    pub columns: Option<Vec<super::export::ExportColumn>>,
     pub format: ExportFormat,
-    pub csv: crate::export::CsvOptions,
-    pub options: crate::export::ExportOptions,
+    pub csv: super::export::CsvOptions,
+    pub options: super::export::ExportOptions,
     /// The file's name without its extension.
     pub name: String,
     /// When the export was made (`YYYY-MM-DDTHH:MM:SS`, UTC): the workbook's creation time.

@@ -72,7 +72,11 @@ pub struct Sheet {
 impl Sheet {
     /// The number of columns: the widest row's.
     pub fn width(&self) -> usize {
-        self.rows.iter().map(|row| row.cells.len()).max().unwrap_or(0)
+        self.rows
+            .iter()
+            .map(|row| row.cells.len())
+            .max()
+            .unwrap_or(0)
     }
 }
 

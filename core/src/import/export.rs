@@ -10,9 +10,9 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::import::encoding::{self, TextEncoding};
-use crate::import::mapping::{Context, Named, Target};
-use crate::import::table::{Cell, number_text};
+use super::encoding::{self, TextEncoding};
+use super::mapping::{Context, Named, Target};
+use super::table::{Cell, number_text};
 use crate::input::CustomType;
 use crate::merge::Fields;
 use crate::phone;
