@@ -6,7 +6,9 @@
 
 use std::collections::BTreeMap;
 
-use minicrm_core::import::export::{Column, ExportColumn, ExportOptions, default_columns, record_cells};
+use minicrm_core::import::export::{
+    Column, ExportColumn, ExportOptions, default_columns, record_cells,
+};
 use minicrm_core::import::mapping::{Context, CustomDef, Named};
 use minicrm_core::import::table::{Cell, Row};
 use minicrm_core::merge::Fields;

@@ -1,8 +1,8 @@
 //! "Download the rows that were not imported": the file's own columns plus a reason, ready
 //! to fix and import again.
 
-use minicrm_core::import::export::{self, CsvOptions};
 use minicrm_core::import::encoding::TextEncoding;
+use minicrm_core::import::export::{self, CsvOptions};
 use minicrm_core::import::job::Reply;
 use minicrm_core::import::plan::Action;
 use minicrm_core::import::rows::RowError;

@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use minicrm_core::import::export::{Column, CsvOptions, ExportColumn, ExportOptions};
 use minicrm_core::import::csv::DELIMITERS;
 use minicrm_core::import::encoding::TextEncoding;
+use minicrm_core::import::export::{Column, CsvOptions, ExportColumn, ExportOptions};
 use minicrm_core::import::job::{ExportFormat, ExportRequest, Reply, Request};
 use minicrm_core::record::TEXT_FIELDS;
 use uuid::Uuid;
