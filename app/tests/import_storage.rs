@@ -8,8 +8,8 @@
 
 mod common;
 
-use minicrm_app::storage::Storage;
 use minicrm_app::storage::rows::StoredRow;
+use minicrm_app::storage::{Storage, StorageError};
 use minicrm_core::import::job::{Counts, ImportJob, SourceFormat, Step};
 use minicrm_core::import::plan::{self, Action, DuplicateMode};
 use serde_json::{Value, json};
@@ -78,7 +78,7 @@ async fn write_chunk(
     plan: &[(u32, Action)],
     from: usize,
     to: usize,
-) -> Result<ImportJob, minicrm_app::storage::StorageError> {
+) -> Result<ImportJob, StorageError> {
     let chunk = &plan[from..to];
     let keys: Vec<(String, String)> = chunk
         .iter()
@@ -97,6 +97,7 @@ async fn write_chunk(
             |index, _| plan::create_writes(&values(chunk[index].0), import_id()),
             || Some(next.clone()),
             plan_json.as_deref(),
+            Some((&import_id(), from as u32)),
             NOW,
         )
         .await?;
@@ -137,6 +138,9 @@ async fn an_interrupted_import_resumes_after_its_last_chunk_and_makes_each_recor
     let job = job();
     storage.put_import(&job, None).await.unwrap();
     let after_first = write_chunk(&mine, &job, &plan, 0, 2).await.unwrap();
+    // A second writer of the same import (another tab) going from the start is refused.
+    let again = write_chunk(&mine, &job, &plan, 0, 2).await;
+    assert_eq!(again.err(), Some(StorageError::ImportMoved));
 
     // A chunk that fails (here: another user took the device) writes nothing, and the
     // job's progress stays where the last chunk left it.
@@ -202,6 +206,7 @@ async fn a_revert_trashes_what_the_import_created_as_edits_that_sync() {
         },
         || None,
         None,
+        None,
         NOW + 1000,
     )
     .await
@@ -228,9 +233,55 @@ async fn a_revert_trashes_what_the_import_created_as_edits_that_sync() {
             },
             || None,
             None,
+            None,
             NOW + 2000,
         )
         .await
         .unwrap();
     assert!(again.is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn two_rows_into_one_record_in_one_chunk_both_count_and_the_record_stays_created() {
+    let storage = common::fresh("import-same-record").await;
+    storage.claim_for_user(USER).await.unwrap();
+    let mine = storage.for_user(USER);
+    let id = plan::row_id(import_id(), 2);
+    // Line 2 creates the record; line 5 repeats it (same e-mail) and overwrites its city.
+    let keys = vec![
+        ("contact".to_owned(), id.to_string()),
+        ("contact".to_owned(), id.to_string()),
+    ];
+    let later = vec![("city".to_owned(), json!("Brno"))];
+    mine.write_planned(
+        &keys,
+        |index, row| match index {
+            0 => plan::create_writes(&values(2), import_id()),
+            _ => {
+                let shown = row.map(StoredRow::shown).unwrap_or_default();
+                plan::update_writes(&shown, &later, DuplicateMode::Overwrite, import_id())
+            }
+        },
+        || None,
+        None,
+        None,
+        NOW,
+    )
+    .await
+    .unwrap();
+    let rows = contacts(&storage).await;
+    assert_eq!(rows.len(), 1);
+    let shown = rows[0].shown();
+    assert_eq!(
+        shown["last_name"].value,
+        json!("Nowak 2"),
+        "the first row's values stay"
+    );
+    assert_eq!(shown["city"].value, json!("Brno"), "the second row's write");
+    let mark = plan::import_field(import_id());
+    assert_eq!(
+        shown[&mark].value,
+        json!({"created": true}),
+        "still the import's creation"
+    );
 }

@@ -8,9 +8,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 
 use super::session::{SESSION_KEY, StoredSession};
-use super::{
-    META_STORE, OUTBOX_STORE, REJECTED_STORE, ROWS_STORE, Storage, StorageError, from_found, to_js,
-};
+use super::{META_STORE, Storage, StorageError, from_found, to_js};
 
 /// Stored shape (fields may only be added).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -143,19 +141,22 @@ impl Storage {
     /// that had not yet heard of a logout) — is removed, and the cursor starts again.
     /// Returns whether anything was removed.
     pub async fn claim_for_user(&self, user_id: &str) -> Result<bool, StorageError> {
-        let tx = self.db().transaction(
-            &[META_STORE, ROWS_STORE, OUTBOX_STORE, REJECTED_STORE],
-            TransactionMode::ReadWrite,
-        )?;
+        // Every store but meta holds the previous user's data (imports with their files too).
+        let tx = self
+            .db()
+            .transaction(&super::ALL_STORES, TransactionMode::ReadWrite)?;
         let meta = tx.store(META_STORE)?;
         let mut device = read_device(&meta).await?;
         let mut cleared = false;
         if device.user_id.as_deref() != Some(user_id) {
             cleared = true;
             super::changes::note_all();
-            tx.store(ROWS_STORE)?.clear().await?;
-            tx.store(OUTBOX_STORE)?.clear().await?;
-            tx.store(REJECTED_STORE)?.clear().await?;
+            for store in super::ALL_STORES
+                .iter()
+                .filter(|store| **store != META_STORE)
+            {
+                tx.store(store)?.clear().await?;
+            }
             device.user_id = Some(user_id.to_owned());
             device.cursor = 0;
             device.last_sync_ms = None;

@@ -50,6 +50,12 @@ pub(super) async fn put_job(
     Ok(())
 }
 
+/// The stored job `id`, read inside the caller's transaction (over the imports store).
+pub(super) async fn job_in(tx: &Transaction, id: &Uuid) -> Result<Option<ImportJob>, StorageError> {
+    let found = present(tx.store(IMPORTS_STORE)?.get(key(id)).await?);
+    found.map(from_json).transpose()
+}
+
 impl Storage {
     /// Keeps the job, and the file when one is given (an import's first step), in one
     /// transaction.

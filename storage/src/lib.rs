@@ -65,7 +65,7 @@ pub const IMPORT_FILES_STORE: &str = "import_files";
 /// Each import's plan, fixed when its writing starts, by import id.
 pub const IMPORT_PLANS_STORE: &str = "import_plans";
 /// Every store, for emptying the device.
-const ALL_STORES: [&str; 7] = [
+pub(crate) const ALL_STORES: [&str; 7] = [
     META_STORE,
     ROWS_STORE,
     OUTBOX_STORE,
@@ -85,6 +85,10 @@ pub enum StorageError {
     /// someone logged out, or another user logged in, while it ran. Nothing was written.
     #[error("the device's data belongs to another session")]
     NotOwner,
+    /// An import's chunk was to continue its writing where another writer (another tab)
+    /// already went on: nothing was written.
+    #[error("this import is being written elsewhere (another tab of this browser)")]
+    ImportMoved,
 }
 
 impl From<rexie::Error> for StorageError {

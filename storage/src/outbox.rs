@@ -1,7 +1,7 @@
 //! The outbox: a user's edits on their way to the server, from the edit (row + outbox +
 //! the device's seq and HLC, in one transaction) to the server's acknowledgement.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use futures::future::join_all;
 
@@ -83,6 +83,7 @@ impl Storage {
             |index, _| edits[index].changes.clone(),
             || None,
             None,
+            None,
             now_ms,
         )
         .await
@@ -92,14 +93,17 @@ impl Storage {
     /// for a row (from its index in `keys` and the row as stored, if it is) getting the
     /// next seq and HLC, into the row's pending fields and the outbox; a row `plan` gives
     /// nothing for is left as it is. With the writes, in the same transaction: the import
-    /// job `job` gives (its progress) and, once, its plan. All of it or none; refused like
-    /// [`Storage::edit_many`] once the device holds another user's data.
+    /// job `job` gives (its progress) and, once, its plan. With `resume_at` (an import and
+    /// where its writing stands), refused with [`StorageError::ImportMoved`] unless the
+    /// stored job is there. All of it or none; refused like [`Storage::edit_many`] once the
+    /// device holds another user's data.
     pub async fn write_planned(
         &self,
         keys: &[(String, String)],
         mut plan: impl FnMut(usize, Option<&StoredRow>) -> Vec<(String, Value)>,
         job: impl FnOnce() -> Option<ImportJob>,
         job_plan: Option<&str>,
+        resume_at: Option<(&uuid::Uuid, u32)>,
         now_ms: u64,
     ) -> Result<Vec<Change>, StorageError> {
         // The owner is checked before any write: a refusal leaves the transaction without
@@ -113,6 +117,14 @@ impl Storage {
                 IMPORT_PLANS_STORE,
             ])
             .await?;
+        // A chunk goes on from where the stored job says the writing is, or not at all:
+        // two writers of one import (two tabs) never both write a chunk.
+        if let Some((import_id, written)) = resume_at {
+            let stored = super::imports::job_in(&tx, import_id).await?;
+            if stored.is_some_and(|job| job.written != written) {
+                return Err(StorageError::ImportMoved);
+            }
+        }
         let rows = tx.store(ROWS_STORE)?;
         let outbox = tx.store(OUTBOX_STORE)?;
         let mut clock = device.clock();
@@ -122,15 +134,32 @@ impl Storage {
         )
         .await;
         let mut written = Vec::new();
-        let mut values = Vec::with_capacity(keys.len());
+        // The rows as this call leaves them, once each: a key that comes again (two rows
+        // of a file into one record) is planned over what the earlier one wrote.
+        let mut built: Vec<StoredRow> = Vec::with_capacity(keys.len());
+        let mut at: HashMap<(&str, &str), usize> = HashMap::with_capacity(keys.len());
         let mut changed = Vec::with_capacity(keys.len());
         for (index, ((entity, id), found)) in keys.iter().zip(found).enumerate() {
             let stored_row = found_row(found?)?;
-            let writes = plan(index, stored_row.as_ref());
+            let earlier = at.get(&(entity.as_str(), id.as_str())).copied();
+            let current = match earlier {
+                Some(slot) => Some(&built[slot]),
+                None => stored_row.as_ref(),
+            };
+            let writes = plan(index, current);
             if writes.is_empty() {
                 continue;
             }
-            let mut row = stored_row.unwrap_or_else(|| StoredRow::new(entity, id));
+            let slot = match earlier {
+                Some(slot) => slot,
+                None => {
+                    built.push(stored_row.unwrap_or_else(|| StoredRow::new(entity, id)));
+                    at.insert((entity.as_str(), id.as_str()), built.len() - 1);
+                    changed.push((entity, id));
+                    built.len() - 1
+                }
+            };
+            let row = &mut built[slot];
             for (field, value) in writes {
                 let hlc = clock.tick(now_ms).to_string();
                 device.seq += 1;
@@ -150,9 +179,8 @@ impl Storage {
                     hlc,
                 });
             }
-            values.push(stored(&row)?);
-            changed.push((entity, id));
         }
+        let values = built.iter().map(stored).collect::<Result<Vec<_>, _>>()?;
         let outbox_values = written
             .iter()
             .map(|change| {

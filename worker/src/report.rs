@@ -1,14 +1,17 @@
 //! "Download the rows that were not imported": the file's own columns plus a reason, ready
 //! to fix and import again.
 
+use std::collections::HashMap;
+
 use minicrm_core::import::encoding::TextEncoding;
 use minicrm_core::import::export::{self, CsvOptions};
-use minicrm_core::import::job::Reply;
+use minicrm_core::import::job::{Reply, Step};
 use minicrm_core::import::plan::Action;
 use minicrm_core::import::rows::RowError;
-use minicrm_core::import::table::Cell;
+use minicrm_core::import::table::{Cell, Row};
 use uuid::Uuid;
 
+use crate::device::{storage, storage_error};
 use crate::{context, review, source};
 
 /// Why a row was not imported, in words.
@@ -40,25 +43,61 @@ fn reason(planned: &review::Planned, headers: &[String], left_out: bool) -> Stri
     }
 }
 
-/// The rows not imported (failed, skipped or left out) as a CSV in UTF-8 with a BOM.
+/// The rows not imported (failed, skipped, left out, or not reached by a stopped import)
+/// as a CSV in UTF-8 with a BOM. After the writing started, from the plan it followed (the
+/// device now holds the import's own records: planning again would call every row a
+/// duplicate of itself).
 pub async fn not_imported(import_id: Uuid) -> Result<(Reply, Option<Vec<u8>>), String> {
     let job = source::job(import_id).await?;
     let read = source::read(&job).await?;
     let ctx = context::load().await?;
-    let planned = review::plan_rows(&job, &read, &ctx).await?;
+    let stored = storage()
+        .await?
+        .import_plan(&import_id)
+        .await
+        .map_err(storage_error)?;
+    let planned: Vec<review::Planned> = match stored {
+        Some(plan) => {
+            let rows: HashMap<u32, &Row> = read.data().iter().map(|row| (row.line, row)).collect();
+            plan.into_iter()
+                .filter_map(|(line, action)| {
+                    let row = rows.get(&line)?;
+                    Some(review::Planned {
+                        prepared: review::prepare(&job, &ctx, row),
+                        duplicate: None,
+                        action,
+                    })
+                })
+                .collect()
+        }
+        None => review::plan_rows(&job, &read, &ctx).await?,
+    };
+    let by_line: HashMap<u32, &Row> = read.data().iter().map(|row| (row.line, row)).collect();
     let headers = read.headers();
     let mut header = headers.clone();
     header.push("Reason".to_owned());
+    let written = if matches!(job.step, Step::Done) {
+        planned.len()
+    } else {
+        job.written as usize
+    };
     let rows: Vec<Vec<Cell>> = planned
         .iter()
-        .zip(read.data())
-        .filter(|(p, _)| matches!(p.action, Action::Skip | Action::Fail))
-        .map(|(p, row)| {
+        .enumerate()
+        .filter(|(index, p)| *index >= written || matches!(p.action, Action::Skip | Action::Fail))
+        .filter_map(|(index, p)| {
+            let row = by_line.get(&p.prepared.line)?;
             let mut cells = review::fixed_cells(&job, row);
             cells.resize(headers.len(), Cell::Empty);
-            let left_out = job.left_out.contains(&row.line);
-            cells.push(Cell::Text(reason(p, &headers, left_out)));
-            cells
+            let why = if matches!(p.action, Action::Skip | Action::Fail) {
+                reason(p, &headers, job.left_out.contains(&row.line))
+            } else if index >= written {
+                "not written: the import was stopped before this row".to_owned()
+            } else {
+                String::new()
+            };
+            cells.push(Cell::Text(why));
+            Some(cells)
         })
         .collect();
     let delimiter = read.reading.map(|r| r.format.delimiter).unwrap_or(b';');
@@ -66,8 +105,8 @@ pub async fn not_imported(import_id: Uuid) -> Result<(Reply, Option<Vec<u8>>), S
         delimiter,
         encoding: TextEncoding::Utf8,
         bom: true,
-        // The rows came from the user's own file: given back as they were.
-        raw: true,
+        // Cells that Excel would run as formulas are neutralized like any export's.
+        raw: false,
     };
     let bytes = export::write_csv(&header, &rows, &options);
     let stem = job

@@ -82,6 +82,7 @@ pub async fn revert(request_id: f64, import_id: Uuid, user_id: &str) -> Result<R
                 },
                 || None,
                 None,
+                None,
                 now_ms(),
             )
             .await
@@ -99,7 +100,14 @@ pub async fn revert(request_id: f64, import_id: Uuid, user_id: &str) -> Result<R
     let history = vec![(Entity::Import.as_str().to_owned(), import_id.to_string())];
     let writes = job::history_reverted(user_id, &rfc3339(now_ms()));
     storage
-        .write_planned(&history, |_, _| writes.clone(), || None, None, now_ms())
+        .write_planned(
+            &history,
+            |_, _| writes.clone(),
+            || None,
+            None,
+            None,
+            now_ms(),
+        )
         .await
         .map_err(storage_error)?;
     envelope::rows_written(&history);

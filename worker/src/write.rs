@@ -50,7 +50,14 @@ enum Item {
 /// Writes the import (or goes on writing it): progress to request `request_id` after
 /// every chunk, then the counts.
 pub async fn write(request_id: f64, import_id: Uuid) -> Result<Reply, String> {
+    let result = write_all(request_id, import_id).await;
+    // A cancel asked for before or during this run is used up by it (one asked before
+    // the run started stops it at its first chunk).
     take_cancel(import_id);
+    result
+}
+
+async fn write_all(request_id: f64, import_id: Uuid) -> Result<Reply, String> {
     let mut job = source::job(import_id).await?;
     if matches!(job.step, Step::Done) {
         return Ok(Reply::Finished {
@@ -129,6 +136,7 @@ pub async fn write(request_id: f64, import_id: Uuid) -> Result<Reply, String> {
                     Some(stored)
                 },
                 None,
+                Some((&job.id, job.written)),
                 now_ms(),
             )
             .await
@@ -166,6 +174,7 @@ pub async fn write(request_id: f64, import_id: Uuid) -> Result<Reply, String> {
             |_, _| history.clone(),
             || Some(job.clone()),
             None,
+            Some((&import_id, job.written)),
             now,
         )
         .await
@@ -207,6 +216,7 @@ async fn start(
             |_, _| writes.clone(),
             || Some(job.clone()),
             Some(&plan_json),
+            None,
             now,
         )
         .await

@@ -228,15 +228,25 @@ fn bench(root: &Path, contacts: u64) -> anyhow::Result<()> {
     let build_tools = tools::ensure_build_tools(root)?;
     let test_tools = tools::ensure_test_tools(root)?;
     build(root, &build_tools)?;
-    step(
-        &format!("sync benchmarks, {contacts} contacts"),
-        Command::new("node")
-            .arg("bench/sync.mjs")
+    let node = |script: &str| {
+        let mut command = Command::new("node");
+        command
+            .arg(script)
             .current_dir(root.join("end2end"))
             .env("MINICRM_BENCH_CONTACTS", contacts.to_string())
+            .env("MINICRM_BENCH_IMPORT_ROWS", contacts.to_string())
             .env("MINICRM_SERVER_BIN", server_binary(root))
             .env("MINICRM_DIST", root.join("dist"))
-            .env("CHROMIUM", &test_tools.chromium),
+            .env("CHROMIUM", &test_tools.chromium);
+        command
+    };
+    step(
+        &format!("sync benchmarks, {contacts} contacts"),
+        &mut node("bench/sync.mjs"),
+    )?;
+    step(
+        &format!("import and export benchmarks, {contacts} rows"),
+        &mut node("bench/import.mjs"),
     )
 }
 

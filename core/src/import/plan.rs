@@ -128,8 +128,11 @@ pub fn decide(
     }
 }
 
-/// What every row does, in file order: [`decide`] for each, with a repeat of a row that
-/// is not written (it failed or was left out) making its own record instead.
+/// What every row does, in file order: [`decide`] for each, a repeat of an earlier row
+/// going into the record its group got first. A group is the rows repeating one first row
+/// (`Duplicate::InFile` names it); when that row is not written (it failed or was left
+/// out), the group's first row that is written makes the record the later ones go into,
+/// so one customer never becomes several records.
 pub fn plan_all(
     rows: &[Prepared],
     duplicates: &[Option<Duplicate>],
@@ -137,22 +140,29 @@ pub fn plan_all(
     import_id: Uuid,
     left_out: &std::collections::BTreeSet<u32>,
 ) -> Vec<Action> {
-    let mut written = std::collections::HashSet::new();
+    // The group's first line -> the record its group's rows go into.
+    let mut group: std::collections::HashMap<u32, Uuid> = std::collections::HashMap::new();
     let mut actions = Vec::with_capacity(rows.len());
     for (row, duplicate) in rows.iter().zip(duplicates) {
-        let duplicate = duplicate.as_ref().filter(|duplicate| match duplicate {
-            Duplicate::InFile { line, .. } => written.contains(line),
-            Duplicate::Existing { .. } => true,
-        });
+        let (first, duplicate) = match duplicate {
+            Some(Duplicate::InFile { line, key }) => (
+                *line,
+                group.get(line).map(|id| Duplicate::Existing {
+                    id: *id,
+                    key: key.clone(),
+                }),
+            ),
+            other => (row.line, other.clone()),
+        };
         let action = decide(
             row,
-            duplicate,
+            duplicate.as_ref(),
             mode,
             import_id,
             left_out.contains(&row.line),
         );
-        if matches!(action, Action::Create { .. } | Action::Update { .. }) {
-            written.insert(row.line);
+        if let Action::Create { id } | Action::Update { id } = action {
+            group.entry(first).or_insert(id);
         }
         actions.push(action);
     }
@@ -1020,6 +1030,34 @@ mod plan_all_tests {
                 id: row_id(IMPORT, 5)
             }
         );
+    }
+
+    #[test]
+    fn a_group_whose_first_row_fails_still_makes_one_record() {
+        // Lines 3, 5 and 7 share an e-mail; line 3 has a bad PESEL.
+        let rows = [row(3, true), row(5, false), row(7, false)];
+        let duplicates = [None, repeats(3), repeats(3)];
+        let none = BTreeSet::new();
+        let overwrite = plan_all(&rows, &duplicates, DuplicateMode::Overwrite, IMPORT, &none);
+        let five = row_id(IMPORT, 5);
+        assert_eq!(
+            overwrite,
+            [
+                Action::Fail,
+                Action::Create { id: five },
+                Action::Update { id: five }
+            ]
+        );
+        let skip = plan_all(&rows, &duplicates, DuplicateMode::Skip, IMPORT, &none);
+        assert_eq!(skip[1], Action::Create { id: five });
+        assert_eq!(
+            skip[2],
+            Action::Skip,
+            "line 7 repeats the record line 5 made"
+        );
+        let create = plan_all(&rows, &duplicates, DuplicateMode::Create, IMPORT, &none);
+        let seven = row_id(IMPORT, 7);
+        assert_eq!(create[2], Action::Create { id: seven }, "create anyway");
     }
 
     #[test]

@@ -1,0 +1,138 @@
+// `cargo xtask bench` (import and export part): a 100,000-row, 12-column Windows-1250 CSV
+// (the shared data set as a Polish Excel saves it) imported through the real app in
+// Chromium with an on-disk profile, then the records exported to XLSX and to CSV:
+//   - preview: from choosing the file to its first rows on screen
+//   - import: from "Import N rows" to the result, with the longest main-thread task in
+//     that window and the tab's memory peak (the renderer process's RSS, page and worker)
+//   - export: from "Export" to the file downloaded, XLSX and CSV, of every record
+// Not a test: it prints a table. Size: MINICRM_BENCH_IMPORT_ROWS (default 100000).
+
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { startServer, launchPersistentContext, logInAndSync } from '../support/harness.mjs';
+import { importFile } from './data/csv1250.mjs';
+
+const ROWS = Number(process.env.MINICRM_BENCH_IMPORT_ROWS ?? 100_000);
+const TIMEOUT = 30 * 60_000;
+
+/** The RSS (bytes) of the renderer processes of the browser using `profile`, summed. */
+async function rendererRss(profile) {
+  let total = 0;
+  for (const pid of await readdir('/proc').catch(() => [])) {
+    if (!/^\d+$/.test(pid)) continue;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (!cmdline.includes('--type=renderer')) continue;
+    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+    const parent = status.match(/^PPid:\s+(\d+)/m)?.[1];
+    const parentCmd = parent ? await readFile(`/proc/${parent}/cmdline`, 'utf8').catch(() => '') : '';
+    // The zygote's parent is the browser, whose command line names the profile.
+    const grand = (await readFile(`/proc/${parent}/status`, 'utf8').catch(() => '')).match(/^PPid:\s+(\d+)/m)?.[1];
+    const grandCmd = grand ? await readFile(`/proc/${grand}/cmdline`, 'utf8').catch(() => '') : '';
+    if (!`${parentCmd}${grandCmd}`.includes(profile)) continue;
+    const rss = status.match(/^VmRSS:\s+(\d+) kB/m)?.[1];
+    if (rss) total += Number(rss) * 1024;
+  }
+  return total;
+}
+
+/** Samples `rendererRss` every 250 ms until stopped: the peak. */
+function sampleMemory(profile) {
+  let peak = 0;
+  let running = true;
+  const done = (async () => {
+    while (running) {
+      peak = Math.max(peak, await rendererRss(profile));
+      await new Promise((ok) => setTimeout(ok, 250));
+    }
+  })();
+  return async () => {
+    running = false;
+    await done;
+    return peak;
+  };
+}
+
+const mib = (bytes) => `${(bytes / 1048576).toFixed(0)} MiB`;
+const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+
+const server = await startServer({ users: [{ email: 'bench@example.com', name: 'Bench Admin', role: 'admin' }] });
+const work = await mkdtemp(path.join(tmpdir(), 'minicrm-bench-import-'));
+const profile = path.join(work, 'profile');
+const results = [];
+try {
+  const file = path.join(work, 'klienci.csv');
+  const bytes = importFile(ROWS);
+  await writeFile(file, bytes);
+  const context = await launchPersistentContext(profile);
+  context.setDefaultTimeout(TIMEOUT);
+  const page = context.pages()[0] ?? (await context.newPage());
+  await page.addInitScript(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) window.__longTasks.push({ start: entry.startTime, duration: entry.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  });
+  await logInAndSync(page, server.base, 'bench@example.com', 'Bench Admin');
+  await page.goto(`${server.base}/records/import`);
+  const longest = (from, to) =>
+    page.evaluate(([from, to]) => {
+      const during = window.__longTasks.filter((task) => task.start >= from && task.start < to);
+      return { longest: Math.max(0, ...during.map((task) => task.duration)), count: during.length };
+    }, [from, to]);
+  const now = () => page.evaluate(() => performance.now());
+
+  // Preview.
+  const chosen = await now();
+  await page.getByLabel('Choose a file').setInputFiles(file);
+  await page.getByRole('table', { name: "The file's first rows" }).waitFor();
+  await page.getByText(`${ROWS.toLocaleString('en')} rows`).first().waitFor();
+  const previewed = await now();
+  const previewText = await page.getByRole('table', { name: "The file's first rows" }).innerText();
+  results.push(['preview shown after choosing the file', seconds(previewed - chosen), `${(bytes.length / 1048576).toFixed(1)} MiB file; reads right: ${/Šárka/.test(previewText) && /Wójcik/.test(previewText)}`, '<= 2 s']);
+
+  // Mapping (as suggested), review, import.
+  await page.getByRole('button', { name: 'Next: map the columns' }).click();
+  await page.getByRole('button', { name: 'Next: review' }).click();
+  const start = page.getByRole('button', { name: /^Import [\d,]+ rows?$/ });
+  await start.waitFor();
+  const reviewText = await page.getByText(/to create, .* with problems/).first().innerText();
+  const stopMemory = sampleMemory(profile);
+  const clicked = await now();
+  await start.click();
+  await page.getByRole('heading', { name: /Import finished|Import stopped/ }).waitFor({ timeout: TIMEOUT });
+  const finished = await now();
+  const peak = await stopMemory();
+  const tasks = await longest(clicked, finished);
+  results.push(['whole import written on the device', seconds(finished - clicked), reviewText.trim(), '<= 30 s']);
+  results.push(['longest main-thread task while importing', `${tasks.longest.toFixed(0)} ms`, `${tasks.count} tasks over 50 ms`, 'none over 50 ms']);
+  results.push(['tab memory peak while importing (renderer RSS)', mib(peak), 'page and worker', '']);
+
+  // Export of every record, XLSX then CSV.
+  await page.goto(`${server.base}/records`);
+  await page.getByRole('status').filter({ hasText: /^[\d,]+ records?$/ }).waitFor({ timeout: TIMEOUT });
+  for (const [format, goal] of [['Excel workbook (XLSX)', '<= 10 s'], ['CSV', '<= 3 s']]) {
+    await page.getByRole('button', { name: 'Export', exact: true }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel(format).check();
+    const download = page.waitForEvent('download', { timeout: TIMEOUT });
+    const asked = await now();
+    await dialog.getByRole('button', { name: 'Export', exact: true }).click();
+    const saved = await download;
+    const got = await now();
+    const size = (await readFile(await saved.path())).length;
+    const tasks = await longest(asked, got);
+    results.push([`export of every record to ${format}`, seconds(got - asked), `${mib(size)}; longest task ${tasks.longest.toFixed(0)} ms`, goal]);
+    await page.keyboard.press('Escape');
+  }
+  await context.close();
+} finally {
+  await server.stop();
+  // Chromium may still be writing its profile for a moment after closing.
+  await rm(work, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+}
+
+console.log(`\nimport and export, ${ROWS.toLocaleString('en')} rows (Chromium, on-disk profile)\n`);
+const widths = [0, 1, 2, 3].map((i) => Math.max(...results.map((row) => String(row[i]).length)));
+for (const row of results) console.log(row.map((cell, i) => String(cell).padEnd(widths[i])).join('  '));
