@@ -70,6 +70,16 @@ impl Client {
         let weak = Rc::downgrade(&client);
         let on_error = Closure::<dyn Fn(web_sys::Event)>::new(move |_event: web_sys::Event| {
             if let Some(client) = weak.upgrade() {
+                // A worker that failed (its wasm did not load, it panicked) is not asked
+                // again: the next request starts a new one.
+                client.worker.terminate();
+                CLIENT.with(|cell| {
+                    let mut cell = cell.borrow_mut();
+                    if cell.as_ref().is_some_and(|c| Rc::ptr_eq(c, &client)) {
+                        *cell = None;
+                    }
+                });
+                client.waiting.borrow_mut().clear();
                 client.fail_all("the import worker stopped");
             }
         });

@@ -115,9 +115,9 @@ pub fn ImportHistory() -> impl IntoView {
     let rows = Memo::new(move |_| replica.with(entries));
     let may_revert = move |entry: &Entry| {
         let ended = matches!(entry.status, Some(Status::Done | Status::Cancelled));
-        let allowed = session
-            .user()
-            .is_some_and(|user| user.role.may_import() || user.id.to_string() == entry.user_id);
+        // The server's rule for the history entry (core's check_write): importers only —
+        // an importer who lost the role can no longer revert.
+        let allowed = session.user().is_some_and(|user| user.role.may_import());
         ended && allowed && Uuid::parse_str(&entry.id).is_ok()
     };
     let close = Callback::new(move |()| reverting.set(None));

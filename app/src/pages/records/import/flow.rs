@@ -84,8 +84,9 @@ impl Flow {
             Reply::Failed { message } => message,
             other => format!("{other:?}"),
         };
+        // try_: the flow may be gone (the user left the page) when a worker answers.
         self.error
-            .set(Some(t!("import-worker-failed", message = message)));
+            .try_set(Some(t!("import-worker-failed", message = message)));
     }
 }
 

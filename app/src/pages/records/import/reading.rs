@@ -58,14 +58,17 @@ impl Reader {
         let import_id = flow.id();
         spawn_local(async move {
             let answer = worker::ask(&Request::Read { import_id }, |_, _| {}).await;
-            if self.asked.get_untracked() != number {
+            // The step may be gone by now (the user went back): then nobody waits.
+            if self.asked.try_get_untracked() != Some(number) {
                 return;
             }
             match answer.reply {
-                Reply::Preview(preview) => self.preview.set(Some(*preview)),
+                Reply::Preview(preview) => {
+                    self.preview.try_set(Some(*preview));
+                }
                 other => flow.unexpected(other),
             }
-            self.answered.set(number);
+            self.answered.try_set(number);
         });
     }
 }

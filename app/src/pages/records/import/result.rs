@@ -26,7 +26,7 @@ pub(super) fn ResultStep(flow: Flow) -> impl IntoView {
         let import_id = flow.id();
         spawn_local(async move {
             let answer = worker::ask(&Request::NotImported { import_id }, |_, _| {}).await;
-            downloading.set(false);
+            downloading.try_set(false);
             match (answer.reply, answer.bytes) {
                 (Reply::File { name, mime }, Some(bytes)) => {
                     if let Err(err) = files::save_bytes(&bytes, &mime, &name) {
@@ -57,7 +57,7 @@ pub(super) fn ResultStep(flow: Flow) -> impl IntoView {
             }).collect_view()}
         </ul>
         <div class="actions">
-            {(counts.skipped + counts.failed > 0).then(|| view! {
+            {(stopped || counts.skipped + counts.failed > 0).then(|| view! {
                 <button type="button" on:click=download disabled=move || downloading.get()>{t!("import-download-not-imported")}</button>
             })}
             <A href="/records" attr:class="button primary">{t!("import-back-to-records")}</A>

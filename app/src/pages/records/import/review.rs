@@ -36,24 +36,29 @@ impl Reviewer {
         let import_id = flow.id();
         spawn_local(async move {
             let answer = worker::ask(&Request::Review { import_id }, |_, _| {}).await;
-            if self.asked.get_untracked() != number {
+            // The step may be gone by now (the user went back): then nobody waits.
+            if self.asked.try_get_untracked() != Some(number) {
                 return;
             }
             match answer.reply {
-                Reply::Review(review) => self.review.set(Some(*review)),
+                Reply::Review(review) => {
+                    self.review.try_set(Some(*review));
+                }
                 other => flow.unexpected(other),
             }
             // The file is read already: the headers come at once.
-            if self.headers.with_untracked(Vec::is_empty) {
+            if self.headers.try_with_untracked(Vec::is_empty) == Some(true) {
                 match worker::ask(&Request::Read { import_id }, |_, _| {})
                     .await
                     .reply
                 {
-                    Reply::Preview(preview) => self.headers.set(preview.headers),
+                    Reply::Preview(preview) => {
+                        self.headers.try_set(preview.headers);
+                    }
                     other => flow.unexpected(other),
                 }
             }
-            self.answered.set(number);
+            self.answered.try_set(number);
         });
     }
 }

@@ -106,8 +106,12 @@ fn Unfinished() -> impl IntoView {
         };
         spawn_local(async move {
             match unfinished(&me).await {
-                Ok(list) => jobs.set(list),
-                Err(message) => error.set(Some(message)),
+                Ok(list) => {
+                    jobs.try_set(list);
+                }
+                Err(message) => {
+                    error.try_set(Some(message));
+                }
             }
         });
     };
@@ -131,7 +135,9 @@ fn Unfinished() -> impl IntoView {
             };
             match result {
                 Ok(()) => refresh(),
-                Err(err) => error.set(Some(storage_message(err))),
+                Err(err) => {
+                    error.try_set(Some(storage_message(err)));
+                }
             }
         });
     };
@@ -203,7 +209,9 @@ fn Source() -> impl IntoView {
             busy.set(false);
             match stored {
                 Ok(()) => navigate(&format!("/records/import/{}", job.id), Default::default()),
-                Err(err) => error.set(Some(storage_message(err))),
+                Err(err) => {
+                    error.try_set(Some(storage_message(err)));
+                }
             }
         });
     };
