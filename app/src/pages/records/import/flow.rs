@@ -23,26 +23,19 @@ impl Flow {
         self.job.with_untracked(|job| job.id)
     }
 
-    /// Keeps the job as it stands on the device; `false` (and the error shown) when that
-    /// failed.
-    pub async fn save(self) -> bool {
-        let job = self.job.get_untracked();
-        match store(&job).await {
-            Ok(()) => true,
-            Err(message) => {
-                self.error.set(Some(message));
-                false
-            }
-        }
-    }
-
-    /// Changes the job, stores it, then runs `then` (the request that needs it stored).
+    /// Changes the job, stores it as it is now, then runs `then` (the request that needs it
+    /// stored). What runs after the store uses `try_` access: the user may have left the
+    /// step or the page meanwhile.
     pub fn change(self, edit: impl FnOnce(&mut ImportJob), then: impl FnOnce() + 'static) {
         self.job.update(edit);
         self.error.set(None);
+        let job = self.job.get_untracked();
         spawn_local(async move {
-            if self.save().await {
-                then();
+            match store(&job).await {
+                Ok(()) => then(),
+                Err(message) => {
+                    self.error.try_set(Some(message));
+                }
             }
         });
     }
@@ -54,9 +47,14 @@ impl Flow {
         edit(&mut job);
         self.error.set(None);
         spawn_local(async move {
+            // try_: the page may be gone by now.
             match store(&job).await {
-                Ok(()) => self.job.set(job),
-                Err(message) => self.error.set(Some(message)),
+                Ok(()) => {
+                    self.job.try_set(job);
+                }
+                Err(message) => {
+                    self.error.try_set(Some(message));
+                }
             }
         });
     }
@@ -70,11 +68,15 @@ impl Flow {
     pub fn reload(self) {
         let id = self.id();
         spawn_local(async move {
-            match load(id).await {
-                Ok(Some(job)) => self.job.set(job),
-                Ok(None) => self.error.set(Some(t!("import-gone"))),
-                Err(message) => self.error.set(Some(message)),
-            }
+            let shown = match load(id).await {
+                Ok(Some(job)) => {
+                    self.job.try_set(job);
+                    return;
+                }
+                Ok(None) => t!("import-gone"),
+                Err(message) => message,
+            };
+            self.error.try_set(Some(shown));
         });
     }
 

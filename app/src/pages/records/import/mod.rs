@@ -82,16 +82,16 @@ pub fn ImportPage() -> impl IntoView {
                 Some(id) => load(id).await,
                 None => Ok(None),
             };
-            match found {
-                Ok(Some(job)) if Some(&job.user_id) == me.as_ref() => {
-                    loaded.set(Loaded::Found(Box::new(job)));
-                }
-                Ok(_) => loaded.set(Loaded::Missing),
+            // try_: the page may be gone by now.
+            let shown = match found {
+                Ok(Some(job)) if Some(&job.user_id) == me.as_ref() => Loaded::Found(Box::new(job)),
+                Ok(_) => Loaded::Missing,
                 Err(message) => {
-                    failure.set(Some(message));
-                    loaded.set(Loaded::Missing);
+                    failure.try_set(Some(message));
+                    Loaded::Missing
                 }
-            }
+            };
+            loaded.try_set(shown);
         });
     });
     view! {

@@ -53,7 +53,10 @@ impl Reader {
 
     /// Asks the worker for the preview of the job as stored.
     pub fn read(self, flow: Flow) {
-        let number = self.asked.get_untracked() + 1;
+        // The step may be gone (a change stored after the user left it asks again).
+        let Some(number) = self.asked.try_get_untracked().map(|n| n + 1) else {
+            return;
+        };
         self.asked.set(number);
         let import_id = flow.id();
         spawn_local(async move {

@@ -31,7 +31,10 @@ impl Reviewer {
     }
 
     fn ask(self, flow: Flow) {
-        let number = self.asked.get_untracked() + 1;
+        // The step may be gone (a change stored after the user left it asks again).
+        let Some(number) = self.asked.try_get_untracked().map(|n| n + 1) else {
+            return;
+        };
         self.asked.set(number);
         let import_id = flow.id();
         spawn_local(async move {

@@ -101,7 +101,7 @@ fn Unfinished() -> impl IntoView {
     let jobs = RwSignal::new(Vec::<ImportJob>::new());
     let error = RwSignal::new(None::<String>);
     let refresh = move || {
-        let Some(me) = me.get_untracked() else {
+        let Some(me) = me.try_get_untracked().flatten() else {
             return;
         };
         spawn_local(async move {
@@ -206,7 +206,7 @@ fn Source() -> impl IntoView {
                 Ok(storage) => storage.put_import(&job, Some(&blob)).await,
                 Err(err) => Err(err),
             };
-            busy.set(false);
+            busy.try_set(false);
             match stored {
                 Ok(()) => navigate(&format!("/records/import/{}", job.id), Default::default()),
                 Err(err) => {
