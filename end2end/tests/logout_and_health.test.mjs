@@ -39,6 +39,11 @@ before(async () => {
 
 after(() => stopServerAndBrowser(server, browser));
 
+/** Every store of the device's database, empty: what a logout leaves. */
+const EMPTY_DEVICE = {
+  import_files: [], import_plans: [], imports: [], meta: [], outbox: [], rejected: [], rows: [],
+};
+
 /** Every store of the app's database, each entry as JSON text. */
 async function deviceStores(page) {
   return page.evaluate(async () => {
@@ -120,7 +125,7 @@ test('logging out with an unsent edit warns twice; then nothing of the user is l
   assert.equal(new URL(second.url()).pathname, '/login');
   assert.equal(await second.getByText('Adam Prywatny').count(), 0);
   const after = await deviceStores(page);
-  assert.deepEqual(after, { meta: [], outbox: [], rejected: [], rows: [] }, 'no session, device state, rows, outbox or refusals');
+  assert.deepEqual(after, EMPTY_DEVICE, 'no session, device state, rows, outbox, refusals or imports');
 
   // Rita logs in on the same profile: her records, none of Agnes's, in both tabs.
   await context.setOffline(false);
@@ -177,7 +182,7 @@ test('"Sync now" in the logout warning sends the changes; logging out then loses
 
   await done.getByRole('button', { name: 'Log out', exact: true }).click();
   await page.getByRole('heading', { name: 'Log in to miniCRM' }).waitFor();
-  assert.deepEqual(await deviceStores(page), { meta: [], outbox: [], rejected: [], rows: [] });
+  assert.deepEqual(await deviceStores(page), EMPTY_DEVICE);
   const me = await server.api('GET', '/api/me', { token });
   assert.equal(me.status, 401, 'the token stopped working');
   await context.close();
