@@ -359,7 +359,17 @@ async fn scheduled_backups_every_second_keep_at_most_two() {
     assert!(!present.contains(oldest), "{oldest} was kept: {present:?}");
     let newest = present.last().unwrap();
     assert_eq!(integrity(&backups.join(newest)).0, "ok");
-    assert!(server.log_lines_with("backup written") >= 4);
+    // The server logs a backup after renaming it into place, and the log is
+    // read from its stderr by another thread: the fourth line may come after
+    // the fourth file, so wait for it rather than expect it already.
+    wait_until(|| match server.log_lines_with("backup written") >= 4 {
+        true => Ok(()),
+        false => Err(format!(
+            "fewer than 4 \"backup written\" lines after {DEADLINE:?}: {:?}",
+            server.log.lock().unwrap()
+        )),
+    })
+    .await;
     assert_eq!(server.health().await, 200);
     assert!(server.stop().await.success());
 }
