@@ -133,6 +133,7 @@ sync-last = Last successful sync: { $when }
 sync-never = Not synced yet.
 sync-pending-title = Waiting to sync
 sync-pending-empty = Every change on this device has reached the server.
+sync-pending-more = The oldest { $shown } of { $count } changes waiting.
 sync-rejected-title = Rejected changes
 sync-rejected-intro = The server refused these changes; they are not applied anywhere.
 sync-rejected-empty = No change was refused.

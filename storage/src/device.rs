@@ -27,8 +27,11 @@ pub struct DeviceState {
     /// When the last full sync finished (ms since the epoch).
     #[serde(default)]
     pub last_sync_ms: Option<f64>,
-    /// Rows with acknowledged edits waiting for a complete pull (see `StoredRow::settling`).
-    #[serde(default)]
+    /// Rows with acknowledged edits waiting for a complete pull, as earlier versions
+    /// listed them (see `StoredRow::settling`); now each is a key of its own in the meta
+    /// store (`rows::settling_key`). Read so that `finish_settling` drains it, never
+    /// written again once empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub settling: Vec<(String, String)>,
     /// When the server last acknowledged a push of this device's changes (ms since the
     /// epoch, the device's clock).
@@ -162,6 +165,8 @@ impl Storage {
             device.last_sync_ms = None;
             device.last_ack_ms = None;
             device.settling.clear();
+            // The meta store keeps the session and the device; the rows' settling keys go.
+            meta.delete(super::rows::settling_range()?.into()).await?;
             write_device(&meta, &device).await?;
         }
         tx.done().await?;

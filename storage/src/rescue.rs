@@ -102,10 +102,18 @@ impl Storage {
                 Some(last.get("seq").and_then(Value::as_u64).ok_or_else(|| {
                     StorageError::Shape(format!("an entry of {store} has no seq"))
                 })?);
-            for entry in &slice {
-                texts.push(json_text(entry)?);
+            let full = slice.len() == RESCUE_SLICE as usize;
+            for entry in slice {
+                // The outbox keeps changes in groups; the copy lists each change.
+                let entries = match store == OUTBOX_STORE {
+                    true => super::outbox::entry_as_changes(entry),
+                    false => vec![entry],
+                };
+                for entry in &entries {
+                    texts.push(json_text(entry)?);
+                }
             }
-            if slice.len() < RESCUE_SLICE as usize {
+            if !full {
                 break;
             }
             TimeoutFuture::new(0).await;

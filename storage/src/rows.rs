@@ -150,32 +150,102 @@ fn entity_range(entity: &str, after: Option<&str>) -> Result<KeyRange, StorageEr
         .map_err(|err| StorageError::Database(err.to_string()))
 }
 
+/// Rows settled per transaction by [`Storage::finish_settling`].
+pub const SETTLE_CHUNK: u32 = 2_000;
+
+/// The meta store's key listing a row with settling fields: `["settling", entity, id]`.
+/// One key per row, added by the acknowledgement that makes the row settle, so that
+/// neither an acknowledgement nor any other write rewrites a list of every such row.
+pub(super) fn settling_key(entity: &str, id: &str) -> JsValue {
+    js_sys::Array::of3(
+        &JsValue::from_str(SETTLING),
+        &JsValue::from_str(entity),
+        &JsValue::from_str(id),
+    )
+    .into()
+}
+
+const SETTLING: &str = "settling";
+
+/// Every settling key (arrays sort after the meta store's string keys).
+pub(super) fn settling_range() -> Result<KeyRange, StorageError> {
+    let lower = js_sys::Array::of1(&JsValue::from_str(SETTLING));
+    let upper = js_sys::Array::of2(&JsValue::from_str(SETTLING), &js_sys::Array::new());
+    KeyRange::bound(&lower, &upper, Some(false), Some(true))
+        .map_err(|err| StorageError::Database(err.to_string()))
+}
+
+/// The row a settling key names.
+fn settling_row(key: &JsValue) -> Option<(String, String)> {
+    let key = js_sys::Array::from(key);
+    Some((key.get(1).as_string()?, key.get(2).as_string()?))
+}
+
 impl Storage {
     /// A pull reached the end after the last acknowledgement: the rows hold the server's
     /// state of every acknowledged edit, which stop being shown on top. A row that exists
     /// only because of edits the server refused is removed.
     /// Returns whether any row settled.
+    ///
+    /// In transactions of [`SETTLE_CHUNK`] rows (after an import 100k rows settle): each
+    /// one clears its rows and their keys together, so an interrupted run leaves the rest
+    /// listed for the next complete pull. Sync runs this after its pull and before its next
+    /// push, so no acknowledgement comes in between.
     pub async fn finish_settling(&self) -> Result<bool, StorageError> {
-        let (tx, meta, mut device) = self.owned_write(&[META_STORE, ROWS_STORE]).await?;
-        let rows = tx.store(ROWS_STORE)?;
-        if device.settling.is_empty() {
-            tx.done().await?;
-            return Ok(false);
-        }
-        for (entity, id) in std::mem::take(&mut device.settling) {
-            super::changes::note(&entity, &id);
-            if let Some(mut row) = read_row(&rows, &entity, &id).await? {
-                row.settling.clear();
-                if row.base.is_empty() && row.local.is_empty() {
-                    rows.delete(row_key(&entity, &id)).await?;
-                } else {
-                    put_row(&rows, &row).await?;
+        let mut any = false;
+        loop {
+            let (tx, meta, mut device) = self.owned_write(&[META_STORE, ROWS_STORE]).await?;
+            let rows = tx.store(ROWS_STORE)?;
+            let keys = meta
+                .get_all_keys(Some(settling_range()?), Some(SETTLE_CHUNK))
+                .await?;
+            let mut listed: Vec<(String, String)> = keys
+                .iter()
+                .filter_map(settling_row)
+                .collect();
+            // Listed in the device's record by an earlier version of the app.
+            let legacy = std::mem::take(&mut device.settling);
+            let had_legacy = !legacy.is_empty();
+            listed.extend(legacy);
+            if listed.is_empty() {
+                tx.done().await?;
+                return Ok(any);
+            }
+            let found = join_all(
+                listed
+                    .iter()
+                    .map(|(entity, id)| rows.get(row_key(entity, id))),
+            )
+            .await;
+            let mut settled = Vec::with_capacity(listed.len());
+            let mut gone = Vec::new();
+            for ((entity, id), found) in listed.iter().zip(found) {
+                super::changes::note(entity, id);
+                if let Some(mut row) = found_row(found?)? {
+                    row.settling.clear();
+                    if row.base.is_empty() && row.local.is_empty() {
+                        gone.push(row_key(entity, id));
+                    } else {
+                        settled.push(stored(&row)?);
+                    }
                 }
             }
+            put_rows(&rows, &settled).await?;
+            all_done(gone.into_iter().map(|key| rows.delete(key))).await?;
+            if let (Some(first), Some(last)) = (keys.first(), keys.last()) {
+                let done = KeyRange::bound(first, last, Some(false), Some(false))
+                    .map_err(|err| StorageError::Database(err.to_string()))?;
+                meta.delete(done.into()).await?;
+            }
+            if had_legacy {
+                super::device::write_device(&meta, &device).await?;
+            }
+            tx.done().await?;
+            any = true;
+            if (keys.len() as u32) < SETTLE_CHUNK {
+                return Ok(any);
+            }
         }
-        super::device::write_device(&meta, &device).await?;
-        tx.done().await?;
-        Ok(true)
     }
 
     /// Applies one pull page in one transaction: rows take the server's state (pending

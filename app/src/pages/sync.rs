@@ -299,6 +299,9 @@ fn ChangesTable(lines: Signal<Vec<ChangeLine>>, with_reason: bool) -> impl IntoV
     }
 }
 
+/// Pending changes the page lists (the oldest).
+const PENDING_SHOWN: usize = 200;
+
 #[component]
 pub fn SyncPage() -> impl IntoView {
     let sync = use_sync();
@@ -308,7 +311,8 @@ pub fn SyncPage() -> impl IntoView {
         sync.data_version.track();
         spawn_local(async move {
             if let Ok(storage) = Storage::shared().await {
-                if let Ok(changes) = storage.pending_changes().await {
+                // The first few hundred: after an import a million changes may wait.
+                if let Ok(changes) = storage.pending_first(PENDING_SHOWN).await {
                     pending.set(changes);
                 }
                 if let Ok(changes) = storage.rejected_changes().await {
@@ -346,6 +350,13 @@ pub fn SyncPage() -> impl IntoView {
                     <ChangesTable with_reason=false lines=Signal::derive(move || {
                         pending.with(|changes| changes.iter().map(|c| ChangeLine::new(&c.entity, &c.field, &c.value, None)).collect())
                     }) />
+                    {move || {
+                        let waiting = sync.pending.get();
+                        let shown = u32::try_from(pending.with(Vec::len)).unwrap_or(u32::MAX);
+                        (waiting > shown).then(|| view! {
+                            <p class="hint">{t!("sync-pending-more", shown = shown.to_string(), count = waiting.to_string())}</p>
+                        })
+                    }}
                 </Show>
             </section>
 
