@@ -189,6 +189,7 @@ async fn a_revert_trashes_what_the_import_created_as_edits_that_sync() {
     storage.claim_for_user(USER).await.unwrap();
     let mine = storage.for_user(USER);
     let plan = plan_of_five();
+    storage.put_import(&job(), None).await.unwrap();
     write_chunk(&mine, &job(), &plan, 0, 5).await.unwrap();
     let before = storage.pending_changes().await.unwrap().len();
     let keys: Vec<(String, String)> = contacts(&storage)
@@ -284,4 +285,28 @@ async fn two_rows_into_one_record_in_one_chunk_both_count_and_the_record_stays_c
         json!({"created": true}),
         "still the import's creation"
     );
+}
+
+#[wasm_bindgen_test]
+async fn a_discarded_import_stops_at_its_last_chunk_and_the_next_writes_nothing() {
+    let storage = common::fresh("import-discard").await;
+    storage.claim_for_user(USER).await.unwrap();
+    let mine = storage.for_user(USER);
+    let plan = plan_of_five();
+    storage.put_import(&job(), None).await.unwrap();
+    let after_first = write_chunk(&mine, &job(), &plan, 0, 2).await.unwrap();
+    let pending = storage.pending_count().await.unwrap();
+    // Discarded while it writes: the job as it stood comes back, with its counts.
+    let removed = storage.delete_import(&import_id()).await.unwrap();
+    assert_eq!(removed, Some(after_first.clone()));
+    assert_eq!(storage.import_plan(&import_id()).await.unwrap(), None);
+    // The worker's next chunk is refused and writes nothing; nor does a new start.
+    let next = write_chunk(&mine, &after_first, &plan, 2, 4).await;
+    assert_eq!(next.err(), Some(StorageError::ImportMoved));
+    let restart = write_chunk(&mine, &job(), &plan, 0, 2).await;
+    assert_eq!(restart.err(), Some(StorageError::ImportMoved));
+    assert_eq!(contacts(&storage).await.len(), 2);
+    assert_eq!(storage.pending_count().await.unwrap(), pending);
+    assert_eq!(storage.import_job(&import_id()).await.unwrap(), None);
+    assert_eq!(storage.delete_import(&import_id()).await.unwrap(), None);
 }

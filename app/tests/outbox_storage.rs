@@ -61,11 +61,13 @@ async fn push_all(storage: &Storage, max: u32) -> usize {
 
 #[wasm_bindgen_test]
 async fn a_push_that_ends_inside_a_group_keeps_the_rest_of_it() {
-    let storage = Storage::open_named(&db_name("outbox-groups")).await.unwrap();
+    let storage = Storage::open_named(&db_name("outbox-groups"))
+        .await
+        .unwrap();
     // 300 rows of 2 fields: 600 changes, more than two groups.
     let written = edit_rows(&storage, 300, 2).await;
     assert_eq!(written.len(), 600);
-    assert!(600 > 2 * GROUP);
+    const { assert!(600 > 2 * GROUP) };
     assert_eq!(storage.pending_count().await.unwrap(), 600);
 
     // A batch of 100 ends inside the first group.
@@ -124,9 +126,15 @@ async fn put_raw_outbox(name: &str, values: &[serde_json::Value]) {
     );
     let text = serde_json::to_string(values).unwrap();
     let promise = put
-        .call2(&JsValue::NULL, &JsValue::from_str(name), &JsValue::from_str(&text))
+        .call2(
+            &JsValue::NULL,
+            &JsValue::from_str(name),
+            &JsValue::from_str(&text),
+        )
         .unwrap();
-    JsFuture::from(js_sys::Promise::from(promise)).await.unwrap();
+    JsFuture::from(js_sys::Promise::from(promise))
+        .await
+        .unwrap();
 }
 
 #[wasm_bindgen_test]
@@ -152,7 +160,10 @@ async fn changes_an_earlier_version_kept_one_per_entry_still_push_and_count() {
     let summary = storage.outbox_summary().await.unwrap();
     assert_eq!((summary.count, summary.oldest_ms), (5, Some(1000.0)));
     let batch = storage.outbox_batch(4, 1 << 24).await.unwrap();
-    assert_eq!(batch.iter().map(|c| c.seq).collect::<Vec<_>>(), [1, 2, 3, 4]);
+    assert_eq!(
+        batch.iter().map(|c| c.seq).collect::<Vec<_>>(),
+        [1, 2, 3, 4]
+    );
     assert_eq!(batch[1].field, "f2");
     assert_eq!(batch[3], written[0]);
     storage
@@ -170,14 +181,24 @@ async fn more_rows_settle_than_one_transaction_holds_and_none_is_left_listed() {
     assert_eq!(push_all(&storage, 1000).await, rows.div_ceil(1000));
     // The device's record no longer lists the settling rows (it is read by every write).
     assert!(storage.device().await.unwrap().settling.is_empty());
-    let sample = storage.row("contact", &id(rows - 1)).await.unwrap().unwrap();
+    let sample = storage
+        .row("contact", &id(rows - 1))
+        .await
+        .unwrap()
+        .unwrap();
     assert!(sample.local.is_empty() && !sample.settling.is_empty());
 
     // A pull brings the server's state of one row; then every row settles.
     let server = [("field_0", json!("the server's"), SERVER_HLC)];
     apply_page(&storage, vec![pulled(&id(5), 9, &server)], 9).await;
     assert!(storage.finish_settling().await.unwrap());
-    for n in [0, 5, SETTLE_CHUNK as usize - 1, SETTLE_CHUNK as usize, rows - 1] {
+    for n in [
+        0,
+        5,
+        SETTLE_CHUNK as usize - 1,
+        SETTLE_CHUNK as usize,
+        rows - 1,
+    ] {
         let row = storage.row("contact", &id(n)).await.unwrap();
         match n {
             5 => {
@@ -197,7 +218,9 @@ async fn more_rows_settle_than_one_transaction_holds_and_none_is_left_listed() {
 
 #[wasm_bindgen_test]
 async fn rows_an_earlier_version_listed_in_the_device_record_settle_too() {
-    let storage = Storage::open_named(&db_name("settle-legacy")).await.unwrap();
+    let storage = Storage::open_named(&db_name("settle-legacy"))
+        .await
+        .unwrap();
     edit_rows(&storage, 2, 1).await;
     push_all(&storage, 1000).await;
     // As an earlier version kept them: listed in the device's record.

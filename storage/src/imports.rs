@@ -124,13 +124,16 @@ impl Storage {
     }
 
     /// Forgets the import on this device: its job, file and plan (what it wrote stays).
-    pub async fn delete_import(&self, id: &Uuid) -> Result<(), StorageError> {
+    /// Returns the job as it was when removed: a writing stops at it (its next chunk is
+    /// refused), so the job's counts are exactly what was written.
+    pub async fn delete_import(&self, id: &Uuid) -> Result<Option<ImportJob>, StorageError> {
         let stores = [IMPORTS_STORE, IMPORT_FILES_STORE, IMPORT_PLANS_STORE];
         let tx = self.db().transaction(&stores, TransactionMode::ReadWrite)?;
+        let job = job_in(&tx, id).await?;
         for store in stores {
             tx.store(store)?.delete(key(id)).await?;
         }
         tx.done().await?;
-        Ok(())
+        Ok(job)
     }
 }

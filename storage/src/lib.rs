@@ -86,8 +86,10 @@ pub enum StorageError {
     #[error("the device's data belongs to another session")]
     NotOwner,
     /// An import's chunk was to continue its writing where another writer (another tab)
-    /// already went on: nothing was written.
-    #[error("this import is being written elsewhere (another tab of this browser)")]
+    /// already went on, or the import was discarded: nothing was written.
+    #[error(
+        "this import is being written elsewhere (another tab of this browser) or was discarded"
+    )]
     ImportMoved,
 }
 

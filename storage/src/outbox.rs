@@ -184,10 +184,11 @@ impl Storage {
             ])
             .await?;
         // A chunk goes on from where the stored job says the writing is, or not at all:
-        // two writers of one import (two tabs) never both write a chunk.
+        // two writers of one import (two tabs) never both write a chunk, and nothing is
+        // written for an import discarded meanwhile.
         if let Some((import_id, written)) = resume_at {
             let stored = super::imports::job_in(&tx, import_id).await?;
-            if stored.is_some_and(|job| job.written != written) {
+            if stored.is_none_or(|job| job.written != written) {
                 return Err(StorageError::ImportMoved);
             }
         }

@@ -199,10 +199,7 @@ impl Storage {
             let keys = meta
                 .get_all_keys(Some(settling_range()?), Some(SETTLE_CHUNK))
                 .await?;
-            let mut listed: Vec<(String, String)> = keys
-                .iter()
-                .filter_map(settling_row)
-                .collect();
+            let mut listed: Vec<(String, String)> = keys.iter().filter_map(settling_row).collect();
             // Listed in the device's record by an earlier version of the app.
             let legacy = std::mem::take(&mut device.settling);
             let had_legacy = !legacy.is_empty();

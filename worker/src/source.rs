@@ -102,6 +102,24 @@ async fn file_bytes(import_id: Uuid) -> Result<Vec<u8>, String> {
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
+/// Makes the reading `read` used the job's explicit choices (and its sheet the one read):
+/// a job whose writing starts keeps them, so a resumed import reads its file exactly as
+/// it was planned, whatever a later version of the detection would say.
+pub fn freeze(job: &mut ImportJob, read: &Rc<Read>) {
+    if let Some(reading) = &read.reading {
+        job.reading.encoding = Some(reading.encoding);
+        job.reading.delimiter = Some(reading.format.delimiter);
+        job.reading.quote = Some(reading.format.quote);
+    }
+    job.reading.header = Some(read.header);
+    if read.sheet_name.is_some() {
+        job.sheet = read.sheet_name.clone();
+    }
+    // The same cells under the explicit choices: no second reading of the file.
+    let key = (job.id, job.reading, job.sheet.clone());
+    LAST.with(|last| *last.borrow_mut() = Some((key, read.clone())));
+}
+
 /// Reads `bytes` as the job says.
 pub fn read_bytes(job: &ImportJob, bytes: &[u8]) -> Result<Read, String> {
     let choice = job.reading;

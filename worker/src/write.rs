@@ -72,7 +72,10 @@ async fn write_all(request_id: f64, import_id: Uuid) -> Result<Reply, String> {
     let plan: Vec<(u32, Action)> =
         match storage.import_plan(&job.id).await.map_err(storage_error)? {
             Some(plan) => plan,
-            None => start(&mut job, &read, &ctx).await?,
+            None => {
+                source::freeze(&mut job, &read);
+                start(&mut job, &read, &ctx).await?
+            }
         };
     let rows: HashMap<u32, &minicrm_core::import::table::Row> =
         read.data().iter().map(|row| (row.line, row)).collect();
@@ -194,6 +197,9 @@ async fn start(
     read: &Read,
     ctx: &mapping::Context,
 ) -> Result<Vec<(u32, Action)>, String> {
+    // Where the stored job stands: the plan is fixed only over it (not over a job
+    // discarded or started by another tab meanwhile).
+    let was = job.written;
     let planned = review::plan_rows(job, read, ctx).await?;
     let plan: Vec<(u32, Action)> = planned
         .into_iter()
@@ -216,7 +222,7 @@ async fn start(
             |_, _| writes.clone(),
             || Some(job.clone()),
             Some(&plan_json),
-            None,
+            Some((&job.id, was)),
             now,
         )
         .await

@@ -12,6 +12,7 @@ use minicrm_core::import::rows::{Problem, RowError};
 use super::flow::{Flow, grouped};
 use super::targets;
 use crate::data::use_replica;
+use crate::sync::use_sync;
 use crate::t;
 use crate::worker;
 
@@ -101,6 +102,7 @@ pub(super) fn ReviewStep(flow: Flow) -> impl IntoView {
         answered: RwSignal::new(0),
     };
     reviewer.ask(flow);
+    let sync = use_sync();
     let review = reviewer.review;
     let counts = move || review.with(|r| r.as_ref().map(|r| r.counts));
     let to_write = move || counts().map_or(0, |c| c.created + c.updated);
@@ -139,6 +141,9 @@ pub(super) fn ReviewStep(flow: Flow) -> impl IntoView {
     view! {
         <h2>{t!("import-review-title")}</h2>
         <p class="hint">{t!("import-review-hint")}</p>
+        // Duplicates are found among the records on the device: before its first sync
+        // those are not the team's.
+        {move || sync.last_sync_ms.get().is_none().then(|| view! { <p class="notice" role="note">{t!("import-never-synced")}</p> })}
         <p class="import-counts" role="status" aria-live="polite">
             {move || if reviewer.busy() { Some(t!("import-reviewing")) } else { counts_text() }}
         </p>

@@ -5,8 +5,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
-use minicrm_core::import::job::{ImportJob, SourceFormat, Step};
+use minicrm_core::import::job::{ImportJob, SourceFormat, Status, Step};
 use minicrm_core::import::plan::DuplicateMode;
+use minicrm_core::schema::Entity;
 use uuid::Uuid;
 use wasm_bindgen::JsValue;
 use web_sys::{Blob, DragEvent, HtmlInputElement};
@@ -130,7 +131,7 @@ fn Unfinished() -> impl IntoView {
         }
         spawn_local(async move {
             let result = match Storage::shared().await {
-                Ok(storage) => storage.delete_import(&job.id).await,
+                Ok(storage) => discard_job(&storage, &job.id).await,
                 Err(err) => Err(err),
             };
             match result {
@@ -283,4 +284,28 @@ fn Source() -> impl IntoView {
             <FormError error=error />
         </section>
     }
+}
+
+/// Forgets an unfinished import on this device. One whose writing had begun stops at the
+/// chunk it stands at (the next one is refused), and its entry in the team's import history
+/// is closed as cancelled with what was written, so nobody sees it running for ever.
+async fn discard_job(storage: &Storage, id: &Uuid) -> Result<(), crate::storage::StorageError> {
+    let Some(job) = storage.delete_import(id).await? else {
+        return Ok(());
+    };
+    if job.step != Step::Writing {
+        return Ok(());
+    }
+    let now = js_sys::Date::now();
+    let closing = job.history_end(Status::Cancelled, &crate::state::now::rfc3339(now as i64));
+    storage
+        .for_user(&job.user_id)
+        .edit(
+            Entity::Import.as_str(),
+            &id.to_string(),
+            &closing,
+            now as u64,
+        )
+        .await?;
+    Ok(())
 }
