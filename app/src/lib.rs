@@ -38,7 +38,9 @@ pub fn App() -> impl IntoView {
     let replica = data::provide_replica(sync, session);
     data::deadlines::provide_deadlines(replica, now);
     pwa::provide_app_update();
+    pwa::provide_storage_wait();
     view! {
+        <pwa::StorageWaitBanner />
         <Router>
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/login") view=LoginPage />

@@ -1,6 +1,11 @@
 //! The service worker: registered at start; when a new version has installed in the
 //! background, the user is offered a reload. The new worker takes over only when they
 //! accept, and the page then reloads, so old and new files are never mixed.
+//!
+//! A new version may upgrade the device's database, which waits until every other tab has
+//! closed its connection (tabs still running the previous version). The page says so
+//! rather than seem to hang, and asks tabs of this version or later to reload once their
+//! user's work is saved: a tab is never reloaded under someone typing.
 
 use std::cell::Cell;
 
@@ -13,6 +18,65 @@ use web_sys::{ServiceWorkerContainer, ServiceWorkerRegistration, ServiceWorkerSt
 
 /// How often a long-open app asks the server for a new version.
 const UPDATE_CHECK_MS: i32 = 60 * 60 * 1000;
+/// How long opening the device's database may take before the page says what it waits for.
+const OPEN_WAIT_MS: u32 = 3_000;
+/// Posted by a tab whose opening of the database waits for the others.
+const UPGRADE_WAITING_MESSAGE: &str = "upgrade-waiting";
+
+/// What opening the device's database waits for, if anything.
+#[derive(Clone, Copy)]
+pub struct StorageWait {
+    /// This tab's opening waits for other tabs to close theirs.
+    blocked: RwSignal<bool>,
+    /// Another tab's waits for this one.
+    asked: RwSignal<bool>,
+}
+
+/// Opens the device's database at start, watching how long it takes.
+pub fn provide_storage_wait() -> StorageWait {
+    let wait = StorageWait {
+        blocked: RwSignal::new(false),
+        asked: RwSignal::new(false),
+    };
+    provide_context(wait);
+    crate::tabs::listen(move |message| {
+        if message == UPGRADE_WAITING_MESSAGE {
+            wait.asked.set(true);
+        }
+    });
+    spawn_local(async move {
+        let opened = Box::pin(crate::storage::Storage::shared());
+        let waited = gloo_timers::future::TimeoutFuture::new(OPEN_WAIT_MS);
+        if let futures::future::Either::Right(((), opened)) =
+            futures::future::select(opened, waited).await
+        {
+            wait.blocked.set(true);
+            crate::tabs::post(UPGRADE_WAITING_MESSAGE);
+            let _ = opened.await;
+            wait.blocked.set(false);
+        }
+    });
+    wait
+}
+
+/// The banner saying what opening the device's database waits for.
+#[component]
+pub fn StorageWaitBanner() -> impl IntoView {
+    let wait = expect_context::<StorageWait>();
+    view! {
+        <Show when=move || wait.blocked.get()>
+            <div class="banner" role="alert">
+                <span>{crate::t!("storage-upgrade-waiting")}</span>
+            </div>
+        </Show>
+        <Show when=move || wait.asked.get() && !wait.blocked.get()>
+            <div class="banner" role="alert">
+                <span>{crate::t!("storage-upgrade-asked")}</span>
+                <button type="button" class="primary" on:click=|_| reload()>{crate::t!("update-reload")}</button>
+            </div>
+        </Show>
+    }
+}
 
 thread_local! {
     /// The user accepted the new version: its taking control reloads the page.

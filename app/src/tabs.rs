@@ -46,7 +46,8 @@ pub fn post(message: &str) {
     }
 }
 
-/// Calls `on_message` with every message another tab posts.
+/// Calls `on_message` with every message another tab posts (as well as the listeners
+/// added before).
 pub fn listen(on_message: impl Fn(String) + 'static) {
     let Some(channel) = channel() else {
         return;
@@ -56,7 +57,7 @@ pub fn listen(on_message: impl Fn(String) + 'static) {
             on_message(text);
         }
     });
-    channel.set_onmessage(Some(handler.as_ref().unchecked_ref()));
+    let _ = channel.add_event_listener_with_callback("message", handler.as_ref().unchecked_ref());
     handler.forget();
 }
 

@@ -91,9 +91,11 @@ async fn write_chunk(
     next.written = to as u32;
     next.counts.created += chunk.len() as u32;
     let plan_json = (from == 0).then(|| serde_json::to_string(plan).unwrap());
+    // As the worker writes: the records it creates are not looked up.
     storage
-        .write_planned(
+        .write_new_and_planned(
             &keys,
+            |_| true,
             |index, _| plan::create_writes(&values(chunk[index].0), import_id()),
             || Some(next.clone()),
             plan_json.as_deref(),

@@ -96,16 +96,51 @@ pub fn digits(text: &str) -> String {
 /// The digit strings a stored E.164 number should be found by when a query's digits are a
 /// substring of one of them: the full international digits, and the national significant
 /// number (so `600100200` and `48600100200` both find `+48600100200`).
+///
+/// No parsing: the replica computes these for every contact it holds, on the page's main
+/// thread, and phonenumber's first parse compiles its metadata's patterns (400 ms there),
+/// each later one costing far more than a table lookup. A stored number is E.164, so its
+/// national digits are what follows its country calling code.
 pub fn search_keys(stored: &str) -> Vec<String> {
     let all = digits(stored);
     let mut keys = vec![all.clone()];
-    if let Ok(number) = phonenumber::parse(None, stored) {
-        let national = number.national().value().to_string();
-        if !national.is_empty() && national != all {
-            keys.push(national);
-        }
+    if let Some(national) = national_digits(stored, &all)
+        && !national.is_empty()
+        && national != all
+    {
+        keys.push(national);
     }
     keys
+}
+
+/// The country calling codes of phonenumber's metadata, in order (a test holds them to
+/// it). ITU's codes are a prefix code: none is the beginning of another, so the first one
+/// to three digits of an E.164 number name exactly one.
+const CALLING_CODES: [u16; 207] = [
+    1, 7, 20, 27, 30, 31, 32, 33, 34, 36, 39, 40, 41, 43, 44, 45, 46, 47, 48, 49, 51, 52, 53, 54,
+    55, 56, 57, 58, 60, 61, 62, 63, 64, 65, 66, 81, 82, 84, 86, 90, 91, 92, 93, 94, 95, 98, 211,
+    212, 213, 216, 218, 220, 221, 222, 223, 224, 225, 226, 227, 228, 229, 230, 231, 232, 233, 234,
+    235, 236, 237, 238, 239, 240, 241, 242, 243, 244, 245, 246, 247, 248, 249, 250, 251, 252, 253,
+    254, 255, 256, 257, 258, 260, 261, 262, 263, 264, 265, 266, 267, 268, 269, 290, 291, 297, 298,
+    299, 350, 351, 352, 353, 354, 355, 356, 357, 358, 359, 370, 371, 372, 373, 374, 375, 376, 377,
+    378, 380, 381, 382, 383, 385, 386, 387, 389, 420, 421, 423, 500, 501, 502, 503, 504, 505, 506,
+    507, 508, 509, 590, 591, 592, 593, 594, 595, 596, 597, 598, 599, 670, 672, 673, 674, 675, 676,
+    677, 678, 679, 680, 681, 682, 683, 685, 686, 687, 688, 689, 690, 691, 692, 850, 852, 853, 855,
+    856, 880, 886, 960, 961, 962, 963, 964, 965, 966, 967, 968, 970, 971, 972, 973, 974, 975, 976,
+    977, 979, 992, 993, 994, 995, 996, 998,
+];
+
+/// The national significant number of a stored (E.164) number: its digits after the
+/// country calling code, as a number (leading zeros dropped, as phonenumber gives it).
+fn national_digits(stored: &str, all: &str) -> Option<String> {
+    if !stored.trim_start().starts_with('+') {
+        return None;
+    }
+    (1..=3).find_map(|len| {
+        let code: u16 = all.get(..len)?.parse().ok()?;
+        CALLING_CODES.binary_search(&code).ok()?;
+        Some(all[len..].trim_start_matches('0').to_owned())
+    })
 }
 
 /// A query's digits as they could appear in stored digits: as typed, and without national
@@ -207,5 +242,66 @@ mod tests {
         assert!(is_known_country("hu"));
         assert!(!is_known_country("XX"));
         assert!(!is_known_country("Poland"));
+    }
+
+    #[test]
+    fn the_calling_codes_are_the_metadatas() {
+        let mut codes: Vec<u16> = phonenumber::metadata::DATABASE
+            .iter()
+            .map(|meta| meta.country_code())
+            .collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes, CALLING_CODES);
+        // A prefix code: no code begins another.
+        for a in CALLING_CODES {
+            for b in CALLING_CODES {
+                assert!(
+                    a == b || !b.to_string().starts_with(&a.to_string()),
+                    "{a} {b}"
+                );
+            }
+        }
+    }
+
+    /// The keys as phonenumber's parse gave them before (the reference).
+    fn parsed_keys(stored: &str) -> Vec<String> {
+        let all = digits(stored);
+        let mut keys = vec![all.clone()];
+        if let Ok(number) = phonenumber::parse(None, stored) {
+            let national = number.national().value().to_string();
+            if !national.is_empty() && national != all {
+                keys.push(national);
+            }
+        }
+        keys
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+        /// For every number the record form stores (normalized, any region), the keys
+        /// are the ones phonenumber's parse gives.
+        #[test]
+        fn search_keys_of_stored_numbers_are_phonenumbers(
+            region in proptest::sample::select(vec!["PL", "CZ", "HU", "SK", "DE", "AT", "GB", "US", "UA", "IT", "FR", "RO", "RU", "IE", "CH"]),
+            national in "[0-9]{6,11}",
+        ) {
+            if let Ok(stored) = normalize(&national, region) {
+                proptest::prop_assert_eq!(search_keys(&stored), parsed_keys(&stored), "{}", stored);
+            }
+        }
+
+        /// Any digits after any code, whenever phonenumber would store them as they are
+        /// (what is stored is normalize's output): the same keys.
+        #[test]
+        fn search_keys_follow_the_calling_code(
+            code in proptest::sample::select(CALLING_CODES.to_vec()),
+            rest in "[1-9][0-9]{3,11}",
+        ) {
+            let stored = format!("+{code}{rest}");
+            if normalize(&stored, "PL").as_deref() == Ok(stored.as_str()) {
+                proptest::prop_assert_eq!(search_keys(&stored), parsed_keys(&stored), "{}", stored);
+            }
+        }
     }
 }

@@ -166,6 +166,28 @@ impl Storage {
     pub async fn write_planned(
         &self,
         keys: &[(String, String)],
+        plan: impl FnMut(usize, Option<&StoredRow>) -> Vec<(String, Value)>,
+        job: impl FnOnce() -> Option<ImportJob>,
+        job_plan: Option<&str>,
+        resume_at: Option<(&uuid::Uuid, u32)>,
+        now_ms: u64,
+    ) -> Result<Vec<Change>, StorageError> {
+        self.write_new_and_planned(keys, |_| false, plan, job, job_plan, resume_at, now_ms)
+            .await
+    }
+
+    /// [`Storage::write_planned`], where the rows `new` names (by index in `keys`) are not
+    /// looked up: records an import creates, whose ids are its own (made from the import
+    /// and the line) and written once, in the transaction that moves its progress past
+    /// them. A lookup is a request of its own; half of an import's requests were these.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "write_planned's, and which rows are new"
+    )]
+    pub async fn write_new_and_planned(
+        &self,
+        keys: &[(String, String)],
+        new: impl Fn(usize) -> bool,
         mut plan: impl FnMut(usize, Option<&StoredRow>) -> Vec<(String, Value)>,
         job: impl FnOnce() -> Option<ImportJob>,
         job_plan: Option<&str>,
@@ -195,10 +217,15 @@ impl Storage {
         let rows = tx.store(ROWS_STORE)?;
         let outbox = tx.store(OUTBOX_STORE)?;
         let mut clock = device.clock();
-        let found = join_all(
-            keys.iter()
-                .map(|(entity, id)| rows.get(row_key(entity, id))),
-        )
+        let found = join_all(keys.iter().enumerate().map(|(index, (entity, id))| {
+            let lookup = (!new(index)).then(|| rows.get(row_key(entity, id)));
+            async move {
+                match lookup {
+                    Some(lookup) => lookup.await,
+                    None => Ok(None),
+                }
+            }
+        }))
         .await;
         let mut written = Vec::new();
         // The rows as this call leaves them, once each: a key that comes again (two rows
@@ -249,7 +276,9 @@ impl Storage {
         }
         let values = built.iter().map(stored).collect::<Result<Vec<_>, _>>()?;
         let outbox_values = group_entries(&written, now_ms as f64)?;
-        all_done(outbox_values.iter().map(|value| outbox.put(value, None))).await?;
+        outbox
+            .put_all(outbox_values.into_iter().map(|value| (value, None)))
+            .await?;
         put_rows(&rows, &values).await?;
         device.keep_clock(&clock);
         write_device(&meta, &device).await?;

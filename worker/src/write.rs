@@ -114,8 +114,10 @@ async fn write_all(request_id: f64, import_id: Uuid) -> Result<Reply, String> {
         let counts = RefCell::new(next.counts);
         let (mode, id) = (job.mode, job.id);
         storage
-            .write_planned(
+            .write_new_and_planned(
                 &keys,
+                // A record the import creates is not on the device (see plan::row_id).
+                |index| matches!(items[index], Item::Create(_)),
                 |index, row| match &items[index] {
                     Item::Create(values) => {
                         counts.borrow_mut().created += 1;

@@ -60,6 +60,8 @@ pub const SETTING_ENTITIES: &[&str] = &[
 ];
 /// Contacts read per slice while loading.
 const LOAD_SLICE: u32 = 1000;
+/// Changed rows read back per task.
+const APPLY_SLICE: usize = 100;
 
 /// Everything the replica holds.
 #[derive(Default)]
@@ -371,16 +373,20 @@ impl Replica {
         if reload_all {
             self.load_everything(&storage, started).await?;
         } else if !keys.is_empty() {
-            let rows = storage.rows_by_keys(keys).await?;
-            if forgotten_since(started) {
-                return Ok(());
-            }
-            INDEX.with(|index| {
-                let mut index = index.borrow_mut();
-                for (key, row) in keys.iter().zip(&rows) {
-                    index.put(key, row.as_ref());
+            // A slice per task: an import's chunk or a pull's page changes hundreds of
+            // rows, and reading them back at once held the page for 60 ms and more.
+            for slice in keys.chunks(APPLY_SLICE) {
+                let rows = storage.rows_by_keys(slice).await?;
+                if forgotten_since(started) {
+                    return Ok(());
                 }
-            });
+                INDEX.with(|index| {
+                    let mut index = index.borrow_mut();
+                    for (key, row) in slice.iter().zip(&rows) {
+                        index.put(key, row.as_ref());
+                    }
+                });
+            }
             let (work, other): (Vec<&RowKey>, Vec<&RowKey>) = keys
                 .iter()
                 .partition(|(entity, _)| WORK_ENTITIES.contains(&entity.as_str()));
