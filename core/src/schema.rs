@@ -146,6 +146,8 @@ const CONTACT_KINDS: &[&str] = &["person", "company"];
 const ACTIVITY_KINDS: &[&str] = &["call", "email", "sms", "meeting", "note"];
 const DIRECTIONS: &[&str] = &["incoming", "outgoing"];
 const FIELD_TYPES: &[&str] = &["text", "number", "date", "choice", "multi_choice", "yes_no"];
+/// The most a JSON field's value may take, as JSON text.
+pub const JSON_MAX_BYTES: usize = 64 * 1024;
 const SHORT: usize = 200;
 const LONG: usize = 20_000;
 
@@ -320,7 +322,7 @@ fn check_value(kind: FieldKind, value: &Value) -> Result<(), String> {
                         && number.is_some_and(|n| !n.trim().is_empty() && n.chars().count() <= 40)
                 })
         }),
-        FieldKind::Json => Some(value.to_string().len() <= 64 * 1024),
+        FieldKind::Json => Some(value.to_string().len() <= JSON_MAX_BYTES),
     };
     match ok {
         Some(true) => Ok(()),

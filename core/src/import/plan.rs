@@ -295,10 +295,15 @@ pub fn update_writes(
         if !write {
             continue;
         }
-        if !mark.created {
+        if !mark.created && !mark.previous.contains_key(field) {
             mark.previous
-                .entry(field.clone())
-                .or_insert_with(|| shown.cloned().unwrap_or(Value::Null));
+                .insert(field.clone(), shown.cloned().unwrap_or(Value::Null));
+            // A value the mark cannot hold could not be put back by a revert: such a
+            // field is left as it is rather than overwritten for good.
+            if mark.to_value().to_string().len() > crate::schema::JSON_MAX_BYTES {
+                mark.previous.remove(field);
+                continue;
+            }
         }
         writes.push((field.clone(), value.clone()));
     }
@@ -624,6 +629,35 @@ mod tests {
                 ),
             ])
         );
+    }
+
+    #[test]
+    fn a_field_whose_old_value_the_mark_cannot_hold_is_not_overwritten() {
+        // 20,000 characters of four bytes each: 80 KB as JSON, more than a mark holds.
+        let long = "𝄞".repeat(20_000);
+        let custom = "custom.history";
+        let record = stored(&[
+            ("first_name", json!("Jan")),
+            ("note", json!(long)),
+            (custom, json!("x".repeat(40_000))),
+        ]);
+        let row = values(&[
+            ("first_name", json!("Janek")),
+            ("note", json!("short")),
+            (custom, json!("y")),
+        ]);
+        let writes = update_writes(&record, &row, DuplicateMode::Overwrite, IMPORT);
+        let written: Vec<&str> = writes.iter().map(|(field, _)| field.as_str()).collect();
+        // The note is kept; the first name and the custom field (40 KB) fit.
+        assert_eq!(written, ["first_name", custom, import_field(IMPORT).as_str()]);
+        let (_, mark) = writes.last().unwrap();
+        assert!(mark.to_string().len() <= crate::schema::JSON_MAX_BYTES);
+        assert_eq!(mark["previous"]["first_name"], json!("Jan"));
+        for (field, value) in &writes {
+            let id = row_id(IMPORT, 2).to_string();
+            let checked = crate::schema::validate_change("contact", &id, field, value, HLC);
+            assert!(checked.is_ok(), "{field}: {checked:?}");
+        }
     }
 
     #[test]
