@@ -59,10 +59,17 @@ pub enum Target {
 }
 
 impl Target {
-    /// Whether several columns may go into this target (phones and e-mails add up; every
-    /// other target takes one column).
+    /// Whether several columns may go into this target: phones, e-mails, tags, segments
+    /// and campaigns add up (rows::prepare joins them); every other target takes one column.
     pub fn repeats(&self) -> bool {
-        matches!(self, Target::Phone { .. } | Target::Email)
+        matches!(
+            self,
+            Target::Phone { .. }
+                | Target::Email
+                | Target::Tags
+                | Target::Segments
+                | Target::Campaigns
+        )
     }
 }
 
@@ -560,7 +567,7 @@ pub fn suggest(header: &str, ctx: &Context) -> Target {
     Target::Skip
 }
 
-/// [`suggest`] for every header, in order; a target other than phones and e-mails is
+/// [`suggest`] for every header, in order; a target that does not [`Target::repeats`] is
 /// suggested for its first column only (later ones are [`Target::Skip`]).
 pub fn suggest_all(headers: &[String], ctx: &Context) -> Vec<Target> {
     let mut taken: Vec<Target> = Vec::new();
@@ -906,7 +913,7 @@ mod tests {
     }
 
     #[test]
-    fn single_targets_once_phones_and_emails_repeat() {
+    fn single_targets_once_phones_emails_and_tags_repeat() {
         let headers = strings(&[
             "Imię",
             "Nazwisko",
@@ -935,8 +942,9 @@ mod tests {
                 Target::Skip,
                 field("city"),
                 Target::Skip,
+                // Tags add up, as phones and e-mails do.
                 Target::Tags,
-                Target::Skip,
+                Target::Tags,
                 field("note"),
             ]
         );

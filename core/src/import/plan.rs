@@ -649,7 +649,10 @@ mod tests {
         let writes = update_writes(&record, &row, DuplicateMode::Overwrite, IMPORT);
         let written: Vec<&str> = writes.iter().map(|(field, _)| field.as_str()).collect();
         // The note is kept; the first name and the custom field (40 KB) fit.
-        assert_eq!(written, ["first_name", custom, import_field(IMPORT).as_str()]);
+        assert_eq!(
+            written,
+            ["first_name", custom, import_field(IMPORT).as_str()]
+        );
         let (_, mark) = writes.last().unwrap();
         assert!(mark.to_string().len() <= crate::schema::JSON_MAX_BYTES);
         assert_eq!(mark["previous"]["first_name"], json!("Jan"));

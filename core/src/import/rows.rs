@@ -1057,6 +1057,41 @@ mod tests {
     }
 
     #[test]
+    fn list_targets_in_several_columns_add_up() {
+        // As Target::repeats says: two tag columns and two segment columns are joined.
+        let mapping = [
+            field("last_name"),
+            Target::Tags,
+            Target::Tags,
+            Target::Segments,
+            Target::Segments,
+        ];
+        assert!(mapping[1..].iter().all(Target::repeats));
+        let prepared = prep(
+            vec![
+                t("Nowak"),
+                t("vip"),
+                t("stały, vip"),
+                t("VIP"),
+                t("Firmy B2B"),
+            ],
+            &mapping,
+            &Defaults::default(),
+        );
+        assert_eq!(prepared.problems, vec![]);
+        assert_eq!(
+            prepared.values,
+            vec![
+                ("last_name".into(), json!("Nowak")),
+                ("tags".into(), json!(["vip", "stały"])),
+                (format!("segment:{SEGMENT_VIP}"), json!(true)),
+                (format!("segment:{SEGMENT_B2B}"), json!(true)),
+                ("kind".into(), json!("person")),
+            ]
+        );
+    }
+
+    #[test]
     fn defaults_fill_what_the_row_leaves_empty() {
         let defaults = Defaults {
             owner_id: Some(OWNER.into()),
