@@ -353,6 +353,14 @@ impl Storage {
         self.rows_in(entity_range(entity, None)?, None).await
     }
 
+    /// How many rows of `entity` the device holds (one request, nothing read).
+    pub async fn count_of(&self, entity: &str) -> Result<u32, StorageError> {
+        let (tx, rows) = self.single(ROWS_STORE, TransactionMode::ReadOnly)?;
+        let count = rows.count(Some(entity_range(entity, None)?)).await?;
+        tx.done().await?;
+        Ok(count)
+    }
+
     /// Up to `limit` rows of `entity` with ids after `after` (in id order): a large store
     /// is read in slices, so no single step holds the page for long.
     pub async fn rows_after(

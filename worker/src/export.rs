@@ -2,9 +2,13 @@
 //! cells, never formulas) or CSV (in the chosen encoding and delimiter, neutralized unless
 //! raw).
 
+use std::collections::HashMap;
+
 use minicrm_core::import::export::{self, ExportColumn};
 use minicrm_core::import::job::{ExportFormat, ExportRequest, Reply};
 use minicrm_core::import::table::Cell;
+
+use minicrm_storage::rows::StoredRow;
 
 use crate::context;
 use crate::device::{storage, storage_error};
@@ -21,20 +25,48 @@ pub async fn export(request: &ExportRequest) -> Result<(Reply, Option<Vec<u8>>),
         .unwrap_or_else(|| export::default_columns(&ctx));
     let header: Vec<String> = columns.iter().map(|c| c.header.clone()).collect();
     let storage = storage().await?;
-    let mut rows: Vec<Vec<Cell>> = Vec::with_capacity(request.ids.len());
-    for chunk in request.ids.chunks(SLICE) {
-        let keys: Vec<(String, String)> = chunk
+    let cells =
+        |row: &StoredRow| export::record_cells(&row.shown(), &columns, &ctx, &request.options);
+    let total = storage.count_of("contact").await.map_err(storage_error)?;
+    // Most of the base (an export of everything found): read in slices of the store's
+    // order, a request per slice, then put in the list's order. A few: each by its key.
+    let rows: Vec<Vec<Cell>> = if request.ids.len().saturating_mul(3) >= total as usize {
+        let wanted: HashMap<&str, usize> = request
+            .ids
             .iter()
-            .map(|id| ("contact".to_owned(), id.clone()))
+            .enumerate()
+            .map(|(at, id)| (id.as_str(), at))
             .collect();
-        let found = storage.rows_by_keys(&keys).await.map_err(storage_error)?;
-        rows.extend(
-            found
-                .into_iter()
-                .flatten()
-                .map(|row| export::record_cells(&row.shown(), &columns, &ctx, &request.options)),
-        );
-    }
+        let mut found: Vec<Option<Vec<Cell>>> = vec![None; request.ids.len()];
+        let mut after: Option<String> = None;
+        loop {
+            let slice = storage
+                .rows_after("contact", after.as_deref(), SLICE as u32)
+                .await
+                .map_err(storage_error)?;
+            for row in &slice {
+                if let Some(at) = wanted.get(row.id.as_str()) {
+                    found[*at] = Some(cells(row));
+                }
+            }
+            match slice.last() {
+                Some(last) if slice.len() == SLICE => after = Some(last.id.clone()),
+                _ => break,
+            }
+        }
+        found.into_iter().flatten().collect()
+    } else {
+        let mut rows = Vec::with_capacity(request.ids.len());
+        for chunk in request.ids.chunks(SLICE) {
+            let keys: Vec<(String, String)> = chunk
+                .iter()
+                .map(|id| ("contact".to_owned(), id.clone()))
+                .collect();
+            let found = storage.rows_by_keys(&keys).await.map_err(storage_error)?;
+            rows.extend(found.iter().flatten().map(cells));
+        }
+        rows
+    };
     let (bytes, extension, mime) = match request.format {
         ExportFormat::Xlsx => (
             minicrm_sheets::write_xlsx_created(&request.name, &header, &rows, &request.created)

@@ -58,6 +58,21 @@ pub enum Target {
     Category,
 }
 
+/// The standard fields a column can fill ([`Target::Field`]), in the record form's order:
+/// its text fields, the note and the kind (person or company). rows::prepare reads these
+/// and no other; the mapping's pickers offer these.
+pub fn standard_fields() -> impl Iterator<Item = &'static str> {
+    crate::record::TEXT_FIELDS
+        .iter()
+        .copied()
+        .chain(["note", "kind"])
+}
+
+/// Whether a column may fill the standard field `field`.
+pub fn is_standard_field(field: &str) -> bool {
+    standard_fields().any(|known| known == field)
+}
+
 impl Target {
     /// Whether several columns may go into this target: phones, e-mails, tags, segments
     /// and campaigns add up (rows::prepare joins them); every other target takes one column.
@@ -904,10 +919,7 @@ mod tests {
                 assert!(crate::schema::PHONE_TYPES.contains(kind), "{kind}");
             }
             if let Known::Field(field) = known {
-                assert!(
-                    crate::record::TEXT_FIELDS.contains(field) || ["note", "kind"].contains(field),
-                    "{field}"
-                );
+                assert!(is_standard_field(field), "{field}");
             }
         }
     }

@@ -28,7 +28,7 @@ use crate::contact;
 use crate::input::{self, CustomType, FieldError};
 use crate::phone::{FALLBACK_COUNTRY, PhoneError};
 use crate::polish_ids::PolishIdError;
-use crate::record::{ContactKind, TEXT_FIELDS};
+use crate::record::ContactKind;
 use crate::schema::{self, Entity, FieldKind, IMPORT_MARK_PREFIX};
 use crate::text::fold;
 use crate::validate::InputError;
@@ -269,7 +269,7 @@ impl Builder<'_> {
             }
             return;
         }
-        if !(TEXT_FIELDS.contains(&field) || field == "note") || self.has(field) {
+        if !super::mapping::is_standard_field(field) || self.has(field) {
             return;
         }
         let text = id_text(field, cell).unwrap_or_else(|| cell.as_text());

@@ -2,8 +2,7 @@
 //! option value, its name in the user's words, and the value a row will store for it
 //! (for the review).
 
-use minicrm_core::import::mapping::Target;
-use minicrm_core::record::TEXT_FIELDS;
+use minicrm_core::import::mapping::{Target, standard_fields};
 use minicrm_core::schema::PHONE_TYPES;
 use serde_json::Value;
 
@@ -49,11 +48,6 @@ pub fn parse(value: &str) -> Option<Target> {
         "category" => Target::Category,
         _ => return None,
     })
-}
-
-/// The standard fields a column can fill, in the record form's order.
-fn standard_fields() -> impl Iterator<Item = &'static str> {
-    TEXT_FIELDS.iter().copied().chain(["note", "kind"])
 }
 
 /// A group of options: its label and (value, name) pairs.
