@@ -55,8 +55,8 @@ reauth-log-out-instead = Log out instead
 ## Updates
 update-available = A new version of miniCRM is ready.
 update-reload = Reload
-storage-upgrade-waiting = miniCRM is updating the data kept on this device and waits for its other tabs, which still run the previous version: close or reload them.
-storage-upgrade-asked = A newer miniCRM in another tab is waiting for this one to update the data kept on this device. Reload this tab once your work is saved.
+storage-upgrade-waiting = miniCRM is still opening the data kept on this device. If other miniCRM tabs are open, one of them may run the previous version and hold it: close or reload them.
+storage-upgrade-asked = Another miniCRM tab is waiting to open the data kept on this device, which this tab may be holding (it may run an older version). Reload this tab once your work is saved.
 
 ## Pages
 records-title = Records

@@ -20,8 +20,9 @@ use web_sys::{ServiceWorkerContainer, ServiceWorkerRegistration, ServiceWorkerSt
 const UPDATE_CHECK_MS: i32 = 60 * 60 * 1000;
 /// How long opening the device's database may take before the page says what it waits for.
 const OPEN_WAIT_MS: u32 = 3_000;
-/// Posted by a tab whose opening of the database waits for the others.
+/// Posted by a tab whose opening of the database waits for the others, and once it opened.
 const UPGRADE_WAITING_MESSAGE: &str = "upgrade-waiting";
+const UPGRADE_DONE_MESSAGE: &str = "upgrade-done";
 
 /// What opening the device's database waits for, if anything.
 #[derive(Clone, Copy)]
@@ -39,10 +40,10 @@ pub fn provide_storage_wait() -> StorageWait {
         asked: RwSignal::new(false),
     };
     provide_context(wait);
-    crate::tabs::listen(move |message| {
-        if message == UPGRADE_WAITING_MESSAGE {
-            wait.asked.set(true);
-        }
+    crate::tabs::listen(move |message| match message.as_str() {
+        UPGRADE_WAITING_MESSAGE => wait.asked.set(true),
+        UPGRADE_DONE_MESSAGE => wait.asked.set(false),
+        _ => {}
     });
     spawn_local(async move {
         let opened = Box::pin(crate::storage::Storage::shared());
@@ -54,6 +55,7 @@ pub fn provide_storage_wait() -> StorageWait {
             crate::tabs::post(UPGRADE_WAITING_MESSAGE);
             let _ = opened.await;
             wait.blocked.set(false);
+            crate::tabs::post(UPGRADE_DONE_MESSAGE);
         }
     });
     wait

@@ -300,7 +300,11 @@ async fn a_discarded_import_stops_at_its_last_chunk_and_the_next_writes_nothing(
     let pending = storage.pending_count().await.unwrap();
     // Discarded while it writes: the job as it stood comes back, with its counts.
     let removed = storage.delete_import(&import_id()).await.unwrap();
-    assert_eq!(removed, Some(after_first.clone()));
+    assert_eq!(
+        removed,
+        (Some(after_first.clone()), true),
+        "the job, planned"
+    );
     assert_eq!(storage.import_plan(&import_id()).await.unwrap(), None);
     // The worker's next chunk is refused and writes nothing; nor does a new start.
     let next = write_chunk(&mine, &after_first, &plan, 2, 4).await;
@@ -310,5 +314,14 @@ async fn a_discarded_import_stops_at_its_last_chunk_and_the_next_writes_nothing(
     assert_eq!(contacts(&storage).await.len(), 2);
     assert_eq!(storage.pending_count().await.unwrap(), pending);
     assert_eq!(storage.import_job(&import_id()).await.unwrap(), None);
-    assert_eq!(storage.delete_import(&import_id()).await.unwrap(), None);
+    assert_eq!(
+        storage.delete_import(&import_id()).await.unwrap(),
+        (None, false)
+    );
+    // A job discarded before its writing began (no plan yet) says so.
+    storage.put_import(&job(), None).await.unwrap();
+    assert_eq!(
+        storage.delete_import(&import_id()).await.unwrap(),
+        (Some(job()), false)
+    );
 }

@@ -124,16 +124,22 @@ impl Storage {
     }
 
     /// Forgets the import on this device: its job, file and plan (what it wrote stays).
-    /// Returns the job as it was when removed: a writing stops at it (its next chunk is
-    /// refused), so the job's counts are exactly what was written.
-    pub async fn delete_import(&self, id: &Uuid) -> Result<Option<ImportJob>, StorageError> {
+    /// Returns the job as it was when removed, and whether its writing had begun (its plan
+    /// was fixed, with its entry in the import history): a writing stops there (its next
+    /// chunk is refused), so the job's counts are exactly what was written.
+    pub async fn delete_import(
+        &self,
+        id: &Uuid,
+    ) -> Result<(Option<ImportJob>, bool), StorageError> {
         let stores = [IMPORTS_STORE, IMPORT_FILES_STORE, IMPORT_PLANS_STORE];
         let tx = self.db().transaction(&stores, TransactionMode::ReadWrite)?;
-        let job = job_in(&tx, id).await?;
+        // A job that no longer reads (stored by another version) can still be discarded.
+        let job = job_in(&tx, id).await.ok().flatten();
+        let planned = present(tx.store(IMPORT_PLANS_STORE)?.get(key(id)).await?).is_some();
         for store in stores {
             tx.store(store)?.delete(key(id)).await?;
         }
         tx.done().await?;
-        Ok(job)
+        Ok((job, planned))
     }
 }

@@ -43,6 +43,10 @@ struct OutboxGroup<'a> {
 #[serde(untagged)]
 enum StoredEntry {
     Group {
+        /// The key: the first change's seq.
+        seq: u64,
+        /// The last change's seq.
+        last: u64,
         #[serde(default)]
         at_ms: Option<f64>,
         changes: Vec<Change>,
@@ -57,10 +61,18 @@ enum StoredEntry {
 }
 
 impl StoredEntry {
+    /// The entry's key and its last change's seq.
+    fn seqs(&self) -> (u64, u64) {
+        match self {
+            StoredEntry::Group { seq, last, .. } => (*seq, *last),
+            StoredEntry::Single { change, .. } => (change.seq, change.seq),
+        }
+    }
+
     /// The entry's changes in seq order, each with when it was made.
     fn into_changes(self) -> Vec<(Change, Option<f64>)> {
         match self {
-            StoredEntry::Group { at_ms, changes } => {
+            StoredEntry::Group { at_ms, changes, .. } => {
                 changes.into_iter().map(|change| (change, at_ms)).collect()
             }
             StoredEntry::Single { change, at_ms } => vec![(change, at_ms)],
@@ -318,6 +330,9 @@ impl Storage {
         let (tx, outbox) = self.single(OUTBOX_STORE, TransactionMode::ReadOnly)?;
         let mut found = Vec::new();
         let mut after: Option<u64> = None;
+        // Changes per entry, as the last read found them: groups hold up to GROUP, entries
+        // of earlier versions one each (read 4 at a time, they would take 250 requests).
+        let mut per_entry = GROUP;
         while found.len() < most {
             let range = match after {
                 Some(key) => Some(
@@ -326,18 +341,19 @@ impl Storage {
                 ),
                 None => None,
             };
-            let want = (most - found.len()).div_ceil(GROUP).clamp(1, 10_000) as u32;
+            let want = (most - found.len()).div_ceil(per_entry).clamp(1, 10_000) as u32;
             let values = outbox.get_all(range, Some(want)).await?;
             let read = values.len();
+            let before = found.len();
             for value in values {
                 let entry: StoredEntry = from_js(value)?;
-                let changes = entry.into_changes();
-                after = changes.first().map(|(change, _)| change.seq).or(after);
-                found.extend(changes);
+                after = Some(entry.seqs().0);
+                found.extend(entry.into_changes());
             }
             if read < want as usize {
                 break;
             }
+            per_entry = ((found.len() - before) / read).clamp(1, GROUP);
         }
         tx.done().await?;
         found.truncate(most);
@@ -345,27 +361,31 @@ impl Storage {
     }
 
     /// How many changes wait. Seqs are consecutive and the outbox loses only its oldest
-    /// (an acknowledgement), so they are the first waiting one's to the device's last.
+    /// (an acknowledgement), so they are every seq from the first entry's to the last's.
     pub async fn pending_count(&self) -> Result<u32, StorageError> {
         Ok(self.outbox_summary().await?.count)
     }
 
-    /// How many changes wait, and when the oldest of them was made: two reads.
+    /// How many changes wait, and when the oldest of them was made: the first entry and
+    /// the last (the changes between are every seq from the one to the other).
     pub async fn outbox_summary(&self) -> Result<OutboxSummary, StorageError> {
-        let tx = self
-            .db()
-            .transaction(&[META_STORE, OUTBOX_STORE], TransactionMode::ReadOnly)?;
-        let device = super::device::read_device(&tx.store(META_STORE)?).await?;
-        let first = tx.store(OUTBOX_STORE)?.get_all(None, Some(1)).await?;
+        let (tx, outbox) = self.single(OUTBOX_STORE, TransactionMode::ReadOnly)?;
+        let first = outbox.get_all(None, Some(1)).await?;
+        let last = outbox
+            .scan(None, Some(1), None, Some(rexie::Direction::Prev))
+            .await?;
         tx.done().await?;
-        let Some(value) = first.into_iter().next() else {
+        let (Some(first), Some((_, last))) = (first.into_iter().next(), last.into_iter().next())
+        else {
             return Ok(OutboxSummary::default());
         };
-        let entry: StoredEntry = from_js(value)?;
+        let last: StoredEntry = from_js(last)?;
+        let last_seq = last.seqs().1;
+        let entry: StoredEntry = from_js(first)?;
         let Some((change, at_ms)) = entry.into_changes().into_iter().next() else {
             return Ok(OutboxSummary::default());
         };
-        let count = (device.seq + 1).saturating_sub(change.seq);
+        let count = (last_seq + 1).saturating_sub(change.seq);
         let oldest_ms = at_ms.or_else(|| {
             change
                 .hlc
@@ -425,6 +445,9 @@ impl Storage {
             let at_ms = match &entry {
                 StoredEntry::Group { at_ms, .. } | StoredEntry::Single { at_ms, .. } => *at_ms,
             };
+            if entry.seqs().1 <= acked_seq {
+                continue;
+            }
             let later: Vec<Change> = entry
                 .into_changes()
                 .into_iter()

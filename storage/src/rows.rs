@@ -206,10 +206,11 @@ impl Storage {
                 .get_all_keys(Some(settling_range()?), Some(SETTLE_CHUNK))
                 .await?;
             let mut listed: Vec<(String, String)> = keys.iter().filter_map(settling_row).collect();
-            // Listed in the device's record by an earlier version of the app.
-            let legacy = std::mem::take(&mut device.settling);
-            let had_legacy = !legacy.is_empty();
-            listed.extend(legacy);
+            // Listed in the device's record by an earlier version of the app: a chunk's
+            // worth at a time too, the rest written back.
+            let had_legacy = !device.settling.is_empty();
+            let legacy_now = device.settling.len().min(SETTLE_CHUNK as usize);
+            listed.extend(device.settling.drain(..legacy_now));
             if listed.is_empty() {
                 tx.done().await?;
                 return Ok(any);
@@ -245,7 +246,7 @@ impl Storage {
             }
             tx.done().await?;
             any = true;
-            if (keys.len() as u32) < SETTLE_CHUNK {
+            if (keys.len() as u32) < SETTLE_CHUNK && device.settling.is_empty() {
                 return Ok(any);
             }
         }

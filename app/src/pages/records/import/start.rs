@@ -288,9 +288,10 @@ fn Source() -> impl IntoView {
 
 /// Forgets an unfinished import on this device. One whose writing had begun stops at the
 /// chunk it stands at (the next one is refused), and its entry in the team's import history
-/// is closed as cancelled with what was written, so nobody sees it running for ever.
+/// is closed as cancelled with what was written, so nobody sees it running for ever. (One
+/// still being planned has no entry yet: its start is refused, and nothing is entered.)
 async fn discard_job(storage: &Storage, id: &Uuid) -> Result<(), crate::storage::StorageError> {
-    let Some(job) = storage.delete_import(id).await? else {
+    let (Some(job), true) = storage.delete_import(id).await? else {
         return Ok(());
     };
     if job.step != Step::Writing {
