@@ -3,7 +3,7 @@
 //! by every write of a [`Storage::for_user`] handle).
 
 use minicrm_core::hlc::{Clock, Hlc};
-use rexie::{Store, Transaction, TransactionMode};
+use rexie::{KeyRange, Store, Transaction, TransactionMode};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 
@@ -95,6 +95,34 @@ pub(super) async fn write_device(meta: &Store, device: &DeviceState) -> Result<(
     Ok(())
 }
 
+/// The meta store's key listing a row with settling fields: `["settling", entity, id]`.
+/// One key per row, added by the acknowledgement that makes the row settle, so that
+/// neither an acknowledgement nor any other write rewrites a list of every such row.
+pub(super) fn settling_key(entity: &str, id: &str) -> JsValue {
+    js_sys::Array::of3(
+        &JsValue::from_str(SETTLING),
+        &JsValue::from_str(entity),
+        &JsValue::from_str(id),
+    )
+    .into()
+}
+
+const SETTLING: &str = "settling";
+
+/// Every settling key (arrays sort after the meta store's string keys).
+pub(super) fn settling_range() -> Result<KeyRange, StorageError> {
+    let lower = js_sys::Array::of1(&JsValue::from_str(SETTLING));
+    let upper = js_sys::Array::of2(&JsValue::from_str(SETTLING), &js_sys::Array::new());
+    KeyRange::bound(&lower, &upper, Some(false), Some(true))
+        .map_err(|err| StorageError::Database(err.to_string()))
+}
+
+/// The row a settling key names.
+pub(super) fn settling_row(key: &JsValue) -> Option<(String, String)> {
+    let key = js_sys::Array::from(key);
+    Some((key.get(1).as_string()?, key.get(2).as_string()?))
+}
+
 impl Storage {
     /// A read-write transaction over `stores` (the meta store among them), its meta store,
     /// and the device's state read in it: refused with [`StorageError::NotOwner`] before
@@ -166,7 +194,7 @@ impl Storage {
             device.last_ack_ms = None;
             device.settling.clear();
             // The meta store keeps the session and the device; the rows' settling keys go.
-            meta.delete(super::rows::settling_range()?.into()).await?;
+            meta.delete(settling_range()?.into()).await?;
             write_device(&meta, &device).await?;
         }
         tx.done().await?;

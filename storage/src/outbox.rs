@@ -12,11 +12,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use wasm_bindgen::JsValue;
 
-use super::device::write_device;
+use super::device::{settling_key, write_device};
 use super::rejected::RejectedChange;
-use super::rows::{
-    RowEdit, StoredRow, found_row, put_row, put_rows, read_row, row_key, settling_key, stored,
-};
+use super::rows::{RowEdit, StoredRow, found_row, put_row, put_rows, read_row, row_key, stored};
 use super::{
     IMPORT_PLANS_STORE, IMPORTS_STORE, META_STORE, OUTBOX_STORE, REJECTED_STORE, ROWS_STORE,
     Storage, StorageError, all_done, from_js, to_js,

@@ -159,34 +159,6 @@ fn entity_range(entity: &str, after: Option<&str>) -> Result<KeyRange, StorageEr
 /// main thread.
 pub const SETTLE_CHUNK: u32 = 250;
 
-/// The meta store's key listing a row with settling fields: `["settling", entity, id]`.
-/// One key per row, added by the acknowledgement that makes the row settle, so that
-/// neither an acknowledgement nor any other write rewrites a list of every such row.
-pub(super) fn settling_key(entity: &str, id: &str) -> JsValue {
-    js_sys::Array::of3(
-        &JsValue::from_str(SETTLING),
-        &JsValue::from_str(entity),
-        &JsValue::from_str(id),
-    )
-    .into()
-}
-
-const SETTLING: &str = "settling";
-
-/// Every settling key (arrays sort after the meta store's string keys).
-pub(super) fn settling_range() -> Result<KeyRange, StorageError> {
-    let lower = js_sys::Array::of1(&JsValue::from_str(SETTLING));
-    let upper = js_sys::Array::of2(&JsValue::from_str(SETTLING), &js_sys::Array::new());
-    KeyRange::bound(&lower, &upper, Some(false), Some(true))
-        .map_err(|err| StorageError::Database(err.to_string()))
-}
-
-/// The row a settling key names.
-fn settling_row(key: &JsValue) -> Option<(String, String)> {
-    let key = js_sys::Array::from(key);
-    Some((key.get(1).as_string()?, key.get(2).as_string()?))
-}
-
 impl Storage {
     /// A pull reached the end after the last acknowledgement: the rows hold the server's
     /// state of every acknowledged edit, which stop being shown on top. A row that exists
@@ -203,9 +175,12 @@ impl Storage {
             let (tx, meta, mut device) = self.owned_write(&[META_STORE, ROWS_STORE]).await?;
             let rows = tx.store(ROWS_STORE)?;
             let keys = meta
-                .get_all_keys(Some(settling_range()?), Some(SETTLE_CHUNK))
+                .get_all_keys(Some(super::device::settling_range()?), Some(SETTLE_CHUNK))
                 .await?;
-            let mut listed: Vec<(String, String)> = keys.iter().filter_map(settling_row).collect();
+            let mut listed: Vec<(String, String)> = keys
+                .iter()
+                .filter_map(super::device::settling_row)
+                .collect();
             // Listed in the device's record by an earlier version of the app: a chunk's
             // worth at a time too, the rest written back.
             let had_legacy = !device.settling.is_empty();
