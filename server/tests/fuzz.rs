@@ -1324,6 +1324,24 @@ fn body_for(rng: &mut StdRng, world: &World, route: Route, guarded: bool) -> Vec
 // ---------------------------------------------------------------------------------------
 // Sending and judging.
 
+/// Whether the request failed because the server closed the connection while it was still
+/// being written.
+fn cut_off(err: &reqwest::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(current) = source {
+        if let Some(io) = current.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset
+            )
+        {
+            return true;
+        }
+        source = current.source();
+    }
+    false
+}
+
 async fn send(client: &reqwest::Client, case: &Case) -> (Option<u16>, Result<(), String>) {
     let mut request = client.request(case.method.clone(), case.url.clone());
     if let Some(auth) = &case.auth {
@@ -1343,6 +1361,12 @@ async fn send(client: &reqwest::Client, case: &Case) -> (Option<u16>, Result<(),
     }
     let response = match request.send().await {
         Ok(response) => response,
+        // A body over the limit is refused without being read: the server answers and
+        // closes the connection, and the client may still be writing it then (a broken
+        // pipe or a reset instead of the answer). Refused all the same.
+        Err(err) if case.body.as_ref().is_some_and(|b| b.len() > BODY_LIMIT) && cut_off(&err) => {
+            return (None, Ok(()));
+        }
         Err(err) => return (None, Err(format!("no answer: {err:?}"))),
     };
     let status = response.status();
