@@ -138,36 +138,44 @@ async fn put_raw_outbox(name: &str, values: &[serde_json::Value]) {
 }
 
 #[wasm_bindgen_test]
-async fn changes_an_earlier_version_kept_one_per_entry_still_push_and_count() {
+async fn changes_earlier_versions_kept_one_per_entry_or_as_group_objects_still_push_and_count() {
     let name = db_name("outbox-legacy");
     let storage = Storage::open_named(&name).await.unwrap();
-    let legacy: Vec<serde_json::Value> = (1..=3)
+    let change = |seq: u64| {
+        json!({
+            "seq": seq, "entity": "contact", "id": id(0), "field": format!("f{seq}"),
+            "value": seq, "hlc": format!("176380000000{seq}-0000-device"),
+        })
+    };
+    // One change per entry (the first versions), then a group as a JS object (the next).
+    let mut legacy: Vec<serde_json::Value> = (1..=3)
         .map(|seq| {
-            json!({
-                "seq": seq, "entity": "contact", "id": id(0), "field": format!("f{seq}"),
-                "value": seq, "hlc": format!("176380000000{seq}-0000-device"), "at_ms": 1000.0 * seq as f64,
-            })
+            let mut entry = change(seq);
+            entry["at_ms"] = json!(1000.0 * seq as f64);
+            entry
         })
         .collect();
+    legacy.push(json!({"seq": 4, "last": 5, "at_ms": 4000.0, "changes": [change(4), change(5)]}));
     put_raw_outbox(&name, &legacy).await;
     let mut device = storage.device().await.unwrap();
-    device.seq = 3;
+    device.seq = 5;
     storage.save_device(&device).await.unwrap();
-    // A new edit after them is a group.
+    // A new edit after them is a group as this version writes it.
     let written = edit_rows(&storage, 1, 2).await;
-    assert_eq!(written[0].seq, 4);
+    assert_eq!(written[0].seq, 6);
 
     let summary = storage.outbox_summary().await.unwrap();
-    assert_eq!((summary.count, summary.oldest_ms), (5, Some(1000.0)));
-    let batch = storage.outbox_batch(4, 1 << 24).await.unwrap();
+    assert_eq!((summary.count, summary.oldest_ms), (7, Some(1000.0)));
+    let batch = storage.outbox_batch(6, 1 << 24).await.unwrap();
     assert_eq!(
         batch.iter().map(|c| c.seq).collect::<Vec<_>>(),
-        [1, 2, 3, 4]
+        [1, 2, 3, 4, 5, 6]
     );
     assert_eq!(batch[1].field, "f2");
-    assert_eq!(batch[3], written[0]);
+    assert_eq!(batch[4].field, "f5");
+    assert_eq!(batch[5], written[0]);
     storage
-        .acknowledge(&batch, 4, &[], SERVER_HLC, 0.0)
+        .acknowledge(&batch, 6, &[], SERVER_HLC, 0.0)
         .await
         .unwrap();
     assert_eq!(storage.pending_changes().await.unwrap(), written[1..]);

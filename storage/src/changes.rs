@@ -5,8 +5,11 @@
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 
-/// Beyond this many changed rows a full reload is cheaper than row-by-row reads.
-const MAX_KEYS: usize = 3000;
+/// Beyond this many changed rows the replica reloads everything instead. Reading rows by
+/// key costs about what a reload costs per row, so the bound only keeps the log's memory
+/// small: a lower one turned an import's steady stream of chunks into repeated reloads of
+/// the whole base, each longer than the last, once the page fell a few chunks behind.
+const MAX_KEYS: usize = 50_000;
 
 pub type RowKey = (String, String);
 

@@ -89,6 +89,24 @@ fn row_from_js(value: JsValue) -> Result<StoredRow, StorageError> {
     serde_json::from_str(&text).map_err(|err| StorageError::Shape(err.to_string()))
 }
 
+/// Rows read from the rows store, each parsed when asked for.
+pub struct UnparsedRows(Vec<JsValue>);
+
+impl UnparsedRows {
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The rows in order, each parsed as the iterator reaches it.
+    pub fn parsed(self) -> impl Iterator<Item = Result<StoredRow, StorageError>> {
+        self.0.into_iter().map(row_from_js)
+    }
+}
+
 pub(super) fn row_key(entity: &str, id: &str) -> JsValue {
     let key = js_sys::Array::new();
     key.push(&JsValue::from_str(entity));
@@ -112,12 +130,6 @@ pub(super) async fn read_row(
     id: &str,
 ) -> Result<Option<StoredRow>, StorageError> {
     found_row(store.get(row_key(entity, id)).await?)
-}
-
-pub(super) async fn put_row(store: &rexie::Store, row: &StoredRow) -> Result<(), StorageError> {
-    let (value, key) = stored(row)?;
-    store.put(&value, Some(&key)).await?;
-    Ok(())
 }
 
 /// Puts every (value, key) of `values`: the requests are issued together and only the
@@ -347,6 +359,22 @@ impl Storage {
     ) -> Result<Vec<StoredRow>, StorageError> {
         self.rows_in(entity_range(entity, after)?, Some(limit))
             .await
+    }
+
+    /// As [`Storage::rows_after`], the rows left as read: parsing them is most of the cost,
+    /// so a reader on the page's thread can spread it over several tasks.
+    pub async fn unparsed_rows_after(
+        &self,
+        entity: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<UnparsedRows, StorageError> {
+        let (tx, rows) = self.single(ROWS_STORE, TransactionMode::ReadOnly)?;
+        let values = rows
+            .get_all(Some(entity_range(entity, after)?), Some(limit))
+            .await?;
+        tx.done().await?;
+        Ok(UnparsedRows(values))
     }
 
     /// The rows in `range` (at most `limit`), in key order.

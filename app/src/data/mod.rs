@@ -58,10 +58,39 @@ pub const SETTING_ENTITIES: &[&str] = &[
     // shows it).
     "import",
 ];
-/// Contacts read per slice while loading.
+/// Rows read per request while loading (parsed in steps, see [`Steps`]).
 const LOAD_SLICE: u32 = 1000;
-/// Changed rows read back per task.
+/// Changed rows read back per request.
 const APPLY_SLICE: usize = 100;
+/// The longest the replica works on the page's thread before it lets the page go on.
+const STEP_MS: f64 = 25.0;
+
+/// Work on the page's thread in steps of about [`STEP_MS`]: the page handles input and
+/// paints between them (a long task is what a user feels as a frozen page).
+struct Steps {
+    since: f64,
+}
+
+impl Steps {
+    fn new() -> Self {
+        Self {
+            since: js_sys::Date::now(),
+        }
+    }
+
+    /// Yields to the page when this step has run its time.
+    async fn breathe(&mut self) {
+        if js_sys::Date::now() - self.since >= STEP_MS {
+            TimeoutFuture::new(0).await;
+            self.since = js_sys::Date::now();
+        }
+    }
+
+    /// A request to IndexedDB yielded: a new step began.
+    fn resumed(&mut self) {
+        self.since = js_sys::Date::now();
+    }
+}
 
 /// Everything the replica holds.
 #[derive(Default)]
@@ -373,19 +402,22 @@ impl Replica {
         if reload_all {
             self.load_everything(&storage, started).await?;
         } else if !keys.is_empty() {
-            // A slice per task: an import's chunk or a pull's page changes hundreds of
+            // A slice per request: an import's chunk or a pull's page changes hundreds of
             // rows, and reading them back at once held the page for 60 ms and more.
+            let mut steps = Steps::new();
             for slice in keys.chunks(APPLY_SLICE) {
                 let rows = storage.rows_by_keys(slice).await?;
+                steps.resumed();
                 if forgotten_since(started) {
                     return Ok(());
                 }
-                INDEX.with(|index| {
-                    let mut index = index.borrow_mut();
-                    for (key, row) in slice.iter().zip(&rows) {
-                        index.put(key, row.as_ref());
+                for (key, row) in slice.iter().zip(&rows) {
+                    INDEX.with(|index| index.borrow_mut().put(key, row.as_ref()));
+                    steps.breathe().await;
+                    if forgotten_since(started) {
+                        return Ok(());
                     }
-                });
+                }
             }
             let (work, other): (Vec<&RowKey>, Vec<&RowKey>) = keys
                 .iter()
@@ -408,31 +440,31 @@ impl Replica {
             }
         }
         self.loading.set(Some(0));
+        let mut steps = Steps::new();
         for entity in [CONTACT, TASK, ACTIVITY] {
             let mut after: Option<String> = None;
             loop {
                 let slice = storage
-                    .rows_after(entity, after.as_deref(), LOAD_SLICE)
+                    .unparsed_rows_after(entity, after.as_deref(), LOAD_SLICE)
                     .await?;
-                let Some(last) = slice.last() else {
-                    break;
-                };
-                after = Some(last.id.clone());
-                for row in &slice {
+                steps.resumed();
+                let full = slice.len() == LOAD_SLICE as usize;
+                for row in slice.parsed() {
+                    let row = row?;
                     if entity == CONTACT {
-                        fresh.put_contact(row);
+                        fresh.put_contact(&row);
                     } else {
-                        fresh.put_work(row);
+                        fresh.put_work(&row);
                     }
+                    after = Some(row.id);
+                    steps.breathe().await;
                 }
                 if entity == CONTACT {
                     self.loading.set(Some(fresh.contacts.len()));
                 }
-                if slice.len() < LOAD_SLICE as usize {
+                if !full {
                     break;
                 }
-                // Let the page breathe between slices.
-                TimeoutFuture::new(0).await;
             }
         }
         if forgotten_since(started) {
