@@ -8,7 +8,7 @@
 mod common;
 
 use minicrm_app::storage::changes;
-use minicrm_app::storage::rows::RowEdit;
+use minicrm_app::storage::rows::{RowEdit, RowScan};
 use serde_json::json;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -73,6 +73,47 @@ async fn many_rows_are_edited_in_one_transaction_and_read_back_in_slices() {
     }
     assert_eq!(seen, (0..250).map(id).collect::<Vec<_>>());
 
+    // A scan asks for each slice before the one before is handled: the same rows, in the
+    // same order, with a write landing between two slices seen when it is ahead.
+    for size in [100, 125, 250, 1000] {
+        let mut scan = RowScan::new(&storage, "contact", size);
+        let mut scanned = Vec::new();
+        let mut slices = 0;
+        while let Some(slice) = scan.next().await.unwrap() {
+            slices += 1;
+            assert!(slice.len() <= size as usize);
+            scanned.extend(slice.parsed().map(|row| row.unwrap().id));
+        }
+        assert_eq!(
+            scanned,
+            (0..250).map(id).collect::<Vec<_>>(),
+            "slices of {size}"
+        );
+        assert_eq!(slices, 250_u32.div_ceil(size), "slices of {size}");
+    }
+    let mut scan = RowScan::new(&storage, "contact", 100);
+    let first = scan.next().await.unwrap().unwrap();
+    assert_eq!(first.len(), 100);
+    storage
+        .edit(
+            "contact",
+            &id(400),
+            &[("last_name".into(), json!("Late"))],
+            1_763_800_000_002,
+        )
+        .await
+        .unwrap();
+    let mut rest = Vec::new();
+    while let Some(slice) = scan.next().await.unwrap() {
+        rest.extend(slice.parsed().map(|row| row.unwrap().id));
+    }
+    assert_eq!(
+        rest.len(),
+        151,
+        "the 150 after the first slice and the late one"
+    );
+    assert_eq!(rest.last(), Some(&id(400)));
+
     // By key, in the order asked, `None` where there is no row.
     let keys = vec![
         ("contact".to_owned(), id(7)),
@@ -90,10 +131,10 @@ async fn many_rows_are_edited_in_one_transaction_and_read_back_in_slices() {
         json!("VIP")
     );
 
-    // The change log names every row written, once.
+    // The change log names every row written, once (the 250, the segment, the late one).
     let changed = changes::take();
     assert!(!changed.all);
-    assert_eq!(changed.keys.len(), 251);
+    assert_eq!(changed.keys.len(), 252);
     assert!(changed.keys.contains(&("segment".to_owned(), id(999))));
     assert!(changes::take().keys.is_empty());
 }

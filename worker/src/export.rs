@@ -8,7 +8,7 @@ use minicrm_core::import::export::{self, ExportColumn};
 use minicrm_core::import::job::{ExportFormat, ExportRequest, Reply};
 use minicrm_core::import::table::Cell;
 
-use minicrm_storage::rows::StoredRow;
+use minicrm_storage::rows::{RowScan, StoredRow};
 
 use crate::context;
 use crate::device::{storage, storage_error};
@@ -38,20 +38,13 @@ pub async fn export(request: &ExportRequest) -> Result<(Reply, Option<Vec<u8>>),
             .map(|(at, id)| (id.as_str(), at))
             .collect();
         let mut found: Vec<Option<Vec<Cell>>> = vec![None; request.ids.len()];
-        let mut after: Option<String> = None;
-        loop {
-            let slice = storage
-                .rows_after("contact", after.as_deref(), SLICE as u32)
-                .await
-                .map_err(storage_error)?;
-            for row in &slice {
+        let mut scan = RowScan::new(&storage, "contact", SLICE as u32);
+        while let Some(slice) = scan.next().await.map_err(storage_error)? {
+            for row in slice.parsed() {
+                let row = row.map_err(storage_error)?;
                 if let Some(at) = wanted.get(row.id.as_str()) {
-                    found[*at] = Some(cells(row));
+                    found[*at] = Some(cells(&row));
                 }
-            }
-            match slice.last() {
-                Some(last) if slice.len() == SLICE => after = Some(last.id.clone()),
-                _ => break,
             }
         }
         found.into_iter().flatten().collect()

@@ -8,7 +8,7 @@ use minicrm_core::import::job::{self, Counts, Reply};
 use minicrm_core::import::plan;
 use minicrm_core::record::Contact;
 use minicrm_core::schema::Entity;
-use minicrm_storage::rows::StoredRow;
+use minicrm_storage::rows::{RowScan, StoredRow};
 use uuid::Uuid;
 
 use crate::device::{now_ms, rfc3339, storage, storage_error};
@@ -22,24 +22,13 @@ async fn marked(import_id: Uuid) -> Result<Vec<(String, String)>, String> {
     let storage = storage().await?;
     let mark = plan::import_field(import_id);
     let mut keys = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let slice = storage
-            .rows_after("contact", after.as_deref(), SLICE)
-            .await
-            .map_err(storage_error)?;
-        let Some(last) = slice.last() else {
-            break;
-        };
-        after = Some(last.id.clone());
-        keys.extend(
-            slice
-                .iter()
-                .filter(|row| row.shown().contains_key(&mark))
-                .map(|row| ("contact".to_owned(), row.id.clone())),
-        );
-        if slice.len() < SLICE as usize {
-            break;
+    let mut scan = RowScan::new(&storage, "contact", SLICE);
+    while let Some(slice) = scan.next().await.map_err(storage_error)? {
+        for row in slice.parsed() {
+            let row = row.map_err(storage_error)?;
+            if row.shown().contains_key(&mark) {
+                keys.push(("contact".to_owned(), row.id));
+            }
         }
     }
     Ok(keys)

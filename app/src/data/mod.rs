@@ -26,7 +26,7 @@ use uuid::Uuid;
 use crate::state::session::Session;
 use crate::storage::changes::{self, RowKey};
 use crate::storage::channel;
-use crate::storage::rows::{RowEdit, StoredRow};
+use crate::storage::rows::{RowEdit, RowScan, StoredRow};
 use crate::storage::{Storage, StorageError};
 use crate::sync::Sync;
 use crate::tabs;
@@ -442,13 +442,9 @@ impl Replica {
         self.loading.set(Some(0));
         let mut steps = Steps::new();
         for entity in [CONTACT, TASK, ACTIVITY] {
-            let mut after: Option<String> = None;
-            loop {
-                let slice = storage
-                    .unparsed_rows_after(entity, after.as_deref(), LOAD_SLICE)
-                    .await?;
+            let mut scan = RowScan::new(storage, entity, LOAD_SLICE);
+            while let Some(slice) = scan.next().await? {
                 steps.resumed();
-                let full = slice.len() == LOAD_SLICE as usize;
                 for row in slice.parsed() {
                     let row = row?;
                     if entity == CONTACT {
@@ -456,14 +452,10 @@ impl Replica {
                     } else {
                         fresh.put_work(&row);
                     }
-                    after = Some(row.id);
                     steps.breathe().await;
                 }
                 if entity == CONTACT {
                     self.loading.set(Some(fresh.contacts.len()));
-                }
-                if !full {
-                    break;
                 }
             }
         }
