@@ -11,7 +11,8 @@
 // Not a test: it prints a table. Size: MINICRM_BENCH_IMPORT_ROWS (default 100000).
 // MINICRM_BENCH_ONLINE=1 imports online instead (the sync pushing while it writes);
 // MINICRM_BENCH_TRACE=<file> writes the import's timeline trace (categories:
-// MINICRM_BENCH_TRACE_CATEGORIES), MINICRM_BENCH_TRACE_EXPORT=<file> the CSV export's.
+// MINICRM_BENCH_TRACE_CATEGORIES), MINICRM_BENCH_TRACE_SYNC=<file> the sync's after it,
+// MINICRM_BENCH_TRACE_EXPORT=<file> the CSV export's.
 
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -103,7 +104,10 @@ try {
   const longest = (from, to) =>
     page.evaluate(([from, to]) => {
       const during = window.__longTasks.filter((task) => task.start >= from && task.start < to);
-      return { longest: Math.max(0, ...during.map((task) => task.duration)), count: during.length };
+      // The longest few, each with when it began (seconds into the window).
+      const top = [...during].sort((a, b) => b.duration - a.duration).slice(0, 3)
+        .map((task) => `${task.duration.toFixed(0)} ms at ${((task.start - from) / 1000).toFixed(1)} s`);
+      return { longest: Math.max(0, ...during.map((task) => task.duration)), count: during.length, top };
     }, [from, to]);
   const now = () => page.evaluate(() => performance.now());
 
@@ -144,15 +148,17 @@ try {
   const tasks = await longest(clicked, finished);
   const how = online ? 'online, the sync pushing meanwhile' : 'offline';
   results.push(['whole import written on the device', seconds(finished - clicked), `${how}; ${reviewText.trim()}`, '<= 30 s']);
-  results.push(['longest main-thread task while importing', `${tasks.longest.toFixed(0)} ms`, `${tasks.count} tasks over 50 ms`, 'none over 50 ms']);
+  results.push(['longest main-thread task while importing', `${tasks.longest.toFixed(0)} ms`, `${tasks.count} tasks over 50 ms${tasks.count ? ` (${tasks.top.join(', ')})` : ''}`, 'none over 50 ms']);
   results.push(['tab memory peak while importing (renderer RSS)', mib(peak), 'page and worker', '']);
 
   // Online: the sync pushes the import and pulls it back; the export runs after, idle.
   const stopSyncMemory = sampleMemory(profile);
+  const syncTrace = process.env.MINICRM_BENCH_TRACE_SYNC ? await startTrace(page) : null;
   const syncing = await now();
   if (!online) await context.setOffline(false);
   await page.getByRole('link', { name: /All changes saved · synced/ }).waitFor({ timeout: TIMEOUT });
   const synced = await now();
+  if (syncTrace) await writeFile(process.env.MINICRM_BENCH_TRACE_SYNC, JSON.stringify(await syncTrace()));
   const syncPeak = await stopSyncMemory();
   const syncTasks = await longest(syncing, synced);
   results.push(['sync of the import (push and pull back)', seconds(synced - syncing), `${online ? 'the rest after the import ended' : 'from going online'}; longest task ${syncTasks.longest.toFixed(0)} ms, ${syncTasks.count} over 50 ms; memory peak ${mib(syncPeak)}`, '']);

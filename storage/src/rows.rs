@@ -108,6 +108,12 @@ impl UnparsedRows {
         self.0.into_iter().map(row_from_js)
     }
 
+    /// The rows in order, `None` where a read by key found none, each parsed as the
+    /// iterator reaches it.
+    pub fn parsed_or_none(self) -> impl Iterator<Item = Result<Option<StoredRow>, StorageError>> {
+        self.0.into_iter().map(|value| found_row(Some(value)))
+    }
+
     /// The last row's id (its key in the store is the entity and this id).
     fn last_id(&self) -> Result<Option<String>, StorageError> {
         self.0
@@ -455,6 +461,26 @@ impl Storage {
         let values = rows.get_all(Some(range), limit).await?;
         tx.done().await?;
         values.into_iter().map(row_from_js).collect()
+    }
+
+    /// As [`Storage::rows_by_keys`], each row left as read ([`UnparsedRows::parsed_or_none`]
+    /// parses them one by one).
+    pub async fn unparsed_rows_by_keys(
+        &self,
+        keys: &[(String, String)],
+    ) -> Result<UnparsedRows, StorageError> {
+        let (tx, rows) = self.single(ROWS_STORE, TransactionMode::ReadOnly)?;
+        let found = join_all(
+            keys.iter()
+                .map(|(entity, id)| rows.get(row_key(entity, id))),
+        )
+        .await;
+        tx.done().await?;
+        let values = found
+            .into_iter()
+            .map(|value| Ok(value?.unwrap_or(JsValue::UNDEFINED)))
+            .collect::<Result<Vec<_>, StorageError>>()?;
+        Ok(UnparsedRows(values))
     }
 
     /// The rows under `keys` (`None` where there is none), in the same order.

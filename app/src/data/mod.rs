@@ -63,7 +63,7 @@ const LOAD_SLICE: u32 = 1000;
 /// Changed rows read back per request.
 const APPLY_SLICE: usize = 100;
 /// The longest the replica works on the page's thread before it lets the page go on.
-const STEP_MS: f64 = 25.0;
+const STEP_MS: f64 = 20.0;
 
 /// Work on the page's thread in steps of about [`STEP_MS`]: the page handles input and
 /// paints between them (a long task is what a user feels as a frozen page).
@@ -406,12 +406,13 @@ impl Replica {
             // rows, and reading them back at once held the page for 60 ms and more.
             let mut steps = Steps::new();
             for slice in keys.chunks(APPLY_SLICE) {
-                let rows = storage.rows_by_keys(slice).await?;
+                let rows = storage.unparsed_rows_by_keys(slice).await?;
                 steps.resumed();
                 if forgotten_since(started) {
                     return Ok(());
                 }
-                for (key, row) in slice.iter().zip(&rows) {
+                for (key, row) in slice.iter().zip(rows.parsed_or_none()) {
+                    let row = row?;
                     INDEX.with(|index| index.borrow_mut().put(key, row.as_ref()));
                     steps.breathe().await;
                     if forgotten_since(started) {
