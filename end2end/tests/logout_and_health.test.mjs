@@ -207,8 +207,12 @@ test('an expired session (401) keeps the rows and the unsent edit, and asks for 
   await dialog.waitFor();
 
   const stores = await deviceStores(page);
-  // An outbox entry holds a group of changes.
-  const waiting = stores.outbox.flatMap((text) => JSON.parse(text).changes ?? [JSON.parse(text)]);
+  // An outbox entry holds a group of changes, as JSON text in its `group`.
+  const waiting = stores.outbox.flatMap((text) => {
+    const entry = JSON.parse(text);
+    const group = typeof entry.group === 'string' ? JSON.parse(entry.group) : entry;
+    return group.changes ?? [group];
+  });
   assert.equal(waiting.length, 1, 'the edit still waits');
   assert.equal(waiting[0].value, 'Hel');
   assert.ok(stores.rows.some((row) => row.includes(privateRecord)), 'the rows stay');

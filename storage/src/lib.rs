@@ -46,8 +46,11 @@ use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
 
 pub const DB_NAME: &str = "minicrm";
-/// Bump when a store or index is added; never remove a store that shipped.
-pub const DB_VERSION: u32 = 3;
+/// Bump when a store or index is added, or a stored shape changes in a way an older
+/// version cannot read (4: outbox entries as `{seq, group}`): the tabs still running the
+/// older version are asked to close their connection first. Never remove a store that
+/// shipped.
+pub const DB_VERSION: u32 = 4;
 
 /// Key-value store for device state: the session, the device (client id, seq, HLC, cursor).
 pub const META_STORE: &str = "meta";

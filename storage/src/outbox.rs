@@ -26,9 +26,9 @@ use super::{
 /// records, most of an import's time (10 s against 2 s for 5,000 rows of 11 fields).
 pub const GROUP: usize = 256;
 
-/// An outbox entry as written: consecutive changes of one transaction, `seq` (the key)
-/// the first one's and `last` the last one's, plus when the device made them. Stored
-/// shape (fields may only be added).
+/// An outbox entry's group: consecutive changes of one transaction, `seq` (the key) the
+/// first one's and `last` the last one's, plus when the device made them. Stored as JSON
+/// text (see [`group_entries`]); fields may only be added.
 #[derive(Serialize)]
 struct OutboxGroup<'a> {
     seq: u64,

@@ -125,19 +125,20 @@ impl UnparsedRows {
 
 /// Every row of an entity, slice by slice in id order, each slice asked of IndexedDB before
 /// the caller handles the one before it: reading and parsing overlap (IndexedDB reads in
-/// the browser's process), which took a third off reading a whole base.
-pub struct RowScan<'a> {
-    storage: &'a Storage,
-    entity: &'a str,
+/// the browser's process), which took a third off reading a whole base. A row written into
+/// a slice already asked for is not seen (the change log tells the replica of it).
+pub struct RowScan {
+    storage: Storage,
+    entity: String,
     slice: u32,
-    next: Option<LocalBoxFuture<'a, Result<UnparsedRows, StorageError>>>,
+    next: Option<LocalBoxFuture<'static, Result<UnparsedRows, StorageError>>>,
 }
 
-impl<'a> RowScan<'a> {
-    pub fn new(storage: &'a Storage, entity: &'a str, slice: u32) -> Self {
+impl RowScan {
+    pub fn new(storage: &Storage, entity: &str, slice: u32) -> Self {
         let mut scan = RowScan {
-            storage,
-            entity,
+            storage: storage.clone(),
+            entity: entity.to_owned(),
             slice: slice.max(1),
             next: None,
         };
@@ -148,10 +149,10 @@ impl<'a> RowScan<'a> {
     /// Asks for the slice after `after`: polled once here, so the request is made now
     /// (the caller's later await waits on it with its own waker).
     fn ask(&mut self, after: Option<String>) {
-        let (storage, entity, slice) = (self.storage, self.entity, self.slice);
+        let (storage, entity, slice) = (self.storage.clone(), self.entity.clone(), self.slice);
         let mut read = async move {
             storage
-                .unparsed_rows_after(entity, after.as_deref(), slice)
+                .unparsed_rows_after(&entity, after.as_deref(), slice)
                 .await
         }
         .boxed_local();
@@ -175,6 +176,19 @@ impl<'a> RowScan<'a> {
             self.ask(rows.last_id()?);
         }
         Ok(Some(rows))
+    }
+}
+
+impl Drop for RowScan {
+    /// A scan left early (an error) still has a request out: it is waited on to its end,
+    /// since an IndexedDB answer to a request whose future is gone throws in the page (in
+    /// the worker, an uncaught error that stops it).
+    fn drop(&mut self) {
+        if let Some(read) = self.next.take() {
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = read.await;
+            });
+        }
     }
 }
 
