@@ -171,6 +171,12 @@ test('a Windows-1250 CSV reads right, is mapped from Polish headers, reviewed, f
   await recordsList(page);
   await page.getByLabel('Search').fill('Żółć');
   await page.getByRole('status').filter({ hasText: /^1 record$/ }).waitFor();
+  // Written as fixed in the review.
+  await page.getByRole('link', { name: 'Paweł Żółć' }).click();
+  await page.getByRole('heading', { name: 'Paweł Żółć' }).waitFor();
+  assert.equal(await page.getByLabel('PESEL').inputValue(), VALID_PESEL);
+  assert.equal(await page.getByLabel('City').inputValue(), 'Gdańsk');
+  await recordsList(page);
   await page.getByLabel('Search').fill('Kowalski');
   await page.getByRole('status').filter({ hasText: /^1 record$/ }).waitFor();
   // Online, the import reaches the server like any edit.

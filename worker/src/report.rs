@@ -56,19 +56,17 @@ pub async fn not_imported(import_id: Uuid) -> Result<(Reply, Option<Vec<u8>>), S
         .import_plan(&import_id)
         .await
         .map_err(storage_error)?;
-    let planned: Vec<review::Planned> = match stored {
+    let plan = match stored {
         Some(plan) => {
             let rows: HashMap<u32, &Row> = read.data().iter().map(|row| (row.line, row)).collect();
-            plan.into_iter()
-                .filter_map(|(line, action)| {
-                    let row = rows.get(&line)?;
-                    Some(review::Planned {
-                        prepared: review::prepare(&job, &ctx, row),
-                        duplicate: None,
-                        action,
+            review::Plan::decided(
+                plan.into_iter()
+                    .filter_map(|(line, action)| {
+                        let row = rows.get(&line)?;
+                        Some((review::prepare(&job, &ctx, row), action))
                     })
-                })
-                .collect()
+                    .collect(),
+            )
         }
         None => review::plan_rows(&job, &read, &ctx).await?,
     };
@@ -77,12 +75,12 @@ pub async fn not_imported(import_id: Uuid) -> Result<(Reply, Option<Vec<u8>>), S
     let mut header = headers.clone();
     header.push("Reason".to_owned());
     let written = if matches!(job.step, Step::Done) {
-        planned.len()
+        plan.len()
     } else {
         job.written as usize
     };
-    let rows: Vec<Vec<Cell>> = planned
-        .iter()
+    let rows: Vec<Vec<Cell>> = plan
+        .rows()
         .enumerate()
         .filter(|(index, p)| *index >= written || matches!(p.action, Action::Skip | Action::Fail))
         .filter_map(|(index, p)| {
@@ -90,7 +88,7 @@ pub async fn not_imported(import_id: Uuid) -> Result<(Reply, Option<Vec<u8>>), S
             let mut cells = review::fixed_cells(&job, row);
             cells.resize(headers.len(), Cell::Empty);
             let why = if matches!(p.action, Action::Skip | Action::Fail) {
-                reason(p, &headers, job.left_out.contains(&row.line))
+                reason(&p, &headers, job.left_out.contains(&row.line))
             } else if index >= written {
                 "not written: the import was stopped before this row".to_owned()
             } else {

@@ -1,13 +1,15 @@
 //! Every row prepared, matched and decided: the review the user confirms, and the plan
 //! the writing follows.
 
+use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
+use std::rc::Rc;
 
-use minicrm_core::import::job::{Counts, ImportJob, Match, Outcome, Reply, Review, ReviewRow};
-use minicrm_core::import::mapping::Context;
+use minicrm_core::import::job::{Counts, Fix, ImportJob, Match, Outcome, Reply, Review, ReviewRow};
+use minicrm_core::import::mapping::{Context, Target};
 use minicrm_core::import::matching::{self, Duplicate, KeyIndex, MatchKey};
 use minicrm_core::import::plan::{self, Action};
-use minicrm_core::import::rows::{self, Prepared};
+use minicrm_core::import::rows::{self, Defaults, Prepared};
 use minicrm_core::import::table::{Cell, Row};
 use minicrm_core::merge::Fields;
 use minicrm_core::record::Contact;
@@ -27,10 +29,113 @@ const FIRST_ROWS: usize = 50;
 const MOST_ROWS: usize = 200;
 
 /// A row as the plan has it.
-pub struct Planned {
-    pub prepared: Prepared,
-    pub duplicate: Option<Duplicate>,
+pub struct Planned<'p> {
+    pub prepared: &'p Prepared,
+    pub duplicate: Option<&'p Duplicate>,
     pub action: Action,
+}
+
+/// Every row prepared, matched and decided.
+pub struct Plan {
+    pub prepared: Rc<Vec<Prepared>>,
+    pub duplicates: Vec<Option<Duplicate>>,
+    pub actions: Vec<Action>,
+}
+
+impl Plan {
+    /// Rows already decided (a stored plan): no duplicate is named.
+    pub fn decided(rows: Vec<(Prepared, Action)>) -> Plan {
+        let duplicates = vec![None; rows.len()];
+        let (prepared, actions) = rows.into_iter().unzip();
+        Plan {
+            prepared: Rc::new(prepared),
+            duplicates,
+            actions,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.actions.len()
+    }
+
+    pub fn rows(&self) -> impl Iterator<Item = Planned<'_>> {
+        self.prepared
+            .iter()
+            .zip(&self.duplicates)
+            .zip(&self.actions)
+            .map(|((prepared, duplicate), action)| Planned {
+                prepared,
+                duplicate: duplicate.as_ref(),
+                action: action.clone(),
+            })
+    }
+}
+
+/// What preparing a row depends on besides its cells.
+#[derive(PartialEq)]
+struct Inputs {
+    mapping: Vec<Target>,
+    defaults: Defaults,
+    fixes: Vec<Fix>,
+    ctx: Context,
+}
+
+impl Inputs {
+    fn of(job: &ImportJob, ctx: &Context) -> Inputs {
+        Inputs {
+            mapping: job.mapping.clone(),
+            defaults: job.defaults.clone(),
+            fixes: job.fixes.clone(),
+            ctx: ctx.clone(),
+        }
+    }
+}
+
+type PreparedCache = Option<(Rc<Read>, Inputs, Rc<Vec<Prepared>>)>;
+
+thread_local! {
+    /// The rows the last review prepared: the writing that follows it (on the same
+    /// file, mapping, fixes and settings) plans and writes from them instead of preparing
+    /// every row again.
+    static PREPARED: RefCell<PreparedCache> = const { RefCell::new(None) };
+}
+
+/// The rows of `read` prepared for `job` under `ctx`, if the last review prepared them.
+pub fn cached_prepared(
+    job: &ImportJob,
+    read: &Rc<Read>,
+    ctx: &Context,
+) -> Option<Rc<Vec<Prepared>>> {
+    PREPARED.with(|cache| {
+        let cache = cache.borrow();
+        let (at, inputs, prepared) = cache.as_ref()?;
+        (Rc::ptr_eq(at, read) && *inputs == Inputs::of(job, ctx)).then(|| prepared.clone())
+    })
+}
+
+/// Every row of `read` prepared for `job` (kept for the steps after).
+pub fn prepared_rows(job: &ImportJob, read: &Rc<Read>, ctx: &Context) -> Rc<Vec<Prepared>> {
+    if let Some(prepared) = cached_prepared(job, read, ctx) {
+        return prepared;
+    }
+    // The old rows go before the new are made: two sets of 100,000 rows at once is
+    // memory the worker does not need.
+    forget_prepared();
+    let prepared: Rc<Vec<Prepared>> = Rc::new(
+        read.data()
+            .iter()
+            .map(|row| prepare(job, ctx, row))
+            .collect(),
+    );
+    PREPARED.with(|cache| {
+        *cache.borrow_mut() = Some((read.clone(), Inputs::of(job, ctx), prepared.clone()));
+    });
+    prepared
+}
+
+/// Lets the kept rows go (the import they were for is written).
+pub fn forget_prepared() {
+    PREPARED.with(|cache| cache.borrow_mut().take());
 }
 
 /// The row's cells with the user's fixes in place.
@@ -73,30 +178,17 @@ pub async fn existing_index() -> Result<KeyIndex, String> {
 }
 
 /// Every row of the file prepared, matched and decided.
-pub async fn plan_rows(
-    job: &ImportJob,
-    read: &Read,
-    ctx: &Context,
-) -> Result<Vec<Planned>, String> {
-    let prepared: Vec<Prepared> = read
-        .data()
-        .iter()
-        .map(|row| prepare(job, ctx, row))
-        .collect();
+pub async fn plan_rows(job: &ImportJob, read: &Rc<Read>, ctx: &Context) -> Result<Plan, String> {
+    let prepared = prepared_rows(job, read, ctx);
     let index = existing_index().await?;
     let duplicates = matching::find_duplicates(&prepared, &index);
     let left_out: BTreeSet<u32> = job.left_out.iter().copied().collect();
     let actions = plan::plan_all(&prepared, &duplicates, job.mode, job.id, &left_out);
-    Ok(prepared
-        .into_iter()
-        .zip(duplicates)
-        .zip(actions)
-        .map(|((prepared, duplicate), action)| Planned {
-            prepared,
-            duplicate,
-            action,
-        })
-        .collect())
+    Ok(Plan {
+        prepared,
+        duplicates,
+        actions,
+    })
 }
 
 /// The records `ids` as the device shows them now (absent ones left out).
@@ -139,17 +231,17 @@ pub async fn review(import_id: Uuid) -> Result<Reply, String> {
     let job = source::job(import_id).await?;
     let read = source::read(&job).await?;
     let ctx = context::load().await?;
-    let planned = plan_rows(&job, &read, &ctx).await?;
+    let plan = plan_rows(&job, &read, &ctx).await?;
     // The records rows update or match: to tell "unchanged" from "updated", and to name them.
-    let touched: BTreeSet<Uuid> = planned
-        .iter()
+    let touched: BTreeSet<Uuid> = plan
+        .rows()
         .flat_map(|p| {
             let updated = match p.action {
                 Action::Update { id } => Some(id),
                 _ => None,
             };
             let matched = match p.duplicate {
-                Some(Duplicate::Existing { id, .. }) => Some(id),
+                Some(Duplicate::Existing { id, .. }) => Some(*id),
                 _ => None,
             };
             updated.into_iter().chain(matched)
@@ -160,7 +252,7 @@ pub async fn review(import_id: Uuid) -> Result<Reply, String> {
     let mut rows = Vec::new();
     let mut more = 0;
     let data = read.data();
-    for (index, (planned, row)) in planned.iter().zip(data).enumerate() {
+    for (index, (planned, row)) in plan.rows().zip(data).enumerate() {
         let (outcome, values) = match planned.action {
             Action::Create { .. } => (Outcome::Create, planned.prepared.values.clone()),
             Action::Update { id } => {
@@ -193,7 +285,7 @@ pub async fn review(import_id: Uuid) -> Result<Reply, String> {
             more += 1;
             continue;
         }
-        let matches = planned.duplicate.as_ref().map(|duplicate| match duplicate {
+        let matches = planned.duplicate.map(|duplicate| match duplicate {
             Duplicate::Existing { id, key } => Match {
                 id: Some(*id),
                 line: None,

@@ -6,10 +6,12 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
+use std::rc::Rc;
 
 use minicrm_core::import::job::{ImportJob, Reply, Status, Step};
 use minicrm_core::import::mapping;
 use minicrm_core::import::plan::{self, Action};
+use minicrm_core::import::rows::Prepared;
 use minicrm_core::schema::Entity;
 use minicrm_storage::rows::StoredRow;
 use serde_json::Value;
@@ -54,6 +56,11 @@ pub async fn write(request_id: f64, import_id: Uuid) -> Result<Reply, String> {
     // A cancel asked for before or during this run is used up by it (one asked before
     // the run started stops it at its first chunk).
     take_cancel(import_id);
+    if result.is_ok() {
+        // Written or stopped: the rows prepared for it are not needed again (a stopped
+        // import goes on by preparing each chunk's rows).
+        review::forget_prepared();
+    }
     result
 }
 
@@ -79,6 +86,14 @@ async fn write_all(request_id: f64, import_id: Uuid) -> Result<Reply, String> {
         };
     let rows: HashMap<u32, &minicrm_core::import::table::Row> =
         read.data().iter().map(|row| (row.line, row)).collect();
+    // The rows as the review (or the plan just fixed) prepared them; a resumed import in a
+    // new worker prepares each row as its chunk comes.
+    let prepared = review::cached_prepared(&job, &read, &ctx);
+    let prepared: HashMap<u32, &Prepared> = prepared
+        .iter()
+        .flat_map(|rows| rows.iter())
+        .map(|row| (row.line, row))
+        .collect();
     let total = plan.len() as u32;
     let mut cancelled = false;
     while (job.written as usize) < plan.len() {
@@ -92,10 +107,12 @@ async fn write_all(request_id: f64, import_id: Uuid) -> Result<Reply, String> {
         let mut items = Vec::new();
         let mut next = job.clone();
         for (line, action) in chunk {
-            let values = || {
-                rows.get(line)
+            let values = || match prepared.get(line) {
+                Some(row) => row.values.clone(),
+                None => rows
+                    .get(line)
                     .map(|row| review::prepare(&job, &ctx, row).values)
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
             };
             match action {
                 Action::Create { id } => {
@@ -196,7 +213,7 @@ async fn write_all(request_id: f64, import_id: Uuid) -> Result<Reply, String> {
 /// resumed import follows this plan.
 async fn start(
     job: &mut ImportJob,
-    read: &Read,
+    read: &Rc<Read>,
     ctx: &mapping::Context,
 ) -> Result<Vec<(u32, Action)>, String> {
     // Where the stored job stands: the plan is fixed only over it (not over a job
@@ -204,7 +221,7 @@ async fn start(
     let was = job.written;
     let planned = review::plan_rows(job, read, ctx).await?;
     let plan: Vec<(u32, Action)> = planned
-        .into_iter()
+        .rows()
         .map(|p| (p.prepared.line, p.action))
         .collect();
     job.step = Step::Writing;
