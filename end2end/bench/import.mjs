@@ -14,7 +14,8 @@
 // MINICRM_BENCH_ONLINE=1 imports online instead (the sync pushing while it writes);
 // MINICRM_BENCH_TRACE=<file> writes the import's timeline trace (categories:
 // MINICRM_BENCH_TRACE_CATEGORIES), MINICRM_BENCH_TRACE_SYNC=<file> the sync's after it,
-// MINICRM_BENCH_TRACE_EXPORT=<file> the CSV export's.
+// MINICRM_BENCH_TRACE_EXPORT=<file> the CSV export's, MINICRM_BENCH_TRACE_REVIEW=<file> the
+// review's.
 
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -125,6 +126,8 @@ try {
   // Mapping (as suggested), review, import.
   await page.getByRole('button', { name: 'Next: map the columns' }).click();
   const reviewButton = await page.getByRole('button', { name: 'Next: review' }).elementHandle();
+  const stopReviewMemory = sampleMemory(profile);
+  const reviewTrace = process.env.MINICRM_BENCH_TRACE_REVIEW ? await startTrace(page) : null;
   const askedReview = await now();
   await reviewButton.click();
   // The counts replace "Reviewing…" when the review is on screen (the button is there,
@@ -135,8 +138,10 @@ try {
   const reviewText = await counts.innerText();
   const start = page.getByRole('button', { name: /^Import [\d,]+ rows?$/ });
   await start.waitFor();
+  if (reviewTrace) await writeFile(process.env.MINICRM_BENCH_TRACE_REVIEW, JSON.stringify(await reviewTrace()));
+  const reviewPeak = await stopReviewMemory();
   const reviewTasks = await longest(askedReview, reviewed);
-  results.push(['review shown (every row prepared and matched)', seconds(reviewed - askedReview), `longest task ${reviewTasks.longest.toFixed(0)} ms, ${reviewTasks.count} over 50 ms`, '']);
+  results.push(['review shown (every row prepared and matched)', seconds(reviewed - askedReview), `longest task ${reviewTasks.longest.toFixed(0)} ms, ${reviewTasks.count} over 50 ms${reviewTasks.count ? ` (${reviewTasks.top.join(', ')})` : ''}; memory peak ${mib(reviewPeak)}`, '']);
   const stopMemory = sampleMemory(profile);
   const online = Boolean(process.env.MINICRM_BENCH_ONLINE);
   if (!online) await context.setOffline(true);

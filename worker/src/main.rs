@@ -58,6 +58,15 @@ fn main() {
 
 /// Carries out one request: its final reply, and a file's bytes if it made one.
 async fn handle(id: f64, request: Request) -> Result<(Reply, Option<Vec<u8>>), String> {
+    review::keep_only(match &request {
+        Request::Read { import_id }
+        | Request::Review { import_id }
+        | Request::Write { import_id }
+        | Request::NotImported { import_id }
+        | Request::Revert { import_id, .. }
+        | Request::Cancel { import_id } => Some(*import_id),
+        Request::Export(_) => None,
+    });
     match request {
         Request::Read { import_id } => Ok((source::preview(import_id).await?, None)),
         Request::Review { import_id } => Ok((review::review(import_id).await?, None)),

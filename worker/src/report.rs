@@ -7,7 +7,7 @@ use minicrm_core::import::encoding::TextEncoding;
 use minicrm_core::import::export::{self, CsvOptions};
 use minicrm_core::import::job::{Reply, Step};
 use minicrm_core::import::plan::Action;
-use minicrm_core::import::rows::RowError;
+use minicrm_core::import::rows::{Prepared, RowError};
 use minicrm_core::import::table::{Cell, Row};
 use uuid::Uuid;
 
@@ -59,11 +59,21 @@ pub async fn not_imported(import_id: Uuid) -> Result<(Reply, Option<Vec<u8>>), S
     let plan = match stored {
         Some(plan) => {
             let rows: HashMap<u32, &Row> = read.data().iter().map(|row| (row.line, row)).collect();
+            // As the writing prepared them, if the worker still holds them.
+            let cached = review::cached_prepared(&job, &read, &ctx);
+            let prepared: HashMap<u32, &Prepared> = cached
+                .iter()
+                .flat_map(|rows| rows.iter())
+                .map(|row| (row.line, row))
+                .collect();
             review::Plan::decided(
                 plan.into_iter()
                     .filter_map(|(line, action)| {
-                        let row = rows.get(&line)?;
-                        Some((review::prepare(&job, &ctx, row), action))
+                        let prepared = match prepared.get(&line) {
+                            Some(row) => (*row).clone(),
+                            None => review::prepare(&job, &ctx, rows.get(&line)?),
+                        };
+                        Some((prepared, action))
                     })
                     .collect(),
             )

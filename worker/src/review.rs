@@ -3,7 +3,7 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use minicrm_core::import::job::{Counts, Fix, ImportJob, Match, Outcome, Reply, Review, ReviewRow};
 use minicrm_core::import::mapping::{Context, Target};
@@ -91,7 +91,9 @@ impl Inputs {
     }
 }
 
-type PreparedCache = Option<(Rc<Read>, Inputs, Rc<Vec<Prepared>>)>;
+/// The import, the file as read (not kept alive by the cache: when the worker reads the
+/// file anew the old sheet goes), what the rows were prepared under, and the rows.
+type PreparedCache = Option<(Uuid, Weak<Read>, Inputs, Rc<Vec<Prepared>>)>;
 
 thread_local! {
     /// The rows the last review prepared: the writing that follows it (on the same
@@ -108,8 +110,10 @@ pub fn cached_prepared(
 ) -> Option<Rc<Vec<Prepared>>> {
     PREPARED.with(|cache| {
         let cache = cache.borrow();
-        let (at, inputs, prepared) = cache.as_ref()?;
-        (Rc::ptr_eq(at, read) && *inputs == Inputs::of(job, ctx)).then(|| prepared.clone())
+        let (import_id, at, inputs, prepared) = cache.as_ref()?;
+        let same_read = at.upgrade().is_some_and(|at| Rc::ptr_eq(&at, read));
+        (*import_id == job.id && same_read && *inputs == Inputs::of(job, ctx))
+            .then(|| prepared.clone())
     })
 }
 
@@ -118,9 +122,8 @@ pub fn prepared_rows(job: &ImportJob, read: &Rc<Read>, ctx: &Context) -> Rc<Vec<
     if let Some(prepared) = cached_prepared(job, read, ctx) {
         return prepared;
     }
-    // The old rows go before the new are made: two sets of 100,000 rows at once is
-    // memory the worker does not need.
-    forget_prepared();
+    // The old rows go before the new are made (unless a writing still holds them).
+    PREPARED.with(|cache| cache.borrow_mut().take());
     let prepared: Rc<Vec<Prepared>> = Rc::new(
         read.data()
             .iter()
@@ -128,14 +131,42 @@ pub fn prepared_rows(job: &ImportJob, read: &Rc<Read>, ctx: &Context) -> Rc<Vec<
             .collect(),
     );
     PREPARED.with(|cache| {
-        *cache.borrow_mut() = Some((read.clone(), Inputs::of(job, ctx), prepared.clone()));
+        *cache.borrow_mut() = Some((
+            job.id,
+            Rc::downgrade(read),
+            Inputs::of(job, ctx),
+            prepared.clone(),
+        ));
     });
     prepared
 }
 
-/// Lets the kept rows go (the import they were for is written).
-pub fn forget_prepared() {
-    PREPARED.with(|cache| cache.borrow_mut().take());
+/// Lets the kept rows go unless they are `import_id`'s and its file as read is still
+/// held: called as each request comes, so rows of an import the user left (discarded,
+/// read anew, another import or an export begun) are not held for the page's life.
+pub fn keep_only(import_id: Option<Uuid>) {
+    PREPARED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let keep = cache
+            .as_ref()
+            .is_some_and(|(held, at, _, _)| Some(*held) == import_id && at.strong_count() > 0);
+        if !keep {
+            cache.take();
+        }
+    });
+}
+
+/// Lets the kept rows go if they were prepared from `read` (its import is written).
+pub fn forget_prepared(read: &Rc<Read>) {
+    PREPARED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let of_read = cache
+            .as_ref()
+            .is_some_and(|(_, at, _, _)| at.upgrade().is_some_and(|at| Rc::ptr_eq(&at, read)));
+        if of_read {
+            cache.take();
+        }
+    });
 }
 
 /// The row's cells with the user's fixes in place.

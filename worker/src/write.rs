@@ -56,11 +56,6 @@ pub async fn write(request_id: f64, import_id: Uuid) -> Result<Reply, String> {
     // A cancel asked for before or during this run is used up by it (one asked before
     // the run started stops it at its first chunk).
     take_cancel(import_id);
-    if result.is_ok() {
-        // Written or stopped: the rows prepared for it are not needed again (a stopped
-        // import goes on by preparing each chunk's rows).
-        review::forget_prepared();
-    }
     result
 }
 
@@ -202,6 +197,9 @@ async fn write_all(request_id: f64, import_id: Uuid) -> Result<Reply, String> {
         .await
         .map_err(storage_error)?;
     envelope::rows_written(&keys);
+    // Written or stopped: the rows prepared for it are not needed again (a stopped import
+    // goes on by preparing each chunk's rows).
+    review::forget_prepared(&read);
     Ok(Reply::Finished {
         counts: job.counts,
         cancelled,
