@@ -893,6 +893,10 @@ import-named-campaign = campaign
 import-named-other = name
 import-fix = Fix { $column } on line { $line }
 import-fix-save = Save
+import-review-pages = Pages of the rows
+import-review-previous = Previous rows
+import-review-next = Next rows
+import-review-page = Rows { $from }–{ $to } of { $total }
 import-review-more = { $count ->
     [one] …and 1 more row with a problem or a match, not shown here (it is in the report).
    *[other] …and { $shown } more rows with problems or matches, not shown here (they are in the report).

@@ -218,6 +218,43 @@ test('pasted rows with Czech headers come mapped', async () => {
   await context.close();
 });
 
+test('a long review is shown a page of rows at a time', async () => {
+  const { context, page } = await openDevice('marek@example.com', 'Marek Manager');
+  await page.goto(`${server.base}/records/import`);
+  // 60 rows, every one with a phone that is no number: 60 rows worth a look.
+  const lines = ['Imię\tNazwisko\tTelefon'];
+  for (let n = 1; n <= 60; n += 1) lines.push(`Osoba\tNumer${n}\t12${n}`);
+  await page.getByLabel('Paste rows').fill(lines.join('\n'));
+  await page.getByRole('button', { name: 'Import the pasted rows' }).click();
+  await page.waitForURL(/\/records\/import\/[0-9a-f-]{36}$/);
+  await page.getByRole('button', { name: 'Next: map the columns' }).click();
+  await page.getByLabel('Map column Telefon').waitFor();
+  await page.getByRole('button', { name: 'Next: review' }).click();
+  await page.getByRole('status').filter({ hasText: '0 to create, 0 to update, 0 unchanged, 0 skipped, 60 with problems' }).waitFor();
+  const pages = page.getByRole('navigation', { name: 'Pages of the rows' });
+  const table = page.getByRole('region', { name: 'Rows as they will be stored' });
+  await pages.getByText('Rows 1–25 of 60').waitFor();
+  assert.equal(await table.getByRole('row').count(), 26, 'a header and 25 rows');
+  assert.equal(await pages.getByRole('button', { name: 'Previous rows' }).isDisabled(), true);
+  await table.getByLabel('Fix Telefon on line 2', { exact: true }).waitFor();
+  await pages.getByRole('button', { name: 'Next rows' }).click();
+  await pages.getByRole('button', { name: 'Next rows' }).click();
+  await pages.getByText('Rows 51–60 of 60').waitFor();
+  assert.equal(await pages.getByRole('button', { name: 'Next rows' }).isDisabled(), true);
+  await table.getByLabel('Fix Telefon on line 61', { exact: true }).waitFor();
+  assert.equal(await table.getByLabel('Fix Telefon on line 2', { exact: true }).count(), 0);
+  // A fix reviews again and stays on the page it was made on.
+  await table.getByLabel('Fix Telefon on line 61', { exact: true }).fill('605 123 987');
+  await table.getByLabel('Fix Telefon on line 61', { exact: true }).press('Enter');
+  await page.getByRole('status').filter({ hasText: '1 to create, 0 to update, 0 unchanged, 0 skipped, 59 with problems' }).waitFor();
+  // The fixed row, past the first 50 and no longer with a problem, is no longer listed.
+  await pages.getByText('Rows 51–59 of 59').waitFor();
+  await page.goto(`${server.base}/records/import`);
+  await page.getByRole('button', { name: 'Discard the import of Pasted rows' }).click();
+  await page.getByRole('heading', { name: 'Unfinished imports' }).waitFor({ state: 'detached' });
+  await context.close();
+});
+
 test('a workbook exported from the list imports back unchanged in an update mode', async () => {
   const { context, page } = await openDevice('marek@example.com', 'Marek Manager');
   await recordsList(page);

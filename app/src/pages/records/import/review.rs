@@ -16,6 +16,9 @@ use crate::sync::use_sync;
 use crate::t;
 use crate::worker;
 
+/// Rows of the review a page shows.
+const PAGE_ROWS: usize = 25;
+
 /// Asks for the review of the job as stored, and the headers with it; the newest answer
 /// wins.
 #[derive(Clone, Copy)]
@@ -118,17 +121,43 @@ pub(super) fn ReviewStep(flow: Flow) -> impl IntoView {
             )
         })
     };
+    // The rows a page shows: drawing all 200 at once (a fix field in most) held the page
+    // for a fifth of a second, then laid the table out for as long again.
+    let page = RwSignal::new(0usize);
+    let listed = move || review.with(|r| r.as_ref().map_or(0, |r| r.rows.len()));
+    let pages = move || listed().div_ceil(PAGE_ROWS).max(1);
+    // A review again (after a fix) may list fewer rows: the page stays within them.
+    let shown_page = move || page.get().min(pages() - 1);
     let rows = move || {
         let headers = reviewer.headers.get();
         let mapping = flow.job.with_untracked(|job| job.mapping.clone());
-        review.get().map(|review| {
+        let start = shown_page() * PAGE_ROWS;
+        review.with(|review| review.as_ref().map(|review| {
             review
                 .rows
-                .into_iter()
+                .iter()
+                .skip(start)
+                .take(PAGE_ROWS)
+                .cloned()
                 .map(|row| {
                     view! { <ReviewLine flow=flow reviewer=reviewer row=row headers=headers.clone() mapping=mapping.clone() /> }
                 })
                 .collect_view()
+        }))
+    };
+    let pager = move || {
+        (pages() > 1).then(|| {
+            let from = shown_page() * PAGE_ROWS + 1;
+            let to = (from + PAGE_ROWS - 1).min(listed());
+            view! {
+                <nav class="pager" aria-label=t!("import-review-pages")>
+                    <button type="button" disabled=move || shown_page() == 0
+                        on:click=move |_| page.set(shown_page().saturating_sub(1))>{t!("import-review-previous")}</button>
+                    <span>{t!("import-review-page", from = grouped(from as u32), to = grouped(to as u32), total = grouped(listed() as u32))}</span>
+                    <button type="button" disabled=move || { shown_page() + 1 >= pages() }
+                        on:click=move |_| page.set(shown_page() + 1)>{t!("import-review-next")}</button>
+                </nav>
+            }
         })
     };
     let more = move || review.with(|r| r.as_ref().map_or(0, |r| r.more));
@@ -161,6 +190,7 @@ pub(super) fn ReviewStep(flow: Flow) -> impl IntoView {
                 <tbody>{rows}</tbody>
             </table>
         </div>
+        {pager}
         {move || (more() > 0).then(|| view! { <p class="hint">{t!("import-review-more", count = more().to_string(), shown = grouped(more()))}</p> })}
         <div class="actions">
             <button type="button" on:click=move |_| flow.go(Step::Mapping)>{t!("import-back")}</button>
