@@ -180,7 +180,7 @@ impl RowScope {
     /// The scope a new row of `entity` starts with, created by `actor`.
     pub fn new_row(entity: Entity, actor: &Actor) -> RowScope {
         match entity {
-            Entity::Contact | Entity::Task | Entity::Activity => RowScope::Owned { owner: None },
+            e if e == Entity::Contact || e.belongs_to_record() => RowScope::Owned { owner: None },
             Entity::View => RowScope::View {
                 owner: Some(actor.user_id.to_string()),
                 shared: false,
@@ -230,7 +230,7 @@ pub fn check_write(
                 Err("only administrators and managers import".into())
             }
         }
-        Entity::Contact | Entity::Task | Entity::Activity => {
+        e if e == Entity::Contact || e.belongs_to_record() => {
             if !may_see(actor, scope) {
                 return Err("this record is assigned to someone else".into());
             }

@@ -5,8 +5,10 @@
 
 pub mod access;
 pub mod api;
+pub mod combine;
 pub mod contact;
 pub mod deadline;
+pub mod duplicates;
 pub mod hlc;
 pub mod id;
 pub mod import;

@@ -6,6 +6,8 @@ use std::str::FromStr;
 
 use serde_json::Value;
 
+use crate::combine::{AFTER_PREFIX, BEFORE_PREFIX, MERGE_MARK_PREFIX, MERGED_INTO};
+use crate::duplicates::DISTINCT_PREFIX;
 use crate::hlc::Hlc;
 use crate::sync::RejectCode;
 
@@ -28,10 +30,13 @@ pub enum Entity {
     Config,
     /// An import's entry in the import history (who, when, which file, the counts).
     Import,
+    /// A merge of records into one (combine.rs): in its staying record's timeline, and
+    /// what its undo needs.
+    Merge,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 15] = [
+    pub const ALL: [Entity; 16] = [
         Entity::Contact,
         Entity::Task,
         Entity::Activity,
@@ -47,6 +52,7 @@ impl Entity {
         Entity::Module,
         Entity::Config,
         Entity::Import,
+        Entity::Merge,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -66,6 +72,7 @@ impl Entity {
             Entity::Module => "module",
             Entity::Config => "config",
             Entity::Import => "import",
+            Entity::Merge => "merge",
         }
     }
 
@@ -87,7 +94,7 @@ impl Entity {
 
     /// Rows that hang off a contact (`record_id`) and share its visibility.
     pub fn belongs_to_record(self) -> bool {
-        matches!(self, Entity::Task | Entity::Activity)
+        matches!(self, Entity::Task | Entity::Activity | Entity::Merge)
     }
 }
 
@@ -199,7 +206,34 @@ pub fn field_kind(entity: Entity, field: &str) -> Option<FieldKind> {
             if let Some(key) = field.strip_prefix("custom.") {
                 return is_custom_key(key).then_some(Json);
             }
+            if let Some(id) = field.strip_prefix(DISTINCT_PREFIX) {
+                return is_uuid(id).then_some(Bool);
+            }
+            if let Some(id) = field.strip_prefix(MERGE_MARK_PREFIX) {
+                return is_uuid(id).then_some(Id);
+            }
+            if field == MERGED_INTO {
+                return Some(Id);
+            }
             contact_field(field)
+        }
+        Entity::Task | Entity::Activity if field.starts_with(MERGE_MARK_PREFIX) => {
+            is_uuid(&field[MERGE_MARK_PREFIX.len()..]).then_some(Id)
+        }
+        Entity::Merge => {
+            if let Some(of) = field
+                .strip_prefix(BEFORE_PREFIX)
+                .or_else(|| field.strip_prefix(AFTER_PREFIX))
+            {
+                return field_kind(Entity::Contact, of).map(|_| Json);
+            }
+            Some(match field {
+                "record_id" | "user_id" => Id,
+                "merged_ids" | "names" => Json,
+                "at" => Timestamp,
+                "undone" | "deleted" => Bool,
+                _ => return None,
+            })
         }
         Entity::Task => Some(match field {
             // done_by: an extension (who ticked it off), shown in the record's history.

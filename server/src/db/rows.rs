@@ -46,10 +46,7 @@ pub(super) fn row_line(
 
 /// Whether a row's visibility depends on the row (so its scopes are recorded).
 pub(super) fn has_scope(entity: Entity) -> bool {
-    matches!(
-        entity,
-        Entity::Contact | Entity::Task | Entity::Activity | Entity::View
-    )
+    entity == Entity::Contact || entity == Entity::View || entity.belongs_to_record()
 }
 
 /// Records the row's current scope as of `version` (after a write changed it).
@@ -73,7 +70,7 @@ pub(super) fn record_scope(
 
 pub(super) fn scope_of(entity: Entity, line: &RowLine) -> RowScope {
     match entity {
-        Entity::Contact | Entity::Task | Entity::Activity => RowScope::Owned {
+        e if e == Entity::Contact || e.belongs_to_record() => RowScope::Owned {
             owner: line.scope_owner.clone(),
         },
         Entity::View => RowScope::View {

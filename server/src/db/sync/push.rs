@@ -98,7 +98,7 @@ fn update_scope(
             }
             touched.rescoped.insert((entity, id.to_owned()));
         }
-        (Entity::Task | Entity::Activity, "record_id") => {
+        (e, "record_id") if e.belongs_to_record() => {
             let record = value.as_str();
             let owner = match record {
                 Some(record) => contact_owner(tx, record)?,

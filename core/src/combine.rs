@@ -1,0 +1,484 @@
+//! Merging records into one, and undoing a merge, as plans of ordinary field writes: the
+//! device makes them (offline too) and they sync like any edit.
+//!
+//! A merge of records M₁…Mₙ into the staying record S writes:
+//! - on S, the value chosen for each field the records differ in, and the union of their
+//!   phones, e-mails, tags, segments and campaigns;
+//! - on each Mᵢ, `merged_into` = S and `deleted` = true (the trash; never purged by the
+//!   merge);
+//! - on every task and activity of an Mᵢ, `record_id` = S, and on every person whose company
+//!   is an Mᵢ, `organization_id` = S — each such row also gets `merge:<merge id>` = the id it
+//!   pointed to, so an undo knows what to move back however many rows there are;
+//! - a `merge` row (its `record_id` is S, so it is seen by whoever sees S, and shows in S's
+//!   timeline) with who, when, the merged records and their names, and for each field of S
+//!   the merge changed its value before (`before.<field>`) and after (`after.<field>`).
+//!
+//! An undo moves back every row still pointing where the merge put it, takes the merged
+//! records out of the trash, and gives S back its earlier values — except in fields changed
+//! since the merge, which are kept and listed.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::merge::Fields;
+use crate::record::{Contact, is_blank};
+use crate::schema::Entity;
+use crate::text::fold;
+
+/// A contact's field: the record it was merged into.
+pub const MERGED_INTO: &str = "merged_into";
+/// A row's field `merge:<merge id>`: what it pointed to before that merge moved it.
+pub const MERGE_MARK_PREFIX: &str = "merge:";
+/// A merge row's fields: a staying record's field before and after the merge.
+pub const BEFORE_PREFIX: &str = "before.";
+pub const AFTER_PREFIX: &str = "after.";
+/// Records one merge takes at most (the staying one included).
+pub const MAX_RECORDS: usize = 10;
+/// Phones or e-mails a contact holds at most (what `schema` accepts).
+const MAX_LIST: usize = 50;
+
+/// A contact as the device shows it.
+#[derive(Debug, Clone, Copy)]
+pub struct Record<'a> {
+    pub id: Uuid,
+    pub fields: &'a Fields,
+}
+
+/// A row pointing at one of the merged records: a task or activity (`record_id`) or a
+/// person of a company (`organization_id`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Linked {
+    pub entity: Entity,
+    pub id: Uuid,
+    pub points_to: Uuid,
+}
+
+/// One field write of a plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Write {
+    pub entity: Entity,
+    pub id: Uuid,
+    pub field: String,
+    pub value: Value,
+}
+
+impl Write {
+    fn new(entity: Entity, id: Uuid, field: impl Into<String>, value: Value) -> Write {
+        Write {
+            entity,
+            id,
+            field: field.into(),
+            value,
+        }
+    }
+}
+
+/// Why a merge or an undo cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MergeError {
+    /// Fewer than two records, or more than [`MAX_RECORDS`].
+    Count(usize),
+    /// A record given twice.
+    Repeated(Uuid),
+    /// A record in the trash or merged already.
+    Gone(Uuid),
+    /// A choice names a record that is not in the merge.
+    NotInMerge(Uuid),
+    /// The union holds more phones or e-mails than a record may.
+    TooMany(&'static str),
+    /// The merge was undone already.
+    Undone,
+}
+
+/// How a field of the records is merged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldRule {
+    /// One record's value is taken (the user chooses where the records differ).
+    Choose,
+    /// Every record's values are united.
+    Unite,
+    /// Not merged: the staying record's own (trash, marks, merge bookkeeping).
+    Keep,
+}
+
+/// How `field` of a contact is merged.
+pub fn field_rule(field: &str) -> FieldRule {
+    if matches!(field, "phones" | "emails" | "tags")
+        || field.starts_with("segment:")
+        || field.starts_with("campaign:")
+    {
+        return FieldRule::Unite;
+    }
+    if matches!(field, "deleted" | MERGED_INTO)
+        || field.starts_with(crate::duplicates::DISTINCT_PREFIX)
+        || field.starts_with(crate::schema::IMPORT_MARK_PREFIX)
+        || field.starts_with(MERGE_MARK_PREFIX)
+    {
+        return FieldRule::Keep;
+    }
+    FieldRule::Choose
+}
+
+fn value_of<'f>(fields: &'f Fields, field: &str) -> &'f Value {
+    static NULL: Value = Value::Null;
+    fields.get(field).map_or(&NULL, |state| &state.value)
+}
+
+fn hlc_of<'f>(fields: &'f Fields, field: &str) -> &'f str {
+    fields.get(field).map_or("", |state| state.hlc.as_str())
+}
+
+/// Values compared as a user sees them: a blank one is no value.
+fn same_value(a: &Value, b: &Value) -> bool {
+    (is_blank(a) && is_blank(b)) || a == b
+}
+
+/// The fields (chosen, not united) in which the records' values differ, in name order.
+pub fn differing_fields(records: &[Record]) -> Vec<String> {
+    let mut names: Vec<&String> = records.iter().flat_map(|r| r.fields.keys()).collect();
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .filter(|field| field_rule(field) == FieldRule::Choose)
+        .filter(|field| {
+            let first = value_of(records[0].fields, field);
+            records[1..]
+                .iter()
+                .any(|record| !same_value(first, value_of(record.fields, field)))
+        })
+        .cloned()
+        .collect()
+}
+
+/// The record whose value each differing field takes unless the user chooses: the
+/// staying record's where it has one, else the most recently changed non-blank one.
+pub fn default_choices(staying: Record, merged: &[Record]) -> BTreeMap<String, Uuid> {
+    let mut all = vec![staying];
+    all.extend_from_slice(merged);
+    differing_fields(&all)
+        .into_iter()
+        .map(|field| {
+            let from = if !is_blank(value_of(staying.fields, &field)) {
+                staying.id
+            } else {
+                merged
+                    .iter()
+                    .filter(|record| !is_blank(value_of(record.fields, &field)))
+                    .max_by(|a, b| hlc_of(a.fields, &field).cmp(hlc_of(b.fields, &field)))
+                    .map_or(staying.id, |record| record.id)
+            };
+            (field, from)
+        })
+        .collect()
+}
+
+/// Items of a JSON array, the staying record's first, each once by `key`.
+fn united_list(
+    records: &[Record],
+    field: &str,
+    key: impl Fn(&Value) -> Option<String>,
+) -> Vec<Value> {
+    let mut seen = Vec::new();
+    let mut items = Vec::new();
+    for record in records {
+        if let Some(list) = value_of(record.fields, field).as_array() {
+            for item in list {
+                let Some(k) = key(item) else { continue };
+                if !seen.contains(&k) {
+                    seen.push(k);
+                    items.push(item.clone());
+                }
+            }
+        }
+    }
+    items
+}
+
+/// The united value of `field` over `records` (the staying one first).
+fn united(records: &[Record], field: &str) -> Result<Value, MergeError> {
+    let text = |item: &Value| item.as_str().map(str::to_owned);
+    let value = match field {
+        "phones" => {
+            let number = |item: &Value| {
+                item.get("number")
+                    .and_then(Value::as_str)
+                    .map(|n| n.chars().filter(|c| !c.is_whitespace()).collect())
+            };
+            let list = united_list(records, field, number);
+            if list.len() > MAX_LIST {
+                return Err(MergeError::TooMany("phones"));
+            }
+            Value::Array(list)
+        }
+        "emails" => {
+            let list = united_list(records, field, |item| text(item).map(|e| e.to_lowercase()));
+            if list.len() > MAX_LIST {
+                return Err(MergeError::TooMany("emails"));
+            }
+            Value::Array(list)
+        }
+        "tags" => Value::Array(united_list(records, field, |item| {
+            text(item).map(|t| fold(&t))
+        })),
+        // A membership: in it if any record is.
+        _ => Value::Bool(
+            records
+                .iter()
+                .any(|record| value_of(record.fields, field) == &Value::Bool(true)),
+        ),
+    };
+    Ok(value)
+}
+
+/// What a merge is asked to do.
+#[derive(Debug, Clone)]
+pub struct MergeRequest<'a> {
+    pub merge_id: Uuid,
+    pub staying: Record<'a>,
+    pub merged: Vec<Record<'a>>,
+    /// For a differing field, whose value it takes (the defaults where absent).
+    pub choices: BTreeMap<String, Uuid>,
+    /// Every row pointing at a merged record.
+    pub linked: Vec<Linked>,
+    pub user_id: Uuid,
+    /// When, RFC 3339 (the caller's clock).
+    pub at: String,
+}
+
+fn is_gone(record: &Record) -> bool {
+    value_of(record.fields, "deleted") == &Value::Bool(true)
+        || !is_blank(value_of(record.fields, MERGED_INTO))
+}
+
+fn display_name(record: &Record) -> String {
+    Contact::from_fields(&record.id.to_string(), record.fields)
+        .map(|contact| contact.display_name())
+        .unwrap_or_default()
+}
+
+/// The writes that merge the request's records into its staying record.
+pub fn plan_merge(request: &MergeRequest) -> Result<Vec<Write>, MergeError> {
+    let mut all = vec![request.staying];
+    all.extend_from_slice(&request.merged);
+    if !(2..=MAX_RECORDS).contains(&all.len()) {
+        return Err(MergeError::Count(all.len()));
+    }
+    for (n, record) in all.iter().enumerate() {
+        if all[..n].iter().any(|earlier| earlier.id == record.id) {
+            return Err(MergeError::Repeated(record.id));
+        }
+        if is_gone(record) {
+            return Err(MergeError::Gone(record.id));
+        }
+    }
+    let by_id = |id: Uuid| all.iter().find(|record| record.id == id);
+    for from in request.choices.values() {
+        if by_id(*from).is_none() {
+            return Err(MergeError::NotInMerge(*from));
+        }
+    }
+    let staying = request.staying;
+    let mut choices = default_choices(staying, &request.merged);
+    choices.extend(request.choices.clone());
+
+    // The staying record's new values.
+    let mut names: Vec<&String> = all.iter().flat_map(|r| r.fields.keys()).collect();
+    names.sort();
+    names.dedup();
+    let mut changed: Vec<(String, Value, Value)> = Vec::new();
+    for field in names {
+        let new = match field_rule(field) {
+            FieldRule::Keep => continue,
+            FieldRule::Unite => united(&all, field)?,
+            FieldRule::Choose => {
+                let from = choices.get(field).copied().unwrap_or(staying.id);
+                let record = by_id(from).unwrap_or(&staying);
+                value_of(record.fields, field).clone()
+            }
+        };
+        let old = value_of(staying.fields, field);
+        // An empty union (a membership no one has, no phones) changes nothing.
+        let unite = field_rule(field) == FieldRule::Unite;
+        let empty = unite && (is_blank(&new) || new == Value::Bool(false));
+        if !same_value(old, &new) && !empty {
+            changed.push((field.clone(), old.clone(), new));
+        }
+    }
+
+    let mark = format!("{MERGE_MARK_PREFIX}{}", request.merge_id);
+    let mut writes = Vec::new();
+    let merge =
+        |field: &str, value: Value| Write::new(Entity::Merge, request.merge_id, field, value);
+    let merged_ids: Vec<Value> = request
+        .merged
+        .iter()
+        .map(|record| Value::String(record.id.to_string()))
+        .collect();
+    let merged_names: Vec<Value> = request
+        .merged
+        .iter()
+        .map(|record| Value::String(display_name(record)))
+        .collect();
+    writes.push(merge("record_id", Value::String(staying.id.to_string())));
+    writes.push(merge("merged_ids", Value::Array(merged_ids)));
+    writes.push(merge("names", Value::Array(merged_names)));
+    writes.push(merge("user_id", Value::String(request.user_id.to_string())));
+    writes.push(merge("at", Value::String(request.at.clone())));
+    writes.push(merge("undone", Value::Bool(false)));
+    for (field, old, new) in &changed {
+        writes.push(merge(&format!("{BEFORE_PREFIX}{field}"), old.clone()));
+        writes.push(merge(&format!("{AFTER_PREFIX}{field}"), new.clone()));
+    }
+    for (field, _, new) in changed {
+        writes.push(Write::new(Entity::Contact, staying.id, field, new));
+    }
+    for record in &request.merged {
+        let into = Value::String(staying.id.to_string());
+        writes.push(Write::new(Entity::Contact, record.id, MERGED_INTO, into));
+        writes.push(Write::new(
+            Entity::Contact,
+            record.id,
+            "deleted",
+            Value::Bool(true),
+        ));
+    }
+    for linked in &request.linked {
+        if !request.merged.iter().any(|r| r.id == linked.points_to) {
+            continue;
+        }
+        let Some(pointer) = pointer_field(linked.entity) else {
+            continue;
+        };
+        let from = Value::String(linked.points_to.to_string());
+        let to = Value::String(staying.id.to_string());
+        writes.push(Write::new(linked.entity, linked.id, pointer, to));
+        writes.push(Write::new(linked.entity, linked.id, mark.clone(), from));
+    }
+    Ok(writes)
+}
+
+/// The field a linked row points with: a task's or activity's record, a person's company.
+pub fn pointer_field(entity: Entity) -> Option<&'static str> {
+    match entity {
+        Entity::Task | Entity::Activity => Some("record_id"),
+        Entity::Contact => Some("organization_id"),
+        _ => None,
+    }
+}
+
+/// A row a merge moved, as it is now.
+#[derive(Debug, Clone, Copy)]
+pub struct Moved<'a> {
+    pub entity: Entity,
+    pub id: Uuid,
+    pub fields: &'a Fields,
+}
+
+/// An undo: its writes, and the staying record's fields kept because they changed since
+/// the merge.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Undo {
+    pub writes: Vec<Write>,
+    pub kept: Vec<String>,
+}
+
+/// The writes that undo the merge `merge_id` (its row's shown fields `merge`), given the
+/// staying record, the merged records and every row that carries the merge's mark, as the
+/// device shows them now.
+pub fn plan_undo(
+    merge_id: Uuid,
+    merge: &Fields,
+    staying: Record,
+    merged: &[Record],
+    moved: &[Moved],
+) -> Result<Undo, MergeError> {
+    if value_of(merge, "undone") == &Value::Bool(true) {
+        return Err(MergeError::Undone);
+    }
+    let staying_text = Value::String(staying.id.to_string());
+    let mut writes = vec![Write::new(
+        Entity::Merge,
+        merge_id,
+        "undone",
+        Value::Bool(true),
+    )];
+    let mut kept = Vec::new();
+    for (name, after) in merge {
+        let Some(field) = name.strip_prefix(AFTER_PREFIX) else {
+            continue;
+        };
+        let before = value_of(merge, &format!("{BEFORE_PREFIX}{field}")).clone();
+        if same_value(value_of(staying.fields, field), &after.value) {
+            if !same_value(value_of(staying.fields, field), &before) {
+                writes.push(Write::new(Entity::Contact, staying.id, field, before));
+            }
+        } else {
+            kept.push(field.to_owned());
+        }
+    }
+    for record in merged {
+        // Merged elsewhere since (by another device's merge): left where it is.
+        if value_of(record.fields, MERGED_INTO) != &staying_text {
+            continue;
+        }
+        writes.push(Write::new(
+            Entity::Contact,
+            record.id,
+            MERGED_INTO,
+            Value::Null,
+        ));
+        writes.push(Write::new(
+            Entity::Contact,
+            record.id,
+            "deleted",
+            Value::Bool(false),
+        ));
+    }
+    let mark = format!("{MERGE_MARK_PREFIX}{merge_id}");
+    for row in moved {
+        let Some(pointer) = pointer_field(row.entity) else {
+            continue;
+        };
+        let from = value_of(row.fields, &mark);
+        if is_blank(from) {
+            continue;
+        }
+        // Moved on since (to another record by hand): left there.
+        if value_of(row.fields, pointer) == &staying_text {
+            writes.push(Write::new(row.entity, row.id, pointer, from.clone()));
+        }
+        writes.push(Write::new(row.entity, row.id, mark.clone(), Value::Null));
+    }
+    Ok(Undo { writes, kept })
+}
+
+/// The merged records a merge row names.
+pub fn merged_ids(merge: &Fields) -> Vec<Uuid> {
+    value_of(merge, "merged_ids")
+        .as_array()
+        .map(|ids| {
+            ids.iter()
+                .filter_map(Value::as_str)
+                .filter_map(|id| Uuid::parse_str(id).ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The staying record's fields a merge row lists as changed, with the values before and
+/// after (for the timeline).
+pub fn changes_of(merge: &Fields) -> Map<String, Value> {
+    merge
+        .iter()
+        .filter_map(|(name, state)| {
+            let field = name.strip_prefix(AFTER_PREFIX)?;
+            Some((field.to_owned(), state.value.clone()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

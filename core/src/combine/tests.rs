@@ -1,0 +1,540 @@
+use std::collections::BTreeMap;
+
+use proptest::prelude::*;
+use serde_json::json;
+
+use super::*;
+use crate::merge::{apply_write, fields_at};
+use crate::sync::FieldState;
+
+fn id(n: u128) -> Uuid {
+    Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 + n)
+}
+
+fn at(hlc: &str, values: &[(&str, Value)]) -> Fields {
+    fields_at(hlc, values)
+}
+
+const OLD: &str = "0001700000000000-0000-a";
+const NEWER: &str = "0001700000000500-0000-a";
+
+/// The rows of a small base by (entity, id).
+type Base = BTreeMap<(Entity, Uuid), Fields>;
+
+/// Applies writes as a device would, each stamped after every earlier write.
+fn apply(base: &mut Base, writes: &[Write], clock: &mut u64) {
+    for write in writes {
+        *clock += 1;
+        let hlc = format!("{:016}-0000-dev", 1_800_000_000_000u64 + *clock);
+        let row = base.entry((write.entity, write.id)).or_default();
+        apply_write(
+            row,
+            &write.field,
+            FieldState {
+                value: write.value.clone(),
+                hlc,
+            },
+        );
+    }
+}
+
+/// A row as a user sees it: blank values, `false` flags and cleared marks are no value.
+fn shown(fields: &Fields) -> BTreeMap<String, Value> {
+    fields
+        .iter()
+        .filter(|(_, state)| !is_blank(&state.value) && state.value != Value::Bool(false))
+        .map(|(name, state)| (name.clone(), state.value.clone()))
+        .collect()
+}
+
+fn jan() -> Fields {
+    at(
+        OLD,
+        &[
+            ("kind", json!("person")),
+            ("first_name", json!("Jan")),
+            ("last_name", json!("Kowalski")),
+            ("city", json!("Kraków")),
+            ("emails", json!(["jan@example.com"])),
+            (
+                "phones",
+                json!([{ "type": "mobile", "number": "+48601111222" }]),
+            ),
+            ("tags", json!(["vip"])),
+            (&format!("segment:{}", id(90)), json!(true)),
+        ],
+    )
+}
+
+fn jan_again() -> Fields {
+    let mut fields = at(
+        OLD,
+        &[
+            ("kind", json!("person")),
+            ("first_name", json!("Jan")),
+            ("last_name", json!("Kowalsky")),
+            ("city", json!("Krakow")),
+            ("emails", json!(["JAN@example.com", "j.k@firma.pl"])),
+            (
+                "phones",
+                json!([{ "type": "work", "number": "+48 22 111 22 33" }]),
+            ),
+            ("tags", json!(["VIP", "lead"])),
+            (&format!("campaign:{}", id(91)), json!(true)),
+        ],
+    );
+    fields.extend(at(NEWER, &[("position", json!("Director"))]));
+    fields
+}
+
+fn request<'a>(
+    staying: Record<'a>,
+    merged: Vec<Record<'a>>,
+    linked: Vec<Linked>,
+) -> MergeRequest<'a> {
+    MergeRequest {
+        merge_id: id(50),
+        staying,
+        merged,
+        choices: BTreeMap::new(),
+        linked,
+        user_id: id(70),
+        at: "2026-12-02T10:00:00Z".into(),
+    }
+}
+
+fn write_of(writes: &[Write], entity: Entity, row: Uuid, field: &str) -> Option<Value> {
+    writes
+        .iter()
+        .find(|w| w.entity == entity && w.id == row && w.field == field)
+        .map(|w| w.value.clone())
+}
+
+#[test]
+fn fields_are_chosen_united_or_kept() {
+    for (field, rule) in [
+        ("first_name", FieldRule::Choose),
+        ("custom.budget", FieldRule::Choose),
+        ("owner_id", FieldRule::Choose),
+        ("phones", FieldRule::Unite),
+        ("emails", FieldRule::Unite),
+        ("tags", FieldRule::Unite),
+        ("segment:0190", FieldRule::Unite),
+        ("campaign:0190", FieldRule::Unite),
+        ("deleted", FieldRule::Keep),
+        ("merged_into", FieldRule::Keep),
+        ("distinct:0190", FieldRule::Keep),
+        ("import:0190", FieldRule::Keep),
+        ("merge:0190", FieldRule::Keep),
+    ] {
+        assert_eq!(field_rule(field), rule, "{field}");
+    }
+}
+
+#[test]
+fn defaults_take_the_staying_value_else_the_latest_filled_one() {
+    let (a, b) = (jan(), jan_again());
+    let mut c = at(
+        OLD,
+        &[("kind", json!("person")), ("position", json!("Owner"))],
+    );
+    c.extend(at(
+        "0001700000000900-0000-a",
+        &[("note", json!("newest note"))],
+    ));
+    let staying = Record {
+        id: id(1),
+        fields: &a,
+    };
+    let merged = [
+        Record {
+            id: id(2),
+            fields: &b,
+        },
+        Record {
+            id: id(3),
+            fields: &c,
+        },
+    ];
+    let choices = default_choices(staying, &merged);
+    assert_eq!(
+        choices,
+        BTreeMap::from([
+            ("city".to_owned(), id(1)),
+            ("first_name".to_owned(), id(1)),
+            ("last_name".to_owned(), id(1)),
+            ("note".to_owned(), id(3)),
+            // Jan has none: the later of the two written.
+            ("position".to_owned(), id(2)),
+        ])
+    );
+}
+
+#[test]
+fn a_merge_unites_moves_and_records_what_it_changed() {
+    let (a, b) = (jan(), jan_again());
+    let staying = Record {
+        id: id(1),
+        fields: &a,
+    };
+    let merged = vec![Record {
+        id: id(2),
+        fields: &b,
+    }];
+    let linked = vec![
+        Linked {
+            entity: Entity::Task,
+            id: id(10),
+            points_to: id(2),
+        },
+        Linked {
+            entity: Entity::Activity,
+            id: id(11),
+            points_to: id(2),
+        },
+        Linked {
+            entity: Entity::Contact,
+            id: id(12),
+            points_to: id(2),
+        },
+        // Already the staying record's: not moved.
+        Linked {
+            entity: Entity::Task,
+            id: id(13),
+            points_to: id(1),
+        },
+    ];
+    let mut ask = request(staying, merged, linked);
+    ask.choices.insert("city".into(), id(2));
+    let writes = plan_merge(&ask).unwrap();
+    let on = |entity, row, field: &str| write_of(&writes, entity, row, field);
+
+    assert_eq!(on(Entity::Contact, id(1), "city"), Some(json!("Krakow")));
+    assert_eq!(
+        on(Entity::Contact, id(1), "position"),
+        Some(json!("Director"))
+    );
+    assert_eq!(
+        on(Entity::Contact, id(1), "last_name"),
+        None,
+        "the staying value is kept"
+    );
+    assert_eq!(
+        on(Entity::Contact, id(1), "emails"),
+        Some(json!(["jan@example.com", "j.k@firma.pl"]))
+    );
+    assert_eq!(
+        on(Entity::Contact, id(1), "phones"),
+        Some(json!([
+            { "type": "mobile", "number": "+48601111222" },
+            { "type": "work", "number": "+48 22 111 22 33" }
+        ]))
+    );
+    assert_eq!(
+        on(Entity::Contact, id(1), "tags"),
+        Some(json!(["vip", "lead"]))
+    );
+    assert_eq!(
+        on(Entity::Contact, id(1), &format!("campaign:{}", id(91))),
+        Some(json!(true))
+    );
+    assert_eq!(
+        on(Entity::Contact, id(1), &format!("segment:{}", id(90))),
+        None
+    );
+
+    assert_eq!(
+        on(Entity::Contact, id(2), MERGED_INTO),
+        Some(json!(id(1).to_string()))
+    );
+    assert_eq!(on(Entity::Contact, id(2), "deleted"), Some(json!(true)));
+
+    let mark = format!("merge:{}", id(50));
+    assert_eq!(
+        on(Entity::Task, id(10), "record_id"),
+        Some(json!(id(1).to_string()))
+    );
+    assert_eq!(
+        on(Entity::Task, id(10), &mark),
+        Some(json!(id(2).to_string()))
+    );
+    assert_eq!(
+        on(Entity::Activity, id(11), "record_id"),
+        Some(json!(id(1).to_string()))
+    );
+    assert_eq!(
+        on(Entity::Contact, id(12), "organization_id"),
+        Some(json!(id(1).to_string()))
+    );
+    assert_eq!(on(Entity::Task, id(13), "record_id"), None);
+
+    assert_eq!(
+        on(Entity::Merge, id(50), "record_id"),
+        Some(json!(id(1).to_string()))
+    );
+    assert_eq!(
+        on(Entity::Merge, id(50), "merged_ids"),
+        Some(json!([id(2).to_string()]))
+    );
+    assert_eq!(
+        on(Entity::Merge, id(50), "names"),
+        Some(json!(["Jan Kowalsky"]))
+    );
+    assert_eq!(
+        on(Entity::Merge, id(50), "before.city"),
+        Some(json!("Kraków"))
+    );
+    assert_eq!(
+        on(Entity::Merge, id(50), "after.city"),
+        Some(json!("Krakow"))
+    );
+    assert_eq!(
+        on(Entity::Merge, id(50), "before.position"),
+        Some(Value::Null)
+    );
+
+    // Every write is one the schema takes.
+    for write in &writes {
+        let checked = crate::schema::validate_change(
+            write.entity.as_str(),
+            &write.id.to_string(),
+            &write.field,
+            &write.value,
+            "1800000000000-0000-dev",
+        );
+        assert!(
+            checked.is_ok(),
+            "{} {} = {}: {checked:?}",
+            write.entity,
+            write.field,
+            write.value
+        );
+    }
+}
+
+#[test]
+fn bad_merges_are_refused() {
+    let (a, b) = (jan(), jan_again());
+    let mut gone = jan_again();
+    gone.extend(at(NEWER, &[("deleted", json!(true))]));
+    let one = Record {
+        id: id(1),
+        fields: &a,
+    };
+    let two = Record {
+        id: id(2),
+        fields: &b,
+    };
+    assert_eq!(
+        plan_merge(&request(one, vec![], vec![])),
+        Err(MergeError::Count(1))
+    );
+    assert_eq!(
+        plan_merge(&request(one, vec![one], vec![])),
+        Err(MergeError::Repeated(id(1)))
+    );
+    let trashed = Record {
+        id: id(3),
+        fields: &gone,
+    };
+    assert_eq!(
+        plan_merge(&request(one, vec![trashed], vec![])),
+        Err(MergeError::Gone(id(3)))
+    );
+    let mut ask = request(one, vec![two], vec![]);
+    ask.choices.insert("city".into(), id(9));
+    assert_eq!(plan_merge(&ask), Err(MergeError::NotInMerge(id(9))));
+    let many: Vec<Fields> = (0..MAX_RECORDS).map(|_| jan_again()).collect();
+    let records: Vec<Record> = many
+        .iter()
+        .enumerate()
+        .map(|(n, fields)| Record {
+            id: id(100 + n as u128),
+            fields,
+        })
+        .collect();
+    assert_eq!(
+        plan_merge(&request(one, records, vec![])),
+        Err(MergeError::Count(MAX_RECORDS + 1))
+    );
+}
+
+/// Merges `records[1..]` into `records[0]` with `linked`, then undoes it, changing
+/// `edited` on the staying record in between if set.
+fn merge_then_undo(
+    records: Vec<Fields>,
+    children: Vec<(Entity, usize)>,
+    choose: Vec<(String, usize)>,
+    edited: Option<(String, Value)>,
+) -> (Base, Base, Vec<String>) {
+    let mut base: Base = BTreeMap::new();
+    for (n, fields) in records.iter().enumerate() {
+        base.insert((Entity::Contact, id(n as u128 + 1)), fields.clone());
+    }
+    let mut linked = Vec::new();
+    for (n, (entity, parent)) in children.iter().enumerate() {
+        let row = id(1000 + n as u128);
+        let pointer = pointer_field(*entity).unwrap();
+        let parent = id(*parent as u128 + 1);
+        base.insert(
+            (*entity, row),
+            at(OLD, &[(pointer, json!(parent.to_string()))]),
+        );
+        linked.push(Linked {
+            entity: *entity,
+            id: row,
+            points_to: parent,
+        });
+    }
+    let before = base.clone();
+    let snapshot = base.clone();
+    let staying = Record {
+        id: id(1),
+        fields: &snapshot[&(Entity::Contact, id(1))],
+    };
+    let merged: Vec<Record> = (2..=records.len())
+        .map(|n| Record {
+            id: id(n as u128),
+            fields: &snapshot[&(Entity::Contact, id(n as u128))],
+        })
+        .collect();
+    let mut ask = request(staying, merged, linked.clone());
+    for (field, from) in choose {
+        ask.choices.insert(field, id(from as u128 + 1));
+    }
+    let mut clock = 0;
+    let writes = plan_merge(&ask).unwrap();
+    apply(&mut base, &writes, &mut clock);
+    if let Some((field, value)) = edited {
+        apply(
+            &mut base,
+            &[Write::new(Entity::Contact, id(1), field, value)],
+            &mut clock,
+        );
+    }
+    let now = base.clone();
+    let merge = &now[&(Entity::Merge, id(50))];
+    let staying = Record {
+        id: id(1),
+        fields: &now[&(Entity::Contact, id(1))],
+    };
+    let merged: Vec<Record> = merged_ids(merge)
+        .into_iter()
+        .map(|m| Record {
+            id: m,
+            fields: &now[&(Entity::Contact, m)],
+        })
+        .collect();
+    let mark = format!("merge:{}", id(50));
+    let moved: Vec<Moved> = now
+        .iter()
+        .filter(|(_, fields)| fields.contains_key(&mark))
+        .map(|((entity, row), fields)| Moved {
+            entity: *entity,
+            id: *row,
+            fields,
+        })
+        .collect();
+    let undo = plan_undo(id(50), merge, staying, &merged, &moved).unwrap();
+    apply(&mut base, &undo.writes, &mut clock);
+    // Undone once: not again.
+    let merge = &base[&(Entity::Merge, id(50))];
+    assert_eq!(
+        plan_undo(id(50), merge, staying, &merged, &moved),
+        Err(MergeError::Undone)
+    );
+    base.remove(&(Entity::Merge, id(50)));
+    (before, base, undo.kept)
+}
+
+#[test]
+fn an_undo_keeps_what_was_changed_since_and_says_so() {
+    let (before, after, kept) = merge_then_undo(
+        vec![jan(), jan_again()],
+        vec![(Entity::Task, 1)],
+        vec![("city".into(), 1)],
+        Some(("position".into(), json!("CEO"))),
+    );
+    assert_eq!(kept, vec!["position".to_owned()]);
+    let staying = shown(&after[&(Entity::Contact, id(1))]);
+    assert_eq!(staying.get("position"), Some(&json!("CEO")));
+    assert_eq!(staying.get("city"), Some(&json!("Kraków")));
+    assert_eq!(
+        shown(&after[&(Entity::Contact, id(2))]),
+        shown(&before[&(Entity::Contact, id(2))])
+    );
+}
+
+const FIELDS: &[&str] = &["first_name", "last_name", "city", "note", "owner_id"];
+const VALUES: &[&str] = &["", "Jan", "Kraków", "Győr"];
+
+fn record_strategy() -> impl Strategy<Value = Fields> {
+    (
+        prop::collection::vec((0..FIELDS.len(), 0..VALUES.len(), 0u64..5), 0..6),
+        prop::collection::vec(0usize..4, 0..3),
+        prop::collection::vec(0usize..3, 0..3),
+        any::<bool>(),
+    )
+        .prop_map(|(texts, phones, segments, tagged)| {
+            let mut fields = Fields::new();
+            fields.extend(at(OLD, &[("kind", json!("person"))]));
+            for (field, value, time) in texts {
+                let hlc = format!("{:016}-0000-a", 1_700_000_000_000u64 + time);
+                let value = if FIELDS[field] == "owner_id" {
+                    json!(id(value as u128 + 70).to_string())
+                } else {
+                    json!(VALUES[value])
+                };
+                fields.extend(at(&hlc, &[(FIELDS[field], value)]));
+            }
+            let phones: Vec<Value> = phones
+                .iter()
+                .map(|n| json!({ "type": "mobile", "number": format!("+4860111122{n}") }))
+                .collect();
+            if !phones.is_empty() {
+                fields.extend(at(OLD, &[("phones", Value::Array(phones))]));
+            }
+            for segment in segments {
+                fields.extend(at(
+                    OLD,
+                    &[(
+                        &format!("segment:{}", id(90 + segment as u128)),
+                        json!(true),
+                    )],
+                ));
+            }
+            if tagged {
+                fields.extend(at(OLD, &[("tags", json!(["a"]))]));
+            }
+            fields
+        })
+}
+
+proptest! {
+    /// Merge then undo gives back every record's and every moved row's shown state.
+    #[test]
+    fn merge_then_undo_gives_back_what_was_shown(
+        records in prop::collection::vec(record_strategy(), 2..5),
+        children in prop::collection::vec((0usize..3, 0usize..5), 0..6),
+        choose in prop::collection::vec((0..FIELDS.len(), 0usize..5), 0..4),
+    ) {
+        let count = records.len();
+        let children: Vec<(Entity, usize)> = children
+            .into_iter()
+            .map(|(kind, parent)| {
+                let entity = [Entity::Task, Entity::Activity, Entity::Contact][kind];
+                (entity, parent % count)
+            })
+            .collect();
+        let choose: Vec<(String, usize)> = choose
+            .into_iter()
+            .map(|(field, from)| (FIELDS[field].to_owned(), from % count))
+            .collect();
+        let (before, after, kept) = merge_then_undo(records, children, choose, None);
+        prop_assert!(kept.is_empty());
+        prop_assert_eq!(before.len(), after.len());
+        for (key, fields) in &before {
+            prop_assert_eq!(shown(&after[key]), shown(fields), "{:?}", key);
+        }
+    }
+}

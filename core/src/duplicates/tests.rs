@@ -1,0 +1,413 @@
+use std::collections::BTreeSet;
+
+use proptest::prelude::*;
+use serde_json::json;
+
+use super::*;
+use crate::merge::fields_at;
+
+fn id(n: u128) -> Uuid {
+    Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 + n)
+}
+
+fn person(first: &str, last: &str, company: &str, city: &str) -> Fields {
+    fields_at(
+        "0001700000000000-0000-dev",
+        &[
+            ("kind", json!("person")),
+            ("first_name", json!(first)),
+            ("last_name", json!(last)),
+            ("company", json!(company)),
+            ("city", json!(city)),
+        ],
+    )
+}
+
+fn with(mut fields: Fields, name: &str, value: Value) -> Fields {
+    fields.extend(fields_at("0001700000000000-0000-dev", &[(name, value)]));
+    fields
+}
+
+fn profiles(rows: &[Fields]) -> Vec<Profile> {
+    rows.iter()
+        .enumerate()
+        .filter_map(|(n, fields)| Profile::of(id(n as u128), fields))
+        .collect()
+}
+
+/// The groups as sets of the rows' numbers, with their first reason.
+fn grouped(rows: &[Fields]) -> Vec<(Vec<u128>, Option<Reason>)> {
+    find_groups(&profiles(rows))
+        .into_iter()
+        .map(|group| {
+            let numbers = group
+                .ids
+                .iter()
+                .map(|member| member.as_u128() - id(0).as_u128())
+                .collect();
+            (numbers, group.reasons.first().cloned())
+        })
+        .collect()
+}
+
+#[test]
+fn surname_forms_and_letters_fold_to_one() {
+    for (a, b) in [
+        ("Kowalski", "Kowalska"),
+        ("Wiśniewski", "Wisniewska"),
+        ("Zieliński", "ZIELIŃSKA"),
+        ("Nowicki", "Nowicka"),
+        ("Zawadzki", "Zawadzka"),
+        ("Novák", "Nováková"),
+        ("Dvořák", "Dvořáková"),
+        ("Dvořák", "Dvorak"),
+        ("Novotný", "Novotny"),
+        ("Kovařovský", "Kovařovská"),
+        ("Łukasz", "Lukasz"),
+        ("Győri", "Gyori"),
+        ("Szőke", "Szoke"),
+    ] {
+        assert_eq!(name_words(a), name_words(b), "{a} / {b}");
+    }
+    for (a, b) in [("Jan", "Jana"), ("Nowak", "Nowicki"), ("Kowalski", "Kowal")] {
+        assert_ne!(name_words(a), name_words(b), "{a} / {b}");
+    }
+    assert_eq!(name_words("Nowak-Kowalska"), vec!["nowak", "kowalsk"]);
+}
+
+#[test]
+fn similar_words_allow_one_typo_in_one_long_enough_word() {
+    let words = |text: &str| {
+        let mut words = name_words(text);
+        words.sort();
+        words
+    };
+    let cases = [
+        ("Anna Kowalska", "Kowalska Anna", true),
+        ("Nagy László", "László Nagy", true),
+        ("Jan Wiśniewski", "Jan Wisnieski", true),
+        ("Jan Wiśniewski", "Jan Wiesniewski", true),
+        ("Marta Zielińska", "Mrata Zielińska", true),
+        ("Marta Zielińska", "Narta Zielińska", true),
+        ("Petr Svoboda", "Petr Svobodová", true),
+        ("Jana Černá", "Jana Černý", true),
+        ("Jan Nowak", "Jana Nowak", false),
+        ("Jan Nowak", "Jan Nowak Kowalski", false),
+        ("Marta Zielińska", "Marek Zieliński", false),
+        ("Jan Wiśniewski", "Jan Wisnieska", true),
+        ("Jan Wiśniewski", "Jan Wiśniak", false),
+        ("Ewa Nowak", "Ewa Nowakowska", false),
+        ("", "", false),
+    ];
+    for (a, b, similar) in cases {
+        assert_eq!(similar_words(&words(a), &words(b)), similar, "{a} / {b}");
+        assert_eq!(similar_words(&words(b), &words(a)), similar, "{b} / {a}");
+    }
+}
+
+#[test]
+fn one_typo_apart_is_the_alignment_distance_of_one() {
+    for (a, b, near) in [
+        ("nowak", "nowak", true),
+        ("nowak", "nowek", true),
+        ("nowak", "nowa", true),
+        ("nowak", "nowaks", true),
+        ("nowak", "onwak", true),
+        ("nowak", "nowka", true),
+        ("nowak", "nwoka", false),
+        ("nowak", "kowal", false),
+        ("nowak", "now", false),
+        ("győr", "gyor", true),
+    ] {
+        assert_eq!(one_typo_apart(a, b), near, "{a} / {b}");
+        assert_eq!(one_typo_apart(b, a), near, "{b} / {a}");
+    }
+}
+
+#[test]
+fn similar_names_group_only_in_the_same_company_or_city() {
+    let rows = [
+        person("Anna", "Kowalska", "", "Kraków"),
+        person("Kowalski", "Anna", "", "KRAKÓW"),
+        person("Anna", "Kowalska", "", "Gdańsk"),
+        person("Anna", "Kowalski", "", ""),
+        person("Petr", "Novák", "Stavby Novák s.r.o.", "Brno"),
+        person("Petr", "Nowák", "STAVBY NOVÁK, s. r. o.", "Praha"),
+    ];
+    assert_eq!(
+        grouped(&rows),
+        vec![
+            (
+                vec![0, 1],
+                Some(Reason::NameAndCity {
+                    city: "Kraków".into()
+                })
+            ),
+            (
+                vec![4, 5],
+                Some(Reason::NameAndCompany {
+                    company: "Stavby Novák s.r.o.".into()
+                })
+            ),
+        ]
+    );
+}
+
+#[test]
+fn companies_match_by_name_without_legal_form_in_one_city() {
+    let company = |name: &str, city: &str| {
+        with(
+            with(Fields::new(), "kind", json!("company")),
+            "company",
+            json!(name),
+        )
+        .into_iter()
+        .chain(fields_at(
+            "0001700000000000-0000-dev",
+            &[("city", json!(city))],
+        ))
+        .collect::<Fields>()
+    };
+    let rows = [
+        company("ACME Sp. z o.o.", "Łódź"),
+        company("Acme sp. z o. o.", "Lodz"),
+        company("Acme Kft.", "Győr"),
+        // A person named like the company is not the company.
+        person("", "Acme", "", "Łódź"),
+    ];
+    assert_eq!(
+        grouped(&rows),
+        vec![(
+            vec![0, 1],
+            Some(Reason::NameAndCity {
+                city: "Łódź".into()
+            })
+        )]
+    );
+}
+
+#[test]
+fn strong_reasons_rank_above_names_and_groups_join_transitively() {
+    let phone = |fields: Fields, number: &str| {
+        with(
+            fields,
+            "phones",
+            json!([{ "type": "mobile", "number": number }]),
+        )
+    };
+    let rows = [
+        // 0–1: a similar name in one city.
+        person("Éva", "Kovács", "", "Győr"),
+        person("Kovács", "Eva", "", "Gyor"),
+        // 2–3: the same phone.
+        phone(person("Jan", "Nowak", "", ""), "+48601111222"),
+        phone(person("Janusz", "Nowakowski", "", ""), "+48601111222"),
+        // 4–6: the same NIP (written differently), and 6 shares 5's e-mail.
+        with(
+            person("", "", "Firma", ""),
+            "nip",
+            json!("PL 123-456-32-18"),
+        ),
+        with(
+            with(person("", "", "Firma 2", ""), "nip", json!("1234563218")),
+            "emails",
+            json!(["Biuro@Firma.pl"]),
+        ),
+        with(
+            person("Ola", "Lis", "", ""),
+            "emails",
+            json!(["biuro@firma.pl"]),
+        ),
+        // In the trash: in no group.
+        with(
+            phone(person("Jan", "Nowak", "", ""), "+48601111222"),
+            "deleted",
+            json!(true),
+        ),
+    ];
+    let groups = grouped(&rows);
+    assert_eq!(
+        groups,
+        vec![
+            (
+                vec![4, 5, 6],
+                Some(Reason::Same {
+                    key: MatchKey::Nip("1234563218".into())
+                })
+            ),
+            (
+                vec![2, 3],
+                Some(Reason::Same {
+                    key: MatchKey::Phone("+48601111222".into())
+                })
+            ),
+            (
+                vec![0, 1],
+                Some(Reason::NameAndCity {
+                    city: "Győr".into()
+                })
+            ),
+        ]
+    );
+    let all = find_groups(&profiles(&rows));
+    assert_eq!(
+        all[0].reasons,
+        vec![
+            Reason::Same {
+                key: MatchKey::Nip("1234563218".into())
+            },
+            Reason::Same {
+                key: MatchKey::Email("biuro@firma.pl".into())
+            },
+        ]
+    );
+}
+
+#[test]
+fn a_pair_marked_distinct_stays_apart_and_shared_keys_group_nothing() {
+    let email = |fields: Fields, address: &str| with(fields, "emails", json!([address]));
+    let mut rows = vec![
+        email(person("Jan", "Nowak", "", ""), "jan@example.com"),
+        email(person("Jan", "Nowak", "", ""), "jan@example.com"),
+        email(person("Jan", "Nowak", "", ""), "jan@example.com"),
+    ];
+    // 0 and 1 are not duplicates (marked on 1); 2 still joins both.
+    rows[1] = with(rows[1].clone(), &format!("distinct:{}", id(0)), json!(true));
+    assert_eq!(grouped(&rows)[0].0, vec![0, 1, 2]);
+    // Every pair marked: no group.
+    rows[2] = with(rows[2].clone(), &format!("distinct:{}", id(0)), json!(true));
+    rows[2] = with(rows[2].clone(), &format!("distinct:{}", id(1)), json!(true));
+    assert_eq!(grouped(&rows), vec![]);
+    // A mark taken back (false) counts no more.
+    rows[1] = with(
+        rows[1].clone(),
+        &format!("distinct:{}", id(0)),
+        json!(false),
+    );
+    assert_eq!(grouped(&rows)[0].0, vec![0, 1]);
+
+    // An office's address on more than MAX_SHARED records says nothing.
+    let office: Vec<Fields> = (0..=MAX_SHARED)
+        .map(|n| email(person(&format!("P{n}"), "X", "", ""), "office@example.com"))
+        .collect();
+    assert_eq!(grouped(&office), vec![]);
+}
+
+#[test]
+fn holders_of_names_every_other_record_with_its_strongest_key() {
+    let mut index = KeyHolders::default();
+    let phone = MatchKey::Phone("+48601111222".into());
+    let email = MatchKey::Email("jan@example.com".into());
+    index.set(id(1), &[], std::slice::from_ref(&phone));
+    index.set(id(2), &[], &[phone.clone(), email.clone()]);
+    index.set(id(3), &[], std::slice::from_ref(&email));
+    let found = holders_of(&[phone.clone(), email.clone()], Some(id(3)), &index);
+    assert_eq!(found, vec![(id(2), &email), (id(1), &phone)]);
+    // A record's keys replaced: it no longer holds the phone.
+    index.set(id(1), std::slice::from_ref(&phone), &[]);
+    assert_eq!(
+        holders_of(std::slice::from_ref(&phone), None, &index),
+        vec![(id(2), &phone)]
+    );
+}
+
+const FIRST: &[&str] = &["Anna", "Jan", "Éva", "Petr", "Zofia"];
+const LAST: &[&str] = &[
+    "Kowalska",
+    "Kowalski",
+    "Kowalsky",
+    "Nowak",
+    "Nowek",
+    "Novák",
+    "Nováková",
+    "Kovács",
+];
+const CITIES: &[&str] = &["", "Kraków", "Krakow", "Brno"];
+const PHONES: &[&str] = &["", "+48601111222", "+420601111222"];
+
+fn row_strategy() -> impl Strategy<Value = (usize, usize, bool, usize, usize, usize)> {
+    (
+        0..FIRST.len(),
+        0..LAST.len(),
+        any::<bool>(),
+        0..CITIES.len(),
+        0..CITIES.len(),
+        0..PHONES.len(),
+    )
+}
+
+fn make_rows(picks: &[(usize, usize, bool, usize, usize, usize)]) -> Vec<Fields> {
+    picks
+        .iter()
+        .map(|&(first, last, swapped, city, company, phone)| {
+            let (a, b) = if swapped {
+                (LAST[last], FIRST[first])
+            } else {
+                (FIRST[first], LAST[last])
+            };
+            let mut fields = person(a, b, CITIES[company], CITIES[city]);
+            if !PHONES[phone].is_empty() {
+                fields = with(
+                    fields,
+                    "phones",
+                    json!([{ "type": "mobile", "number": PHONES[phone] }]),
+                );
+            }
+            fields
+        })
+        .collect()
+}
+
+/// The groups as sets of ids.
+fn partition(groups: &[Group]) -> BTreeSet<BTreeSet<Uuid>> {
+    groups
+        .iter()
+        .map(|group| group.ids.iter().copied().collect())
+        .collect()
+}
+
+/// Every pair compared with every other, joined transitively: what the blocks must find.
+fn brute_force(profiles: &[Profile]) -> BTreeSet<BTreeSet<Uuid>> {
+    let mut sets = Sets::new(profiles.len());
+    for (i, a) in profiles.iter().enumerate() {
+        for (j, b) in profiles.iter().enumerate().skip(i + 1) {
+            let shared = a.keys.iter().any(|key| b.keys.contains(key));
+            let named = similar_words(&a.words, &b.words) && shared_place(a, b).is_some();
+            if shared || named {
+                sets.join(i as u32, j as u32);
+            }
+        }
+    }
+    let mut by_root: HashMap<u32, BTreeSet<Uuid>> = HashMap::new();
+    for (i, profile) in profiles.iter().enumerate() {
+        by_root
+            .entry(sets.find(i as u32))
+            .or_default()
+            .insert(profile.id);
+    }
+    by_root.into_values().filter(|set| set.len() > 1).collect()
+}
+
+proptest! {
+    /// The blocks miss no pair a comparison of every pair finds (sizes kept under
+    /// MAX_SHARED and MAX_BLOCK), and the groups do not depend on the records' order.
+    #[test]
+    fn groups_are_what_comparing_every_pair_finds(
+        picks in prop::collection::vec(row_strategy(), 0..18),
+        rotate in 0usize..18,
+    ) {
+        let rows = make_rows(&picks);
+        let all = profiles(&rows);
+        let groups = find_groups(&all);
+        prop_assert_eq!(partition(&groups), brute_force(&all));
+        let mut turned = all.clone();
+        if !turned.is_empty() {
+            let by = rotate % turned.len();
+            turned.rotate_left(by);
+        }
+        prop_assert_eq!(partition(&find_groups(&turned)), partition(&groups));
+        for group in &groups {
+            prop_assert!(!group.reasons.is_empty());
+        }
+    }
+}
