@@ -951,3 +951,31 @@ import-result-failed = { $count ->
    *[other] { $shown } rows not imported (problems)
 }
 import-download-not-imported = Download the rows that were not imported
+
+## Find duplicates
+duplicates-link = Find duplicates
+duplicates-title = Duplicates
+duplicates-hint = Records that are probably one customer: the same phone, e-mail, NIP, PESEL or REGON, or a similar name in the same company or city. Looked for on this device, among every record you can see.
+duplicates-back = Back to the records
+duplicates-again = Look again
+duplicates-looking = Looking through every record…
+duplicates-count = { $groups ->
+    [0] No duplicates among { $records } records
+    [one] 1 group of probable duplicates among { $records } records
+   *[other] { $groups } groups of probable duplicates among { $records } records
+}
+duplicates-more = { $count ->
+    [one] …and 1 more group, with weaker reasons.
+   *[other] …and { $count } more groups, with weaker reasons.
+}
+duplicates-group = Probable duplicates: { $names }
+duplicates-same-phone = Same phone { $value }
+duplicates-same-email = Same e-mail { $value }
+duplicates-same-id = Same { $id } { $value }
+duplicates-name-company = Similar name, same company { $company }
+duplicates-name-city = Similar name, same city { $city }
+duplicates-apart = Not duplicates
+duplicates-apart-named = Not duplicates: { $names }
+duplicates-apart-done = Marked as not duplicates: they are no longer shown together.
+duplicates-apart-forbidden = You may not change these records, so they cannot be marked.
+duplicates-failed = Duplicates could not be looked for: { $message }

@@ -22,7 +22,9 @@ use leptos_router::path;
 use pages::login::LoginPage;
 use pages::placeholder::{NotFoundPage, ReportsPage};
 use pages::records::import::{ImportPage, ImportStartPage};
-use pages::records::{IdentifyPage, ImportsPage, RecordPage, RecordsPage, TrashPage};
+use pages::records::{
+    DuplicatesPage, IdentifyPage, ImportsPage, RecordPage, RecordsPage, TrashPage,
+};
 use pages::settings::SettingsPage;
 use pages::setup::SetupPage;
 use pages::shell::Shell;
@@ -49,6 +51,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=|| view! { <Redirect path="/records" /> } />
                     <Route path=path!("records") view=RecordsPage />
                     <Route path=path!("records/imports") view=ImportsPage />
+                    <Route path=path!("records/duplicates") view=DuplicatesPage />
                     // Before `records/:id`: the first route that matches wins.
                     <Route path=path!("records/import") view=ImportStartPage />
                     <Route path=path!("records/import/:id") view=ImportPage />

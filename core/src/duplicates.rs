@@ -90,6 +90,83 @@ impl Group {
     }
 }
 
+/// What the "Find duplicates" page lists: groups with their members as the device shows
+/// them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Found {
+    /// Records looked through (those not in the trash).
+    pub records: u32,
+    pub groups: Vec<FoundGroup>,
+    /// Groups found beyond those listed.
+    pub more: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FoundGroup {
+    pub reasons: Vec<Reason>,
+    pub members: Vec<Member>,
+}
+
+/// A record of a group, as the list shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Member {
+    pub id: Uuid,
+    pub name: String,
+    pub company: String,
+    pub city: String,
+    /// As stored (E.164 where it could be normalized).
+    pub phones: Vec<String>,
+    pub emails: Vec<String>,
+}
+
+impl Member {
+    /// The member from a record's shown fields.
+    pub fn of(id: Uuid, fields: &Fields) -> Member {
+        let contact = crate::record::Contact::from_fields(&id.to_string(), fields);
+        Member {
+            id,
+            name: contact
+                .as_ref()
+                .map(|c| c.display_name())
+                .unwrap_or_default(),
+            company: text(fields, "company").to_owned(),
+            city: text(fields, "city").to_owned(),
+            phones: contact
+                .as_ref()
+                .map(|c| c.phones.iter().map(|p| p.number.to_string()).collect())
+                .unwrap_or_default(),
+            emails: contact
+                .as_ref()
+                .map(|c| c.emails.iter().map(|e| e.to_string()).collect())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// The `distinct:` marks that set every pair of `ids` apart: for each pair, on the record
+/// of the two that `may_write` allows (the first of the pair if both), `None` for a pair
+/// the user may write neither of. (record, field, true).
+pub fn distinct_marks(
+    ids: &[Uuid],
+    may_write: impl Fn(&Uuid) -> bool,
+) -> Vec<Option<(Uuid, String)>> {
+    let mut marks = Vec::new();
+    for (n, a) in ids.iter().enumerate() {
+        for b in &ids[n + 1..] {
+            let (first, second) = if a < b { (a, b) } else { (b, a) };
+            let mark = if may_write(first) {
+                Some((*first, format!("{DISTINCT_PREFIX}{second}")))
+            } else if may_write(second) {
+                Some((*second, format!("{DISTINCT_PREFIX}{first}")))
+            } else {
+                None
+            };
+            marks.push(mark);
+        }
+    }
+    marks
+}
+
 /// Legal forms and the like, left out of a company's name when names are compared.
 const COMPANY_WORDS: &[&str] = &[
     "sp", "z", "o", "oo", "spzoo", "sa", "sk", "ska", "spj", "spk", "sro", "spol", "as", "kft",
@@ -358,24 +435,38 @@ fn blocks(profile: &Profile, into: &mut Vec<(u64, u32)>, index: u32) {
     }
 }
 
-/// The place two profiles' similar names are in, as the first writes it: the company
-/// they share, else the city.
+/// Of two ways one name is written, the one to show: with its diacritics (Kraków, not
+/// Krakow), not in capitals, else the first in order — whichever record comes first.
+fn better_written<'t>(a: &'t str, b: &'t str) -> &'t str {
+    let score = |text: &str| {
+        let accents = text.chars().filter(|c| !c.is_ascii()).count();
+        let not_capitals = text.chars().filter(|c| c.is_lowercase()).count();
+        (accents, not_capitals)
+    };
+    match score(a).cmp(&score(b)) {
+        std::cmp::Ordering::Greater => a,
+        std::cmp::Ordering::Less => b,
+        std::cmp::Ordering::Equal => a.min(b),
+    }
+}
+
+/// The place two profiles' similar names are in: the company they share, else the city.
 fn shared_place(a: &Profile, b: &Profile) -> Option<Reason> {
     if a.company_kind != b.company_kind {
         return None;
     }
-    if let (Some((x, shown)), Some((y, _))) = (&a.company, &b.company)
+    if let (Some((x, one)), Some((y, other))) = (&a.company, &b.company)
         && x == y
     {
         return Some(Reason::NameAndCompany {
-            company: shown.clone(),
+            company: better_written(one, other).to_owned(),
         });
     }
-    if let (Some((x, shown)), Some((y, _))) = (&a.city, &b.city)
+    if let (Some((x, one)), Some((y, other))) = (&a.city, &b.city)
         && x == y
     {
         return Some(Reason::NameAndCity {
-            city: shown.clone(),
+            city: better_written(one, other).to_owned(),
         });
     }
     None

@@ -1,6 +1,6 @@
-//! miniCRM's import and export worker: a Web Worker with its own wasm, so reading a file,
-//! planning 100,000 rows and writing them never holds the page, and none of it is in the
-//! app's first load.
+//! miniCRM's worker for heavy work: a Web Worker with its own wasm, so reading a file,
+//! planning 100,000 rows and writing them, exporting, or looking for duplicates among every
+//! record never holds the page, and none of it is in the app's first load.
 //!
 //! The page sends `{id, json}` messages (`json`: a [`Request`]); the worker answers each
 //! with `{id, json}` (`json`: a [`Reply`]; a file's bytes beside it as `bytes`), progress
@@ -10,6 +10,7 @@
 
 mod context;
 mod device;
+mod duplicates;
 mod envelope;
 mod export;
 mod report;
@@ -65,7 +66,7 @@ async fn handle(id: f64, request: Request) -> Result<(Reply, Option<Vec<u8>>), S
         | Request::NotImported { import_id }
         | Request::Revert { import_id, .. }
         | Request::Cancel { import_id } => Some(*import_id),
-        Request::Export(_) => None,
+        Request::Export(_) | Request::Duplicates => None,
     });
     match request {
         Request::Read { import_id } => Ok((source::preview(import_id).await?, None)),
@@ -76,6 +77,7 @@ async fn handle(id: f64, request: Request) -> Result<(Reply, Option<Vec<u8>>), S
             Ok((revert::revert(id, import_id, &user_id).await?, None))
         }
         Request::Export(request) => export::export(&request).await,
+        Request::Duplicates => Ok((duplicates::find().await?, None)),
         Request::Cancel { .. } => Ok((Reply::Accepted, None)),
     }
 }

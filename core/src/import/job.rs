@@ -132,6 +132,8 @@ pub enum Request {
     Revert { import_id: Uuid, user_id: String },
     /// Export records: a file to save.
     Export(Box<ExportRequest>),
+    /// Find duplicates among every record on the device.
+    Duplicates,
 }
 
 /// The file an export writes.
@@ -263,6 +265,8 @@ pub enum Reply {
     },
     /// The request was taken (a cancel: the writing stops after its chunk).
     Accepted,
+    /// The duplicates found.
+    Duplicates(Box<crate::duplicates::Found>),
     /// The request failed; nothing was written past the last progress.
     Failed {
         message: String,

@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod bulk;
 pub mod columns;
+pub mod duplicates;
 pub mod export;
 pub mod filters;
 pub mod history;
@@ -15,6 +16,7 @@ pub mod record;
 pub mod trash;
 pub mod views;
 
+pub use duplicates::DuplicatesPage;
 pub use identify::IdentifyPage;
 pub use imports::ImportsPage;
 pub use list::RecordsPage;

@@ -121,6 +121,7 @@ pub fn RecordsPage() -> impl IntoView {
                     </Show>
                     <ExportButton found=Signal::derive(move || found.get().0) selected=selected state=state />
                     <A href="/records/imports" attr:class="button">{t!("imports-link")}</A>
+                    <A href="/records/duplicates" attr:class="button">{t!("duplicates-link")}</A>
                     <ColumnsButton state=state on_change=save_layout />
                 </div>
             </div>
