@@ -27,13 +27,7 @@ use crate::record::{Contact, is_blank};
 use crate::schema::Entity;
 use crate::text::fold;
 
-/// A contact's field: the record it was merged into.
-pub const MERGED_INTO: &str = "merged_into";
-/// A row's field `merge:<merge id>`: what it pointed to before that merge moved it.
-pub const MERGE_MARK_PREFIX: &str = "merge:";
-/// A merge row's fields: a staying record's field before and after the merge.
-pub const BEFORE_PREFIX: &str = "before.";
-pub const AFTER_PREFIX: &str = "after.";
+pub use crate::schema::{AFTER_PREFIX, BEFORE_PREFIX, MERGE_MARK_PREFIX, MERGED_INTO};
 /// Records one merge takes at most (the staying one included).
 pub const MAX_RECORDS: usize = 10;
 /// Phones or e-mails a contact holds at most (what `schema` accepts).
@@ -112,7 +106,7 @@ pub fn field_rule(field: &str) -> FieldRule {
         return FieldRule::Unite;
     }
     if matches!(field, "deleted" | MERGED_INTO)
-        || field.starts_with(crate::duplicates::DISTINCT_PREFIX)
+        || field.starts_with(crate::schema::DISTINCT_PREFIX)
         || field.starts_with(crate::schema::IMPORT_MARK_PREFIX)
         || field.starts_with(MERGE_MARK_PREFIX)
     {

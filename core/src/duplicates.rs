@@ -23,8 +23,7 @@ use crate::import::matching::{self, MatchKey};
 use crate::merge::Fields;
 use crate::text::fold;
 
-/// A contact's field that marks the record named after it as not a duplicate of this one.
-pub const DISTINCT_PREFIX: &str = "distinct:";
+pub use crate::schema::DISTINCT_PREFIX;
 /// Records sharing one key beyond this many are not grouped by it: such a key is a shared
 /// one (a switchboard number, an office's e-mail), not one customer's.
 pub const MAX_SHARED: usize = 20;

@@ -6,8 +6,6 @@ use std::str::FromStr;
 
 use serde_json::Value;
 
-use crate::combine::{AFTER_PREFIX, BEFORE_PREFIX, MERGE_MARK_PREFIX, MERGED_INTO};
-use crate::duplicates::DISTINCT_PREFIX;
 use crate::hlc::Hlc;
 use crate::sync::RejectCode;
 
@@ -148,6 +146,16 @@ pub const PHONE_TYPES: &[&str] = &[
 /// A contact's `import:<import id>` field: that import's mark on a record it created or
 /// updated (what reverting it needs).
 pub const IMPORT_MARK_PREFIX: &str = "import:";
+/// A contact's field `distinct:<id>` = true: not a duplicate of that record (duplicates.rs).
+pub const DISTINCT_PREFIX: &str = "distinct:";
+/// A contact's field: the record it was merged into (combine.rs).
+pub const MERGED_INTO: &str = "merged_into";
+/// A contact's, task's or activity's field `merge:<merge id>`: what it pointed to before
+/// that merge moved it.
+pub const MERGE_MARK_PREFIX: &str = "merge:";
+/// A merge row's fields: a staying record's field before and after the merge.
+pub const BEFORE_PREFIX: &str = "before.";
+pub const AFTER_PREFIX: &str = "after.";
 const IMPORT_STATUSES: &[&str] = &["running", "done", "cancelled", "reverted"];
 const CONTACT_KINDS: &[&str] = &["person", "company"];
 const ACTIVITY_KINDS: &[&str] = &["call", "email", "sms", "meeting", "note"];
