@@ -569,6 +569,7 @@ settings-default-country = Default phone country
 settings-default-country-hint = Two letters, e.g. PL, CZ, HU. Numbers typed without a country code are read as numbers of this country.
 settings-country-unknown = “{ $code }” is not a country code (use two letters, e.g. PL).
 field-segment-named = segment { $name }
+field-distinct-named = not a duplicate of { $name }
 field-campaign-named = campaign { $name }
 field-company = company
 field-position = position

@@ -27,6 +27,7 @@ use crate::record::{Contact, is_blank};
 use crate::schema::Entity;
 use crate::text::fold;
 
+use crate::schema::DISTINCT_PREFIX;
 pub use crate::schema::{AFTER_PREFIX, BEFORE_PREFIX, MERGE_MARK_PREFIX, MERGED_INTO};
 /// Records one merge takes at most (the staying one included).
 pub const MAX_RECORDS: usize = 10;
@@ -102,11 +103,12 @@ pub fn field_rule(field: &str) -> FieldRule {
     if matches!(field, "phones" | "emails" | "tags")
         || field.starts_with("segment:")
         || field.starts_with("campaign:")
+        // "Not a duplicate of X" holds for the one customer the records become.
+        || field.starts_with(DISTINCT_PREFIX)
     {
         return FieldRule::Unite;
     }
     if matches!(field, "deleted" | MERGED_INTO)
-        || field.starts_with(crate::schema::DISTINCT_PREFIX)
         || field.starts_with(crate::schema::IMPORT_MARK_PREFIX)
         || field.starts_with(MERGE_MARK_PREFIX)
     {
@@ -284,6 +286,13 @@ pub fn plan_merge(request: &MergeRequest) -> Result<Vec<Write>, MergeError> {
     names.dedup();
     let mut changed: Vec<(String, Value, Value)> = Vec::new();
     for field in names {
+        // A mark apart from one of the merged records (or the staying one) says nothing
+        // of the record they become.
+        if let Some(other) = field.strip_prefix(DISTINCT_PREFIX)
+            && all.iter().any(|record| record.id.to_string() == other)
+        {
+            continue;
+        }
         let new = match field_rule(field) {
             FieldRule::Keep => continue,
             FieldRule::Unite => united(&all, field)?,
@@ -294,6 +303,10 @@ pub fn plan_merge(request: &MergeRequest) -> Result<Vec<Write>, MergeError> {
             }
         };
         let old = value_of(staying.fields, field);
+        // A record without `kind` is a person, and `kind` cannot be cleared.
+        if field == "kind" && (is_blank(&new) || (is_blank(old) && new == "person")) {
+            continue;
+        }
         // An empty union (a membership no one has, no phones) changes nothing.
         let unite = field_rule(field) == FieldRule::Unite;
         let empty = unite && (is_blank(&new) || new == Value::Bool(false));
@@ -392,6 +405,14 @@ pub fn plan_undo(
     if value_of(merge, "undone") == &Value::Bool(true) {
         return Err(MergeError::Undone);
     }
+    // A merged record deleted for good (its trash emptied) cannot come back: nothing is
+    // undone rather than half of it.
+    if let Some(gone) = merged_ids(merge)
+        .into_iter()
+        .find(|id| !merged.iter().any(|record| record.id == *id))
+    {
+        return Err(MergeError::Gone(gone));
+    }
     let staying_text = Value::String(staying.id.to_string());
     let mut writes = vec![Write::new(
         Entity::Merge,
@@ -406,6 +427,12 @@ pub fn plan_undo(
         };
         let before = value_of(merge, &format!("{BEFORE_PREFIX}{field}")).clone();
         if same_value(value_of(staying.fields, field), &after.value) {
+            // (A record that had no `kind` was a person.)
+            let before = if field == "kind" && is_blank(&before) {
+                Value::String("person".into())
+            } else {
+                before
+            };
             if !same_value(value_of(staying.fields, field), &before) {
                 writes.push(Write::new(Entity::Contact, staying.id, field, before));
             }

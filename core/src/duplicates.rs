@@ -44,6 +44,8 @@ pub struct Profile {
     pub company_kind: bool,
     /// The name's words, normalized (see [`name_words`]), sorted.
     pub words: Vec<String>,
+    /// Those of them from the last name (the rest are given names, or a company's).
+    pub surnames: Vec<String>,
     /// The company a person works for (its words normalized, joined), and as written.
     pub company: Option<(String, String)>,
     /// The city folded, and as written.
@@ -182,9 +184,8 @@ fn stem(word: &str) -> &str {
     {
         return base;
     }
-    for ending in [
-        "ski", "ska", "sky", "cki", "cka", "cky", "zki", "zka", "zky",
-    ] {
+    // (-dzki, not -zki: Franciszka is a first name, not a surname's form.)
+    for ending in ["ski", "ska", "sky", "cki", "cka", "cky", "dzki", "dzka"] {
         if word.len() > ending.len() + 1 && word.ends_with(ending) {
             return &word[..word.len() - 1];
         }
@@ -236,11 +237,16 @@ impl Profile {
         }
         let company_kind = text(fields, "kind") == "company";
         let company_name = text(fields, "company");
+        let surnames = if company_kind {
+            Vec::new()
+        } else {
+            name_words(text(fields, "last_name"))
+        };
         let mut words = if company_kind {
             company_words(company_name)
         } else {
             let mut words = name_words(text(fields, "first_name"));
-            words.extend(name_words(text(fields, "last_name")));
+            words.extend(surnames.iter().cloned());
             words
         };
         words.sort();
@@ -261,6 +267,7 @@ impl Profile {
             keys: matching::keys_of_fields(fields),
             company_kind,
             words,
+            surnames,
             company,
             city,
             distinct,
@@ -298,8 +305,11 @@ pub fn one_typo_apart(a: &str, b: &str) -> bool {
 }
 
 /// Whether two names' words (sorted, normalized) are the same, or the same but for one
-/// word one typo apart (neither shorter than [`TYPO_MIN_LEN`]).
-pub fn similar_words(a: &[String], b: &[String]) -> bool {
+/// word one typo apart (neither shorter than [`TYPO_MIN_LEN`]). `given` says whether a
+/// differing pair of words is of given names (first names): there a final "a" more is a
+/// woman's name beside a man's (Petr/Petra, Józef/Józefa), not a typo — in a surname it is
+/// the Czech feminine form (Svoboda/Svobodová).
+pub fn similar_words(a: &[String], b: &[String], given: impl Fn(&str, &str) -> bool) -> bool {
     if a.is_empty() || a.len() != b.len() {
         return false;
     }
@@ -319,12 +329,23 @@ pub fn similar_words(a: &[String], b: &[String]) -> bool {
     }
     match (rest_a.as_slice(), rest_b.as_slice()) {
         ([x], [y]) => {
-            x.chars().count() >= TYPO_MIN_LEN
+            let feminine =
+                x.strip_suffix('a') == Some(y.as_str()) || y.strip_suffix('a') == Some(x.as_str());
+            !(feminine && given(x, y))
+                && x.chars().count() >= TYPO_MIN_LEN
                 && y.chars().count() >= TYPO_MIN_LEN
                 && one_typo_apart(x, y)
         }
         _ => false,
     }
+}
+
+/// Whether two profiles' names are similar (see [`similar_words`]; a word is a given name
+/// unless it came from the record's last name).
+pub fn similar_names(a: &Profile, b: &Profile) -> bool {
+    similar_words(&a.words, &b.words, |x, y| {
+        !a.surnames.iter().any(|w| w == x) || !b.surnames.iter().any(|w| w == y)
+    })
 }
 
 /// Disjoint sets of record indexes.
@@ -471,6 +492,37 @@ fn shared_place(a: &Profile, b: &Profile) -> Option<Reason> {
     None
 }
 
+/// A group's name reasons once per company or city, each as best written: the pairs of a
+/// group may write one city three ways (Kraków, KRAKÓW, Krakow).
+fn one_per_place(reasons: Vec<Reason>) -> Vec<Reason> {
+    let place = |reason: &Reason| match reason {
+        Reason::NameAndCompany { company } => Some((0, fold(company))),
+        Reason::NameAndCity { city } => Some((1, fold(city))),
+        Reason::Same { .. } => None,
+    };
+    let mut out: Vec<Reason> = Vec::with_capacity(reasons.len());
+    for reason in reasons {
+        let key = place(&reason);
+        let held = key.as_ref().and_then(|key| {
+            out.iter_mut()
+                .find(|kept| place(kept).as_ref() == Some(key))
+        });
+        match (held, &reason) {
+            (
+                Some(Reason::NameAndCompany { company: kept }),
+                Reason::NameAndCompany { company },
+            ) => {
+                *kept = better_written(kept, company).to_owned();
+            }
+            (Some(Reason::NameAndCity { city: kept }), Reason::NameAndCity { city }) => {
+                *kept = better_written(kept, city).to_owned();
+            }
+            _ => out.push(reason),
+        }
+    }
+    out
+}
+
 /// Groups of `profiles` that are probably one customer, the strongest reasons first, then
 /// the larger groups.
 pub fn find_groups(profiles: &[Profile]) -> Vec<Group> {
@@ -537,7 +589,7 @@ pub fn find_groups(profiles: &[Profile]) -> Vec<Group> {
         for (n, &(_, a)) in block.iter().enumerate() {
             for &(_, b) in &block[n + 1..] {
                 let (pa, pb) = (&profiles[a as usize], &profiles[b as usize]);
-                if is_ignored(a, b) || !similar_words(&pa.words, &pb.words) {
+                if is_ignored(a, b) || !similar_names(pa, pb) {
                     continue;
                 }
                 let Some(reason) = shared_place(pa, pb) else {
@@ -565,6 +617,7 @@ pub fn find_groups(profiles: &[Profile]) -> Vec<Group> {
             let mut why = reasons.remove(&root).unwrap_or_default();
             why.sort_by(|a, b| b.strength().cmp(&a.strength()).then_with(|| a.cmp(b)));
             why.dedup();
+            why = one_per_place(why);
             why.truncate(MAX_REASONS);
             let group = Group {
                 ids: ids.iter().map(|&i| profiles[i as usize].id).collect(),

@@ -123,7 +123,7 @@ fn fields_are_chosen_united_or_kept() {
         ("campaign:0190", FieldRule::Unite),
         ("deleted", FieldRule::Keep),
         ("merged_into", FieldRule::Keep),
-        ("distinct:0190", FieldRule::Keep),
+        ("distinct:0190", FieldRule::Unite),
         ("import:0190", FieldRule::Keep),
         ("merge:0190", FieldRule::Keep),
     ] {
@@ -359,6 +359,26 @@ fn bad_merges_are_refused() {
     );
 }
 
+/// Every write is one the server takes.
+fn assert_valid(writes: &[Write]) {
+    for write in writes {
+        let checked = crate::schema::validate_change(
+            write.entity.as_str(),
+            &write.id.to_string(),
+            &write.field,
+            &write.value,
+            "1800000000000-0000-dev",
+        );
+        assert!(
+            checked.is_ok(),
+            "{} {} = {}: {checked:?}",
+            write.entity,
+            write.field,
+            write.value
+        );
+    }
+}
+
 /// Merges `records[1..]` into `records[0]` with `linked`, then undoes it, changing
 /// `edited` on the staying record in between if set.
 fn merge_then_undo(
@@ -404,6 +424,7 @@ fn merge_then_undo(
     }
     let mut clock = 0;
     let writes = plan_merge(&ask).unwrap();
+    assert_valid(&writes);
     apply(&mut base, &writes, &mut clock);
     if let Some((field, value)) = edited {
         apply(
@@ -436,6 +457,7 @@ fn merge_then_undo(
         })
         .collect();
     let undo = plan_undo(id(50), merge, staying, &merged, &moved).unwrap();
+    assert_valid(&undo.writes);
     apply(&mut base, &undo.writes, &mut clock);
     // Undone once: not again.
     let merge = &base[&(Entity::Merge, id(50))];
@@ -463,6 +485,118 @@ fn an_undo_keeps_what_was_changed_since_and_says_so() {
         shown(&after[&(Entity::Contact, id(2))]),
         shown(&before[&(Entity::Contact, id(2))])
     );
+}
+
+#[test]
+fn marks_apart_carry_over_kind_is_never_cleared_and_a_purged_record_stops_the_undo() {
+    let a = at(
+        OLD,
+        &[("first_name", json!("Jan")), ("last_name", json!("Nowak"))],
+    );
+    let mut b = jan_again();
+    b.extend(at(
+        OLD,
+        &[
+            (&format!("distinct:{}", id(9)), json!(true)),
+            (&format!("distinct:{}", id(1)), json!(true)),
+        ],
+    ));
+    let ask = request(
+        Record {
+            id: id(1),
+            fields: &a,
+        },
+        vec![Record {
+            id: id(2),
+            fields: &b,
+        }],
+        vec![],
+    );
+    let writes = plan_merge(&ask).unwrap();
+    let on = |field: &str| write_of(&writes, Entity::Contact, id(1), field);
+    assert_eq!(
+        on(&format!("distinct:{}", id(9))),
+        Some(json!(true)),
+        "apart from a third record"
+    );
+    assert_eq!(
+        on(&format!("distinct:{}", id(1))),
+        None,
+        "not apart from itself"
+    );
+    assert_eq!(on("kind"), None, "no kind is a person already");
+
+    // A staying company-less record without kind takes "company": the undo gives "person".
+    let company = at(
+        OLD,
+        &[("kind", json!("company")), ("company", json!("Lis i Syn"))],
+    );
+    let mut ask = request(
+        Record {
+            id: id(1),
+            fields: &a,
+        },
+        vec![Record {
+            id: id(2),
+            fields: &company,
+        }],
+        vec![],
+    );
+    ask.choices.insert("kind".into(), id(2));
+    let mut base: Base = BTreeMap::from([
+        ((Entity::Contact, id(1)), a.clone()),
+        ((Entity::Contact, id(2)), company.clone()),
+    ]);
+    let mut clock = 0;
+    apply(&mut base, &plan_merge(&ask).unwrap(), &mut clock);
+    let merge = base[&(Entity::Merge, id(50))].clone();
+    let staying = base[&(Entity::Contact, id(1))].clone();
+    let merged = base[&(Entity::Contact, id(2))].clone();
+    let undo = plan_undo(
+        id(50),
+        &merge,
+        Record {
+            id: id(1),
+            fields: &staying,
+        },
+        &[Record {
+            id: id(2),
+            fields: &merged,
+        }],
+        &[],
+    )
+    .unwrap();
+    assert_eq!(
+        write_of(&undo.writes, Entity::Contact, id(1), "kind"),
+        Some(json!("person"))
+    );
+    for write in &undo.writes {
+        let checked = crate::schema::validate_change(
+            write.entity.as_str(),
+            &write.id.to_string(),
+            &write.field,
+            &write.value,
+            "1800000000000-0000-dev",
+        );
+        assert!(
+            checked.is_ok(),
+            "{} {}: {checked:?}",
+            write.entity,
+            write.field
+        );
+    }
+    // The merged record purged from the trash: no undo.
+    let refused = plan_undo(
+        id(50),
+        &merge,
+        Record {
+            id: id(1),
+            fields: &staying,
+        },
+        &[],
+        &[],
+    );
+    assert_eq!(refused, Err(MergeError::Gone(id(2))));
 }
 
 const FIELDS: &[&str] = &["first_name", "last_name", "city", "note", "owner_id"];

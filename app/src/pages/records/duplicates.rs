@@ -62,6 +62,7 @@ pub fn DuplicatesPage() -> impl IntoView {
         }
         busy.set(true);
         error.set(None);
+        message.set(None);
         spawn_local(async move {
             let answer = worker::ask(&Request::Duplicates, |_, _| {}).await;
             match answer.reply {
@@ -82,6 +83,8 @@ pub fn DuplicatesPage() -> impl IntoView {
     // "Not duplicates": every pair of the group marked apart, on a record of the pair the
     // user may write (core's rule), in one transaction.
     let set_apart = move |ids: Vec<Uuid>| {
+        message.set(None);
+        error.set(None);
         let Some(user) = session.user_untracked() else {
             return;
         };

@@ -163,19 +163,22 @@ pub fn record_role_change(
     reversion_turned_rows(conn, &id, now_ms)
 }
 
-/// Gives a new version to every record (and its tasks and activities) whose visibility a
+/// Gives a new version to every record (and its tasks, activities and merges) whose visibility a
 /// change to or from `restricted` turns for this user: those owned by someone else.
 fn reversion_turned_rows(conn: &Connection, user_id: &str, now_ms: i64) -> Result<(), DbError> {
     let turned: Vec<(String, String)> = conn
         .prepare_cached(
             "SELECT entity, id FROM rows
-              WHERE entity IN ('contact', 'task', 'activity') AND purged = 0
-                AND scope_owner IS NOT NULL AND scope_owner != ?1",
+              WHERE purged = 0 AND scope_owner IS NOT NULL AND scope_owner != ?1",
         )?
         .query_map([user_id], |row| Ok((row.get(0)?, row.get(1)?)))?
         .collect::<Result<_, _>>()?;
     for (entity, row_id) in turned {
-        if let Ok(entity) = entity.parse::<Entity>() {
+        // Records and every row that hangs off one (tasks, activities, merges); a view's
+        // owner is its author, whose visibility no role turns.
+        if let Ok(entity) = entity.parse::<Entity>()
+            && (entity == Entity::Contact || entity.belongs_to_record())
+        {
             bump_version(conn, entity, &row_id, now_ms)?;
         }
     }

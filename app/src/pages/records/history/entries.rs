@@ -33,6 +33,13 @@ pub fn field_label(field: &str, index: &Index) -> String {
             .unwrap_or_else(|| id.to_owned());
         return t!("field-campaign-named", name = name);
     }
+    if let Some(id) = field.strip_prefix(minicrm_core::schema::DISTINCT_PREFIX) {
+        let name = uuid::Uuid::parse_str(id)
+            .ok()
+            .and_then(|id| index.contact(&id).map(|c| c.display_name()))
+            .unwrap_or_else(|| id.to_owned());
+        return t!("field-distinct-named", name = name);
+    }
     if let Some(key) = field.strip_prefix("custom.") {
         return index
             .field_defs()

@@ -145,21 +145,39 @@ pub(super) fn ReviewStep(flow: Flow) -> impl IntoView {
                 .collect_view()
         }))
     };
+    // The pager stays in place as pages change (a keyboard user keeps their focus on
+    // "Next rows"); only its text and buttons follow the page.
+    let range = move || {
+        let from = shown_page() * PAGE_ROWS + 1;
+        let to = (from + PAGE_ROWS - 1).min(listed());
+        t!(
+            "import-review-page",
+            from = grouped(from as u32),
+            to = grouped(to as u32),
+            total = grouped(listed() as u32)
+        )
+    };
     let pager = move || {
-        (pages() > 1).then(|| {
-            let from = shown_page() * PAGE_ROWS + 1;
-            let to = (from + PAGE_ROWS - 1).min(listed());
-            view! {
+        view! {
+            <Show when=move || { pages() > 1 }>
                 <nav class="pager" aria-label=t!("import-review-pages")>
                     <button type="button" disabled=move || shown_page() == 0
                         on:click=move |_| page.set(shown_page().saturating_sub(1))>{t!("import-review-previous")}</button>
-                    <span>{t!("import-review-page", from = grouped(from as u32), to = grouped(to as u32), total = grouped(listed() as u32))}</span>
+                    <span>{range}</span>
                     <button type="button" disabled=move || { shown_page() + 1 >= pages() }
                         on:click=move |_| page.set(shown_page() + 1)>{t!("import-review-next")}</button>
                 </nav>
-            }
-        })
+            </Show>
+        }
     };
+    // A new page starts at its top.
+    let table_wrap = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        page.track();
+        if let Some(wrap) = table_wrap.get_untracked() {
+            wrap.set_scroll_top(0);
+        }
+    });
     let more = move || review.with(|r| r.as_ref().map_or(0, |r| r.more));
     let write = move |_| {
         if reviewer.busy() || to_write() == 0 {
@@ -176,7 +194,7 @@ pub(super) fn ReviewStep(flow: Flow) -> impl IntoView {
         <p class="import-counts" role="status" aria-live="polite">
             {move || if reviewer.busy() { Some(t!("import-reviewing")) } else { counts_text() }}
         </p>
-        <div class="import-table-wrap" role="region" aria-label=t!("import-review-rows") tabindex="0">
+        <div class="import-table-wrap" role="region" aria-label=t!("import-review-rows") tabindex="0" node_ref=table_wrap>
             <table class="data-table import-table import-review">
                 <thead>
                     <tr>
