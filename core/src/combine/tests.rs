@@ -294,22 +294,7 @@ fn a_merge_unites_moves_and_records_what_it_changed() {
     );
 
     // Every write is one the schema takes.
-    for write in &writes {
-        let checked = crate::schema::validate_change(
-            write.entity.as_str(),
-            &write.id.to_string(),
-            &write.field,
-            &write.value,
-            "1800000000000-0000-dev",
-        );
-        assert!(
-            checked.is_ok(),
-            "{} {} = {}: {checked:?}",
-            write.entity,
-            write.field,
-            write.value
-        );
-    }
+    assert_valid(&writes);
 }
 
 #[test]
@@ -570,21 +555,7 @@ fn marks_apart_carry_over_kind_is_never_cleared_and_a_purged_record_stops_the_un
         write_of(&undo.writes, Entity::Contact, id(1), "kind"),
         Some(json!("person"))
     );
-    for write in &undo.writes {
-        let checked = crate::schema::validate_change(
-            write.entity.as_str(),
-            &write.id.to_string(),
-            &write.field,
-            &write.value,
-            "1800000000000-0000-dev",
-        );
-        assert!(
-            checked.is_ok(),
-            "{} {}: {checked:?}",
-            write.entity,
-            write.field
-        );
-    }
+    assert_valid(&undo.writes);
     // The merged record purged from the trash: no undo.
     let refused = plan_undo(
         id(50),
