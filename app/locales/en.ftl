@@ -137,6 +137,11 @@ sync-pending-title = Waiting to sync
 sync-pending-empty = Every change on this device has reached the server.
 sync-pending-more = The oldest { $shown } of { $count } changes waiting.
 sync-rejected-title = Rejected changes
+sync-moved = { $count ->
+    [one] 1 change was moved to a merged record — review
+   *[other] { $count } changes were moved to a merged record — review
+}
+sync-moved-reason = The record was merged into { $name } meanwhile: the change was made there instead.
 sync-rejected-intro = The server refused these changes; they are not applied anywhere.
 sync-rejected-empty = No change was refused.
 sync-rejected-clear = Dismiss all
@@ -287,6 +292,10 @@ records-selected = { $count ->
    *[other] { $count } selected
 }
 records-clear-selection = Clear selection
+records-merge = { $count ->
+    [one] Merge { $count } record…
+   *[other] Merge { $count } records…
+}
 dialog-done = Done
 column-name = Name
 column-kind = Type
@@ -976,7 +985,62 @@ duplicates-same-id = Same { $id } { $value }
 duplicates-name-company = Similar name, same company { $company }
 duplicates-name-city = Similar name, same city { $city }
 duplicates-apart = Not duplicates
+duplicates-merge = Merge…
+duplicates-merge-named = Merge { $names }
 duplicates-apart-named = Not duplicates: { $names }
 duplicates-apart-done = Marked as not duplicates: they are no longer shown together.
 duplicates-apart-forbidden = You may not change these records, so they cannot be marked.
 duplicates-failed = Duplicates could not be looked for: { $message }
+
+## Merging records
+
+merge-title = { $count ->
+    [one] Merge { $count } record
+   *[other] Merge { $count } records
+}
+merge-cancel = Cancel
+merge-hint = The records become one: choose the record that stays and, where they differ, the value it keeps. Phones, e-mails, tags, segments and campaigns are united; tasks, activities and a company's people move to the record that stays. The others go to the trash, marked as merged, and the merge can be undone from the record's timeline.
+merge-staying = Record that stays
+merge-fields-caption = Where the records differ, choose the value to keep
+merge-field = Field
+merge-take = Keep { $field } “{ $value }” from { $name }
+merge-no-differences = The records do not differ in any field that is chosen.
+merge-united = United
+merge-memberships = Segments and campaigns
+merge-moves = Moving to the record that stays: { $tasks ->
+    [one] { $tasks } task
+   *[other] { $tasks } tasks
+}, { $activities ->
+    [one] { $activities } activity
+   *[other] { $activities } activities
+}, { $people ->
+    [one] { $people } person of a company
+   *[other] { $people } people of a company
+}.
+merge-do = { $count ->
+    [one] Merge { $count } record
+   *[other] Merge { $count } records
+}
+merge-bad-link = This merge link is not valid.
+merge-count = A merge takes from 2 to { $most } records, not { $count }.
+merge-missing = Record { $id } is not on this device.
+merge-in-trash = { $name } is in the trash or merged already: restore it first.
+merge-repeated = A record is named twice.
+merge-gone = Record { $id } is in the trash, merged elsewhere or deleted for good.
+merge-changed = The records changed meanwhile: check the choices and merge again.
+merge-too-many = Together the records have more { $field } than one record may hold.
+merge-undone-already = This merge was undone already.
+merge-forbidden = You may not merge these records: { $message }
+merge-failed = The merge could not be saved: { $message }
+record-merged-done = { $count } records were merged into this one. The merge can be undone from the timeline.
+record-merged-from = The record you opened was merged into this one.
+timeline-merge = { $names } merged into this record by { $who }
+timeline-merge-changed = Changed here: { $fields }
+timeline-merge-undo = Undo merge
+timeline-merge-undo-named = Undo the merge of { $names }
+timeline-merge-undone = Undone
+timeline-merge-undone-done = The merge was undone: the records are back with their own tasks and activities.
+timeline-merge-undone-kept = The merge was undone. Kept because they were changed since the merge: { $fields }
+timeline-merged-origin = From { $name }:
+merge-stays = { $name } (stays)
+merge-stays-badge = stays

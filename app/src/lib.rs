@@ -23,7 +23,7 @@ use pages::login::LoginPage;
 use pages::placeholder::{NotFoundPage, ReportsPage};
 use pages::records::import::{ImportPage, ImportStartPage};
 use pages::records::{
-    DuplicatesPage, IdentifyPage, ImportsPage, RecordPage, RecordsPage, TrashPage,
+    DuplicatesPage, IdentifyPage, ImportsPage, MergePage, RecordPage, RecordsPage, TrashPage,
 };
 use pages::settings::SettingsPage;
 use pages::setup::SetupPage;
@@ -52,6 +52,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("records") view=RecordsPage />
                     <Route path=path!("records/imports") view=ImportsPage />
                     <Route path=path!("records/duplicates") view=DuplicatesPage />
+                    <Route path=path!("records/merge") view=MergePage />
                     // Before `records/:id`: the first route that matches wins.
                     <Route path=path!("records/import") view=ImportStartPage />
                     <Route path=path!("records/import/:id") view=ImportPage />

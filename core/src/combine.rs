@@ -22,6 +22,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use crate::access::{Actor, RowScope, check_write};
 use crate::merge::Fields;
 use crate::record::{Contact, is_blank};
 use crate::schema::Entity;
@@ -244,7 +245,8 @@ pub struct MergeRequest<'a> {
     pub at: String,
 }
 
-fn is_gone(record: &Record) -> bool {
+/// In the trash or merged into another record already: not to be merged.
+pub fn is_gone(record: &Record) -> bool {
     value_of(record.fields, "deleted") == &Value::Bool(true)
         || !is_blank(value_of(record.fields, MERGED_INTO))
 }
@@ -474,6 +476,107 @@ pub fn plan_undo(
         writes.push(Write::new(row.entity, row.id, mark.clone(), Value::Null));
     }
     Ok(Undo { writes, kept })
+}
+
+/// One row's writes: its entity, id, and fields with their values, in order.
+pub type RowWrites = (Entity, Uuid, Vec<(String, Value)>);
+
+/// A plan's writes grouped by row, in the plan's order (one edit per row, its fields in
+/// the order planned): how the device writes them, in one transaction.
+pub fn by_row(writes: Vec<Write>) -> Vec<RowWrites> {
+    let mut rows: Vec<RowWrites> = Vec::new();
+    for write in writes {
+        match rows
+            .iter_mut()
+            .find(|(entity, id, _)| *entity == write.entity && *id == write.id)
+        {
+            Some((_, _, changes)) => changes.push((write.field, write.value)),
+            None => rows.push((write.entity, write.id, vec![(write.field, write.value)])),
+        }
+    }
+    rows
+}
+
+/// Whether `actor` may make every write of a plan, by the rule the server applies to each
+/// change (`check_write`). `scope_of(entity, id)` is a row's scope as it is now (a task's,
+/// an activity's or a merge's: its record's); a write of `record_id` is checked against the
+/// scope of the record it points to. `Err` names the first row refused and why.
+pub fn check_plan(
+    actor: &Actor,
+    writes: &[Write],
+    scope_of: impl Fn(Entity, Uuid) -> RowScope,
+) -> Result<(), (Uuid, String)> {
+    for write in writes {
+        let scope = scope_of(write.entity, write.id);
+        let target = (write.field == "record_id")
+            .then(|| write.value.as_str().and_then(|id| Uuid::parse_str(id).ok()))
+            .flatten()
+            .map(|record| scope_of(Entity::Contact, record));
+        check_write(
+            actor,
+            write.entity,
+            &scope,
+            &write.field,
+            &write.value,
+            target.as_ref(),
+        )
+        .map_err(|why| (write.id, why))?;
+    }
+    Ok(())
+}
+
+/// The record a write to a contact goes to instead, when that contact was merged into
+/// another (`merged_into` its stored value): the staying record, for every field but the
+/// merge's own bookkeeping (`deleted`, `merged_into`, marks), which an undo writes. The
+/// server refuses such a write (code `merged`, naming the staying record) and the device
+/// makes it again on the staying record ([`retarget`]): nothing lands on a trashed record
+/// unseen.
+pub fn merged_elsewhere(merged_into: Option<&Value>, field: &str) -> Option<Uuid> {
+    if field_rule(field) == FieldRule::Keep {
+        return None;
+    }
+    merged_into
+        .and_then(Value::as_str)
+        .and_then(|id| Uuid::parse_str(id).ok())
+}
+
+/// The write to the staying record `staying` (its shown fields) that carries a refused
+/// write `field` = `value` of a record merged into it: a chosen field's value as it was
+/// written; a list united with the staying record's (so a phone added on the merged
+/// record joins the others, and none is lost); nothing for the merge's bookkeeping or a
+/// mark apart from the staying record itself.
+pub fn retarget(field: &str, value: &Value, staying: Record) -> Option<Value> {
+    match field_rule(field) {
+        FieldRule::Keep => None,
+        FieldRule::Choose => Some(value.clone()),
+        FieldRule::Unite => {
+            if field
+                .strip_prefix(DISTINCT_PREFIX)
+                .is_some_and(|other| other == staying.id.to_string())
+            {
+                return None;
+            }
+            if !value.is_array() {
+                // A membership or a mark: as the user set it.
+                return Some(value.clone());
+            }
+            let written: Fields = [(
+                field.to_owned(),
+                crate::sync::FieldState {
+                    value: value.clone(),
+                    hlc: String::new(),
+                },
+            )]
+            .into_iter()
+            .collect();
+            let from = Record {
+                id: staying.id,
+                fields: &written,
+            };
+            // More than a record holds: the written list alone rather than none of it.
+            Some(united(&[staying, from], field).unwrap_or_else(|_| value.clone()))
+        }
+    }
 }
 
 /// The merged records a merge row names.

@@ -65,6 +65,9 @@ pub enum RejectCode {
     UnknownField,
     /// Wrong value type, malformed HLC or id.
     Invalid,
+    /// The record was merged into another (`merged_into` names it): the change belongs on
+    /// that record (an extension of PROTOCOL.md; the device makes it again there).
+    Merged,
 }
 
 impl RejectCode {
@@ -73,6 +76,7 @@ impl RejectCode {
             RejectCode::Forbidden => "forbidden",
             RejectCode::UnknownField => "unknown_field",
             RejectCode::Invalid => "invalid",
+            RejectCode::Merged => "merged",
         }
     }
 }
@@ -82,6 +86,9 @@ pub struct Rejection {
     pub seq: u64,
     pub code: RejectCode,
     pub message: String,
+    /// With code `merged`: the record the change's record was merged into.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

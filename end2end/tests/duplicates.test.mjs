@@ -80,7 +80,7 @@ test('duplicates are found on the device offline, strongest reasons first, and a
   await page.screenshot({ path: join(SCREENSHOTS, 'duplicates.png'), fullPage: true });
 
   // Each member links to its record.
-  await group('Jan Nowak, Janek Nowak').getByRole('link', { name: 'Janek Nowak' }).click();
+  await group('Jan Nowak, Janek Nowak').getByRole('link', { name: 'Janek Nowak', exact: true }).click();
   await page.getByRole('heading', { name: 'Janek Nowak' }).waitFor();
   await page.goBack();
   await page.getByRole('status').filter({ hasText: '4 groups' }).waitFor();

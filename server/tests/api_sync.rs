@@ -585,3 +585,69 @@ async fn a_row_that_left_the_scope_and_changed_again_past_a_page_boundary_still_
     );
     assert_eq!(told[0]["visible"], false);
 }
+
+#[tokio::test]
+async fn an_edit_of_a_merged_record_is_refused_naming_the_staying_one_and_an_undo_goes_through() {
+    let (server, _, token) = TestServer::with_user("agnes@example.com", Role::Agent).await;
+    let (staying, merged) = (id(1), id(2));
+    let mut merger = Device::new(&server, &token, "merger");
+    merger
+        .push_clean(&[
+            ("contact", &staying, "last_name", json!("Nowak")),
+            ("contact", &merged, "last_name", json!("Nowakowa")),
+            ("contact", &merged, "merged_into", json!(staying)),
+            ("contact", &merged, "deleted", json!(true)),
+        ])
+        .await;
+    // Another device's edits, made before it heard of the merge.
+    let stamp = |c| hlc(WALL + 10, c, "other");
+    let reply = server
+        .push_ok(
+            &token,
+            "other",
+            vec![
+                change(1, "contact", &merged, "city", json!("Brno"), &stamp(0)),
+                change(2, "contact", &staying, "city", json!("Praha"), &stamp(1)),
+            ],
+        )
+        .await;
+    let rejected = reply["rejected"].as_array().unwrap();
+    assert_eq!(rejected.len(), 1, "{rejected:?}");
+    assert_eq!(rejected[0]["seq"], 1);
+    assert_eq!(rejected[0]["code"], "merged");
+    assert_eq!(rejected[0]["merged_into"], json!(staying));
+    let (rows, _) = server.pull_all(&token, 0, 1000).await;
+    assert!(
+        rows[&key("contact", &merged)]["fields"]
+            .get("city")
+            .is_none()
+    );
+    assert_eq!(field(&rows[&key("contact", &staying)], "city"), "Praha");
+    // Other refusals carry no `merged_into`.
+    let refused = server
+        .push_ok(
+            &token,
+            "other",
+            vec![change(
+                3,
+                "contact",
+                &staying,
+                "colour",
+                json!("red"),
+                &stamp(2),
+            )],
+        )
+        .await;
+    assert!(refused["rejected"][0].get("merged_into").is_none());
+    // The undo's writes are taken, and then the record is written as any other.
+    merger
+        .push_clean(&[
+            ("contact", &merged, "merged_into", Value::Null),
+            ("contact", &merged, "deleted", json!(false)),
+            ("contact", &merged, "city", json!("Ostrava")),
+        ])
+        .await;
+    let back = contact(&server, &token, &merged).await.unwrap();
+    assert_eq!(field(&back, "city"), "Ostrava");
+    assert_eq!(field(&back, "deleted"), false);
+}

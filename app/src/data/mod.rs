@@ -7,6 +7,7 @@
 //! changed (this tab's edits and pulls, and other tabs' via the BroadcastChannel).
 
 pub mod deadlines;
+pub mod merges;
 mod setting_row;
 pub mod settings;
 pub mod tasks;
@@ -57,6 +58,8 @@ pub const SETTING_ENTITIES: &[&str] = &[
     // The import history (the records' pages and the import flow read it; no settings list
     // shows it).
     "import",
+    // Merges (a record's timeline shows them, with their undo).
+    "merge",
 ];
 /// Rows read per request while loading (parsed in steps, see [`Steps`]).
 const LOAD_SLICE: u32 = 1000;

@@ -217,8 +217,12 @@ pub fn SyncIndicator() -> impl IntoView {
     let text = move || {
         let pending = sync.pending.get();
         let count = pending.to_string();
-        if sync.rejected.get() > 0 {
-            return t!("sync-refused", count = sync.rejected.get().to_string());
+        let (rejected, moved) = (sync.rejected.get(), sync.moved.get());
+        if rejected > 0 && rejected == moved {
+            return t!("sync-moved", count = moved.to_string());
+        }
+        if rejected > 0 {
+            return t!("sync-refused", count = rejected.to_string());
         }
         match sync.phase.get() {
             SyncPhase::Syncing => match sync.pulled_rows.get() {
@@ -305,6 +309,7 @@ const PENDING_SHOWN: usize = 200;
 #[component]
 pub fn SyncPage() -> impl IntoView {
     let sync = use_sync();
+    let replica = crate::data::use_replica();
     let pending = RwSignal::new(Vec::<Change>::new());
     let rejected = RwSignal::new(Vec::<RejectedChange>::new());
     Effect::new(move || {
@@ -366,7 +371,14 @@ pub fn SyncPage() -> impl IntoView {
                     <p>{t!("sync-rejected-intro")}</p>
                     <ChangesTable with_reason=true lines=Signal::derive(move || {
                         rejected.with(|changes| changes.iter().map(|c| {
-                            ChangeLine::new(&c.entity, &c.field, &c.value, Some(&c.message))
+                            let reason = match &c.merged_into {
+                                Some(staying) => {
+                                    let name = uuid::Uuid::parse_str(staying).ok().and_then(|id| replica.with(|index| index.contact(&id).map(|c| c.display_name()))).unwrap_or_else(|| staying.clone());
+                                    t!("sync-moved-reason", name = name)
+                                }
+                                None => c.message.clone(),
+                            };
+                            ChangeLine::new(&c.entity, &c.field, &c.value, Some(&reason))
                         }).collect())
                     }) />
                     <button type="button" on:click=clear>{t!("sync-rejected-clear")}</button>

@@ -20,6 +20,7 @@ use crate::state::session::Session;
 use crate::storage::changes;
 use crate::storage::channel;
 use crate::storage::device::{DEVICE_KEY, DeviceState};
+use crate::storage::rejected::merged_refusals;
 use crate::storage::{Storage, StorageError};
 use crate::tabs::{
     self, LOGGED_OUT_MESSAGE, LOGOUT_INCOMPLETE_MESSAGE, SESSION_MESSAGE, SYNCED_MESSAGE,
@@ -49,6 +50,8 @@ pub struct Sync {
     pub phase: RwSignal<SyncPhase>,
     pub pending: RwSignal<u32>,
     pub rejected: RwSignal<u32>,
+    /// Of those, edits of a record merged away, made again on the record that stays.
+    pub moved: RwSignal<u32>,
     pub last_sync_ms: RwSignal<Option<f64>>,
     /// When the server last acknowledged this device's changes (ms since the epoch).
     pub last_ack_ms: RwSignal<Option<f64>>,
@@ -122,6 +125,8 @@ impl Sync {
         if let Ok(rejected) = storage.rejected_changes().await {
             self.rejected
                 .set(u32::try_from(rejected.len()).unwrap_or(u32::MAX));
+            let moved = rejected.iter().filter(|c| c.merged_into.is_some()).count();
+            self.moved.set(u32::try_from(moved).unwrap_or(u32::MAX));
         }
         if let Ok(device) = storage.get_meta::<DeviceState>(DEVICE_KEY).await {
             self.last_sync_ms
@@ -163,6 +168,7 @@ pub fn provide_sync(session: Session, online: Online) -> Sync {
         phase: RwSignal::new(SyncPhase::Idle),
         pending: RwSignal::new(0),
         rejected: RwSignal::new(0),
+        moved: RwSignal::new(0),
         last_sync_ms: RwSignal::new(None),
         last_ack_ms: RwSignal::new(None),
         oldest_pending_ms: RwSignal::new(None),
@@ -348,6 +354,11 @@ async fn sync_once(sync: &Sync, session: &Session) -> Result<(), SyncError> {
             changes: batch,
         };
         let reply = api::push(&token, &request).await?;
+        // Edits of a record another device merged away go to the record that stays.
+        let moved = merged_refusals(&request.changes, &reply.rejected);
+        if !moved.is_empty() {
+            storage.retarget_merged(&moved, now_ms() as u64).await?;
+        }
         storage
             .acknowledge(
                 &request.changes,

@@ -68,6 +68,7 @@ pub fn row_edit(entity: &str, id: &str, changes: &[(&str, Value)]) -> RowEdit {
 /// The server's refusal of the change `seq`: forbidden, saying `message`.
 pub fn forbidden(seq: u64, message: &str) -> Rejection {
     Rejection {
+        merged_into: None,
         seq,
         code: RejectCode::Forbidden,
         message: message.into(),

@@ -344,6 +344,129 @@ fn bad_merges_are_refused() {
     );
 }
 
+#[test]
+fn a_plan_is_written_a_row_at_a_time_and_checked_as_the_server_would() {
+    let (a, b) = (jan(), jan_again());
+    let one = Record {
+        id: id(1),
+        fields: &a,
+    };
+    let two = Record {
+        id: id(2),
+        fields: &b,
+    };
+    let call = Linked {
+        entity: Entity::Activity,
+        id: id(30),
+        points_to: id(2),
+    };
+    let writes = plan_merge(&request(one, vec![two], vec![call])).unwrap();
+    let rows = by_row(writes.clone());
+    // One edit per row, the merge row first, every write kept in its order.
+    assert_eq!(rows[0].0, Entity::Merge);
+    let mut keys: Vec<(Entity, Uuid)> = rows.iter().map(|(e, i, _)| (*e, *i)).collect();
+    let count = keys.len();
+    keys.sort_by_key(|(e, i)| (e.as_str(), *i));
+    keys.dedup();
+    assert_eq!(keys.len(), count);
+    assert_eq!(
+        rows.iter().map(|(_, _, c)| c.len()).sum::<usize>(),
+        writes.len()
+    );
+    let two_changes = &rows.iter().find(|(_, i, _)| *i == id(2)).unwrap().2;
+    assert_eq!(
+        two_changes,
+        &vec![
+            (MERGED_INTO.to_owned(), json!(id(1).to_string())),
+            ("deleted".to_owned(), json!(true)),
+        ]
+    );
+
+    // A restricted user writes their own and unassigned records only.
+    let me = crate::UserId(id(70));
+    let restricted = Actor {
+        user_id: me,
+        role: crate::access::Role::Restricted,
+    };
+    let owned_by = |owner: Option<Uuid>| RowScope::Owned {
+        owner: owner.map(|o| o.to_string()),
+    };
+    let all_mine = |_: Entity, _: Uuid| owned_by(Some(id(70)));
+    assert_eq!(check_plan(&restricted, &writes, all_mine), Ok(()));
+    let theirs_is_two = |_: Entity, row: Uuid| {
+        if row == id(2) {
+            owned_by(Some(id(71)))
+        } else {
+            owned_by(None)
+        }
+    };
+    let refused = check_plan(&restricted, &writes, theirs_is_two);
+    assert_eq!(refused.map_err(|(row, _)| row), Err(id(2)));
+    // The staying record someone else's: moving a call onto it is refused too.
+    let theirs_is_one = |entity: Entity, row: Uuid| {
+        if entity == Entity::Contact && row == id(1) {
+            owned_by(Some(id(71)))
+        } else {
+            owned_by(None)
+        }
+    };
+    assert!(check_plan(&restricted, &writes, theirs_is_one).is_err());
+    let manager = Actor {
+        user_id: me,
+        role: crate::access::Role::Manager,
+    };
+    assert_eq!(check_plan(&manager, &writes, theirs_is_one), Ok(()));
+}
+
+#[test]
+fn a_write_to_a_merged_record_goes_to_the_staying_one() {
+    let into = json!(id(1).to_string());
+    // Every field but the merge's bookkeeping is refused on a merged record.
+    assert_eq!(merged_elsewhere(Some(&into), "city"), Some(id(1)));
+    assert_eq!(merged_elsewhere(Some(&into), "phones"), Some(id(1)));
+    for field in [
+        "deleted",
+        MERGED_INTO,
+        &format!("{MERGE_MARK_PREFIX}{}", id(50)),
+    ] {
+        assert_eq!(merged_elsewhere(Some(&into), field), None, "{field}");
+    }
+    assert_eq!(merged_elsewhere(None, "city"), None);
+    assert_eq!(merged_elsewhere(Some(&Value::Null), "city"), None);
+
+    let staying_fields = jan();
+    let staying = Record {
+        id: id(1),
+        fields: &staying_fields,
+    };
+    assert_eq!(
+        retarget("city", &json!("Gdańsk"), staying),
+        Some(json!("Gdańsk"))
+    );
+    // A phone added on the merged record joins the staying record's phones.
+    let phones = json!([{ "type": "work", "number": "+48 22 999 88 77" }]);
+    assert_eq!(
+        retarget("phones", &phones, staying),
+        Some(json!([
+            { "type": "mobile", "number": "+48601111222" },
+            { "type": "work", "number": "+48 22 999 88 77" }
+        ]))
+    );
+    assert_eq!(
+        retarget(
+            "emails",
+            &json!(["JAN@example.com", "new@example.com"]),
+            staying
+        ),
+        Some(json!(["jan@example.com", "new@example.com"]))
+    );
+    let segment = format!("segment:{}", id(92));
+    assert_eq!(retarget(&segment, &json!(true), staying), Some(json!(true)));
+    assert_eq!(retarget("deleted", &json!(true), staying), None);
+    let apart_from_staying = format!("{DISTINCT_PREFIX}{}", id(1));
+    assert_eq!(retarget(&apart_from_staying, &json!(true), staying), None);
+}
+
 /// Every write is one the server takes.
 fn assert_valid(writes: &[Write]) {
     for write in writes {

@@ -104,6 +104,20 @@ pub(super) fn bump_version(
     Ok(version)
 }
 
+/// A field's stored value, `None` if the row has no such field.
+pub(super) fn stored_value(
+    conn: &Connection,
+    entity: Entity,
+    id: &str,
+    field: &str,
+) -> Result<Option<serde_json::Value>, DbError> {
+    let text: Option<String> = conn
+        .prepare_cached("SELECT value FROM fields WHERE entity = ?1 AND id = ?2 AND field = ?3")?
+        .query_row(params![entity.as_str(), id, field], |row| row.get(0))
+        .optional()?;
+    Ok(text.and_then(|text| serde_json::from_str(&text).ok()))
+}
+
 /// A field as stored: the HLC of the write that set it and its size in the row.
 pub(super) struct StoredField {
     pub(super) hlc: String,

@@ -191,6 +191,15 @@ fn GroupCard(
     let label = t!("duplicates-group", names = names.join(", "));
     let ids: Vec<Uuid> = group.members.iter().map(|m| m.id).collect();
     let apart_label = t!("duplicates-apart-named", names = names.join(", "));
+    let merge_label = t!("duplicates-merge-named", names = names.join(", "));
+    let merge_href = format!(
+        "/records/merge?from=duplicates&ids={}",
+        ids.iter()
+            .map(Uuid::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let can_merge = ids.len() <= minicrm_core::combine::MAX_RECORDS;
     view! {
         <li class="duplicate-group panel" aria-label=label>
             <p class="reasons">{reasons.join(" · ")}</p>
@@ -218,6 +227,7 @@ fn GroupCard(
                 </tbody>
             </table>
             <div class="actions">
+                {can_merge.then(|| view! { <A href=merge_href attr:class="button primary" attr:aria-label=merge_label>{t!("duplicates-merge")}</A> })}
                 <button type="button" aria-label=apart_label on:click=move |_| on_apart(ids.clone())>{t!("duplicates-apart")}</button>
             </div>
         </li>

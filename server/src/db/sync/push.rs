@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use minicrm_core::access::{Actor, RowScope, check_write};
+use minicrm_core::combine;
 use minicrm_core::hlc::{Clock, MAX_DRIFT_MS};
 use minicrm_core::merge::{Decision, decide};
 use minicrm_core::schema::{Entity, RowSize, resize_row, validate_change};
@@ -16,6 +17,7 @@ use super::scopes::current_actor;
 use crate::db::error::DbError;
 use crate::db::rows::{
     bump_version, contact_owner, record_scope, row_line, scope_of, store_field, stored_field,
+    stored_value,
 };
 
 struct HistoryWrite<'a> {
@@ -160,6 +162,7 @@ pub fn apply_push(
                         seq,
                         code: RejectCode::Invalid,
                         message,
+                        merged_into: None,
                     });
                 }
                 continue;
@@ -170,7 +173,7 @@ pub fn apply_push(
             continue;
         }
         top = change.seq;
-        if let Err((code, message)) = apply_change(
+        if let Err((code, message, merged_into)) = apply_change(
             &tx,
             actor,
             &user_id,
@@ -185,6 +188,7 @@ pub fn apply_push(
                 seq: change.seq,
                 code,
                 message,
+                merged_into,
             });
         }
     }
@@ -210,7 +214,10 @@ pub fn apply_push(
     })
 }
 
-type ChangeOutcome = Result<(), (RejectCode, String)>;
+/// Why a change was refused: its code, the message, and with `merged` the record it
+/// belongs on.
+type Refusal = (RejectCode, String, Option<String>);
+type ChangeOutcome = Result<(), Refusal>;
 
 #[allow(clippy::too_many_arguments)]
 fn apply_change(
@@ -232,7 +239,7 @@ fn apply_change(
         &change.hlc,
     ) {
         Ok(valid) => valid,
-        Err(problem) => return Ok(Err((problem.code, problem.message))),
+        Err(problem) => return Ok(Err((problem.code, problem.message, None))),
     };
     let entity = valid.entity;
     let line = row_line(tx, entity, &change.id)?;
@@ -240,6 +247,7 @@ fn apply_change(
         return Ok(Err((
             RejectCode::Forbidden,
             "this row was deleted for good (purged from the trash)".into(),
+            None,
         )));
     }
     let scope = match &line {
@@ -257,6 +265,7 @@ fn apply_change(
                 return Ok(Err((
                     RejectCode::Forbidden,
                     "the record was deleted for good (purged from the trash)".into(),
+                    None,
                 )));
             }
             Some(RowScope::Owned {
@@ -273,7 +282,19 @@ fn apply_change(
         &change.value,
         record_scope.as_ref(),
     ) {
-        return Ok(Err((RejectCode::Forbidden, message)));
+        return Ok(Err((RejectCode::Forbidden, message, None)));
+    }
+    // A record merged into another takes no more edits: they belong on the staying record
+    // (core's rule), and the device makes them again there.
+    if entity == Entity::Contact {
+        let into = stored_value(tx, entity, &change.id, combine::MERGED_INTO)?;
+        if let Some(staying) = combine::merged_elsewhere(into.as_ref(), &change.field) {
+            return Ok(Err((
+                RejectCode::Merged,
+                format!("this record was merged into {staying}"),
+                Some(staying.to_string()),
+            )));
+        }
     }
     // A clock more than 60 s ahead is not trusted: the server stamps the write itself.
     let hlc = if valid.hlc.wall_ms > now_wall.saturating_add(MAX_DRIFT_MS) {
@@ -301,6 +322,7 @@ fn apply_change(
                 return Ok(Err((
                     problem.code,
                     format!("{entity}.{}: {}", change.field, problem.message),
+                    None,
                 )));
             }
         };

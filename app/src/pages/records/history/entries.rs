@@ -11,13 +11,14 @@ use minicrm_core::work::{Task, duration_text};
 use serde_json::{Value, json};
 
 use crate::data::tasks::TaskChange;
-use crate::data::{ACTIVITY, CONTACT, Index, Replica};
+use crate::data::{ACTIVITY, CONTACT, Index, Replica, SettingRow};
 use crate::pages::forms::spawn_reported;
 use crate::pages::tasks::change_task;
 use crate::state::now::local_date_time;
 use crate::state::session::Session;
 use crate::storage::rows::StoredRow;
 use crate::t;
+use minicrm_core::combine::AFTER_PREFIX;
 
 /// A field's name as a sentence uses it ("city", "segment VIP", "shoe size").
 pub fn field_label(field: &str, index: &Index) -> String {
@@ -110,12 +111,18 @@ pub enum Item {
     Task(Task),
     /// A call, e-mail, text message, meeting or note (id, fields as stored).
     Activity(String, Fields),
+    /// A write of a field of a record merged into this one (whose name is given), with the
+    /// value it replaced.
+    MergedField(String, HistoryEntry, Option<Value>),
+    /// A merge of other records into this one (its `merge` row).
+    Merge(SettingRow),
 }
 
 impl Item {
     pub fn at_ms(&self) -> i64 {
         match self {
-            Item::Field(entry, _) => hlc_ms(&entry.hlc),
+            Item::Field(entry, _) | Item::MergedField(_, entry, _) => hlc_ms(&entry.hlc),
+            Item::Merge(row) => parse_ms(row.str("at")).unwrap_or(0),
             Item::Task(task) if task.done => task.done_at_ms.unwrap_or(task.modified_ms),
             Item::Task(task) => task.modified_ms,
             Item::Activity(_, fields) => fields
@@ -145,6 +152,8 @@ pub struct Timeline {
     pub record: StoredValue<String>,
     pub row: RwSignal<Option<Option<StoredRow>>>,
     pub error: RwSignal<Option<String>>,
+    /// What an action just did (an undone merge), as a status.
+    pub done: RwSignal<Option<String>>,
 }
 
 impl Timeline {
@@ -184,6 +193,8 @@ impl Timeline {
             Item::Field(entry, old) => self.field_entry(entry, old),
             Item::Task(task) => self.task_entry(task),
             Item::Activity(id, fields) => self.activity_entry(id, fields),
+            Item::MergedField(name, entry, old) => self.merged_field_entry(name, entry, old),
+            Item::Merge(row) => self.merge_entry(row),
         }
     }
 
@@ -285,6 +296,126 @@ impl Timeline {
                 {device.map(|text| view! { <span class="device">{text}</span> })}
                 {(!is_current).then(|| view! {
                     <button type="button" class="link" on:click=restore>{restore_label.clone()}</button>
+                })}
+            </li>
+        }
+        .into_any()
+    }
+
+    /// A write of a merged record's field: who set what, on which record, and when.
+    fn merged_field_entry(self, name: String, entry: HistoryEntry, old: Option<Value>) -> AnyView {
+        let (who, shown, label, old) = self.replica.with_untracked(|index| {
+            (
+                index
+                    .name_of("user", &entry.user_id)
+                    .unwrap_or_else(|| t!("unknown-user")),
+                value_label(&entry.field, &entry.value, index),
+                field_label(&entry.field, index),
+                old.as_ref()
+                    .map(|old| value_label(&entry.field, old, index)),
+            )
+        });
+        let what = match old {
+            Some(old) => t!(
+                "record-history-changed",
+                who = who,
+                field = label,
+                old = old,
+                value = shown
+            ),
+            None => t!(
+                "record-history-set",
+                who = who,
+                field = label,
+                value = shown
+            ),
+        };
+        view! {
+            <li class="entry field-change merged-field" class:lost=!entry.won>
+                <span class="origin">{t!("timeline-merged-origin", name = name)}</span>
+                " "
+                <span class="what">{what}</span>
+                " "
+                <span class="when">{local_date_time(hlc_ms(&entry.hlc) as f64)}</span>
+                {(!entry.won).then(|| view! { <span class="badge">{t!("record-history-lost")}</span> })}
+            </li>
+        }
+        .into_any()
+    }
+
+    /// A merge into this record: who merged which records when, what it changed, and the
+    /// button that undoes it.
+    fn merge_entry(self, row: SettingRow) -> AnyView {
+        let Timeline {
+            replica,
+            session,
+            error,
+            ..
+        } = self;
+        let names = row.strings("names").join(", ");
+        let (who, changed) = replica.with_untracked(|index| {
+            let who = index
+                .name_of("user", row.str("user_id"))
+                .unwrap_or_else(|| t!("unknown-user"));
+            let changed: Vec<String> = row
+                .values
+                .keys()
+                .filter_map(|name| name.strip_prefix(AFTER_PREFIX))
+                .map(|field| field_label(field, index))
+                .collect();
+            (who, changed)
+        });
+        let undone = row.bool("undone");
+        let when = parse_ms(row.str("at"))
+            .map(|ms| local_date_time(ms as f64))
+            .unwrap_or_default();
+        let what = t!("timeline-merge", names = names.clone(), who = who);
+        let details = (!changed.is_empty())
+            .then(|| t!("timeline-merge-changed", fields = changed.join(", ")));
+        let merge_id = uuid::Uuid::parse_str(&row.id).ok();
+        let done = self.done;
+        let busy = RwSignal::new(false);
+        let undo = move |_| {
+            let (Some(merge_id), Some(user)) = (merge_id, session.user_untracked()) else {
+                return;
+            };
+            if busy.get_untracked() {
+                return;
+            }
+            busy.set(true);
+            error.set(None);
+            done.set(None);
+            leptos::task::spawn_local(async move {
+                match crate::data::merges::undo(replica, &user, merge_id).await {
+                    Ok(kept) if kept.is_empty() => {
+                        done.try_set(Some(t!("timeline-merge-undone-done")));
+                    }
+                    Ok(kept) => {
+                        let kept: Vec<String> = replica.with_untracked(|index| {
+                            kept.iter().map(|f| field_label(f, index)).collect()
+                        });
+                        done.try_set(Some(t!(
+                            "timeline-merge-undone-kept",
+                            fields = kept.join(", ")
+                        )));
+                    }
+                    Err(message) => {
+                        error.try_set(Some(message));
+                    }
+                }
+                busy.try_set(false);
+            });
+        };
+        let undo_label = t!("timeline-merge-undo-named", names = names);
+        view! {
+            <li class="entry merge-entry">
+                <span class="what">{what}</span>
+                " "
+                <span class="when">{when}</span>
+                {undone.then(|| view! { <span class="badge">{t!("timeline-merge-undone")}</span> })}
+                {details.map(|text| view! { <span class="details">{text}</span> })}
+                {(!undone).then(|| view! {
+                    <button type="button" class="link" aria-label=undo_label disabled=move || busy.get() on:click=undo>{t!("timeline-merge-undo")}</button>
                 })}
             </li>
         }

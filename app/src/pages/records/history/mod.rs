@@ -15,8 +15,9 @@ use minicrm_core::work::Task;
 use uuid::Uuid;
 
 use crate::api::{self, ApiError};
-use crate::data::{ACTIVITY, CONTACT};
-use crate::pages::forms::{FormError, Submit};
+use crate::data::merges::MERGE;
+use crate::data::{ACTIVITY, CONTACT, SettingRow};
+use crate::pages::forms::{FormDone, FormError, Submit};
 use crate::state::online::use_online;
 use crate::state::session::use_session;
 use crate::storage::Storage;
@@ -24,7 +25,10 @@ use crate::storage::rows::StoredRow;
 use crate::sync::use_sync;
 use crate::t;
 use entries::{Item, Timeline, with_old_values};
+pub use entries::{field_label, value_label};
 pub use loaded::{HISTORY_MAX_PAGE, HISTORY_PAGE, LoadedHistory};
+use minicrm_core::combine::{self, FieldRule};
+use minicrm_core::sync::HistoryEntry;
 
 /// The record's history: tasks done, activities, and every write the server accepted for
 /// its fields (winners and losers) with this device's edits still waiting on top. A value
@@ -157,13 +161,71 @@ pub fn RecordHistory(id: String, row: RwSignal<Option<Option<StoredRow>>>) -> im
                 .collect::<Vec<Task>>()
         })
     });
+    // Merges into this record, and the field history of the records merged (not undone):
+    // read from the server like the record's own, first page each.
+    let merges = Memo::new(move |_| {
+        replica.with(|index| {
+            let id = record_id.map(|id| id.to_string()).unwrap_or_default();
+            index
+                .rows(MERGE)
+                .filter(|row| row.str("record_id") == id && !id.is_empty())
+                .cloned()
+                .collect::<Vec<SettingRow>>()
+        })
+    });
+    let merged_entries = RwSignal::new(Vec::<(String, Vec<HistoryEntry>)>::new());
+    Effect::new(move || {
+        sync.data_version.track();
+        let merged: Vec<(String, String)> = merges.with(|merges| {
+            merges
+                .iter()
+                .filter(|row| !row.bool("undone"))
+                .flat_map(|row| {
+                    let ids = row.strings("merged_ids");
+                    let names = row.strings("names");
+                    ids.into_iter()
+                        .enumerate()
+                        .map(move |(n, id)| (id, names.get(n).cloned().unwrap_or_default()))
+                })
+                .collect()
+        });
+        if merged.is_empty() {
+            merged_entries.set(Vec::new());
+            return;
+        }
+        if !online.get() {
+            return;
+        }
+        let Some(token) = session.token() else {
+            return;
+        };
+        spawn_local(async move {
+            let mut all = Vec::new();
+            for (id, name) in merged {
+                match api::history_page(&token, CONTACT, &id, None, HISTORY_PAGE).await {
+                    Ok(page) => {
+                        let entries: Vec<HistoryEntry> = page
+                            .entries
+                            .into_iter()
+                            .filter(|e| combine::field_rule(&e.field) != FieldRule::Keep)
+                            .collect();
+                        all.push((name, entries));
+                    }
+                    Err(err) => session.note_api_error(&err).await,
+                }
+            }
+            merged_entries.try_set(all);
+        });
+    });
     let error = RwSignal::new(None::<String>);
+    let done = RwSignal::new(None::<String>);
     let timeline = Timeline {
         replica,
         session,
         record: StoredValue::new(id),
         row,
         error,
+        done,
     };
     let items = move || {
         let mut items: Vec<Item> = closed_tasks.get().into_iter().map(Item::Task).collect();
@@ -176,6 +238,19 @@ pub fn RecordHistory(id: String, row: RwSignal<Option<Option<StoredRow>>>) -> im
         if let Some(Ok(loaded)) = entries.get() {
             items.extend(with_old_values(loaded.entries));
         }
+        items.extend(merges.get().into_iter().map(Item::Merge));
+        for (name, merged) in merged_entries.get() {
+            items.extend(
+                with_old_values(merged)
+                    .into_iter()
+                    .filter_map(|item| match item {
+                        Item::Field(entry, old) => {
+                            Some(Item::MergedField(name.clone(), entry, old))
+                        }
+                        _ => None,
+                    }),
+            );
+        }
         items.sort_by_key(|item| std::cmp::Reverse(item.at_ms()));
         items
     };
@@ -183,6 +258,7 @@ pub fn RecordHistory(id: String, row: RwSignal<Option<Option<StoredRow>>>) -> im
         <section class="panel history" aria-labelledby="history-title">
             <h2 id="history-title">{t!("record-history-title")}</h2>
             <FormError error=error />
+            <FormDone message=done />
             <ul class="timeline">
                 {move || timeline.pending().into_iter().map(|(field, value)| timeline.pending_entry(field, value)).collect_view()}
             </ul>

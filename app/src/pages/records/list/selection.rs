@@ -3,6 +3,8 @@
 use std::collections::HashSet;
 
 use leptos::prelude::*;
+use leptos_router::components::A;
+use minicrm_core::combine::MAX_RECORDS;
 use uuid::Uuid;
 
 use super::search::Found;
@@ -35,6 +37,14 @@ pub fn SelectionBar(
     };
     let clear = move |_| selected.update(HashSet::clear);
     let count = move || found.with(|f| f.0.len());
+    // Two to ten selected records can be merged (in the order of their ids: the oldest
+    // first).
+    let merge_href = move || {
+        let mut ids: Vec<Uuid> = selected.with(|s| s.iter().copied().collect());
+        ids.sort();
+        let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+        format!("/records/merge?ids={}", ids.join(","))
+    };
     view! {
         <div class="selection-bar">
             <button type="button" on:click=select_page>{t!("records-select-page")}</button>
@@ -42,6 +52,9 @@ pub fn SelectionBar(
             <Show when=move || selected.with(|s| !s.is_empty())>
                 <span class="selected-count" role="status">{move || t!("records-selected", count = selected.with(HashSet::len).to_string())}</span>
                 <button type="button" on:click=clear>{t!("records-clear-selection")}</button>
+            </Show>
+            <Show when=move || selected.with(|s| (2..=MAX_RECORDS).contains(&s.len()))>
+                <A href=merge_href attr:class="button">{move || t!("records-merge", count = selected.with(HashSet::len).to_string())}</A>
             </Show>
         </div>
     }

@@ -7,8 +7,10 @@ mod inputs;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::NavigateOptions;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use minicrm_core::combine::{MAX_RECORDS, MERGED_INTO};
 use minicrm_core::merge::Fields;
 use minicrm_core::phone;
 use minicrm_core::record::ContactKind;
@@ -70,6 +72,39 @@ fn RecordView(id: String) -> impl IntoView {
         email: q.get("email"),
         organization: q.get("organization"),
     });
+    // A record merged into another opens the one it was merged into (old links, the
+    // trash, another device's merge); a chain is followed, a loop is not.
+    let hops: usize =
+        query.with_untracked(|q| q.get("hops").and_then(|h| h.parse().ok()).unwrap_or(0));
+    let came_from = query.with_untracked(|q| q.get("from"));
+    let merged_count = query.with_untracked(|q| q.get("merged"));
+    let navigate = use_navigate();
+    let id_for_merged = id.clone();
+    let from_for_merged = came_from.clone();
+    Effect::new(move || {
+        let into = row.with(|row| {
+            let fields = row.as_ref()?.as_ref()?.shown();
+            let into = fields.get(MERGED_INTO)?.value.as_str()?.to_owned();
+            Uuid::parse_str(&into).ok()
+        });
+        if let Some(into) = into.filter(|_| hops < MAX_RECORDS) {
+            let from = from_for_merged
+                .clone()
+                .unwrap_or_else(|| id_for_merged.clone());
+            navigate(
+                &format!("/records/{into}?from={from}&hops={}", hops + 1),
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
+        }
+    });
+    let merged_notice = match (&came_from, &merged_count) {
+        (_, Some(count)) => Some(t!("record-merged-done", count = count.clone())),
+        (Some(_), None) => Some(t!("record-merged-from")),
+        _ => None,
+    };
     let phase = Memo::new(move |_| row.with(|row| row.as_ref().map(Option::is_some)));
     let shown = Memo::new(move |_| {
         row.with(|row| {
@@ -126,6 +161,7 @@ fn RecordView(id: String) -> impl IntoView {
                                 <span class="badge danger">{t!("record-in-trash")}</span>
                             </Show>
                         </div>
+                        {merged_notice.clone().map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
                         {(!is_new).then(|| record_uuid.map(|record| view! { <RecordHeader shown=shown record=record /> }))}
                         <div class="record-layout">
                             <RecordForm
