@@ -142,6 +142,8 @@ sync-moved = { $count ->
    *[other] { $count } changes were moved to a merged record — review
 }
 sync-moved-reason = The record was merged into { $name } meanwhile: the change was made there instead.
+sync-not-moved-reason = The record was merged into { $name } meanwhile; the change was not made there, which has a later value or needs none.
+sync-moving-reason = The record was merged into { $name } meanwhile: the change is made there at the next sync.
 sync-rejected-intro = The server refused these changes; they are not applied anywhere.
 sync-rejected-empty = No change was refused.
 sync-rejected-clear = Dismiss all
@@ -1044,3 +1046,8 @@ timeline-merge-undone-kept = The merge was undone. Kept because they were change
 timeline-merged-origin = From { $name }:
 merge-stays = { $name } (stays)
 merge-stays-badge = stays
+record-same-as = This may be the same as:
+record-merged-into = This record was merged into { $name }.
+record-merged-open = Open { $name }
+trash-merged = This record was merged into { $name }: undo the merge from that record's history to bring it back with its tasks and activities.
+merge-not-arrived = This device does not hold the whole merge yet: let it sync, then undo.

@@ -86,6 +86,9 @@ pub enum MergeError {
     TooMany(&'static str),
     /// The merge was undone already.
     Undone,
+    /// The device does not show this merged record as merged yet (its part of the merge
+    /// has not arrived): undone now, half of it would stay.
+    NotArrived(Uuid),
 }
 
 /// How a field of the records is merged.
@@ -358,6 +361,11 @@ pub fn plan_merge(request: &MergeRequest) -> Result<Vec<Write>, MergeError> {
         if !request.merged.iter().any(|r| r.id == linked.points_to) {
             continue;
         }
+        // A record of the merge pointing at another of it (a sole trader's person record
+        // at its company record): it becomes the one record, pointing at nothing new.
+        if linked.entity == Entity::Contact && all.iter().any(|r| r.id == linked.id) {
+            continue;
+        }
         let Some(pointer) = pointer_field(linked.entity) else {
             continue;
         };
@@ -407,6 +415,10 @@ pub fn plan_undo(
     if value_of(merge, "undone") == &Value::Bool(true) {
         return Err(MergeError::Undone);
     }
+    // The staying record merged into another since: its fields are that record's now.
+    if is_gone(&staying) {
+        return Err(MergeError::Gone(staying.id));
+    }
     // A merged record deleted for good (its trash emptied) cannot come back: nothing is
     // undone rather than half of it.
     if let Some(gone) = merged_ids(merge)
@@ -443,8 +455,12 @@ pub fn plan_undo(
         }
     }
     for record in merged {
+        let into = value_of(record.fields, MERGED_INTO);
+        if is_blank(into) {
+            return Err(MergeError::NotArrived(record.id));
+        }
         // Merged elsewhere since (by another device's merge): left where it is.
-        if value_of(record.fields, MERGED_INTO) != &staying_text {
+        if into != &staying_text {
             continue;
         }
         writes.push(Write::new(
@@ -525,40 +541,119 @@ pub fn check_plan(
     Ok(())
 }
 
-/// The record a write to a contact goes to instead, when that contact was merged into
-/// another (`merged_into` its stored value): the staying record, for every field but the
-/// merge's own bookkeeping (`deleted`, `merged_into`, marks), which an undo writes. The
-/// server refuses such a write (code `merged`, naming the staying record) and the device
-/// makes it again on the staying record ([`retarget`]): nothing lands on a trashed record
-/// unseen.
-pub fn merged_elsewhere(merged_into: Option<&Value>, field: &str) -> Option<Uuid> {
-    if field_rule(field) == FieldRule::Keep {
-        return None;
-    }
+fn merged_target(merged_into: Option<&Value>) -> Option<Uuid> {
     merged_into
         .and_then(Value::as_str)
         .and_then(|id| Uuid::parse_str(id).ok())
 }
 
-/// The write to the staying record `staying` (its shown fields) that carries a refused
-/// write `field` = `value` of a record merged into it: a chosen field's value as it was
-/// written; a list united with the staying record's (so a phone added on the merged
-/// record joins the others, and none is lost); nothing for the merge's bookkeeping or a
-/// mark apart from the staying record itself.
-pub fn retarget(field: &str, value: &Value, staying: Record) -> Option<Value> {
+/// Whether `field` of `entity` points at a contact a merge can take away: a task's or
+/// activity's record, a person's company, a contact's `merged_into` (whose target's own
+/// `merged_into` [`merged_elsewhere`] needs).
+pub fn points_at_record(entity: Entity, field: &str) -> bool {
+    pointer_field(entity) == Some(field) || (entity == Entity::Contact && field == MERGED_INTO)
+}
+
+/// The record a change belongs on instead because of a merge, or `None` when it may land:
+/// - a write to a merged contact (`own` its stored `merged_into`), but for the merge's own
+///   bookkeeping (`deleted`, `merged_into`, marks), which an undo writes;
+/// - a pointer ([`points_at_record`]) to a merged contact (`target` that contact's stored
+///   `merged_into`): the record it was merged into — for `merged_into` itself, so that two
+///   merges never chain or close a loop (two devices merging each other's records).
+///
+/// The server refuses such a change (`forbidden`, naming the record in `merged_into`) and
+/// the device makes it again there ([`retarget`]): nothing lands on a trashed record unseen.
+pub fn merged_elsewhere(
+    entity: Entity,
+    field: &str,
+    own: Option<&Value>,
+    target: Option<&Value>,
+) -> Option<Uuid> {
+    if entity == Entity::Contact
+        && field_rule(field) != FieldRule::Keep
+        && let Some(staying) = merged_target(own)
+    {
+        return Some(staying);
+    }
+    if points_at_record(entity, field) {
+        return merged_target(target);
+    }
+    None
+}
+
+/// A refused change as the device makes it again: on which row, which field, what value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Retargeted {
+    pub entity: Entity,
+    pub id: Uuid,
+    pub field: String,
+    pub value: Value,
+}
+
+/// The change that carries a change refused because of a merge ([`merged_elsewhere`])
+/// onto the record that stays, from the rows as the device holds them after a pull:
+/// - `row_merged_into`: the refused row's own `merged_into` (a contact's);
+/// - `staying`: the record named by the refusal, as shown; `None` when the device does not
+///   hold it.
+///
+/// A write to a merged contact goes to the staying record: a chosen field's value when it
+/// is later than the staying record's (`hlc` the refused write's; last writer wins as
+/// anywhere), a list united with the staying record's (a phone added on the merged record
+/// joins the others, none lost), a membership as set. A pointer to a merged record points
+/// at the staying one instead. `None`: nothing to make (the merge's bookkeeping, a merge's
+/// own target, a value the staying record has a later one of) — the device tells the user.
+pub fn retarget(
+    entity: Entity,
+    id: Uuid,
+    field: &str,
+    value: &Value,
+    hlc: &str,
+    row_merged_into: Option<&Value>,
+    staying: Option<Record>,
+) -> Option<Retargeted> {
+    let staying = staying?;
+    let staying_text = staying.id.to_string();
+    let own_row_merged = entity == Entity::Contact
+        && merged_target(row_merged_into) == Some(staying.id)
+        && field_rule(field) != FieldRule::Keep;
+    if !own_row_merged {
+        // A pointer: the row stays, it points at the record that stays.
+        if pointer_field(entity) == Some(field) && value.as_str() != Some(staying_text.as_str()) {
+            return Some(Retargeted {
+                entity,
+                id,
+                field: field.to_owned(),
+                value: Value::String(staying_text),
+            });
+        }
+        return None;
+    }
+    let on_staying = |value: Value| Retargeted {
+        entity: Entity::Contact,
+        id: staying.id,
+        field: field.to_owned(),
+        value,
+    };
     match field_rule(field) {
         FieldRule::Keep => None,
-        FieldRule::Choose => Some(value.clone()),
+        FieldRule::Choose => {
+            // The company a person of a merged company points at: the staying record's
+            // own, not itself.
+            if value.as_str() == Some(staying_text.as_str()) {
+                return None;
+            }
+            (hlc_of(staying.fields, field) < hlc).then(|| on_staying(value.clone()))
+        }
         FieldRule::Unite => {
             if field
                 .strip_prefix(DISTINCT_PREFIX)
-                .is_some_and(|other| other == staying.id.to_string())
+                .is_some_and(|other| other == staying_text)
             {
                 return None;
             }
             if !value.is_array() {
                 // A membership or a mark: as the user set it.
-                return Some(value.clone());
+                return Some(on_staying(value.clone()));
             }
             let written: Fields = [(
                 field.to_owned(),
@@ -574,7 +669,8 @@ pub fn retarget(field: &str, value: &Value, staying: Record) -> Option<Value> {
                 fields: &written,
             };
             // More than a record holds: the written list alone rather than none of it.
-            Some(united(&[staying, from], field).unwrap_or_else(|_| value.clone()))
+            let list = united(&[staying, from], field).unwrap_or_else(|_| value.clone());
+            (!same_value(&list, value_of(staying.fields, field))).then(|| on_staying(list))
         }
     }
 }

@@ -21,6 +21,7 @@ use uuid::Uuid;
 
 use crate::import::matching::{self, MatchKey};
 use crate::merge::Fields;
+use crate::record::Contact;
 use crate::text::fold;
 
 pub use crate::schema::DISTINCT_PREFIX;
@@ -635,58 +636,46 @@ pub fn find_groups(profiles: &[Profile]) -> Vec<Group> {
     groups.into_iter().map(|(_, group)| group).collect()
 }
 
-/// The records (other than `own`) that hold one of `keys`, each once, with the strongest
-/// key it shares: what the record form warns of while a phone, e-mail or identifier is
-/// typed.
-pub fn holders_of<'p>(
+/// Whether `contact` holds `key`: one of its phones (as stored, E.164), one of its
+/// e-mails (case-folded), or its NIP, PESEL or REGON (by digits).
+pub fn holds(contact: &Contact, key: &MatchKey) -> bool {
+    let id_is = |field: &str, digits: &str, prefix: bool| {
+        let text = contact.text(field);
+        !text.is_empty() && matching::id_digits(text, prefix).as_deref() == Some(digits)
+    };
+    match key {
+        MatchKey::Phone(number) => contact.has_phone(number),
+        MatchKey::Email(email) => contact.has_email(email),
+        MatchKey::Nip(digits) => id_is("nip", digits, true),
+        MatchKey::Pesel(digits) => id_is("pesel", digits, false),
+        MatchKey::Regon(digits) => id_is("regon", digits, false),
+    }
+}
+
+/// The records among `contacts` (not in the trash, not `own`) that hold one of `keys`,
+/// each once with the strongest key it shares, the strongest first, at most `most`: what
+/// the record form warns of while a phone, e-mail or identifier is typed.
+pub fn holders_of<'c>(
+    contacts: &'c [Contact],
     keys: &[MatchKey],
     own: Option<Uuid>,
-    index: &'p KeyHolders,
-) -> Vec<(Uuid, &'p MatchKey)> {
-    let mut found: Vec<(Uuid, &MatchKey)> = Vec::new();
-    for key in keys {
-        let Some((stored, ids)) = index.ids.get_key_value(key) else {
-            continue;
-        };
-        for id in ids {
-            if Some(*id) == own {
-                continue;
-            }
-            match found.iter_mut().find(|(held, _)| held == id) {
-                Some(entry) if stored.strength() > entry.1.strength() => entry.1 = stored,
-                Some(_) => {}
-                None => found.push((*id, stored)),
-            }
-        }
+    most: usize,
+) -> Vec<(&'c Contact, MatchKey)> {
+    if keys.is_empty() {
+        return Vec::new();
     }
-    found.sort_by_key(|(_, key)| std::cmp::Reverse(key.strength()));
+    let mut found: Vec<(&Contact, MatchKey)> = contacts
+        .iter()
+        .filter(|c| !c.deleted && Some(c.id) != own)
+        .filter_map(|c| {
+            // `keys` come strongest first: the first held is the strongest shared.
+            let key = keys.iter().find(|key| holds(c, key))?;
+            Some((c, key.clone()))
+        })
+        .collect();
+    found.sort_by_key(|(c, key)| (std::cmp::Reverse(key.strength()), c.sort_name.clone()));
+    found.truncate(most);
     found
-}
-
-/// Every record by each of its keys (all holders, unlike the import's first-holder index).
-#[derive(Debug, Default, Clone)]
-pub struct KeyHolders {
-    ids: HashMap<MatchKey, Vec<Uuid>>,
-}
-
-impl KeyHolders {
-    /// Sets the keys `id` holds (replacing what it held before).
-    pub fn set(&mut self, id: Uuid, old: &[MatchKey], new: &[MatchKey]) {
-        for key in old {
-            if let Some(ids) = self.ids.get_mut(key) {
-                ids.retain(|held| *held != id);
-                if ids.is_empty() {
-                    self.ids.remove(key);
-                }
-            }
-        }
-        for key in new {
-            let ids = self.ids.entry(key.clone()).or_default();
-            if !ids.contains(&id) {
-                ids.push(id);
-            }
-        }
-    }
 }
 
 #[cfg(test)]

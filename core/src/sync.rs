@@ -65,9 +65,6 @@ pub enum RejectCode {
     UnknownField,
     /// Wrong value type, malformed HLC or id.
     Invalid,
-    /// The record was merged into another (`merged_into` names it): the change belongs on
-    /// that record (an extension of PROTOCOL.md; the device makes it again there).
-    Merged,
 }
 
 impl RejectCode {
@@ -76,7 +73,6 @@ impl RejectCode {
             RejectCode::Forbidden => "forbidden",
             RejectCode::UnknownField => "unknown_field",
             RejectCode::Invalid => "invalid",
-            RejectCode::Merged => "merged",
         }
     }
 }
@@ -86,7 +82,9 @@ pub struct Rejection {
     pub seq: u64,
     pub code: RejectCode,
     pub message: String,
-    /// With code `merged`: the record the change's record was merged into.
+    /// An extension of PROTOCOL.md (clients that do not know it ignore it): a change
+    /// refused (`forbidden`) because its record, or the record it points to, was merged
+    /// into another names the record that stays; the device makes the change there.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merged_into: Option<String>,
 }

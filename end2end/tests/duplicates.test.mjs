@@ -102,3 +102,40 @@ test('duplicates are found on the device offline, strongest reasons first, and a
   assert.equal(marked, true);
   await context.close();
 });
+
+test('the record form warns while a phone, e-mail or identifier another record has is typed, offline, and saving anyway works', async () => {
+  const { context, page } = await openDevice('agnes@example.com', 'Agnes Agent');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Records' }).click();
+  await page.getByRole('status').filter({ hasText: /records$/ }).waitFor();
+  // Identify a number nobody has, then (offline) create the record from there.
+  await page.goto(`${server.base}/identify?phone=${encodeURIComponent('+48 605 000 111')}`);
+  await page.getByText('No record on this device has 605 000 111.').waitFor();
+  await context.setOffline(true);
+  await page.getByRole('link', { name: 'Create a new record with it' }).click();
+  await page.getByRole('heading', { name: 'New record' }).waitFor();
+  const warning = page.getByRole('status', { name: 'This may be the same as:' });
+  assert.equal(await warning.count(), 0, 'a number nobody has warns of nothing');
+
+  // An e-mail another record has, in other letters' case: warned as soon as it is whole.
+  await page.getByRole("textbox", { name: "E-mail 1", exact: true }).pressSequentially('EWA.LIS@example.co');
+  assert.equal(await warning.count(), 0, 'a half-typed address is no match');
+  await page.getByRole("textbox", { name: "E-mail 1", exact: true }).press('m');
+  await warning.getByRole('link', { name: 'Ewa Lis', exact: true }).waitFor();
+  await warning.getByRole('link', { name: 'Ewa Lisowa' }).waitFor();
+  await warning.getByText('Same e-mail ewa.lis@example.com').first().waitFor();
+  // A NIP another record has, written another way: the strongest reason comes first.
+  await page.getByLabel('NIP').fill('123 456 32 18');
+  await warning.getByText('Same NIP 1234563218').first().waitFor();
+  const reasons = await warning.getByRole('listitem').allInnerTexts();
+  assert.match(reasons[0], /Same NIP/);
+
+  // Saving anyway is allowed.
+  await page.getByLabel('First name').fill('Ewa');
+  await page.getByLabel('Last name').fill('Lis-Nowa');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('heading', { name: 'Ewa Lis-Nowa' }).waitFor();
+  // Its own values are no warning about itself.
+  await page.getByRole('status', { name: 'This may be the same as:' }).getByRole('link', { name: 'Ewa Lisowa' }).waitFor();
+  assert.equal(await page.getByRole('status', { name: 'This may be the same as:' }).getByRole('link', { name: 'Ewa Lis-Nowa' }).count(), 0);
+  await context.close();
+});

@@ -614,7 +614,7 @@ async fn an_edit_of_a_merged_record_is_refused_naming_the_staying_one_and_an_und
     let rejected = reply["rejected"].as_array().unwrap();
     assert_eq!(rejected.len(), 1, "{rejected:?}");
     assert_eq!(rejected[0]["seq"], 1);
-    assert_eq!(rejected[0]["code"], "merged");
+    assert_eq!(rejected[0]["code"], "forbidden", "PROTOCOL's codes only");
     assert_eq!(rejected[0]["merged_into"], json!(staying));
     let (rows, _) = server.pull_all(&token, 0, 1000).await;
     assert!(
@@ -623,21 +623,62 @@ async fn an_edit_of_a_merged_record_is_refused_naming_the_staying_one_and_an_und
             .is_none()
     );
     assert_eq!(field(&rows[&key("contact", &staying)], "city"), "Praha");
+    // A task pointed at the merged record, and a merge of the staying record into the
+    // merged one (another device merging the other way): refused, the staying record
+    // neither merged nor in the trash.
+    let task = id(30);
+    let crossed = server
+        .push_ok(
+            &token,
+            "other",
+            vec![
+                change(4, "task", &task, "title", json!("Call back"), &stamp(3)),
+                change(5, "task", &task, "record_id", json!(merged), &stamp(4)),
+                change(
+                    6,
+                    "contact",
+                    &staying,
+                    "merged_into",
+                    json!(merged),
+                    &stamp(5),
+                ),
+                change(7, "contact", &staying, "deleted", json!(true), &stamp(6)),
+            ],
+        )
+        .await;
+    let refused: Vec<(u64, Value)> = crossed["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["seq"].as_u64().unwrap(), r["merged_into"].clone()))
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            (5, json!(staying)),
+            (6, json!(staying)),
+            (7, json!(staying))
+        ]
+    );
+    let (rows, _) = server.pull_all(&token, 0, 1000).await;
+    let kept = &rows[&key("contact", &staying)];
+    assert!(kept["fields"].get("merged_into").is_none() && kept["fields"].get("deleted").is_none());
     // Other refusals carry no `merged_into`.
     let refused = server
         .push_ok(
             &token,
             "other",
             vec![change(
-                3,
+                8,
                 "contact",
                 &staying,
                 "colour",
                 json!("red"),
-                &stamp(2),
+                &stamp(7),
             )],
         )
         .await;
+    assert_eq!(refused["rejected"][0]["code"], "unknown_field");
     assert!(refused["rejected"][0].get("merged_into").is_none());
     // The undo's writes are taken, and then the record is written as any other.
     merger

@@ -92,7 +92,8 @@ fn linked_to(index: &Index, records: &[Uuid]) -> Vec<Linked> {
             });
         }
     }
-    for person in index.contacts() {
+    // (A person in the trash, merged into someone else perhaps, is left where it is.)
+    for person in index.contacts().iter().filter(|c| !c.deleted) {
         if let Some(points_to) = to(person.organization_id) {
             linked.push(Linked {
                 entity: Entity::Contact,
@@ -127,6 +128,7 @@ fn merge_error(err: MergeError) -> String {
         MergeError::NotInMerge(_) => t!("merge-changed"),
         MergeError::TooMany(field) => t!("merge-too-many", field = field),
         MergeError::Undone => t!("merge-undone-already"),
+        MergeError::NotArrived(_) => t!("merge-not-arrived"),
     }
 }
 

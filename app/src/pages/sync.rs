@@ -374,7 +374,11 @@ pub fn SyncPage() -> impl IntoView {
                             let reason = match &c.merged_into {
                                 Some(staying) => {
                                     let name = uuid::Uuid::parse_str(staying).ok().and_then(|id| replica.with(|index| index.contact(&id).map(|c| c.display_name()))).unwrap_or_else(|| staying.clone());
-                                    t!("sync-moved-reason", name = name)
+                                    match c.moved {
+                                        Some(true) => t!("sync-moved-reason", name = name),
+                                        Some(false) => t!("sync-not-moved-reason", name = name),
+                                        None => t!("sync-moving-reason", name = name),
+                                    }
                                 }
                                 None => c.message.clone(),
                             };

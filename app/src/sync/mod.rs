@@ -20,7 +20,6 @@ use crate::state::session::Session;
 use crate::storage::changes;
 use crate::storage::channel;
 use crate::storage::device::{DEVICE_KEY, DeviceState};
-use crate::storage::rejected::merged_refusals;
 use crate::storage::{Storage, StorageError};
 use crate::tabs::{
     self, LOGGED_OUT_MESSAGE, LOGOUT_INCOMPLETE_MESSAGE, SESSION_MESSAGE, SYNCED_MESSAGE,
@@ -125,7 +124,7 @@ impl Sync {
         if let Ok(rejected) = storage.rejected_changes().await {
             self.rejected
                 .set(u32::try_from(rejected.len()).unwrap_or(u32::MAX));
-            let moved = rejected.iter().filter(|c| c.merged_into.is_some()).count();
+            let moved = rejected.iter().filter(|c| c.moved == Some(true)).count();
             self.moved.set(u32::try_from(moved).unwrap_or(u32::MAX));
         }
         if let Ok(device) = storage.get_meta::<DeviceState>(DEVICE_KEY).await {
@@ -312,6 +311,25 @@ async fn run(sync: Sync, session: Session, online: Online) {
     }
 }
 
+/// Whether `actor` may write `row` (core's rule; a task's or activity's record is checked
+/// by the server when it is pointed at).
+fn may_write(actor: &minicrm_core::access::Actor, row: &crate::storage::rows::StoredRow) -> bool {
+    use minicrm_core::access::{RowScope, check_write};
+    let Ok(entity) = row.entity.parse::<minicrm_core::schema::Entity>() else {
+        return false;
+    };
+    let fields = row.shown();
+    let owner = fields
+        .get("owner_id")
+        .and_then(|s| s.value.as_str())
+        .map(str::to_owned);
+    let scope = match entity {
+        minicrm_core::schema::Entity::Contact => RowScope::Owned { owner },
+        _ => RowScope::Owned { owner: None },
+    };
+    check_write(actor, entity, &scope, "", &serde_json::Value::Null, None).is_ok()
+}
+
 async fn sync_once(sync: &Sync, session: &Session) -> Result<(), SyncError> {
     let token = session.token().ok_or(ApiError::Unauthorized {
         message: String::new(),
@@ -354,11 +372,6 @@ async fn sync_once(sync: &Sync, session: &Session) -> Result<(), SyncError> {
             changes: batch,
         };
         let reply = api::push(&token, &request).await?;
-        // Edits of a record another device merged away go to the record that stays.
-        let moved = merged_refusals(&request.changes, &reply.rejected);
-        if !moved.is_empty() {
-            storage.retarget_merged(&moved, now_ms() as u64).await?;
-        }
         storage
             .acknowledge(
                 &request.changes,
@@ -420,6 +433,16 @@ async fn sync_once(sync: &Sync, session: &Session) -> Result<(), SyncError> {
         // Settled rows now show the server's state (a refused or lost edit disappears).
         sync.notify_changed();
         tabs::post(channel::CHANGED_MESSAGE);
+    }
+    // Changes refused because another device merged their record away are made again on
+    // the record that stays, now that the pull brought the merge (core's rule).
+    let actor = minicrm_core::access::Actor::from(&user);
+    let before = storage.pending_count().await?;
+    storage
+        .retarget_merged(|row| may_write(&actor, row), now_ms() as u64)
+        .await?;
+    if storage.pending_count().await? > before {
+        sync.edited();
     }
     storage.mark_synced(now_ms()).await?;
     sync.refresh_counts().await;

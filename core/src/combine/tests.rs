@@ -419,52 +419,163 @@ fn a_plan_is_written_a_row_at_a_time_and_checked_as_the_server_would() {
 }
 
 #[test]
-fn a_write_to_a_merged_record_goes_to_the_staying_one() {
+fn a_change_a_merge_took_away_is_refused_naming_the_record_that_stays() {
     let into = json!(id(1).to_string());
-    // Every field but the merge's bookkeeping is refused on a merged record.
-    assert_eq!(merged_elsewhere(Some(&into), "city"), Some(id(1)));
-    assert_eq!(merged_elsewhere(Some(&into), "phones"), Some(id(1)));
+    let contact = Entity::Contact;
+    // Every field of a merged record but the merge's bookkeeping.
+    assert_eq!(
+        merged_elsewhere(contact, "city", Some(&into), None),
+        Some(id(1))
+    );
+    assert_eq!(
+        merged_elsewhere(contact, "phones", Some(&into), None),
+        Some(id(1))
+    );
     for field in [
         "deleted",
         MERGED_INTO,
         &format!("{MERGE_MARK_PREFIX}{}", id(50)),
     ] {
-        assert_eq!(merged_elsewhere(Some(&into), field), None, "{field}");
+        assert_eq!(
+            merged_elsewhere(contact, field, Some(&into), None),
+            None,
+            "{field}"
+        );
     }
-    assert_eq!(merged_elsewhere(None, "city"), None);
-    assert_eq!(merged_elsewhere(Some(&Value::Null), "city"), None);
+    assert_eq!(merged_elsewhere(contact, "city", None, None), None);
+    assert_eq!(
+        merged_elsewhere(contact, "city", Some(&Value::Null), None),
+        None
+    );
+    // A task, an activity or a person pointed at a merged record.
+    for (entity, field) in [
+        (Entity::Task, "record_id"),
+        (Entity::Activity, "record_id"),
+        (contact, "organization_id"),
+    ] {
+        assert!(points_at_record(entity, field));
+        assert_eq!(
+            merged_elsewhere(entity, field, None, Some(&into)),
+            Some(id(1))
+        );
+        assert_eq!(merged_elsewhere(entity, field, None, None), None);
+    }
+    assert!(!points_at_record(Entity::Task, "title"));
+    // A merge into a merged record (two devices merging each other's records): refused.
+    assert_eq!(
+        merged_elsewhere(contact, MERGED_INTO, None, Some(&into)),
+        Some(id(1))
+    );
+}
 
+#[test]
+fn a_refused_change_is_made_again_where_it_belongs() {
     let staying_fields = jan();
     let staying = Record {
         id: id(1),
         fields: &staying_fields,
     };
+    let into = json!(id(1).to_string());
+    let later = "0001800000000000-0000-b";
+    let earlier = "0001600000000000-0000-b";
+    let again = |field: &str, value: Value, hlc: &str| {
+        retarget(
+            Entity::Contact,
+            id(2),
+            field,
+            &value,
+            hlc,
+            Some(&into),
+            Some(staying),
+        )
+        .map(|r| (r.entity, r.id, r.field, r.value))
+    };
     assert_eq!(
-        retarget("city", &json!("Gdańsk"), staying),
-        Some(json!("Gdańsk"))
+        again("city", json!("Gdańsk"), later),
+        Some((Entity::Contact, id(1), "city".into(), json!("Gdańsk")))
     );
-    // A phone added on the merged record joins the staying record's phones.
+    // The staying record's later value stays (last writer wins, as anywhere).
+    assert_eq!(again("city", json!("Gdańsk"), earlier), None);
+    // A phone added on the merged record joins the staying record's phones, whenever.
     let phones = json!([{ "type": "work", "number": "+48 22 999 88 77" }]);
     assert_eq!(
-        retarget("phones", &phones, staying),
+        again("phones", phones, earlier).map(|r| r.3),
         Some(json!([
             { "type": "mobile", "number": "+48601111222" },
             { "type": "work", "number": "+48 22 999 88 77" }
         ]))
     );
     assert_eq!(
-        retarget(
+        again(
             "emails",
-            &json!(["JAN@example.com", "new@example.com"]),
-            staying
-        ),
+            json!(["JAN@example.com", "new@example.com"]),
+            later
+        )
+        .map(|r| r.3),
         Some(json!(["jan@example.com", "new@example.com"]))
     );
+    // Nothing new: nothing to make.
+    assert_eq!(again("emails", json!(["JAN@example.com"]), later), None);
     let segment = format!("segment:{}", id(92));
-    assert_eq!(retarget(&segment, &json!(true), staying), Some(json!(true)));
-    assert_eq!(retarget("deleted", &json!(true), staying), None);
-    let apart_from_staying = format!("{DISTINCT_PREFIX}{}", id(1));
-    assert_eq!(retarget(&apart_from_staying, &json!(true), staying), None);
+    assert_eq!(
+        again(&segment, json!(true), later).map(|r| r.3),
+        Some(json!(true))
+    );
+    assert_eq!(again("deleted", json!(true), later), None);
+    assert_eq!(
+        again(&format!("{DISTINCT_PREFIX}{}", id(1)), json!(true), later),
+        None
+    );
+    // A person of the merged company pointed at the staying record: not itself.
+    assert_eq!(
+        again("organization_id", json!(id(1).to_string()), later),
+        None
+    );
+    // Not held on the device: nothing.
+    assert_eq!(
+        retarget(
+            Entity::Contact,
+            id(2),
+            "city",
+            &json!("X"),
+            later,
+            Some(&into),
+            None
+        ),
+        None
+    );
+    // A task pointed at the merged record points at the staying one.
+    let task = retarget(
+        Entity::Task,
+        id(30),
+        "record_id",
+        &json!(id(2).to_string()),
+        later,
+        None,
+        Some(staying),
+    );
+    assert_eq!(
+        task,
+        Some(Retargeted {
+            entity: Entity::Task,
+            id: id(30),
+            field: "record_id".into(),
+            value: json!(id(1).to_string()),
+        })
+    );
+    // A merge into a merged record is not made again elsewhere.
+    assert_eq!(
+        retarget(
+            Entity::Contact,
+            id(3),
+            MERGED_INTO,
+            &json!(id(2).to_string()),
+            later,
+            None,
+            Some(staying)
+        ),
+        None
+    );
 }
 
 /// Every write is one the server takes.
@@ -660,37 +771,39 @@ fn marks_apart_carry_over_kind_is_never_cleared_and_a_purged_record_stops_the_un
     let merge = base[&(Entity::Merge, id(50))].clone();
     let staying = base[&(Entity::Contact, id(1))].clone();
     let merged = base[&(Entity::Contact, id(2))].clone();
-    let undo = plan_undo(
-        id(50),
-        &merge,
-        Record {
+    // The undo of merge 50 as the device shows the staying record and the merged one (none:
+    // purged).
+    let undo_with = |staying: &Fields, merged: Option<&Fields>| {
+        let merged: Vec<Record> = merged
+            .into_iter()
+            .map(|fields| Record { id: id(2), fields })
+            .collect();
+        let staying = Record {
             id: id(1),
-            fields: &staying,
-        },
-        &[Record {
-            id: id(2),
-            fields: &merged,
-        }],
-        &[],
-    )
-    .unwrap();
+            fields: staying,
+        };
+        plan_undo(id(50), &merge, staying, &merged, &[])
+    };
+    let undo = undo_with(&staying, Some(&merged)).unwrap();
     assert_eq!(
         write_of(&undo.writes, Entity::Contact, id(1), "kind"),
         Some(json!("person"))
     );
     assert_valid(&undo.writes);
     // The merged record purged from the trash: no undo.
-    let refused = plan_undo(
-        id(50),
-        &merge,
-        Record {
-            id: id(1),
-            fields: &staying,
-        },
-        &[],
-        &[],
+    assert_eq!(undo_with(&staying, None), Err(MergeError::Gone(id(2))));
+    // The merged record's part of the merge not on this device yet: no half undo.
+    assert_eq!(
+        undo_with(&staying, Some(&a)),
+        Err(MergeError::NotArrived(id(2)))
     );
-    assert_eq!(refused, Err(MergeError::Gone(id(2))));
+    // The staying record merged into another since: no undo either.
+    let mut moved_on = staying.clone();
+    moved_on.extend(at(NEWER, &[(MERGED_INTO, json!(id(7).to_string()))]));
+    assert_eq!(
+        undo_with(&moved_on, Some(&merged)),
+        Err(MergeError::Gone(id(1)))
+    );
 }
 
 const FIELDS: &[&str] = &["first_name", "last_name", "city", "note", "owner_id"];

@@ -310,20 +310,66 @@ fn a_pair_marked_distinct_stays_apart_and_shared_keys_group_nothing() {
 
 #[test]
 fn holders_of_names_every_other_record_with_its_strongest_key() {
-    let mut index = KeyHolders::default();
-    let phone = MatchKey::Phone("+48601111222".into());
-    let email = MatchKey::Email("jan@example.com".into());
-    index.set(id(1), &[], std::slice::from_ref(&phone));
-    index.set(id(2), &[], &[phone.clone(), email.clone()]);
-    index.set(id(3), &[], std::slice::from_ref(&email));
-    let found = holders_of(&[phone.clone(), email.clone()], Some(id(3)), &index);
-    assert_eq!(found, vec![(id(2), &email), (id(1), &phone)]);
-    // A record's keys replaced: it no longer holds the phone.
-    index.set(id(1), std::slice::from_ref(&phone), &[]);
+    let with = |n: u128, values: &[(&str, Value)]| {
+        let mut fields = person("Jan", &format!("Nowak{n}"), "", "");
+        fields.extend(fields_at("0001700000000000-0000-a", values));
+        Contact::from_fields(&id(n).to_string(), &fields).unwrap()
+    };
+    let contacts = vec![
+        with(
+            1,
+            &[(
+                "phones",
+                json!([{ "type": "mobile", "number": "+48601111222" }]),
+            )],
+        ),
+        with(
+            2,
+            &[
+                (
+                    "phones",
+                    json!([{ "type": "work", "number": "+48601111222" }]),
+                ),
+                ("emails", json!(["Jan@Example.com"])),
+            ],
+        ),
+        with(3, &[("emails", json!(["jan@example.com"]))]),
+        with(4, &[("nip", json!("PL 123-456-32-18"))]),
+        with(
+            5,
+            &[
+                ("emails", json!(["jan@example.com"])),
+                ("deleted", json!(true)),
+            ],
+        ),
+    ];
+    // Typed values give their keys strongest first (core's matching rule).
+    let keys = matching::keys_of_values(&[
+        (
+            "phones".into(),
+            json!([{ "type": "mobile", "number": "+48601111222" }]),
+        ),
+        ("emails".into(), json!(["JAN@example.com"])),
+        ("nip".into(), json!("1234563218")),
+    ]);
+    let found: Vec<(Uuid, MatchKey)> = holders_of(&contacts, &keys, Some(id(3)), 10)
+        .into_iter()
+        .map(|(c, key)| (c.id, key))
+        .collect();
     assert_eq!(
-        holders_of(std::slice::from_ref(&phone), None, &index),
-        vec![(id(2), &phone)]
+        found,
+        vec![
+            (id(4), MatchKey::Nip("1234563218".into())),
+            (id(2), MatchKey::Email("jan@example.com".into())),
+            (id(1), MatchKey::Phone("+48601111222".into())),
+        ],
+        "the record itself and the trash are left out"
     );
+    assert_eq!(holders_of(&contacts, &keys, None, 2).len(), 2);
+    assert!(holders_of(&contacts, &[], None, 10).is_empty());
+    // A note typed into an identifier field matches nothing.
+    let words = matching::keys_of_values(&[("nip".into(), json!("ask the boss"))]);
+    assert!(holders_of(&contacts, &words, None, 10).is_empty());
 }
 
 const FIRST: &[&str] = &["Anna", "Jan", "Éva", "Petr", "Zofia"];

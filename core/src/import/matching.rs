@@ -50,7 +50,7 @@ fn email_key(text: &str) -> Option<MatchKey> {
 /// The digits of a stored identifier, when it is made of digits and the separators people
 /// type (spaces, dashes, dots; a NIP may carry a `PL` prefix); `None` for anything else,
 /// so a note typed into the field never matches another.
-fn id_digits(text: &str, allow_prefix: bool) -> Option<String> {
+pub(crate) fn id_digits(text: &str, allow_prefix: bool) -> Option<String> {
     let mut text = text.trim();
     if allow_prefix && let Some(rest) = text.strip_prefix("PL").or_else(|| text.strip_prefix("pl"))
     {

@@ -21,25 +21,30 @@ use crate::state::session::use_session;
 use crate::storage::rows::RowEdit;
 use crate::{t, worker};
 
+/// "Same phone …", "Same NIP …": a key two records share, in the user's words.
+pub fn same_key_text(key: &MatchKey, country: &str) -> String {
+    match key {
+        MatchKey::Phone(number) => {
+            t!(
+                "duplicates-same-phone",
+                value = phone_display(number, country)
+            )
+        }
+        MatchKey::Email(email) => t!("duplicates-same-email", value = email.clone()),
+        MatchKey::Nip(digits) => t!("duplicates-same-id", id = "NIP", value = digits.clone()),
+        MatchKey::Pesel(digits) => {
+            t!("duplicates-same-id", id = "PESEL", value = digits.clone())
+        }
+        MatchKey::Regon(digits) => {
+            t!("duplicates-same-id", id = "REGON", value = digits.clone())
+        }
+    }
+}
+
 /// A reason in the user's words.
 fn reason_text(reason: &Reason, country: &str) -> String {
     match reason {
-        Reason::Same { key } => match key {
-            MatchKey::Phone(number) => {
-                t!(
-                    "duplicates-same-phone",
-                    value = phone_display(number, country)
-                )
-            }
-            MatchKey::Email(email) => t!("duplicates-same-email", value = email.clone()),
-            MatchKey::Nip(digits) => t!("duplicates-same-id", id = "NIP", value = digits.clone()),
-            MatchKey::Pesel(digits) => {
-                t!("duplicates-same-id", id = "PESEL", value = digits.clone())
-            }
-            MatchKey::Regon(digits) => {
-                t!("duplicates-same-id", id = "REGON", value = digits.clone())
-            }
-        },
+        Reason::Same { key } => same_key_text(key, country),
         Reason::NameAndCompany { company } => {
             t!("duplicates-name-company", company = company.clone())
         }

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
+use minicrm_core::combine::MERGED_INTO;
 use serde_json::json;
 
 use super::columns::shown_name;
@@ -45,6 +46,25 @@ pub fn TrashPage() -> impl IntoView {
     let is_admin = move || session.user().is_some_and(|u| u.role.may_purge_trash());
     let restore = move |id: String| {
         spawn_reported(error, async move {
+            // A merged record comes back by undoing its merge (its tasks and activities
+            // with it), from the timeline of the record it was merged into.
+            let storage = crate::storage::Storage::shared().await?;
+            let merged_into = storage.row(CONTACT, &id).await?.and_then(|row| {
+                row.shown()
+                    .get(MERGED_INTO)
+                    .and_then(|s| s.value.as_str().map(str::to_owned))
+            });
+            if let Some(into) = merged_into {
+                let name = uuid::Uuid::parse_str(&into)
+                    .ok()
+                    .and_then(|into| {
+                        replica
+                            .with_untracked(|index| index.contact(&into).map(|c| c.display_name()))
+                    })
+                    .unwrap_or(into);
+                error.set(Some(t!("trash-merged", name = name)));
+                return Ok(());
+            }
             replica
                 .write(CONTACT, &id, vec![("deleted".into(), json!(false))])
                 .await

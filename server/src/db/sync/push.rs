@@ -128,6 +128,9 @@ fn update_scope(
 struct Touched {
     rows: BTreeSet<(Entity, String)>,
     rescoped: BTreeSet<(Entity, String)>,
+    /// Contacts whose `merged_into` was refused in this push (merged into a merged record),
+    /// with the record named.
+    refused_merges: std::collections::BTreeMap<String, uuid::Uuid>,
 }
 
 /// Applies one push in one transaction (PROTOCOL.md, "Push"). Changes at or below the
@@ -284,17 +287,35 @@ fn apply_change(
     ) {
         return Ok(Err((RejectCode::Forbidden, message, None)));
     }
-    // A record merged into another takes no more edits: they belong on the staying record
-    // (core's rule), and the device makes them again there.
-    if entity == Entity::Contact {
-        let into = stored_value(tx, entity, &change.id, combine::MERGED_INTO)?;
-        if let Some(staying) = combine::merged_elsewhere(into.as_ref(), &change.field) {
-            return Ok(Err((
-                RejectCode::Merged,
-                format!("this record was merged into {staying}"),
-                Some(staying.to_string()),
-            )));
+    // A record merged into another takes no more edits, and nothing points at it: they
+    // belong on the record that stays (core's rule), and the device makes them there.
+    let own = if entity == Entity::Contact {
+        stored_value(tx, entity, &change.id, combine::MERGED_INTO)?
+    } else {
+        None
+    };
+    let target = match change.value.as_str() {
+        Some(pointed) if combine::points_at_record(entity, &change.field) => {
+            stored_value(tx, Entity::Contact, pointed, combine::MERGED_INTO)?
         }
+        _ => None,
+    };
+    let staying = combine::merged_elsewhere(entity, &change.field, own.as_ref(), target.as_ref())
+        // A merge refused in this push does not put its record in the trash either.
+        .or_else(|| {
+            (entity == Entity::Contact && change.field == "deleted" && change.value == true)
+                .then(|| touched.refused_merges.get(&change.id).copied())
+                .flatten()
+        });
+    if let Some(staying) = staying {
+        if change.field == combine::MERGED_INTO {
+            touched.refused_merges.insert(change.id.clone(), staying);
+        }
+        return Ok(Err((
+            RejectCode::Forbidden,
+            format!("the record was merged into {staying}"),
+            Some(staying.to_string()),
+        )));
     }
     // A clock more than 60 s ahead is not trusted: the server stamps the write itself.
     let hlc = if valid.hlc.wall_ms > now_wall.saturating_add(MAX_DRIFT_MS) {

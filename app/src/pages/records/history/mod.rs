@@ -174,8 +174,12 @@ pub fn RecordHistory(id: String, row: RwSignal<Option<Option<StoredRow>>>) -> im
         })
     });
     let merged_entries = RwSignal::new(Vec::<(String, Vec<HistoryEntry>)>::new());
+    // Only the newest read sets what is shown (an undo clears it while one is on its way).
+    let merged_reads = StoredValue::new(0u64);
     Effect::new(move || {
         sync.data_version.track();
+        merged_reads.update_value(|n| *n += 1);
+        let this = merged_reads.get_value();
         let merged: Vec<(String, String)> = merges.with(|merges| {
             merges
                 .iter()
@@ -214,7 +218,9 @@ pub fn RecordHistory(id: String, row: RwSignal<Option<Option<StoredRow>>>) -> im
                     Err(err) => session.note_api_error(&err).await,
                 }
             }
-            merged_entries.try_set(all);
+            if merged_reads.get_value() == this {
+                merged_entries.try_set(all);
+            }
         });
     });
     let error = RwSignal::new(None::<String>);

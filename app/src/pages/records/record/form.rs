@@ -12,7 +12,7 @@ use minicrm_core::access::Actor;
 use minicrm_core::record::ContactKind;
 use serde_json::{Value, json};
 
-use super::form_model::{FormData, edited, form_changes};
+use super::form_model::{FormData, edited, form_changes, typed_keys};
 use super::inputs::{
     ChoiceSelect, CustomFieldsInput, EmailsInput, ManagersInput, MembershipsInput, PhonesInput,
     TextInput, set_text, text_of,
@@ -22,8 +22,13 @@ use crate::data::{CONTACT, Index, Replica, use_replica};
 use crate::i18n::field_error;
 use crate::pages::dialogs::guard_unsaved;
 use crate::pages::forms::{FormDone, FormError, Submit};
+use crate::pages::records::duplicates::same_key_text;
 use crate::state::session::use_session;
 use crate::t;
+use leptos_router::components::A;
+use minicrm_core::duplicates;
+use minicrm_core::import::matching;
+use uuid::Uuid;
 
 #[component]
 pub fn RecordForm(
@@ -94,6 +99,11 @@ pub fn RecordForm(
         companies
     });
     let is_company = move || text_of(form, "kind")() == "company";
+    let id_uuid = Uuid::parse_str(&id).ok();
+    // The form with what is being typed in a phone or e-mail (the form hears it on
+    // change): the "may be the same as" warning follows every keystroke.
+    let draft = RwSignal::new(form.get_untracked());
+    Effect::new(move || draft.set(form.get()));
 
     let id_for_save = id.clone();
     let save = Submit::new(move |(changes, edited): (Vec<(String, Value)>, FormData)| {
@@ -189,8 +199,9 @@ pub fn RecordForm(
                 </Show>
                 <TextInput form=form errors=errors field="company" />
             </fieldset>
-            <PhonesInput form=form errors=errors country=country />
-            <EmailsInput form=form errors=errors />
+            <PhonesInput form=form draft=draft errors=errors country=country />
+            <EmailsInput form=form draft=draft errors=errors />
+            <SameAs form=draft own=id_uuid country=country />
             <fieldset>
                 <legend>{t!("record-group-address")}</legend>
                 <TextInput form=form errors=errors field="address_line1" />
@@ -233,6 +244,53 @@ pub fn RecordForm(
                 })}
             </div>
         </form>
+    }
+}
+
+/// Records shown at most by the "may be the same as" warning.
+const SAME_AS_SHOWN: usize = 5;
+
+/// "This may be the same as: …": the other records holding a phone, e-mail or identifier
+/// typed in the form, with links, as soon as it is whole (offline: the device's records,
+/// by core's matching keys). Saving anyway is allowed.
+#[component]
+fn SameAs(form: RwSignal<FormData>, own: Option<Uuid>, country: Memo<String>) -> impl IntoView {
+    let replica = use_replica();
+    // Only the typed keys: other fields' keystrokes do not look again.
+    let keys = Memo::new(move |_| {
+        let values = form.with(|form| typed_keys(form, &country.get()));
+        matching::keys_of_values(&values)
+    });
+    let found = Memo::new(move |_| {
+        let keys = keys.get();
+        replica.with(|index| {
+            duplicates::holders_of(index.contacts(), &keys, own, SAME_AS_SHOWN)
+                .into_iter()
+                .map(|(contact, key)| (contact.id, contact.display_name(), key))
+                .collect::<Vec<_>>()
+        })
+    });
+    view! {
+        {move || {
+            let found = found.get();
+            (!found.is_empty()).then(|| {
+                let country = country.get();
+                view! {
+                    <div class="notice same-as" role="status" aria-label=t!("record-same-as")>
+                        <p>{t!("record-same-as")}</p>
+                        <ul class="plain-list">
+                            {found.into_iter().map(|(id, name, key)| view! {
+                                <li>
+                                    <A href=format!("/records/{id}")>{name}</A>
+                                    " · "
+                                    <span class="hint">{same_key_text(&key, &country)}</span>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    </div>
+                }
+            })
+        }}
     }
 }
 

@@ -191,6 +191,39 @@ pub fn field_value(
     }
 }
 
+/// The phones, e-mails and identifiers typed so far that are whole (each phone and e-mail
+/// on its own: a number still being typed is left out), as stored values: what the "may be
+/// the same as" warning looks up.
+pub fn typed_keys(form: &FormData, country: &str) -> Vec<(String, Value)> {
+    let mut values = Vec::new();
+    if let Some(Raw::Phones(phones)) = form.get("phones") {
+        let whole: Vec<Value> = phones
+            .iter()
+            .filter(|(_, number)| !number.trim().is_empty())
+            .filter_map(|phone| input::phones(std::slice::from_ref(phone), country).ok())
+            .filter_map(|value| value.as_array()?.first().cloned())
+            .collect();
+        values.push(("phones".to_owned(), Value::Array(whole)));
+    }
+    if let Some(Raw::Lines(lines)) = form.get("emails") {
+        let whole: Vec<Value> = lines
+            .iter()
+            .filter(|line| !line.trim().is_empty())
+            .filter_map(|line| input::emails(std::slice::from_ref(line)).ok())
+            .filter_map(|value| value.as_array()?.first().cloned())
+            .collect();
+        values.push(("emails".to_owned(), Value::Array(whole)));
+    }
+    for field in ["nip", "pesel", "regon"] {
+        if let Some(Raw::Text(text)) = form.get(field)
+            && let Ok(value) = contact::text_value(field, text)
+        {
+            values.push((field.to_owned(), value));
+        }
+    }
+    values
+}
+
 /// The writes that turn `baseline` into `form` (only touched fields), or the problems
 /// by field. A new record needs a name.
 pub fn form_changes(

@@ -89,6 +89,7 @@ type PhoneList = Vec<(String, String)>;
 #[component]
 pub fn PhonesInput(
     form: RwSignal<FormData>,
+    draft: RwSignal<FormData>,
     errors: RwSignal<BTreeMap<String, String>>,
     country: Memo<String>,
 ) -> impl IntoView {
@@ -126,7 +127,9 @@ pub fn PhonesInput(
                         </div>
                         <div class="field">
                             <label for=number_id.clone()>{t!("record-phone-number", n = (i + 1).to_string())}</label>
-                            <input id=number_id type="tel" autocomplete="off" prop:value=number on:change=move |e| { let v = event_target_value(&e); edit(&mut |l| if let Some(p) = l.get_mut(i) { p.1 = v.clone(); }); } />
+                            <input id=number_id type="tel" autocomplete="off" prop:value=number
+                                on:input=move |e| typed(draft, "phones", i, event_target_value(&e))
+                                on:change=move |e| { let v = event_target_value(&e); edit(&mut |l| if let Some(p) = l.get_mut(i) { p.1 = v.clone(); }); } />
                         </div>
                         <button type="button" class="icon" aria-label=t!("record-phone-remove", n = (i + 1).to_string()) on:click=move |_| edit(&mut |l| { if i < l.len() { l.remove(i); } })>"×"</button>
                     </div>
@@ -138,9 +141,29 @@ pub fn PhonesInput(
     }
 }
 
+/// What is being typed in the `i`th phone or e-mail, as the draft (the form follows on
+/// change: typing into the form would rebuild the list under the cursor).
+fn typed(draft: RwSignal<FormData>, field: &str, i: usize, text: String) {
+    draft.update(|draft| match draft.get_mut(field) {
+        Some(Raw::Phones(list)) => {
+            if let Some(phone) = list.get_mut(i) {
+                phone.1 = text;
+            }
+        }
+        Some(Raw::Lines(list)) => {
+            if let Some(line) = list.get_mut(i) {
+                *line = text;
+            }
+        }
+        _ => {}
+    });
+}
+
+/// The e-mails; `draft` hears every keystroke.
 #[component]
 pub fn EmailsInput(
     form: RwSignal<FormData>,
+    draft: RwSignal<FormData>,
     errors: RwSignal<BTreeMap<String, String>>,
 ) -> impl IntoView {
     let emails =
@@ -161,7 +184,9 @@ pub fn EmailsInput(
                     <div class="field-row">
                         <div class="field">
                             <label for=input_id.clone()>{t!("record-email-n", n = (i + 1).to_string())}</label>
-                            <input id=input_id type="email" autocomplete="off" prop:value=email on:change=move |e| { let v = event_target_value(&e); edit(&mut |l| if let Some(x) = l.get_mut(i) { *x = v.clone(); }); } />
+                            <input id=input_id type="email" autocomplete="off" prop:value=email
+                                on:input=move |e| typed(draft, "emails", i, event_target_value(&e))
+                                on:change=move |e| { let v = event_target_value(&e); edit(&mut |l| if let Some(x) = l.get_mut(i) { *x = v.clone(); }); } />
                         </div>
                         <button type="button" class="icon" aria-label=t!("record-email-remove", n = (i + 1).to_string()) on:click=move |_| edit(&mut |l| { if i < l.len() { l.remove(i); } })>"×"</button>
                     </div>

@@ -81,13 +81,27 @@ fn RecordView(id: String) -> impl IntoView {
     let navigate = use_navigate();
     let id_for_merged = id.clone();
     let from_for_merged = came_from.clone();
-    Effect::new(move || {
-        let into = row.with(|row| {
+    let merged_into = Memo::new(move |_| {
+        row.with(|row| {
             let fields = row.as_ref()?.as_ref()?.shown();
             let into = fields.get(MERGED_INTO)?.value.as_str()?.to_owned();
             Uuid::parse_str(&into).ok()
-        });
-        if let Some(into) = into.filter(|_| hops < MAX_RECORDS) {
+        })
+    });
+    // Only as the page opens: a merge arriving while the user types here is shown as a
+    // notice with a link (nothing typed is lost by a jump).
+    let opened = StoredValue::new(false);
+    Effect::new(move || {
+        // (The replica loaded too: it says whether the device holds the staying record.)
+        let loaded = row.with(Option::is_some) && replica.ready.get();
+        let into = merged_into.get();
+        if !loaded || opened.get_value() {
+            return;
+        }
+        opened.set_value(true);
+        // (Only to a record the device holds: one purged since leaves the merged one here.)
+        let held = |into: &Uuid| replica.with_untracked(|index| index.contact(into).is_some());
+        if let Some(into) = into.filter(|into| hops < MAX_RECORDS && held(into)) {
             let from = from_for_merged
                 .clone()
                 .unwrap_or_else(|| id_for_merged.clone());
@@ -162,6 +176,15 @@ fn RecordView(id: String) -> impl IntoView {
                             </Show>
                         </div>
                         {merged_notice.clone().map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
+                        {move || merged_into.get().map(|into| {
+                            let name = replica.with(|index| index.contact(&into).map(|c| c.display_name())).unwrap_or_else(|| into.to_string());
+                            view! {
+                                <p class="notice" role="status">
+                                    {t!("record-merged-into", name = name.clone())} " "
+                                    <A href=format!("/records/{into}")>{t!("record-merged-open", name = name)}</A>
+                                </p>
+                            }
+                        })}
                         {(!is_new).then(|| record_uuid.map(|record| view! { <RecordHeader shown=shown record=record /> }))}
                         <div class="record-layout">
                             <RecordForm
