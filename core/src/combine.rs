@@ -581,6 +581,38 @@ pub fn merged_elsewhere(
     None
 }
 
+/// The merges one push had refused so far: a record whose `merged_into` was refused (it
+/// pointed at a merged record) keeps out of the trash too — the same plan's `deleted`
+/// right after it is refused with it.
+#[derive(Debug, Default)]
+pub struct PushMerges {
+    refused: BTreeMap<String, Uuid>,
+}
+
+impl PushMerges {
+    /// The record a change of row `id` belongs on instead ([`merged_elsewhere`], and the
+    /// trash of a refused merge), remembering a refused merge for the rest of the push.
+    pub fn refuses(
+        &mut self,
+        entity: Entity,
+        id: &str,
+        field: &str,
+        value: &Value,
+        own: Option<&Value>,
+        target: Option<&Value>,
+    ) -> Option<Uuid> {
+        let staying = merged_elsewhere(entity, field, own, target).or_else(|| {
+            (entity == Entity::Contact && field == "deleted" && value == &Value::Bool(true))
+                .then(|| self.refused.get(id).copied())
+                .flatten()
+        })?;
+        if entity == Entity::Contact && field == MERGED_INTO {
+            self.refused.insert(id.to_owned(), staying);
+        }
+        Some(staying)
+    }
+}
+
 /// A refused change as the device makes it again: on which row, which field, what value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Retargeted {

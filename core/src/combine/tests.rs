@@ -461,10 +461,35 @@ fn a_change_a_merge_took_away_is_refused_naming_the_record_that_stays() {
         assert_eq!(merged_elsewhere(entity, field, None, None), None);
     }
     assert!(!points_at_record(Entity::Task, "title"));
-    // A merge into a merged record (two devices merging each other's records): refused.
+    // A merge into a merged record (two devices merging each other's records): refused,
+    // and in that push the record's trash with it — not another record's.
     assert_eq!(
         merged_elsewhere(contact, MERGED_INTO, None, Some(&into)),
         Some(id(1))
+    );
+    let mut push = PushMerges::default();
+    let (me, other) = (id(3).to_string(), id(4).to_string());
+    let trash = json!(true);
+    let to_merged = json!(id(2).to_string());
+    assert_eq!(
+        push.refuses(contact, &me, "deleted", &trash, None, None),
+        None
+    );
+    assert_eq!(
+        push.refuses(contact, &me, MERGED_INTO, &to_merged, None, Some(&into)),
+        Some(id(1))
+    );
+    assert_eq!(
+        push.refuses(contact, &me, "deleted", &trash, None, None),
+        Some(id(1))
+    );
+    assert_eq!(
+        push.refuses(contact, &me, "deleted", &json!(false), None, None),
+        None
+    );
+    assert_eq!(
+        push.refuses(contact, &other, "deleted", &trash, None, None),
+        None
     );
 }
 

@@ -128,9 +128,8 @@ fn update_scope(
 struct Touched {
     rows: BTreeSet<(Entity, String)>,
     rescoped: BTreeSet<(Entity, String)>,
-    /// Contacts whose `merged_into` was refused in this push (merged into a merged record),
-    /// with the record named.
-    refused_merges: std::collections::BTreeMap<String, uuid::Uuid>,
+    /// The merges refused so far in this push (core's rule).
+    merges: combine::PushMerges,
 }
 
 /// Applies one push in one transaction (PROTOCOL.md, "Push"). Changes at or below the
@@ -300,17 +299,14 @@ fn apply_change(
         }
         _ => None,
     };
-    let staying = combine::merged_elsewhere(entity, &change.field, own.as_ref(), target.as_ref())
-        // A merge refused in this push does not put its record in the trash either.
-        .or_else(|| {
-            (entity == Entity::Contact && change.field == "deleted" && change.value == true)
-                .then(|| touched.refused_merges.get(&change.id).copied())
-                .flatten()
-        });
-    if let Some(staying) = staying {
-        if change.field == combine::MERGED_INTO {
-            touched.refused_merges.insert(change.id.clone(), staying);
-        }
+    if let Some(staying) = touched.merges.refuses(
+        entity,
+        &change.id,
+        &change.field,
+        &change.value,
+        own.as_ref(),
+        target.as_ref(),
+    ) {
         return Ok(Err((
             RejectCode::Forbidden,
             format!("the record was merged into {staying}"),
