@@ -233,6 +233,27 @@ fn united(records: &[Record], field: &str) -> Result<Value, MergeError> {
     Ok(value)
 }
 
+/// The united fields of `records` (the staying record first) as the staying record would
+/// hold them after the merge — phones, e-mails, tags, memberships — each with its value
+/// (an empty union left out): what the merge screen shows as united. Marks apart are left
+/// out (they are not the user's to read here).
+pub fn united_fields(records: &[Record]) -> Result<Vec<(String, Value)>, MergeError> {
+    let mut names: Vec<&String> = records.iter().flat_map(|r| r.fields.keys()).collect();
+    names.sort();
+    names.dedup();
+    let mut fields = Vec::new();
+    for field in names {
+        if field_rule(field) != FieldRule::Unite || field.starts_with(DISTINCT_PREFIX) {
+            continue;
+        }
+        let value = united(records, field)?;
+        if !is_blank(&value) && value != Value::Bool(false) {
+            fields.push((field.clone(), value));
+        }
+    }
+    Ok(fields)
+}
+
 /// What a merge is asked to do.
 #[derive(Debug, Clone)]
 pub struct MergeRequest<'a> {

@@ -247,6 +247,10 @@ fn bench(root: &Path, contacts: u64) -> anyhow::Result<()> {
     step(
         &format!("import and export benchmarks, {contacts} rows"),
         &mut node("bench/import.mjs"),
+    )?;
+    step(
+        &format!("duplicates benchmarks, {contacts} contacts and 2% planted"),
+        &mut node("bench/duplicates.mjs"),
     )
 }
 

@@ -116,7 +116,8 @@ pub fn linked_counts(index: &Index, merged: &[Uuid]) -> (usize, usize, usize) {
     )
 }
 
-fn merge_error(err: MergeError) -> String {
+/// A merge's or an undo's refusal in the user's words.
+pub fn merge_error(err: MergeError) -> String {
     match err {
         MergeError::Count(n) => t!(
             "merge-count",

@@ -22,3 +22,18 @@ pub fn measure(name: &'static str, update: impl FnOnce()) {
         window.queue_microtask(done.unchecked_ref());
     }
 }
+
+/// Runs `work` and measures it alone, as `name` in the performance timeline (for work done
+/// inside a memo: what it computes, not the updates after).
+pub fn measured<R>(name: &'static str, work: impl FnOnce() -> R) -> R {
+    let performance = web_sys::window().and_then(|w| w.performance());
+    let start = format!("{name}-start");
+    if let Some(performance) = &performance {
+        let _ = performance.mark(&start);
+    }
+    let result = work();
+    if let Some(performance) = &performance {
+        let _ = performance.measure_with_start_mark(name, &start);
+    }
+    result
+}

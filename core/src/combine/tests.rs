@@ -345,6 +345,40 @@ fn bad_merges_are_refused() {
 }
 
 #[test]
+fn the_united_fields_are_what_the_merge_writes() {
+    let (a, b) = (jan(), jan_again());
+    let records = [
+        Record {
+            id: id(1),
+            fields: &a,
+        },
+        Record {
+            id: id(2),
+            fields: &b,
+        },
+    ];
+    let united = united_fields(&records).unwrap();
+    let writes = plan_merge(&request(records[0], vec![records[1]], vec![])).unwrap();
+    for (field, value) in &united {
+        let written = write_of(&writes, Entity::Contact, id(1), field);
+        // What the staying record holds after the merge: written, or its own already.
+        let held = written.unwrap_or_else(|| a[field].value.clone());
+        assert_eq!(&held, value, "{field}");
+    }
+    let names: Vec<&str> = united.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            format!("campaign:{}", id(91)).as_str(),
+            "emails",
+            "phones",
+            &format!("segment:{}", id(90)),
+            "tags"
+        ]
+    );
+}
+
+#[test]
 fn a_plan_is_written_a_row_at_a_time_and_checked_as_the_server_would() {
     let (a, b) = (jan(), jan_again());
     let one = Record {

@@ -52,6 +52,9 @@ fn reason_text(reason: &Reason, country: &str) -> String {
     }
 }
 
+/// Groups shown at once.
+const PAGE_GROUPS: usize = 20;
+
 /// `/records/duplicates`.
 #[component]
 pub fn DuplicatesPage() -> impl IntoView {
@@ -143,6 +146,22 @@ pub fn DuplicatesPage() -> impl IntoView {
         });
     };
     let country = move || replica.with_untracked(|index| index.default_country());
+    // A page of groups at a time: hundreds of cards drawn at once held the page for
+    // hundreds of milliseconds.
+    let page = RwSignal::new(0usize);
+    let listed = move || found.with(|found| found.as_ref().map_or(0, |f| f.groups.len()));
+    let pages = move || listed().div_ceil(PAGE_GROUPS);
+    let shown_page = move || page.get().min(pages().saturating_sub(1));
+    let range = move || {
+        let from = shown_page() * PAGE_GROUPS + 1;
+        let to = (from + PAGE_GROUPS - 1).min(listed());
+        t!(
+            "duplicates-page",
+            from = from.to_string(),
+            to = to.to_string(),
+            total = listed().to_string()
+        )
+    };
     view! {
         <section class="page duplicates-page">
             <div class="page-head">
@@ -169,13 +188,24 @@ pub fn DuplicatesPage() -> impl IntoView {
             {move || found.with(|found| found.as_ref().map(|found| {
                 let country = country();
                 let more = found.more;
+                let first = shown_page() * PAGE_GROUPS;
                 view! {
-                    <ol class="duplicate-groups">
-                        {found.groups.iter().map(|group| view! { <GroupCard group=group.clone() country=country.clone() on_apart=set_apart /> }).collect_view()}
+                    <ol class="duplicate-groups" start=(first + 1).to_string()>
+                        {found.groups.iter().skip(first).take(PAGE_GROUPS).map(|group| view! { <GroupCard group=group.clone() country=country.clone() on_apart=set_apart /> }).collect_view()}
                     </ol>
                     {(more > 0).then(|| view! { <p class="hint">{t!("duplicates-more", count = more.to_string())}</p> })}
                 }
             }))}
+            // The pager stays in place as pages change (focus stays on "Next groups").
+            <Show when=move || { pages() > 1 }>
+                <nav class="pager" aria-label=t!("duplicates-pages")>
+                    <button type="button" disabled=move || shown_page() == 0
+                        on:click=move |_| page.set(shown_page().saturating_sub(1))>{t!("duplicates-previous")}</button>
+                    <span>{range}</span>
+                    <button type="button" disabled=move || { shown_page() + 1 >= pages() }
+                        on:click=move |_| page.set(shown_page() + 1)>{t!("duplicates-next")}</button>
+                </nav>
+            </Show>
         </section>
     }
 }

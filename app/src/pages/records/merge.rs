@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use minicrm_core::combine::{self, FieldRule, MAX_RECORDS, Record};
+use minicrm_core::combine::{self, MAX_RECORDS, Record};
 use minicrm_core::merge::Fields;
 use minicrm_core::record::Contact;
 use serde_json::Value;
@@ -285,9 +285,21 @@ fn MergeFields(
             _ => Vec::new(),
         })
     };
+    // The table is built again only when the records or the one that stays change; a
+    // choice only moves its radio (focus and arrow keys stay in the row).
+    let fields = Memo::new(move |_| {
+        choices.with(|list| {
+            list.iter()
+                .map(|(field, _)| field.clone())
+                .collect::<Vec<_>>()
+        })
+    });
+    let taken = move |field: &str, id: Uuid| {
+        choices.with(|list| list.iter().any(|(f, from)| f == field && *from == id))
+    };
     view! {
         {move || {
-            let list = choices.get();
+            let list = fields.get();
             let columns = columns();
             if list.is_empty() {
                 return view! { <p class="hint">{t!("merge-no-differences")}</p> }.into_any();
@@ -303,7 +315,7 @@ fn MergeFields(
                         }).collect_view()}
                     </tr></thead>
                     <tbody>
-                        {list.into_iter().map(|(field, from)| {
+                        {list.into_iter().map(|field| {
                             let label = replica.with_untracked(|index| field_label(&field, index));
                             view! {
                                 <tr>
@@ -314,11 +326,12 @@ fn MergeFields(
                                         let shown = replica.with_untracked(|index| value_label(&field, &value, index));
                                         let aria = t!("merge-take", field = label.clone(), value = shown.clone(), name = name.clone());
                                         let field = field.clone();
+                                        let this = field.clone();
                                         view! {
                                             <td>
                                                 <label class="choice">
                                                     <input type="radio" name=format!("take-{field}") aria-label=aria
-                                                        prop:checked=from == id
+                                                        prop:checked=move || taken(&this, id)
                                                         on:change=move |_| chosen.update(|c| { c.insert(field.clone(), id); }) />
                                                     <span>{shown}</span>
                                                 </label>
@@ -335,67 +348,58 @@ fn MergeFields(
     }
 }
 
-/// What is united: phones, e-mails, tags, segments and campaigns of every record.
+/// What is united: phones, e-mails, tags, segments and campaigns of every record, as core
+/// unites them for the record that stays.
 #[component]
 fn United(records: Loaded, staying: RwSignal<Option<Uuid>>) -> impl IntoView {
     let replica = use_replica();
-    let lines = move || -> Vec<String> {
+    let united = move || -> Result<Vec<String>, String> {
         let keep = staying.get();
         records.with(|records| {
             let Some(Ok(rows)) = records else {
-                return Vec::new();
+                return Ok(Vec::new());
             };
-            let mut all: Vec<&(Uuid, Fields)> = rows.iter().collect();
-            all.sort_by_key(|(id, _)| Some(*id) != keep);
-            let mut fields: Vec<&String> = all
+            let mut all: Vec<Record> = rows
                 .iter()
-                .flat_map(|(_, f)| f.keys())
-                .filter(|name| combine::field_rule(name) == FieldRule::Unite)
-                .filter(|name| !name.starts_with(minicrm_core::schema::DISTINCT_PREFIX))
+                .map(|(id, fields)| Record { id: *id, fields })
                 .collect();
-            fields.sort();
-            fields.dedup();
-            replica.with_untracked(|index| {
-                let mut lists: BTreeMap<String, Vec<String>> = BTreeMap::new();
-                for field in fields {
-                    for (_, f) in &all {
-                        let Some(value) = f.get(field).map(|s| &s.value) else {
-                            continue;
-                        };
-                        let (label, item) = match value {
-                            Value::Bool(true) => {
-                                (t!("merge-memberships"), field_label(field, index))
-                            }
-                            Value::Array(_) => {
-                                (field_label(field, index), value_label(field, value, index))
-                            }
-                            _ => continue,
-                        };
-                        let list = lists.entry(label).or_default();
-                        for part in item.split(", ").filter(|p| !p.is_empty()) {
-                            if !list.iter().any(|p| p.to_lowercase() == part.to_lowercase()) {
-                                list.push(part.to_owned());
-                            }
-                        }
+            all.sort_by_key(|record| Some(record.id) != keep);
+            let fields = combine::united_fields(&all).map_err(merges::merge_error)?;
+            Ok(replica.with_untracked(|index| {
+                let mut memberships = Vec::new();
+                let mut lines = Vec::new();
+                for (field, value) in fields {
+                    if value == Value::Bool(true) {
+                        memberships.push(field_label(&field, index));
+                    } else {
+                        lines.push(format!(
+                            "{}: {}",
+                            capitalized(&field_label(&field, index)),
+                            value_label(&field, &value, index)
+                        ));
                     }
                 }
-                lists
-                    .into_iter()
-                    .filter(|(_, items)| !items.is_empty())
-                    .map(|(label, items)| format!("{label}: {}", items.join(", ")))
-                    .collect()
-            })
+                if !memberships.is_empty() {
+                    lines.push(format!(
+                        "{}: {}",
+                        t!("merge-memberships"),
+                        memberships.join(", ")
+                    ));
+                }
+                lines
+            }))
         })
     };
     view! {
-        {move || {
-            let lines = lines();
-            (!lines.is_empty()).then(|| view! {
+        {move || match united() {
+            Err(message) => view! { <FormError error=Some(message) /> }.into_any(),
+            Ok(lines) if lines.is_empty() => ().into_any(),
+            Ok(lines) => view! {
                 <section class="panel" aria-labelledby="merge-united-title">
                     <h2 id="merge-united-title">{t!("merge-united")}</h2>
                     <ul class="plain-list">{lines.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}</ul>
                 </section>
-            })
+            }.into_any(),
         }}
     }
 }

@@ -264,10 +264,13 @@ fn SameAs(form: RwSignal<FormData>, own: Option<Uuid>, country: Memo<String>) ->
     let found = Memo::new(move |_| {
         let keys = keys.get();
         replica.with(|index| {
-            duplicates::holders_of(index.contacts(), &keys, own, SAME_AS_SHOWN)
-                .into_iter()
-                .map(|(contact, key)| (contact.id, contact.display_name(), key))
-                .collect::<Vec<_>>()
+            // (Timed for `cargo xtask bench`: the look-up a keystroke causes.)
+            crate::state::measure::measured("minicrm-same-as", || {
+                duplicates::holders_of(index.contacts(), &keys, own, SAME_AS_SHOWN)
+                    .into_iter()
+                    .map(|(contact, key)| (contact.id, contact.display_name(), key))
+                    .collect::<Vec<_>>()
+            })
         })
     });
     view! {

@@ -114,7 +114,17 @@ fn RecordView(id: String) -> impl IntoView {
             );
         }
     });
-    let merged_notice = match (&came_from, &merged_count) {
+    // Said while the merge stands (an undo takes the notice away).
+    let id_for_notice = id.clone();
+    let merge_stands = move || {
+        replica.with(|index| {
+            index
+                .rows(crate::data::merges::MERGE)
+                .any(|row| row.str("record_id") == id_for_notice && !row.bool("undone"))
+        })
+    };
+    let merged_notice = move || match (&came_from, &merged_count) {
+        _ if !merge_stands() => None,
         (_, Some(count)) => Some(t!("record-merged-done", count = count.clone())),
         (Some(_), None) => Some(t!("record-merged-from")),
         _ => None,
@@ -175,7 +185,7 @@ fn RecordView(id: String) -> impl IntoView {
                                 <span class="badge danger">{t!("record-in-trash")}</span>
                             </Show>
                         </div>
-                        {merged_notice.clone().map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
+                        {let notice = merged_notice.clone(); move || notice().map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
                         {move || merged_into.get().map(|into| {
                             let name = replica.with(|index| index.contact(&into).map(|c| c.display_name())).unwrap_or_else(|| into.to_string());
                             view! {
