@@ -325,7 +325,17 @@ pub fn plan_merge(request: &MergeRequest) -> Result<Vec<Write>, MergeError> {
             FieldRule::Choose => {
                 let from = choices.get(field).copied().unwrap_or(staying.id);
                 let record = by_id(from).unwrap_or(&staying);
-                value_of(record.fields, field).clone()
+                let value = value_of(record.fields, field).clone();
+                // A company that is one of the records merged is the record itself now:
+                // it points at no company (a sole trader's person and company records).
+                let member = |id: &str| all.iter().any(|r| r.id.to_string() == id);
+                if pointer_field(Entity::Contact) == Some(field.as_str())
+                    && value.as_str().is_some_and(member)
+                {
+                    Value::Null
+                } else {
+                    value
+                }
             }
         };
         let old = value_of(staying.fields, field);
@@ -577,7 +587,7 @@ pub fn points_at_record(entity: Entity, field: &str) -> bool {
 
 /// The record a change belongs on instead because of a merge, or `None` when it may land:
 /// - a write to a merged contact (`own` its stored `merged_into`), but for the merge's own
-///   bookkeeping (`deleted`, `merged_into`, marks), which an undo writes;
+///   bookkeeping (`deleted` = true, `merged_into`, marks), which an undo writes;
 /// - a pointer ([`points_at_record`]) to a merged contact (`target` that contact's stored
 ///   `merged_into`): the record it was merged into — for `merged_into` itself, so that two
 ///   merges never chain or close a loop (two devices merging each other's records).
@@ -587,11 +597,14 @@ pub fn points_at_record(entity: Entity, field: &str) -> bool {
 pub fn merged_elsewhere(
     entity: Entity,
     field: &str,
+    value: &Value,
     own: Option<&Value>,
     target: Option<&Value>,
 ) -> Option<Uuid> {
+    // Out of the trash only by an undo, which clears `merged_into` first.
+    let restores = field == "deleted" && value == &Value::Bool(false);
     if entity == Entity::Contact
-        && field_rule(field) != FieldRule::Keep
+        && (field_rule(field) != FieldRule::Keep || restores)
         && let Some(staying) = merged_target(own)
     {
         return Some(staying);
@@ -622,7 +635,7 @@ impl PushMerges {
         own: Option<&Value>,
         target: Option<&Value>,
     ) -> Option<Uuid> {
-        let staying = merged_elsewhere(entity, field, own, target).or_else(|| {
+        let staying = merged_elsewhere(entity, field, value, own, target).or_else(|| {
             (entity == Entity::Contact && field == "deleted" && value == &Value::Bool(true))
                 .then(|| self.refused.get(id).copied())
                 .flatten()
@@ -644,42 +657,61 @@ pub struct Retargeted {
 }
 
 /// The change that carries a change refused because of a merge ([`merged_elsewhere`])
-/// onto the record that stays, from the rows as the device holds them after a pull:
-/// - `row_merged_into`: the refused row's own `merged_into` (a contact's);
+/// where it belongs, from the rows as the device holds them after a pull:
+/// - `row`: the refused row as shown (a contact's own `merged_into`, a field's HLC);
 /// - `staying`: the record named by the refusal, as shown; `None` when the device does not
 ///   hold it.
 ///
-/// A write to a merged contact goes to the staying record: a chosen field's value when it
-/// is later than the staying record's (`hlc` the refused write's; last writer wins as
-/// anywhere), a list united with the staying record's (a phone added on the merged record
-/// joins the others, none lost), a membership as set. A pointer to a merged record points
-/// at the staying one instead. `None`: nothing to make (the merge's bookkeeping, a merge's
-/// own target, a value the staying record has a later one of) — the device tells the user.
+/// Last writer wins as anywhere (`hlc` is the refused write's): nothing is made over a
+/// later write of the same field.
+/// - A write to a merged contact goes to the staying record: a chosen field's value or a
+///   membership as set, a list united with the staying record's (a phone added on the
+///   merged record joins the others whenever it was written).
+/// - A pointer to a merged record points at the staying one instead (never a record at
+///   itself).
+/// - A merge into a record merged meanwhile goes into the record that one ended in, and its
+///   trash with it (never a record into itself: two devices merging each other's records
+///   leave it live).
+///
+/// `None`: nothing to make (the merge's bookkeeping, a later value there) — the device
+/// tells the user.
 pub fn retarget(
     entity: Entity,
     id: Uuid,
     field: &str,
     value: &Value,
     hlc: &str,
-    row_merged_into: Option<&Value>,
+    row: Option<&Fields>,
     staying: Option<Record>,
 ) -> Option<Retargeted> {
     let staying = staying?;
-    let staying_text = staying.id.to_string();
+    let staying_text = Value::String(staying.id.to_string());
+    let row_merged_into = row.and_then(|row| row.get(MERGED_INTO)).map(|s| &s.value);
     let own_row_merged = entity == Entity::Contact
         && merged_target(row_merged_into) == Some(staying.id)
         && field_rule(field) != FieldRule::Keep;
     if !own_row_merged {
-        // A pointer: the row stays, it points at the record that stays.
-        if pointer_field(entity) == Some(field) && value.as_str() != Some(staying_text.as_str()) {
-            return Some(Retargeted {
-                entity,
-                id,
-                field: field.to_owned(),
-                value: Value::String(staying_text),
-            });
+        let later_here = row.is_some_and(|row| hlc_of(row, field) > hlc);
+        if later_here || (entity == Entity::Contact && id == staying.id) {
+            return None;
         }
-        return None;
+        let on_row = |value: Value| Retargeted {
+            entity,
+            id,
+            field: field.to_owned(),
+            value,
+        };
+        let is_contact = entity == Entity::Contact;
+        // A pointer, or a merge into a record merged meanwhile: at the record that stays.
+        let points = pointer_field(entity) == Some(field) && value != &staying_text;
+        let merges = is_contact && field == MERGED_INTO && !is_blank(value);
+        return if points || merges {
+            Some(on_row(staying_text))
+        } else if is_contact && field == "deleted" && value == &Value::Bool(true) {
+            Some(on_row(Value::Bool(true)))
+        } else {
+            None
+        };
     }
     let on_staying = |value: Value| Retargeted {
         entity: Entity::Contact,
@@ -687,26 +719,27 @@ pub fn retarget(
         field: field.to_owned(),
         value,
     };
+    let later_there = hlc_of(staying.fields, field) > hlc;
     match field_rule(field) {
         FieldRule::Keep => None,
         FieldRule::Choose => {
             // The company a person of a merged company points at: the staying record's
             // own, not itself.
-            if value.as_str() == Some(staying_text.as_str()) {
+            if value == &staying_text || later_there {
                 return None;
             }
-            (hlc_of(staying.fields, field) < hlc).then(|| on_staying(value.clone()))
+            Some(on_staying(value.clone()))
         }
         FieldRule::Unite => {
             if field
                 .strip_prefix(DISTINCT_PREFIX)
-                .is_some_and(|other| other == staying_text)
+                .is_some_and(|other| Value::String(other.to_owned()) == staying_text)
             {
                 return None;
             }
             if !value.is_array() {
-                // A membership or a mark: as the user set it.
-                return Some(on_staying(value.clone()));
+                // A membership or a mark: as the user set it, unless changed there since.
+                return (!later_there).then(|| on_staying(value.clone()));
             }
             let written: Fields = [(
                 field.to_owned(),

@@ -2,8 +2,8 @@
 //! core's real merge plan, the server's refusal of what a merge took away (`PushMerges`)
 //! and the device's `retarget` of what was refused, in either arrival order: at the end
 //! both devices show what the server holds, no record is merged into itself through a
-//! loop, every merged record is in the trash, and every merge chain, task and person ends
-//! at a record that is neither merged nor in the trash.
+//! loop, every merged record is in the trash, and every merge chain and task ends at a
+//! record that is neither merged nor in the trash — a task where its own record ended.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -137,36 +137,33 @@ impl Device {
         self.view = server.rows.clone();
     }
 
-    /// The refused changes made again where they belong, from the view after the pull.
+    /// The refused changes made again where they belong, one after the other, each from
+    /// the view as the ones before it left it (as the device's transaction plans them).
     fn retarget(&mut self) {
-        let mut again = Vec::new();
         for (write, hlc, staying) in std::mem::take(&mut self.refused) {
-            let own = value(self.view.get(&(write.entity, write.id)), MERGED_INTO);
-            let record = self
-                .view
-                .get(&(Entity::Contact, staying))
-                .map(|fields| Record {
-                    id: staying,
-                    fields,
-                });
+            let row = self.view.get(&(write.entity, write.id)).cloned();
+            let staying_fields = self.view.get(&(Entity::Contact, staying)).cloned();
+            let record = staying_fields.as_ref().map(|fields| Record {
+                id: staying,
+                fields,
+            });
             if let Some(r) = combine::retarget(
                 write.entity,
                 write.id,
                 &write.field,
                 &write.value,
                 &hlc,
-                own,
+                row.as_ref(),
                 record,
             ) {
-                again.push(Write {
+                self.write(vec![Write {
                     entity: r.entity,
                     id: r.id,
                     field: r.field,
                     value: r.value,
-                });
+                }]);
             }
         }
-        self.write(again);
     }
 
     /// Merges `members` into `staying` as this device sees them.
@@ -305,10 +302,12 @@ proptest! {
                 prop_assert_eq!(value(rows.get(&(Entity::Contact, id)), "deleted"), Some(&json!(true)));
             }
         }
-        for n in 0..TASKS {
-            let to = value(rows.get(&(Entity::Task, task(n))), "record_id").and_then(Value::as_str).unwrap();
+        for (n, first) in tasks.iter().enumerate() {
+            let to = value(rows.get(&(Entity::Task, task(n as u128))), "record_id").and_then(Value::as_str).unwrap();
             let end = end_of(rows, Uuid::parse_str(to).unwrap());
             prop_assert!(end.is_some_and(live), "task {} reaches a live record", n);
+            // Where its own record ended: the one customer its record became.
+            prop_assert_eq!(end, end_of(rows, contact(*first)), "task {} with its customer", n);
         }
     }
 }

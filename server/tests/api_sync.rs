@@ -680,6 +680,22 @@ async fn an_edit_of_a_merged_record_is_refused_naming_the_staying_one_and_an_und
         .await;
     assert_eq!(refused["rejected"][0]["code"], "unknown_field");
     assert!(refused["rejected"][0].get("merged_into").is_none());
+    // Out of the trash only by an undo: a restore alone leaves it merged, so it is refused.
+    let restore = server
+        .push_ok(
+            &token,
+            "other",
+            vec![change(
+                9,
+                "contact",
+                &merged,
+                "deleted",
+                json!(false),
+                &stamp(8),
+            )],
+        )
+        .await;
+    assert_eq!(restore["rejected"][0]["merged_into"], json!(staying));
     // The undo's writes are taken, and then the record is written as any other.
     merger
         .push_clean(&[

@@ -59,26 +59,30 @@ impl RejectedChange {
 
 impl Storage {
     /// Makes the changes refused because of a merge (those naming a record in
-    /// `merged_into`, not handled yet) again where they belong — core's `retarget`, from
-    /// the rows as stored after the pull that brought the merge — on rows `may_write`
-    /// allows; each refusal is then marked as moved or not, and the sync page says which.
-    /// The changes are written before the marks: a tab closed in between makes them once
-    /// more (the same values), never loses them.
+    /// `merged_into`, not handled yet) again where they belong — core's `retarget` — on
+    /// the rows as stored after the pull that brought the merge, each planned inside the
+    /// writing transaction over what the ones before it wrote (two lists moved onto one
+    /// record both stay), where `may_write` allows the write; each refusal is then marked
+    /// as moved or not, and the sync page says which. The changes are written before the
+    /// marks: a tab closed in between makes them once more (the same values), never loses
+    /// them.
     pub async fn retarget_merged(
         &self,
-        may_write: impl Fn(&StoredRow) -> bool,
+        may_write: impl Fn(&StoredRow, &str, &Value) -> bool,
         now_ms: u64,
     ) -> Result<(), StorageError> {
+        // (A refusal kept before refusals carried their HLC was made again at the time.)
         let waiting: Vec<RejectedChange> = self
             .read_all::<RejectedChange>(REJECTED_STORE)
             .await?
             .into_iter()
-            .filter(|c| c.merged_into.is_some() && c.moved.is_none())
+            .filter(|c| c.merged_into.is_some() && c.moved.is_none() && c.hlc.is_some())
             .collect();
         if waiting.is_empty() {
             return Ok(());
         }
-        // Each refusal's own row and the record that stays, as stored now.
+        // Each refusal's own row and the record that stays, as stored now: which row the
+        // change goes to.
         let mut keys: Vec<(String, String)> = Vec::new();
         for change in &waiting {
             keys.push((change.entity.clone(), change.id.clone()));
@@ -88,64 +92,77 @@ impl Storage {
             ));
         }
         let rows = self.rows_by_keys(&keys).await?;
-        let mut planned: Vec<Option<combine::Retargeted>> = Vec::with_capacity(waiting.len());
-        for (change, pair) in waiting.iter().zip(rows.chunks(2)) {
-            let (own, staying_row) = (&pair[0], &pair[1]);
-            let entity = change.entity.parse::<Entity>().ok();
-            let id = Uuid::parse_str(&change.id).ok();
-            let staying_id = change
-                .merged_into
-                .as_deref()
-                .and_then(|s| Uuid::parse_str(s).ok());
-            let (Some(entity), Some(id), Some(staying_id), Some(staying_row)) =
-                (entity, id, staying_id, staying_row.as_ref())
-            else {
-                planned.push(None);
+        let shown = |row: &Option<StoredRow>| row.as_ref().map(StoredRow::shown);
+        let mut plans = Vec::new();
+        for (n, (change, pair)) in waiting.iter().zip(rows.chunks(2)).enumerate() {
+            let (Ok(entity), Ok(id), Some(Ok(staying))) = (
+                change.entity.parse::<Entity>(),
+                Uuid::parse_str(&change.id),
+                change.merged_into.as_deref().map(Uuid::parse_str),
+            ) else {
                 continue;
             };
-            let own_fields = own.as_ref().map(StoredRow::shown).unwrap_or_default();
-            let staying_fields = staying_row.shown();
-            let retargeted = combine::retarget(
-                entity,
-                id,
-                &change.field,
-                &change.value,
-                change.hlc.as_deref().unwrap_or_default(),
-                own_fields.get(combine::MERGED_INTO).map(|s| &s.value),
-                Some(combine::Record {
-                    id: staying_id,
-                    fields: &staying_fields,
-                }),
-            );
-            // Made only where the user may write, else kept as a refusal (nothing written
-            // that the server would refuse again).
-            let target_row = if retargeted.as_ref().is_some_and(|r| r.id == staying_id) {
-                Some(staying_row)
-            } else {
-                own.as_ref()
-            };
-            planned.push(retargeted.filter(|_| target_row.is_some_and(&may_write)));
-        }
-        let edits: Vec<(String, String, String, serde_json::Value)> = planned
-            .iter()
-            .flatten()
-            .map(|r| {
-                (
-                    r.entity.as_str().to_owned(),
-                    r.id.to_string(),
-                    r.field.clone(),
-                    r.value.clone(),
+            let (own, staying_fields) = (shown(&pair[0]), shown(&pair[1]));
+            let target = staying_fields.as_ref().and_then(|fields| {
+                combine::retarget(
+                    entity,
+                    id,
+                    &change.field,
+                    &change.value,
+                    change.hlc.as_deref().unwrap_or_default(),
+                    own.as_ref(),
+                    Some(combine::Record {
+                        id: staying,
+                        fields,
+                    }),
                 )
-            })
-            .collect();
-        if !edits.is_empty() {
-            let keys: Vec<(String, String)> = edits
+            });
+            if let Some(target) = target {
+                plans.push((n, entity, id, staying, own, staying_fields, target));
+            }
+        }
+        let mut moved = vec![false; waiting.len()];
+        if !plans.is_empty() {
+            let keys: Vec<(String, String)> = plans
                 .iter()
-                .map(|(e, i, _, _)| (e.clone(), i.clone()))
+                .map(|p| (p.6.entity.as_str().to_owned(), p.6.id.to_string()))
                 .collect();
             self.write_planned(
                 &keys,
-                |index, _| vec![(edits[index].2.clone(), edits[index].3.clone())],
+                |index, current| {
+                    let (n, entity, id, staying, own, staying_fields, target) = &plans[index];
+                    let change = &waiting[*n];
+                    // Planned again over the row as this transaction has it.
+                    let now = current.map(StoredRow::shown);
+                    let onto_staying = target.id == *staying;
+                    let (own, staying_fields) = if onto_staying {
+                        (own.clone(), now.clone().or_else(|| staying_fields.clone()))
+                    } else {
+                        (now.clone().or_else(|| own.clone()), staying_fields.clone())
+                    };
+                    let Some(staying_fields) = staying_fields else {
+                        return Vec::new();
+                    };
+                    let again = combine::retarget(
+                        *entity,
+                        *id,
+                        &change.field,
+                        &change.value,
+                        change.hlc.as_deref().unwrap_or_default(),
+                        own.as_ref(),
+                        Some(combine::Record {
+                            id: *staying,
+                            fields: &staying_fields,
+                        }),
+                    );
+                    match (again, current) {
+                        (Some(again), Some(row)) if may_write(row, &again.field, &again.value) => {
+                            moved[*n] = true;
+                            vec![(again.field, again.value)]
+                        }
+                        _ => Vec::new(),
+                    }
+                },
                 || None,
                 None,
                 None,
@@ -153,9 +170,16 @@ impl Storage {
             )
             .await?;
         }
+        // Marked in one transaction with reading them again: one dismissed meanwhile
+        // stays dismissed.
         let (tx, refused) = self.single(REJECTED_STORE, TransactionMode::ReadWrite)?;
-        for (mut change, moved) in waiting.into_iter().zip(planned) {
-            change.moved = Some(moved.is_some());
+        for (change, moved) in waiting.into_iter().zip(moved) {
+            let key = wasm_bindgen::JsValue::from_f64(change.seq as f64);
+            if refused.get(key).await?.is_none_or(|v| v.is_undefined()) {
+                continue;
+            }
+            let mut change = change;
+            change.moved = Some(moved);
             refused.put(&to_js(&change)?, None).await?;
         }
         tx.done().await?;
@@ -169,10 +193,21 @@ impl Storage {
         Ok(changes)
     }
 
-    /// The user has read the refusals.
+    /// The user has read the refusals. Those still to be made again where a merge put
+    /// their record (at the next sync) stay.
     pub async fn clear_rejected(&self) -> Result<(), StorageError> {
         let (tx, rejected) = self.single(REJECTED_STORE, TransactionMode::ReadWrite)?;
+        let kept: Vec<RejectedChange> = rejected
+            .get_all(None, None)
+            .await?
+            .into_iter()
+            .filter_map(|value| super::from_js::<RejectedChange>(value).ok())
+            .filter(|c| c.merged_into.is_some() && c.moved.is_none() && c.hlc.is_some())
+            .collect();
         rejected.clear().await?;
+        for change in &kept {
+            rejected.put(&to_js(change)?, None).await?;
+        }
         tx.done().await?;
         Ok(())
     }

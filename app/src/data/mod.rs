@@ -286,6 +286,11 @@ thread_local! {
     static PROVIDED: Cell<Option<Replica>> = const { Cell::new(None) };
 }
 
+/// Reads the replica's index outside the UI (the sync's access checks).
+pub fn with_index<R>(f: impl FnOnce(&Index) -> R) -> R {
+    INDEX.with(|index| f(&index.borrow()))
+}
+
 /// The user logged out (here or in another tab) or another user's session arrived: the
 /// replica drops every row at once, reads still under way are discarded, and it loads
 /// again from the device (which then holds nothing, or the new user's rows).

@@ -311,23 +311,48 @@ async fn run(sync: Sync, session: Session, online: Online) {
     }
 }
 
-/// Whether `actor` may write `row` (core's rule; a task's or activity's record is checked
-/// by the server when it is pointed at).
-fn may_write(actor: &minicrm_core::access::Actor, row: &crate::storage::rows::StoredRow) -> bool {
+/// Whether `actor` may write `field` = `value` on `row` (core's rule, as the server
+/// applies it: a contact by its owner; a task's or activity's record, and the record a
+/// `record_id` points to, by theirs as the device holds them).
+fn may_write(
+    actor: &minicrm_core::access::Actor,
+    index: &crate::data::Index,
+    row: &crate::storage::rows::StoredRow,
+    field: &str,
+    value: &serde_json::Value,
+) -> bool {
     use minicrm_core::access::{RowScope, check_write};
-    let Ok(entity) = row.entity.parse::<minicrm_core::schema::Entity>() else {
+    use minicrm_core::schema::Entity;
+    let Ok(entity) = row.entity.parse::<Entity>() else {
         return false;
     };
-    let fields = row.shown();
-    let owner = fields
-        .get("owner_id")
-        .and_then(|s| s.value.as_str())
-        .map(str::to_owned);
-    let scope = match entity {
-        minicrm_core::schema::Entity::Contact => RowScope::Owned { owner },
-        _ => RowScope::Owned { owner: None },
+    let owner_of = |record: Option<uuid::Uuid>| RowScope::Owned {
+        owner: record
+            .and_then(|record| index.contact(&record))
+            .and_then(|contact| contact.owner_id)
+            .map(|owner| owner.to_string()),
     };
-    check_write(actor, entity, &scope, "", &serde_json::Value::Null, None).is_ok()
+    let fields = row.shown();
+    let pointer = |name: &str| {
+        fields
+            .get(name)
+            .and_then(|s| s.value.as_str())
+            .and_then(|id| uuid::Uuid::parse_str(id).ok())
+    };
+    let scope = match entity {
+        Entity::Contact => RowScope::Owned {
+            owner: fields
+                .get("owner_id")
+                .and_then(|s| s.value.as_str())
+                .map(str::to_owned),
+        },
+        _ => owner_of(pointer("record_id")),
+    };
+    let target = (field == "record_id")
+        .then(|| value.as_str().and_then(|id| uuid::Uuid::parse_str(id).ok()))
+        .flatten()
+        .map(|record| owner_of(Some(record)));
+    check_write(actor, entity, &scope, field, value, target.as_ref()).is_ok()
 }
 
 async fn sync_once(sync: &Sync, session: &Session) -> Result<(), SyncError> {
@@ -439,7 +464,12 @@ async fn sync_once(sync: &Sync, session: &Session) -> Result<(), SyncError> {
     let actor = minicrm_core::access::Actor::from(&user);
     let before = storage.pending_count().await?;
     storage
-        .retarget_merged(|row| may_write(&actor, row), now_ms() as u64)
+        .retarget_merged(
+            |row, field, value| {
+                crate::data::with_index(|index| may_write(&actor, index, row, field, value))
+            },
+            now_ms() as u64,
+        )
         .await?;
     if storage.pending_count().await? > before {
         sync.edited();

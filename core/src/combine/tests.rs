@@ -345,6 +345,48 @@ fn bad_merges_are_refused() {
 }
 
 #[test]
+fn a_sole_traders_person_and_company_merge_into_one_pointing_at_no_company() {
+    let company = at(
+        OLD,
+        &[("kind", json!("company")), ("company", json!("Lis i Syn"))],
+    );
+    let person = at(
+        OLD,
+        &[
+            ("first_name", json!("Adam")),
+            ("last_name", json!("Lis")),
+            ("organization_id", json!(id(2).to_string())),
+        ],
+    );
+    for (staying, merged) in [(1, 2), (2, 1)] {
+        let fields = |n: u128| if n == 1 { &person } else { &company };
+        let mut ask = request(
+            Record {
+                id: id(staying),
+                fields: fields(staying),
+            },
+            vec![Record {
+                id: id(merged),
+                fields: fields(merged),
+            }],
+            vec![Linked {
+                entity: Entity::Contact,
+                id: id(1),
+                points_to: id(2),
+            }],
+        );
+        ask.choices.insert("organization_id".into(), id(1));
+        let writes = plan_merge(&ask).unwrap();
+        let company_of = write_of(&writes, Entity::Contact, id(staying), "organization_id");
+        assert!(
+            company_of.as_ref().is_none_or(Value::is_null),
+            "staying {staying}: {company_of:?}"
+        );
+        assert_eq!(write_of(&writes, Entity::Contact, id(1), "merge:"), None);
+    }
+}
+
+#[test]
 fn the_united_fields_are_what_the_merge_writes() {
     let (a, b) = (jan(), jan_again());
     let records = [
@@ -445,6 +487,18 @@ fn a_plan_is_written_a_row_at_a_time_and_checked_as_the_server_would() {
         }
     };
     assert!(check_plan(&restricted, &writes, theirs_is_one).is_err());
+    let call_moved: Vec<Write> = writes
+        .iter()
+        .filter(|w| w.entity == Entity::Activity && w.field == "record_id")
+        .cloned()
+        .collect();
+    assert_eq!(call_moved.len(), 1);
+    assert_eq!(
+        check_plan(&restricted, &call_moved, theirs_is_one).map_err(|(row, _)| row),
+        Err(id(30)),
+        "the call may not be moved onto someone else's record"
+    );
+    assert_eq!(check_plan(&restricted, &call_moved, all_mine), Ok(()));
     let manager = Actor {
         user_id: me,
         role: crate::access::Role::Manager,
@@ -458,27 +512,35 @@ fn a_change_a_merge_took_away_is_refused_naming_the_record_that_stays() {
     let contact = Entity::Contact;
     // Every field of a merged record but the merge's bookkeeping.
     assert_eq!(
-        merged_elsewhere(contact, "city", Some(&into), None),
+        merged_elsewhere(contact, "city", &json!("x"), Some(&into), None),
         Some(id(1))
     );
     assert_eq!(
-        merged_elsewhere(contact, "phones", Some(&into), None),
+        merged_elsewhere(contact, "phones", &json!("x"), Some(&into), None),
         Some(id(1))
     );
-    for field in [
-        "deleted",
-        MERGED_INTO,
-        &format!("{MERGE_MARK_PREFIX}{}", id(50)),
+    for (field, value) in [
+        ("deleted", json!(true)),
+        (MERGED_INTO, Value::Null),
+        (&format!("{MERGE_MARK_PREFIX}{}", id(50)), Value::Null),
     ] {
         assert_eq!(
-            merged_elsewhere(contact, field, Some(&into), None),
+            merged_elsewhere(contact, field, &value, Some(&into), None),
             None,
             "{field}"
         );
     }
-    assert_eq!(merged_elsewhere(contact, "city", None, None), None);
+    // Out of the trash only by an undo (which clears `merged_into` first).
     assert_eq!(
-        merged_elsewhere(contact, "city", Some(&Value::Null), None),
+        merged_elsewhere(contact, "deleted", &json!(false), Some(&into), None),
+        Some(id(1))
+    );
+    assert_eq!(
+        merged_elsewhere(contact, "city", &json!("x"), None, None),
+        None
+    );
+    assert_eq!(
+        merged_elsewhere(contact, "city", &json!("x"), Some(&Value::Null), None),
         None
     );
     // A task, an activity or a person pointed at a merged record.
@@ -489,16 +551,19 @@ fn a_change_a_merge_took_away_is_refused_naming_the_record_that_stays() {
     ] {
         assert!(points_at_record(entity, field));
         assert_eq!(
-            merged_elsewhere(entity, field, None, Some(&into)),
+            merged_elsewhere(entity, field, &json!("x"), None, Some(&into)),
             Some(id(1))
         );
-        assert_eq!(merged_elsewhere(entity, field, None, None), None);
+        assert_eq!(
+            merged_elsewhere(entity, field, &json!("x"), None, None),
+            None
+        );
     }
     assert!(!points_at_record(Entity::Task, "title"));
     // A merge into a merged record (two devices merging each other's records): refused,
     // and in that push the record's trash with it — not another record's.
     assert_eq!(
-        merged_elsewhere(contact, MERGED_INTO, None, Some(&into)),
+        merged_elsewhere(contact, MERGED_INTO, &json!("x"), None, Some(&into)),
         Some(id(1))
     );
     let mut push = PushMerges::default();
@@ -534,7 +599,7 @@ fn a_refused_change_is_made_again_where_it_belongs() {
         id: id(1),
         fields: &staying_fields,
     };
-    let into = json!(id(1).to_string());
+    let merged_row = at(NEWER, &[(MERGED_INTO, json!(id(1).to_string()))]);
     let later = "0001800000000000-0000-b";
     let earlier = "0001600000000000-0000-b";
     let again = |field: &str, value: Value, hlc: &str| {
@@ -544,7 +609,7 @@ fn a_refused_change_is_made_again_where_it_belongs() {
             field,
             &value,
             hlc,
-            Some(&into),
+            Some(&merged_row),
             Some(staying),
         )
         .map(|r| (r.entity, r.id, r.field, r.value))
@@ -580,7 +645,15 @@ fn a_refused_change_is_made_again_where_it_belongs() {
         again(&segment, json!(true), later).map(|r| r.3),
         Some(json!(true))
     );
-    assert_eq!(again("deleted", json!(true), later), None);
+    // The merge's own bookkeeping is not carried to the staying record.
+    assert_eq!(
+        again(
+            &format!("{MERGE_MARK_PREFIX}{}", id(50)),
+            json!(id(2).to_string()),
+            later
+        ),
+        None
+    );
     assert_eq!(
         again(&format!("{DISTINCT_PREFIX}{}", id(1)), json!(true), later),
         None
@@ -598,23 +671,27 @@ fn a_refused_change_is_made_again_where_it_belongs() {
             "city",
             &json!("X"),
             later,
-            Some(&into),
+            Some(&merged_row),
             None
         ),
         None
     );
-    // A task pointed at the merged record points at the staying one.
-    let task = retarget(
-        Entity::Task,
-        id(30),
-        "record_id",
-        &json!(id(2).to_string()),
-        later,
-        None,
-        Some(staying),
-    );
+    // A task pointed at the merged record points at the staying one — unless it was moved
+    // again since.
+    let task_row = at(OLD, &[("record_id", json!(id(2).to_string()))]);
+    let task = |row: &Fields| {
+        retarget(
+            Entity::Task,
+            id(30),
+            "record_id",
+            &json!(id(2).to_string()),
+            later,
+            Some(row),
+            Some(staying),
+        )
+    };
     assert_eq!(
-        task,
+        task(&task_row),
         Some(Retargeted {
             entity: Entity::Task,
             id: id(30),
@@ -622,15 +699,48 @@ fn a_refused_change_is_made_again_where_it_belongs() {
             value: json!(id(1).to_string()),
         })
     );
-    // A merge into a merged record is not made again elsewhere.
+    let moved_since = at(
+        "0001900000000000-0000-c",
+        &[("record_id", json!(id(4).to_string()))],
+    );
+    assert_eq!(task(&moved_since), None);
+    // A merge into a record merged meanwhile goes into the one it ended in, with its trash;
+    // a record never into itself.
+    let live = at(OLD, &[("last_name", json!("Lis"))]);
+    let into_merged = |row: Uuid, field: &str, value: Value| {
+        retarget(
+            Entity::Contact,
+            row,
+            field,
+            &value,
+            later,
+            Some(&live),
+            Some(staying),
+        )
+        .map(|r| (r.id, r.field, r.value))
+    };
+    assert_eq!(
+        into_merged(id(3), MERGED_INTO, json!(id(2).to_string())),
+        Some((id(3), MERGED_INTO.to_owned(), json!(id(1).to_string())))
+    );
+    assert_eq!(
+        into_merged(id(3), "deleted", json!(true)),
+        Some((id(3), "deleted".to_owned(), json!(true)))
+    );
+    assert_eq!(
+        into_merged(id(1), MERGED_INTO, json!(id(2).to_string())),
+        None
+    );
+    assert_eq!(into_merged(id(1), "deleted", json!(true)), None);
+    // A record's company pointed at itself: never.
     assert_eq!(
         retarget(
             Entity::Contact,
-            id(3),
-            MERGED_INTO,
+            id(1),
+            "organization_id",
             &json!(id(2).to_string()),
             later,
-            None,
+            Some(&live),
             Some(staying)
         ),
         None
