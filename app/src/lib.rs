@@ -36,7 +36,7 @@ pub fn App() -> impl IntoView {
     let online = state::online::provide_online();
     let session = state::session::provide_session();
     let now = state::now::provide_now();
-    let sync = sync::provide_sync(session, online);
+    let sync = sync::provide_sync(session, online, data::owner_of);
     let replica = data::provide_replica(sync, session);
     data::deadlines::provide_deadlines(replica, now);
     pwa::provide_app_update();

@@ -1,5 +1,5 @@
 //! Duplicates among the records: groups of records that are probably one customer, each
-//! with its reasons — the same phone, e-mail or NIP/PESEL/REGON (the import's matching
+//! with its reasons — the same phone, e-mail or NIP/PESEL/REGON (the matching
 //! keys), or a similar name together with the same company or city.
 //!
 //! A name is similar when its words are the same after folding (case and diacritics), in
@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::import::matching::{self, MatchKey};
+use crate::keys::{self, MatchKey};
 use crate::merge::Fields;
 use crate::record::Contact;
 use crate::text::fold;
@@ -265,7 +265,7 @@ impl Profile {
             .collect();
         Some(Profile {
             id,
-            keys: matching::keys_of_fields(fields),
+            keys: keys::keys_of_fields(fields),
             company_kind,
             words,
             surnames,
@@ -641,7 +641,7 @@ pub fn find_groups(profiles: &[Profile]) -> Vec<Group> {
 pub fn holds(contact: &Contact, key: &MatchKey) -> bool {
     let id_is = |field: &str, digits: &str, prefix: bool| {
         let text = contact.text(field);
-        !text.is_empty() && matching::id_digits(text, prefix).as_deref() == Some(digits)
+        !text.is_empty() && keys::id_digits(text, prefix).as_deref() == Some(digits)
     };
     match key {
         MatchKey::Phone(number) => contact.has_phone(number),

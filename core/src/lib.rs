@@ -13,6 +13,7 @@ pub mod hlc;
 pub mod id;
 pub mod import;
 pub mod input;
+pub mod keys;
 pub mod merge;
 pub mod phone;
 pub mod polish_ids;

@@ -121,13 +121,42 @@ export async function launchPersistentContext(userDataDir) {
 }
 
 /** Resolves once a service worker controls the page (the app shell is then cached). */
-export async function waitForServiceWorker(page) {
-  await page.evaluate(async () => {
+export async function waitForServiceWorker(page, timeoutMs = 30_000) {
+  const controlled = page.evaluate(async () => {
     await navigator.serviceWorker.ready;
     if (!navigator.serviceWorker.controller) {
       await new Promise((ok) => navigator.serviceWorker.addEventListener('controllerchange', ok, { once: true }));
     }
   });
+  try {
+    await withinTime(controlled, timeoutMs, `a service worker controlling ${page.url()}`);
+  } catch (error) {
+    // What the browser says of the registration, for the failure message.
+    const state = page.evaluate(async () => {
+      const registration = await navigator.serviceWorker.getRegistration();
+      if (!registration) return 'no registration';
+      const of = (worker) => worker?.state ?? 'none';
+      return `installing: ${of(registration.installing)}, waiting: ${of(registration.waiting)}, active: ${of(registration.active)}`;
+    });
+    const said = await withinTime(state, 5_000, 'the registration').catch((e) => e.message);
+    throw new Error(`${error.message}; the registration: ${said}`, { cause: error });
+  }
+}
+
+/**
+ * `promise`, or an error naming `what` after `timeoutMs` (timed in Node: a page whose main
+ * thread is stuck never runs its own timers, and `page.evaluate` has no time limit).
+ */
+export async function withinTime(promise, timeoutMs, what) {
+  let timer;
+  const late = new Promise((_, fail) => {
+    timer = setTimeout(() => fail(new Error(`${what} did not come within ${timeoutMs / 1000} s`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export async function logIn(page, base, email, password = PASSWORD) {

@@ -7,10 +7,11 @@ use std::rc::{Rc, Weak};
 
 use minicrm_core::import::job::{Counts, Fix, ImportJob, Match, Outcome, Reply, Review, ReviewRow};
 use minicrm_core::import::mapping::{Context, Target};
-use minicrm_core::import::matching::{self, Duplicate, KeyIndex, MatchKey};
+use minicrm_core::import::matching::{self, Duplicate, KeyIndex};
 use minicrm_core::import::plan::{self, Action};
 use minicrm_core::import::rows::{self, Defaults, Prepared};
 use minicrm_core::import::table::{Cell, Row};
+use minicrm_core::keys::{self, MatchKey};
 use minicrm_core::merge::Fields;
 use minicrm_core::record::Contact;
 use minicrm_storage::rows::RowScan;
@@ -202,7 +203,7 @@ pub async fn existing_index() -> Result<KeyIndex, String> {
             let Ok(id) = Uuid::parse_str(&row.id) else {
                 continue;
             };
-            index.add(id, &matching::keys_of_fields(&row.shown()));
+            index.add(id, &keys::keys_of_fields(&row.shown()));
         }
     }
     Ok(index)

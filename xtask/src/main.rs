@@ -323,7 +323,13 @@ fn test(root: &Path) -> anyhow::Result<()> {
     step(
         "end-to-end tests (Playwright, headless Chromium, release server)",
         Command::new("node")
-            .args(["--test", "--test-concurrency=1", "tests/"])
+            // A test that hangs fails, named, instead of holding CI until its limit.
+            .args([
+                "--test",
+                "--test-concurrency=1",
+                "--test-timeout=600000",
+                "tests/",
+            ])
             .current_dir(root.join("end2end"))
             .env("MINICRM_SERVER_BIN", server_binary(root))
             .env("MINICRM_DIST", root.join("dist"))

@@ -286,9 +286,15 @@ thread_local! {
     static PROVIDED: Cell<Option<Replica>> = const { Cell::new(None) };
 }
 
-/// Reads the replica's index outside the UI (the sync's access checks).
-pub fn with_index<R>(f: impl FnOnce(&Index) -> R) -> R {
-    INDEX.with(|index| f(&index.borrow()))
+/// The owner of a record the replica holds (the sync's access checks, `sync::OwnerOf`).
+pub fn owner_of(record: &Uuid) -> Option<String> {
+    INDEX.with(|index| {
+        index
+            .borrow()
+            .contact(record)
+            .and_then(|contact| contact.owner_id)
+            .map(|owner| owner.to_string())
+    })
 }
 
 /// The user logged out (here or in another tab) or another user's session arrived: the

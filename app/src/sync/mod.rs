@@ -63,7 +63,14 @@ pub struct Sync {
     pub pulled_rows: RwSignal<u64>,
     /// Bumped whenever the device's data changed: lists read IndexedDB again.
     pub data_version: RwSignal<u64>,
+    /// The owner of a record as the device holds it (the replica's index, given by the
+    /// app's root so the sync needs no part of the data layer): for the access checks of
+    /// changes made again after a merge.
+    owner_of: OwnerOf,
 }
+
+/// Looks up the owner of a record the device holds (`None`: not held or unowned).
+pub type OwnerOf = fn(&uuid::Uuid) -> Option<String>;
 
 thread_local! {
     static WAKE: RefCell<Option<oneshot::Sender<()>>> = const { RefCell::new(None) };
@@ -162,7 +169,7 @@ impl Sync {
 }
 
 /// Starts the sync for this tab and provides its state.
-pub fn provide_sync(session: Session, online: Online) -> Sync {
+pub fn provide_sync(session: Session, online: Online, owner_of: OwnerOf) -> Sync {
     let sync = Sync {
         phase: RwSignal::new(SyncPhase::Idle),
         pending: RwSignal::new(0),
@@ -174,6 +181,7 @@ pub fn provide_sync(session: Session, online: Online) -> Sync {
         persisted: RwSignal::new(None),
         pulled_rows: RwSignal::new(0),
         data_version: RwSignal::new(0),
+        owner_of,
     };
     provide_context(sync);
     tabs::listen(move |message| match message.as_str() {
@@ -316,7 +324,7 @@ async fn run(sync: Sync, session: Session, online: Online) {
 /// `record_id` points to, by theirs as the device holds them).
 fn may_write(
     actor: &minicrm_core::access::Actor,
-    index: &crate::data::Index,
+    owner_of: OwnerOf,
     row: &crate::storage::rows::StoredRow,
     field: &str,
     value: &serde_json::Value,
@@ -327,10 +335,7 @@ fn may_write(
         return false;
     };
     let owner_of = |record: Option<uuid::Uuid>| RowScope::Owned {
-        owner: record
-            .and_then(|record| index.contact(&record))
-            .and_then(|contact| contact.owner_id)
-            .map(|owner| owner.to_string()),
+        owner: record.as_ref().and_then(owner_of),
     };
     let fields = row.shown();
     let pointer = |name: &str| {
@@ -465,9 +470,7 @@ async fn sync_once(sync: &Sync, session: &Session) -> Result<(), SyncError> {
     let before = storage.pending_count().await?;
     storage
         .retarget_merged(
-            |row, field, value| {
-                crate::data::with_index(|index| may_write(&actor, index, row, field, value))
-            },
+            |row, field, value| may_write(&actor, sync.owner_of, row, field, value),
             now_ms() as u64,
         )
         .await?;

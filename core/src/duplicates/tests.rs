@@ -344,7 +344,7 @@ fn holders_of_names_every_other_record_with_its_strongest_key() {
         ),
     ];
     // Typed values give their keys strongest first (core's matching rule).
-    let keys = matching::keys_of_values(&[
+    let keys = keys::keys_of_values(&[
         (
             "phones".into(),
             json!([{ "type": "mobile", "number": "+48601111222" }]),
@@ -368,7 +368,7 @@ fn holders_of_names_every_other_record_with_its_strongest_key() {
     assert_eq!(holders_of(&contacts, &keys, None, 2).len(), 2);
     assert!(holders_of(&contacts, &[], None, 10).is_empty());
     // A note typed into an identifier field matches nothing.
-    let words = matching::keys_of_values(&[("nip".into(), json!("ask the boss"))]);
+    let words = keys::keys_of_values(&[("nip".into(), json!("ask the boss"))]);
     assert!(holders_of(&contacts, &words, None, 10).is_empty());
 }
 

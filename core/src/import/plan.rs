@@ -381,8 +381,8 @@ mod tests {
 
     use super::*;
     use crate::hlc::Clock;
-    use crate::import::matching::MatchKey;
     use crate::import::rows::{Problem, RowError};
+    use crate::keys::MatchKey;
     use crate::merge::apply_write;
     use crate::sync::FieldState;
 
@@ -996,8 +996,8 @@ mod plan_all_tests {
     use serde_json::json;
 
     use super::*;
-    use crate::import::matching::MatchKey;
     use crate::import::rows::{Problem, RowError};
+    use crate::keys::MatchKey;
 
     const IMPORT: Uuid = Uuid::from_u128(0x019a_f3c2_7d10_7abc_9def_0123_4567_89ab);
 

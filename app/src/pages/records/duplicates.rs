@@ -9,7 +9,7 @@ use leptos_router::components::A;
 use minicrm_core::access::{Actor, RowScope, check_write};
 use minicrm_core::duplicates::{self, Found, FoundGroup, Reason};
 use minicrm_core::import::job::{Reply, Request};
-use minicrm_core::import::matching::MatchKey;
+use minicrm_core::keys::MatchKey;
 use minicrm_core::schema::Entity;
 use serde_json::json;
 use uuid::Uuid;

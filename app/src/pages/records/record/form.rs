@@ -27,7 +27,7 @@ use crate::state::session::use_session;
 use crate::t;
 use leptos_router::components::A;
 use minicrm_core::duplicates;
-use minicrm_core::import::matching;
+use minicrm_core::keys;
 use uuid::Uuid;
 
 #[component]
@@ -259,7 +259,7 @@ fn SameAs(form: RwSignal<FormData>, own: Option<Uuid>, country: Memo<String>) ->
     // Only the typed keys: other fields' keystrokes do not look again.
     let keys = Memo::new(move |_| {
         let values = form.with(|form| typed_keys(form, &country.get()));
-        matching::keys_of_values(&values)
+        keys::keys_of_values(&values)
     });
     let found = Memo::new(move |_| {
         let keys = keys.get();
