@@ -83,7 +83,18 @@ pub fn StorageWaitBanner() -> impl IntoView {
 thread_local! {
     /// The user accepted the new version: its taking control reloads the page.
     static UPDATE_REQUESTED: Cell<bool> = const { Cell::new(false) };
+    /// The wait before registering again after a failed first install (doubles up to
+    /// [`RETRY_MAX_MS`]).
+    static RETRY_MS: Cell<u32> = const { Cell::new(RETRY_FIRST_MS) };
+    /// The hourly update check is set up once per page.
+    static CHECKING: Cell<bool> = const { Cell::new(false) };
 }
+
+/// A first install that failed (the network dropped while the shell was being cached, or
+/// the page opened offline from the HTTP cache) is tried again after this long, then less
+/// often: until one succeeds the app would not open offline.
+const RETRY_FIRST_MS: u32 = 5_000;
+const RETRY_MAX_MS: u32 = 5 * 60 * 1000;
 
 #[derive(Clone, Copy)]
 pub struct AppUpdate {
@@ -164,13 +175,19 @@ fn register(container: ServiceWorkerContainer, update: AppUpdate) {
     });
     container.set_oncontrollerchange(Some(on_controller_change.as_ref().unchecked_ref()));
     on_controller_change.forget();
+    install(container, update);
+}
 
+/// Registers the worker and follows its installs; a first install that fails is tried
+/// again later ([`retry_install`]).
+fn install(container: ServiceWorkerContainer, update: AppUpdate) {
     let promise = container.register("/sw.js");
     spawn_local(async move {
         let registration = match JsFuture::from(promise).await {
             Ok(registration) => registration.unchecked_into::<ServiceWorkerRegistration>(),
             Err(err) => {
                 web_sys::console::warn_2(&"service worker not registered".into(), &err);
+                retry_install(container, update);
                 return;
             }
         };
@@ -185,12 +202,20 @@ fn register(container: ServiceWorkerContainer, update: AppUpdate) {
             };
             let worker = installing.clone();
             let container = container_for_update.clone();
-            let on_state_change = Closure::<dyn FnMut()>::new(move || {
-                if worker.state() == ServiceWorkerState::Installed
-                    && container.controller().is_some()
-                {
+            let registration = registration_for_update.clone();
+            let on_state_change = Closure::<dyn FnMut()>::new(move || match worker.state() {
+                ServiceWorkerState::Installed if container.controller().is_some() => {
                     update.set_available.set(true);
                 }
+                ServiceWorkerState::Activated => {
+                    RETRY_MS.with(|retry| retry.set(RETRY_FIRST_MS));
+                }
+                // The first install failed: without a worker the app does not open offline.
+                ServiceWorkerState::Redundant if registration.active().is_none() => {
+                    web_sys::console::warn_1(&"service worker install failed".into());
+                    retry_install(container.clone(), update);
+                }
+                _ => {}
             });
             installing.set_onstatechange(Some(on_state_change.as_ref().unchecked_ref()));
             on_state_change.forget();
@@ -198,8 +223,21 @@ fn register(container: ServiceWorkerContainer, update: AppUpdate) {
         registration.set_onupdatefound(Some(on_update_found.as_ref().unchecked_ref()));
         on_update_found.forget();
 
+        if CHECKING.with(|checking| checking.replace(true)) {
+            return;
+        }
+        // A long-open app (a call-center day) checks for a new version now and then (on
+        // the registration there is then: a failed first install left none behind).
         let check = Closure::<dyn FnMut()>::new(move || {
-            let _ = registration.update();
+            let promise = container.get_registration();
+            spawn_local(async move {
+                if let Ok(Ok(registration)) = JsFuture::from(promise)
+                    .await
+                    .map(JsCast::dyn_into::<ServiceWorkerRegistration>)
+                {
+                    let _ = registration.update();
+                }
+            });
         });
         if let Some(window) = web_sys::window() {
             let _ = window.set_interval_with_callback_and_timeout_and_arguments_0(
@@ -208,5 +246,14 @@ fn register(container: ServiceWorkerContainer, update: AppUpdate) {
             );
         }
         check.forget();
+    });
+}
+
+/// Registers again after the current wait, which then doubles.
+fn retry_install(container: ServiceWorkerContainer, update: AppUpdate) {
+    let wait = RETRY_MS.with(|retry| retry.replace((retry.get() * 2).min(RETRY_MAX_MS)));
+    spawn_local(async move {
+        gloo_timers::future::TimeoutFuture::new(wait).await;
+        install(container, update);
     });
 }

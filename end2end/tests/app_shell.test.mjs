@@ -2,10 +2,11 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchPersistentContext, waitForServiceWorker, logIn, SCREENSHOTS } from '../support/harness.mjs';
+import { readdirSync } from 'node:fs';
+import { launchPersistentContext, waitForServiceWorker, logIn, startServer, SCREENSHOTS } from '../support/harness.mjs';
 import { TEAM, startServerAndBrowser, stopServerAndBrowser } from '../support/suite.mjs';
 
 let server;
@@ -88,4 +89,28 @@ test('Chromium considers the app installable', async () => {
   assert.deepEqual(installabilityErrors, []);
   await context.close();
   await rm(profile, { recursive: true, force: true });
+});
+
+test('a first install that failed (a file the shell needs did not arrive) is tried again, and the app then opens offline', async () => {
+  const flaky = await startServer({ users: [TEAM.ada], copyDist: true });
+  const context = await browser.newContext();
+  try {
+    // The worker's wasm is missing while the page first loads: caching the shell fails.
+    const wasm = readdirSync(flaky.dist).find((name) => name.startsWith('minicrm-worker') && name.endsWith('.wasm'));
+    await rename(join(flaky.dist, wasm), join(flaky.dist, `${wasm}.away`));
+    const page = await context.newPage();
+    const failed = page.waitForEvent('console', { predicate: (message) => message.text().includes('service worker install failed'), timeout: 30_000 });
+    await page.goto(`${flaky.base}/login`);
+    await failed;
+    assert.equal(await page.evaluate(() => navigator.serviceWorker.controller), null);
+    // The file is back: the app registers again by itself, with no reload.
+    await rename(join(flaky.dist, `${wasm}.away`), join(flaky.dist, wasm));
+    await waitForServiceWorker(page, 60_000);
+    await context.setOffline(true);
+    await page.reload();
+    await page.getByRole('heading', { name: 'Log in to miniCRM' }).waitFor();
+  } finally {
+    await context.close();
+    await flaky.stop();
+  }
 });
