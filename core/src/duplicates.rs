@@ -7,13 +7,16 @@
 //! and masculine surname forms taken as one (Kowalski/Kowalska, Novák/Nováková), or when
 //! one word differs by one typo (a letter wrong, missing, added, or two swapped).
 //!
+//! A name is evidence only where it is not common: when more than [`NAME_CROWD`] records
+//! of one company or city have similar names, they are namesakes (a city's five Jan
+//! Kowalskis are five people), and name pairs never chain them into one group.
+//!
 //! Everything is hashing and sorting, no comparison of every record with every other: the
 //! names are blocked by their words with one letter left out (a deletion neighbourhood),
 //! so two names one typo apart always meet in a block. A pair the user marked "not
 //! duplicates" (`distinct:<id>` on either record) joins no group.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{Hash, Hasher};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -25,9 +28,15 @@ use crate::record::Contact;
 use crate::text::fold;
 
 pub use crate::schema::DISTINCT_PREFIX;
+/// Records in one group at most: as many as one merge takes (`combine::MAX_RECORDS`).
+pub const MAX_GROUP: usize = 10;
 /// Records sharing one key beyond this many are not grouped by it: such a key is a shared
-/// one (a switchboard number, an office's e-mail), not one customer's.
-pub const MAX_SHARED: usize = 20;
+/// one (a switchboard number, an office's e-mail), not one customer's — more of one
+/// customer than one merge takes is not a customer entered again.
+pub const MAX_SHARED: usize = MAX_GROUP;
+/// Records with similar names in one company or city beyond this many are namesakes, not
+/// one customer entered again (see [`name_edges`]).
+pub const NAME_CROWD: usize = 3;
 /// Names in one block beyond this many are not compared: a name that common in one city
 /// says nothing about who is whom.
 const MAX_BLOCK: usize = 40;
@@ -383,77 +392,289 @@ impl Sets {
     }
 }
 
-fn hash_of(parts: impl Hash) -> u64 {
-    // FNV-1a: stable on every platform (the blocks do not depend on a random seed).
-    struct Fnv(u64);
-    impl Hasher for Fnv {
-        fn finish(&self) -> u64 {
-            self.0
+/// FNV-1a: stable on every platform (the blocks do not depend on a random seed).
+struct Fnv(u64);
+
+impl Fnv {
+    fn new() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+
+    fn bytes(&mut self, bytes: &[u8]) -> &mut Fnv {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
         }
-        fn write(&mut self, bytes: &[u8]) {
-            for byte in bytes {
-                self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        self
+    }
+
+    /// A text and an end mark (no letter of a word: "ab"+"c" is not "a"+"bc").
+    fn text(&mut self, text: &str) -> &mut Fnv {
+        self.bytes(text.as_bytes()).bytes(&[0xff])
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        self.bytes(bytes);
+    }
+}
+
+/// The runs of equal hashes in sorted `(hash, …)` entries, each split into the classes of
+/// equal `key` (a hash may be shared by two keys), in the run's order.
+fn classes<T: Copy, K: PartialEq>(
+    sorted: &[(u64, T)],
+    key: impl Fn(T) -> K,
+    mut each: impl FnMut(&[T]),
+) {
+    let mut start = 0;
+    let mut class: Vec<T> = Vec::new();
+    let mut rest: Vec<T> = Vec::new();
+    while start < sorted.len() {
+        let hash = sorted[start].0;
+        let mut end = start + 1;
+        while end < sorted.len() && sorted[end].0 == hash {
+            end += 1;
+        }
+        let run = &sorted[start..end];
+        start = end;
+        if run.len() == 1 {
+            each(&[run[0].1]);
+            continue;
+        }
+        rest.clear();
+        rest.extend(run.iter().map(|(_, item)| *item));
+        // (Nearly always a run is one key.)
+        if rest.iter().all(|&item| key(item) == key(rest[0])) {
+            each(&rest);
+            continue;
+        }
+        while let Some(&first) = rest.first() {
+            let first = key(first);
+            class.clear();
+            let mut n = 0;
+            while n < rest.len() {
+                if key(rest[n]) == first {
+                    class.push(rest.remove(n));
+                } else {
+                    n += 1;
+                }
             }
+            each(&class);
         }
     }
-    let mut hasher = Fnv(0xcbf2_9ce4_8422_2325);
-    parts.hash(&mut hasher);
-    hasher.finish()
 }
 
 /// Where a record's name is compared: among persons of one company, persons of one city,
 /// or companies of one city.
-#[derive(Hash, Clone, Copy, PartialEq, Eq)]
+#[derive(Hash, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+#[repr(u8)]
 enum Place {
     Company,
     PersonCity,
     CompanyCity,
 }
 
-/// The blocks a profile's name falls in: for every place it has and every word of its
-/// name, the other words with that word or that word missing one letter.
-fn blocks(profile: &Profile, into: &mut Vec<(u64, u32)>, index: u32) {
-    let words = &profile.words;
-    if words.is_empty() || words.iter().map(String::len).sum::<usize>() < 3 {
-        return;
-    }
-    let mut places: Vec<(Place, &str)> = Vec::with_capacity(2);
-    if let Some((company, _)) = &profile.company {
-        places.push((Place::Company, company));
-    }
-    if let Some((city, _)) = &profile.city {
+/// Whether a profile's name says anything (three letters at least).
+fn comparable_name(profile: &Profile) -> bool {
+    profile.words.iter().map(String::len).sum::<usize>() >= 3
+}
+
+/// Records with one name (the same words, from the same fields) in one place.
+struct Unit<'p> {
+    place: Place,
+    value: &'p str,
+    /// The first of them: its name is every member's.
+    first: &'p Profile,
+    members: Vec<u32>,
+}
+
+/// The places a profile's name is compared in, each with its value folded.
+fn places(profile: &Profile) -> impl Iterator<Item = (Place, &str)> {
+    let company = profile
+        .company
+        .as_ref()
+        .map(|(company, _)| (Place::Company, company.as_str()));
+    let city = profile.city.as_ref().map(|(city, _)| {
         let place = if profile.company_kind {
             Place::CompanyCity
         } else {
             Place::PersonCity
         };
-        places.push((place, city));
-    }
+        (place, city.as_str())
+    });
+    company.into_iter().chain(city)
+}
+
+/// The blocks a unit's name falls in: for every word of the name, the other words with
+/// that word or that word missing one letter, in the unit's place.
+fn blocks(unit: &Unit, into: &mut Vec<(u64, u32)>, index: u32) {
+    let words = &unit.first.words;
+    let mut place = Fnv::new();
+    place.bytes(&[unit.place as u8]).text(unit.value);
     for (at, word) in words.iter().enumerate() {
-        let others: Vec<&str> = words
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| *i != at)
-            .map(|(_, w)| w.as_str())
-            .collect();
-        let chars: Vec<(usize, char)> = word.char_indices().collect();
-        let mut variants = vec![word.clone()];
-        if chars.len() >= TYPO_MIN_LEN {
-            for (start, c) in &chars {
-                let mut variant = String::with_capacity(word.len());
-                variant.push_str(&word[..*start]);
-                variant.push_str(&word[start + c.len_utf8()..]);
-                variants.push(variant);
+        let mut others = Fnv(place.0);
+        for (i, other) in words.iter().enumerate() {
+            if i != at {
+                others.text(other);
             }
         }
-        variants.sort();
-        variants.dedup();
-        for (place, value) in &places {
-            for variant in &variants {
-                into.push((hash_of((place, value, &others, variant)), index));
+        into.push((Fnv(others.0).text(word).0, index));
+        if word.chars().count() >= TYPO_MIN_LEN {
+            // (A doubled letter gives one variant twice: the entries are deduplicated.)
+            for (start, c) in word.char_indices() {
+                let variant = Fnv(others.0)
+                    .bytes(&word.as_bytes()[..start])
+                    .bytes(&word.as_bytes()[start + c.len_utf8()..])
+                    .bytes(&[0xff])
+                    .0;
+                into.push((variant, index));
             }
         }
     }
+}
+
+/// The reason two records' similar names give in `place` (the company or city as the
+/// better written of the two).
+fn place_reason(place: Place, a: &Profile, b: &Profile) -> Option<Reason> {
+    match place {
+        Place::Company => {
+            let (Some((_, one)), Some((_, other))) = (&a.company, &b.company) else {
+                return None;
+            };
+            Some(Reason::NameAndCompany {
+                company: better_written(one, other).to_owned(),
+            })
+        }
+        Place::PersonCity | Place::CompanyCity => {
+            let (Some((_, one)), Some((_, other))) = (&a.city, &b.city) else {
+                return None;
+            };
+            Some(Reason::NameAndCity {
+                city: better_written(one, other).to_owned(),
+            })
+        }
+    }
+}
+
+/// The pairs of records with similar names in one place, each with its reason — where
+/// that name is not common there: when more than [`NAME_CROWD`] records of one company or
+/// city have names similar to a record's (its own counted), they are namesakes, and its
+/// name is no evidence there. So name pairs do not chain a city's Jan Kowalskis into one.
+fn name_edges<'p>(profiles: &'p [Profile]) -> Vec<(u32, u32, Reason)> {
+    let mut named: Vec<(u64, (u32, Place))> = Vec::new();
+    for (i, profile) in profiles.iter().enumerate() {
+        if !comparable_name(profile) {
+            continue;
+        }
+        for (place, value) in places(profile) {
+            let mut hash = Fnv::new();
+            hash.bytes(&[place as u8]).text(value);
+            profile.words.iter().for_each(|word| _ = hash.text(word));
+            hash.bytes(&[0xfe]);
+            profile.surnames.iter().for_each(|word| _ = hash.text(word));
+            named.push((hash.0, (i as u32, place)));
+        }
+    }
+    named.sort_unstable_by_key(|&(hash, (i, _))| (hash, i));
+    let value_of = |profile: &'p Profile, place: Place| {
+        places(profile)
+            .find(|(kind, _)| *kind == place)
+            .map_or("", |(_, value)| value)
+    };
+    let mut units: Vec<Unit> = Vec::new();
+    let unit_key = |(i, place): (u32, Place)| {
+        let profile = &profiles[i as usize];
+        (
+            place,
+            value_of(profile, place),
+            &profile.words,
+            &profile.surnames,
+        )
+    };
+    classes(&named, unit_key, |class| {
+        let (i, place) = class[0];
+        let first = &profiles[i as usize];
+        units.push(Unit {
+            place,
+            value: value_of(first, place),
+            first,
+            members: class.iter().map(|&(i, _)| i).collect(),
+        });
+    });
+
+    // Pairs of units with similar names in one place, from the blocks they share.
+    let mut entries = Vec::new();
+    for (n, unit) in units.iter().enumerate() {
+        blocks(unit, &mut entries, n as u32);
+    }
+    entries.sort_unstable();
+    entries.dedup();
+    let mut similar: Vec<(u32, u32)> = Vec::new();
+    let mut start = 0;
+    while start < entries.len() {
+        let hash = entries[start].0;
+        let mut end = start + 1;
+        while end < entries.len() && entries[end].0 == hash {
+            end += 1;
+        }
+        let block = &entries[start..end];
+        start = end;
+        if block.len() < 2 || block.len() > MAX_BLOCK {
+            continue;
+        }
+        for (n, &(_, u)) in block.iter().enumerate() {
+            for &(_, v) in &block[n + 1..] {
+                let (one, other) = (&units[u as usize], &units[v as usize]);
+                // (A block is a hash: two places may share one.)
+                if one.place == other.place
+                    && one.value == other.value
+                    && similar_names(one.first, other.first)
+                {
+                    similar.push((u.min(v), u.max(v)));
+                }
+            }
+        }
+    }
+    similar.sort_unstable();
+    similar.dedup();
+
+    // How many records of its place have a name similar to each unit's.
+    let mut crowd: Vec<usize> = units.iter().map(|unit| unit.members.len()).collect();
+    for &(u, v) in &similar {
+        crowd[u as usize] += units[v as usize].members.len();
+        crowd[v as usize] += units[u as usize].members.len();
+    }
+    let open = |u: u32| crowd[u as usize] <= NAME_CROWD;
+    let mut edges = Vec::new();
+    let mut pair = |a: u32, b: u32, place: Place| {
+        if let Some(reason) = place_reason(place, &profiles[a as usize], &profiles[b as usize]) {
+            edges.push((a, b, reason));
+        }
+    };
+    for (n, unit) in units.iter().enumerate() {
+        if open(n as u32) {
+            for (k, &a) in unit.members.iter().enumerate() {
+                for &b in &unit.members[k + 1..] {
+                    pair(a, b, unit.place);
+                }
+            }
+        }
+    }
+    for &(u, v) in &similar {
+        if open(u) && open(v) {
+            let (one, other) = (&units[u as usize], &units[v as usize]);
+            for &a in &one.members {
+                for &b in &other.members {
+                    pair(a, b, one.place);
+                }
+            }
+        }
+    }
+    edges
 }
 
 /// Of two ways one name is written, the one to show: with its diacritics (Kraków, not
@@ -469,28 +690,6 @@ fn better_written<'t>(a: &'t str, b: &'t str) -> &'t str {
         std::cmp::Ordering::Less => b,
         std::cmp::Ordering::Equal => a.min(b),
     }
-}
-
-/// The place two profiles' similar names are in: the company they share, else the city.
-fn shared_place(a: &Profile, b: &Profile) -> Option<Reason> {
-    if a.company_kind != b.company_kind {
-        return None;
-    }
-    if let (Some((x, one)), Some((y, other))) = (&a.company, &b.company)
-        && x == y
-    {
-        return Some(Reason::NameAndCompany {
-            company: better_written(one, other).to_owned(),
-        });
-    }
-    if let (Some((x, one)), Some((y, other))) = (&a.city, &b.city)
-        && x == y
-    {
-        return Some(Reason::NameAndCity {
-            city: better_written(one, other).to_owned(),
-        });
-    }
-    None
 }
 
 /// A group's name reasons once per company or city, each as best written: the pairs of a
@@ -526,6 +725,11 @@ fn one_per_place(reasons: Vec<Reason>) -> Vec<Reason> {
 
 /// Groups of `profiles` that are probably one customer, the strongest reasons first, then
 /// the larger groups.
+///
+/// Records join through the pairs found, the strongest first (an identifier, an e-mail, a
+/// phone, a name; among equals by the records' ids), as long as the group stays within
+/// [`MAX_GROUP`]: pairs chain (A has B's phone, B has C's e-mail), but never into a group
+/// no one could merge.
 pub fn find_groups(profiles: &[Profile]) -> Vec<Group> {
     let index_of: HashMap<Uuid, u32> = profiles
         .iter()
@@ -541,90 +745,109 @@ pub fn find_groups(profiles: &[Profile]) -> Vec<Group> {
             }
         }
     }
-    let is_ignored = |a: u32, b: u32| ignored.contains(&(a.min(b), a.max(b)));
-    let mut sets = Sets::new(profiles.len());
-    let mut edges: Vec<(u32, Reason)> = Vec::new();
+    // Each record's place in the order of the ids (the pairs' order must not depend on
+    // the order the records come in).
+    let mut rank = vec![0u32; profiles.len()];
+    let mut by_id: Vec<u32> = (0..profiles.len() as u32).collect();
+    by_id.sort_unstable_by_key(|&i| profiles[i as usize].id);
+    for (r, &i) in by_id.iter().enumerate() {
+        rank[i as usize] = r as u32;
+    }
+    // (strength reversed, the pair's ranks, the reason's index in `reasons`)
+    let mut pairs: Vec<(u8, u32, u32, u32)> = Vec::new();
+    let mut reasons: Vec<Reason> = Vec::new();
+    let mut pair = |a: u32, b: u32, strength: u8, reason: u32| {
+        let (x, y) = (rank[a as usize], rank[b as usize]);
+        if x != y && !ignored.contains(&(a.min(b), a.max(b))) {
+            pairs.push((u8::MAX - strength, x.min(y), x.max(y), reason));
+        }
+    };
 
     // The same key.
-    let mut by_key: HashMap<&MatchKey, Vec<u32>> = HashMap::new();
+    let mut held: Vec<(u64, (u32, u32))> = Vec::new();
     for (i, profile) in profiles.iter().enumerate() {
-        for key in &profile.keys {
-            by_key.entry(key).or_default().push(i as u32);
+        for (k, key) in profile.keys.iter().enumerate() {
+            let mut hash = Fnv::new();
+            std::hash::Hash::hash(key, &mut hash);
+            held.push((hash.0, (i as u32, k as u32)));
         }
     }
-    for (key, holders) in &by_key {
+    held.sort_unstable();
+    let key_of = |(i, k): (u32, u32)| &profiles[i as usize].keys[k as usize];
+    classes(&held, key_of, |class| {
+        let mut holders: Vec<u32> = class.iter().map(|&(i, _)| i).collect();
+        holders.dedup();
         if holders.len() < 2 || holders.len() > MAX_SHARED {
-            continue;
+            return;
         }
+        let reason = Reason::Same {
+            key: key_of(class[0]).clone(),
+        };
+        let strength = reason.strength();
+        let at = reasons.len() as u32;
+        reasons.push(reason);
         for (n, &a) in holders.iter().enumerate() {
             for &b in &holders[n + 1..] {
-                if !is_ignored(a, b) {
-                    sets.join(a, b);
-                    edges.push((
-                        a,
-                        Reason::Same {
-                            key: (*key).clone(),
-                        },
-                    ));
-                }
+                pair(a, b, strength, at);
             }
         }
-    }
+    });
 
     // Similar names in one place.
-    let mut entries = Vec::new();
-    for (i, profile) in profiles.iter().enumerate() {
-        blocks(profile, &mut entries, i as u32);
+    for (a, b, reason) in name_edges(profiles) {
+        let at = reasons.len() as u32;
+        pair(a, b, reason.strength(), at);
+        reasons.push(reason);
     }
-    entries.sort_unstable();
-    entries.dedup();
-    let mut start = 0;
-    while start < entries.len() {
-        let hash = entries[start].0;
-        let end = start + entries[start..].partition_point(|(h, _)| *h == hash);
-        let block = &entries[start..end];
-        start = end;
-        if block.len() < 2 || block.len() > MAX_BLOCK {
-            continue;
-        }
-        for (n, &(_, a)) in block.iter().enumerate() {
-            for &(_, b) in &block[n + 1..] {
-                let (pa, pb) = (&profiles[a as usize], &profiles[b as usize]);
-                if is_ignored(a, b) || !similar_names(pa, pb) {
-                    continue;
-                }
-                let Some(reason) = shared_place(pa, pb) else {
-                    continue;
-                };
-                sets.join(a, b);
-                edges.push((a, reason));
+
+    pairs.sort_unstable();
+    let mut sets = Sets::new(profiles.len());
+    let mut sizes = vec![1u32; profiles.len()];
+    let mut taken: Vec<(u32, u32)> = Vec::new();
+    for &(_, x, y, reason) in &pairs {
+        let (a, b) = (by_id[x as usize], by_id[y as usize]);
+        let (ra, rb) = (sets.find(a), sets.find(b));
+        if ra != rb {
+            let size = sizes[ra as usize] + sizes[rb as usize];
+            if size as usize > MAX_GROUP {
+                continue;
             }
+            sets.join(ra, rb);
+            sizes[sets.find(ra) as usize] = size;
         }
+        taken.push((a, reason));
     }
 
     let mut members: HashMap<u32, Vec<u32>> = HashMap::new();
     for i in 0..profiles.len() as u32 {
-        let root = sets.find(i);
-        members.entry(root).or_default().push(i);
+        if sizes[sets.find(i) as usize] > 1 {
+            members.entry(sets.find(i)).or_default().push(i);
+        }
     }
-    let mut reasons: HashMap<u32, Vec<Reason>> = HashMap::new();
-    for (a, reason) in edges {
-        reasons.entry(sets.find(a)).or_default().push(reason);
+    let mut why_of: HashMap<u32, Vec<u32>> = HashMap::new();
+    for (a, reason) in taken {
+        why_of.entry(sets.find(a)).or_default().push(reason);
     }
     let mut groups: Vec<(u32, Group)> = members
         .into_iter()
-        .filter(|(_, ids)| ids.len() > 1)
         .map(|(root, ids)| {
-            let mut why = reasons.remove(&root).unwrap_or_default();
+            // (By the first of its records in the ids' order, among equals.)
+            let mut why: Vec<Reason> = why_of
+                .remove(&root)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|at| reasons[at as usize].clone())
+                .collect();
             why.sort_by(|a, b| b.strength().cmp(&a.strength()).then_with(|| a.cmp(b)));
             why.dedup();
             why = one_per_place(why);
             why.truncate(MAX_REASONS);
+            let first = ids.iter().map(|&i| rank[i as usize]).min().unwrap_or(0);
             let group = Group {
                 ids: ids.iter().map(|&i| profiles[i as usize].id).collect(),
                 reasons: why,
             };
-            (root, group)
+            (first, group)
         })
         .collect();
     groups.sort_by(|(ra, a), (rb, b)| {

@@ -169,6 +169,72 @@ fn similar_names_group_only_in_the_same_company_or_city() {
 }
 
 #[test]
+fn a_name_common_in_its_place_is_no_evidence_there() {
+    let phone = |fields: Fields, number: &str| {
+        with(
+            fields,
+            "phones",
+            json!([{ "type": "mobile", "number": number }]),
+        )
+    };
+    // Four Jan Kowalskis in Warszawa are four people; two of them at one company are
+    // still one there, and a shared phone still groups two.
+    let mut rows = vec![
+        person("Jan", "Kowalski", "Polmet Sp. z o.o.", "Warszawa"),
+        person("Kowalski", "Jan", "", "Warszawa"),
+        person("Jan", "Kowalski", "POLMET sp. z o. o.", "Warszawa"),
+        phone(person("Jan", "Kowalski", "", "Warszawa"), "+48601111222"),
+        phone(person("Jan", "Nowak", "", "Kraków"), "+48601111222"),
+        // Three in Gdańsk (the third one typo apart) are one customer entered thrice.
+        person("Anna", "Lis", "", "Gdańsk"),
+        person("Anna", "Lis", "", "Gdansk"),
+        person("Annna", "Lis", "", "Gdańsk"),
+    ];
+    assert_eq!(
+        grouped(&rows),
+        vec![
+            (
+                vec![3, 4],
+                Some(Reason::Same {
+                    key: MatchKey::Phone("+48601111222".into())
+                })
+            ),
+            (
+                vec![5, 6, 7],
+                Some(Reason::NameAndCity {
+                    city: "Gdańsk".into()
+                })
+            ),
+            (
+                vec![0, 2],
+                Some(Reason::NameAndCompany {
+                    company: "Polmet Sp. z o.o.".into()
+                })
+            ),
+        ]
+    );
+    // A fourth like one of them in Gdańsk (Anka, one letter from Anna, two from Annna)
+    // makes them namesakes.
+    rows.push(person("Anka", "Lis", "", "GDAŃSK"));
+    assert_eq!(grouped(&rows).len(), 2);
+    // With one Jan Kowalski fewer in Warszawa, the other three are one customer.
+    rows.remove(3);
+    let groups = grouped(&rows);
+    assert_eq!(groups[0].0, vec![0, 1, 2]);
+    assert_eq!(
+        find_groups(&profiles(&rows))[0].reasons,
+        vec![
+            Reason::NameAndCompany {
+                company: "Polmet Sp. z o.o.".into()
+            },
+            Reason::NameAndCity {
+                city: "Warszawa".into()
+            },
+        ]
+    );
+}
+
+#[test]
 fn companies_match_by_name_without_legal_form_in_one_city() {
     let company = |name: &str, city: &str| {
         with(
@@ -276,6 +342,42 @@ fn strong_reasons_rank_above_names_and_groups_join_transitively() {
             },
         ]
     );
+}
+
+#[test]
+fn pairs_chain_into_groups_no_larger_than_one_merge_takes() {
+    // Twelve records, each with the next one's phone: a chain of one phone after another.
+    let rows: Vec<Fields> = (0..12)
+        .map(|n| {
+            with(
+                person(&format!("Osoba{n}"), "Test", "", ""),
+                "phones",
+                json!([
+                    { "type": "mobile", "number": format!("+486011112{n:02}") },
+                    { "type": "work", "number": format!("+486011112{:02}", n + 1) },
+                ]),
+            )
+        })
+        .collect();
+    let groups = grouped(&rows);
+    assert_eq!(
+        groups
+            .iter()
+            .map(|(ids, _)| ids.clone())
+            .collect::<Vec<_>>(),
+        vec![(0..10).collect::<Vec<u128>>(), vec![10, 11]],
+        "the first ten by their ids, then the rest"
+    );
+    // A stronger pair is joined before a weaker one: with an e-mail shared by 10 and 11,
+    // 9 (phone-linked to 10) is left to the first ten.
+    let mut rows = rows;
+    for n in [10, 11] {
+        rows[n] = with(rows[n].clone(), "emails", json!(["osoba@example.com"]));
+    }
+    rows[0] = with(rows[0].clone(), "emails", json!(["osoba@example.com"]));
+    let groups = grouped(&rows);
+    assert_eq!(groups[0].0, vec![0, 1, 2, 3, 4, 5, 6, 7, 10, 11]);
+    assert_eq!(groups[1].0, vec![8, 9]);
 }
 
 #[test]
@@ -429,14 +531,58 @@ fn partition(groups: &[Group]) -> BTreeSet<BTreeSet<Uuid>> {
 
 /// Every pair compared with every other, joined transitively: what the blocks must find.
 fn brute_force(profiles: &[Profile]) -> BTreeSet<BTreeSet<Uuid>> {
-    let mut sets = Sets::new(profiles.len());
+    let place_of = |p: &Profile, place: Place| {
+        places(p)
+            .find(|(kind, _)| *kind == place)
+            .map(|(_, value)| value.to_owned())
+    };
+    let alike = |a: &Profile, b: &Profile, place: Place| {
+        comparable_name(a)
+            && comparable_name(b)
+            && place_of(a, place).is_some()
+            && place_of(a, place) == place_of(b, place)
+            && similar_names(a, b)
+    };
+    let crowd = |a: &Profile, place: Place| profiles.iter().filter(|b| alike(a, b, place)).count();
+    // Every pair with its strongest reason, joined the strongest first, then by ids.
+    let mut pairs = Vec::new();
     for (i, a) in profiles.iter().enumerate() {
         for (j, b) in profiles.iter().enumerate().skip(i + 1) {
-            let shared = a.keys.iter().any(|key| b.keys.contains(key));
-            let named = similar_names(a, b) && shared_place(a, b).is_some();
-            if shared || named {
-                sets.join(i as u32, j as u32);
+            if a.distinct.contains(&b.id) || b.distinct.contains(&a.id) {
+                continue;
             }
+            let shared = a
+                .keys
+                .iter()
+                .filter(|key| b.keys.contains(key))
+                .filter(|key| {
+                    profiles.iter().filter(|p| p.keys.contains(key)).count() <= MAX_SHARED
+                })
+                .map(|key| key.strength() + 1)
+                .max();
+            let named = [Place::Company, Place::PersonCity, Place::CompanyCity]
+                .into_iter()
+                .any(|place| {
+                    alike(a, b, place)
+                        && crowd(a, place) <= NAME_CROWD
+                        && crowd(b, place) <= NAME_CROWD
+                });
+            let strength = shared.or(named.then_some(0));
+            if let Some(strength) = strength {
+                let (x, y) = (a.id.min(b.id), a.id.max(b.id));
+                pairs.push((std::cmp::Reverse(strength), x, y, i as u32, j as u32));
+            }
+        }
+    }
+    pairs.sort();
+    let mut sets = Sets::new(profiles.len());
+    let mut sizes = vec![1usize; profiles.len()];
+    for (_, _, _, i, j) in pairs {
+        let (ri, rj) = (sets.find(i), sets.find(j));
+        if ri != rj && sizes[ri as usize] + sizes[rj as usize] <= MAX_GROUP {
+            let size = sizes[ri as usize] + sizes[rj as usize];
+            sets.join(ri, rj);
+            sizes[sets.find(ri) as usize] = size;
         }
     }
     let mut by_root: HashMap<u32, BTreeSet<Uuid>> = HashMap::new();
@@ -451,7 +597,8 @@ fn brute_force(profiles: &[Profile]) -> BTreeSet<BTreeSet<Uuid>> {
 
 proptest! {
     /// The blocks miss no pair a comparison of every pair finds (sizes kept under
-    /// MAX_SHARED and MAX_BLOCK), and the groups do not depend on the records' order.
+    /// MAX_SHARED and MAX_BLOCK), groups stay within MAX_GROUP, and they do not depend on
+    /// the records' order.
     #[test]
     fn groups_are_what_comparing_every_pair_finds(
         picks in prop::collection::vec(row_strategy(), 0..18),
@@ -469,6 +616,7 @@ proptest! {
         prop_assert_eq!(partition(&find_groups(&turned)), partition(&groups));
         for group in &groups {
             prop_assert!(!group.reasons.is_empty());
+            prop_assert!(group.ids.len() <= MAX_GROUP);
         }
     }
 }
