@@ -16,6 +16,7 @@
 //! so two names one typo apart always meet in a block. A pair the user marked "not
 //! duplicates" (`distinct:<id>` on either record) joins no group.
 
+use std::borrow::Borrow;
 use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
@@ -564,7 +565,7 @@ fn place_reason(place: Place, a: &Profile, b: &Profile) -> Option<Reason> {
 /// that name is not common there: when more than [`NAME_CROWD`] records of one company or
 /// city have names similar to a record's (its own counted), they are namesakes, and its
 /// name is no evidence there. So name pairs do not chain a city's Jan Kowalskis into one.
-fn name_edges<'p>(profiles: &'p [Profile]) -> Vec<(u32, u32, Reason)> {
+fn name_edges<'p>(profiles: &[&'p Profile]) -> Vec<(u32, u32, Reason)> {
     let mut named: Vec<(u64, (u32, Place))> = Vec::new();
     for (i, profile) in profiles.iter().enumerate() {
         if !comparable_name(profile) {
@@ -587,7 +588,7 @@ fn name_edges<'p>(profiles: &'p [Profile]) -> Vec<(u32, u32, Reason)> {
     };
     let mut units: Vec<Unit> = Vec::new();
     let unit_key = |(i, place): (u32, Place)| {
-        let profile = &profiles[i as usize];
+        let profile: &'p Profile = profiles[i as usize];
         (
             place,
             value_of(profile, place),
@@ -597,7 +598,7 @@ fn name_edges<'p>(profiles: &'p [Profile]) -> Vec<(u32, u32, Reason)> {
     };
     classes(&named, unit_key, |class| {
         let (i, place) = class[0];
-        let first = &profiles[i as usize];
+        let first: &'p Profile = profiles[i as usize];
         units.push(Unit {
             place,
             value: value_of(first, place),
@@ -651,7 +652,7 @@ fn name_edges<'p>(profiles: &'p [Profile]) -> Vec<(u32, u32, Reason)> {
     let open = |u: u32| crowd[u as usize] <= NAME_CROWD;
     let mut edges = Vec::new();
     let mut pair = |a: u32, b: u32, place: Place| {
-        if let Some(reason) = place_reason(place, &profiles[a as usize], &profiles[b as usize]) {
+        if let Some(reason) = place_reason(place, profiles[a as usize], profiles[b as usize]) {
             edges.push((a, b, reason));
         }
     };
@@ -730,7 +731,8 @@ fn one_per_place(reasons: Vec<Reason>) -> Vec<Reason> {
 /// phone, a name; among equals by the records' ids), as long as the group stays within
 /// [`MAX_GROUP`]: pairs chain (A has B's phone, B has C's e-mail), but never into a group
 /// no one could merge.
-pub fn find_groups(profiles: &[Profile]) -> Vec<Group> {
+pub fn find_groups<P: Borrow<Profile>>(profiles: &[P]) -> Vec<Group> {
+    let profiles: Vec<&Profile> = profiles.iter().map(Borrow::borrow).collect();
     let index_of: HashMap<Uuid, u32> = profiles
         .iter()
         .enumerate()
@@ -794,7 +796,7 @@ pub fn find_groups(profiles: &[Profile]) -> Vec<Group> {
     });
 
     // Similar names in one place.
-    for (a, b, reason) in name_edges(profiles) {
+    for (a, b, reason) in name_edges(&profiles) {
         let at = reasons.len() as u32;
         pair(a, b, reason.strength(), at);
         reasons.push(reason);
