@@ -54,6 +54,7 @@ fn main() {
     });
     scope.set_onmessage(Some(handler.as_ref().unchecked_ref()));
     handler.forget();
+    duplicates::listen();
     envelope::ready(&scope);
 }
 
@@ -66,7 +67,7 @@ async fn handle(id: f64, request: Request) -> Result<(Reply, Option<Vec<u8>>), S
         | Request::NotImported { import_id }
         | Request::Revert { import_id, .. }
         | Request::Cancel { import_id } => Some(*import_id),
-        Request::Export(_) | Request::Duplicates => None,
+        Request::Export(_) | Request::Duplicates | Request::PrepareDuplicates => None,
     });
     match request {
         Request::Read { import_id } => Ok((source::preview(import_id).await?, None)),
@@ -78,6 +79,7 @@ async fn handle(id: f64, request: Request) -> Result<(Reply, Option<Vec<u8>>), S
         }
         Request::Export(request) => export::export(&request).await,
         Request::Duplicates => Ok((duplicates::find().await?, None)),
+        Request::PrepareDuplicates => Ok((duplicates::prepare().await?, None)),
         Request::Cancel { .. } => Ok((Reply::Accepted, None)),
     }
 }

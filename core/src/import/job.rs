@@ -134,6 +134,9 @@ pub enum Request {
     Export(Box<ExportRequest>),
     /// Find duplicates among every record on the device.
     Duplicates,
+    /// Read the records "Find duplicates" looks through ahead of it (the worker keeps what
+    /// it read for the page's life; a scan then reads only the rows written since).
+    PrepareDuplicates,
 }
 
 /// The file an export writes.

@@ -16,6 +16,7 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
+use minicrm_core::import::job::Request;
 use uuid::Uuid;
 use wasm_bindgen::JsCast;
 
@@ -44,6 +45,19 @@ pub fn RecordsPage() -> impl IntoView {
     let search_box = NodeRef::<html::Input>::new();
 
     let save_layout = use_layout(state);
+
+    // "Find duplicates" is on this page: the worker reads the records it looks through
+    // now (off the page, once the replica's own first read is done), so that a scan finds
+    // them ready. Nothing waits on the answer; a failure shows when a scan is asked for.
+    Effect::new(move |asked: Option<bool>| {
+        if asked == Some(true) || !replica.ready.get() {
+            return asked.unwrap_or(false);
+        }
+        leptos::task::spawn_local(async {
+            let _ = crate::worker::ask(&Request::PrepareDuplicates, |_, _| {}).await;
+        });
+        true
+    });
 
     let me = my_id();
     let found = search::found(replica, state, me);
