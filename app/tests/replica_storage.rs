@@ -196,3 +196,48 @@ async fn a_call_and_its_callback_task_are_written_together() {
     );
     assert!(changed.keys.contains(&("activity".to_owned(), call)));
 }
+
+#[wasm_bindgen_test]
+async fn a_scan_keeping_some_fields_shows_them_as_a_full_parse_does() {
+    let storage = fresh("keeping").await;
+    let edits: Vec<RowEdit> = (0..30)
+        .map(|n| RowEdit {
+            entity: "contact".into(),
+            id: id(n),
+            changes: vec![
+                ("last_name".into(), json!(format!("Nowak \"{n}\" \\ Łódź"))),
+                (
+                    "note".into(),
+                    json!({ "long": ["text", n, { "deep": null }] }),
+                ),
+                ("city".into(), json!("Győr")),
+            ],
+        })
+        .collect();
+    storage.edit_many(&edits, 1_763_800_000_000).await.unwrap();
+    let keep: fn(&str) -> bool = |field| field == "last_name" || field == "city";
+    let mut scan = RowScan::new(&storage, "contact", 7);
+    let mut rows = 0;
+    while let Some(slice) = scan.next().await.unwrap() {
+        let kept: Vec<_> = slice.parsed_keeping(keep).map(|row| row.unwrap()).collect();
+        for row in kept {
+            let full = storage
+                .rows_by_keys(&[("contact".to_owned(), row.id.clone())])
+                .await
+                .unwrap()
+                .remove(0)
+                .unwrap()
+                .shown();
+            let shown = row.into_shown();
+            assert_eq!(shown.len(), 2);
+            assert_eq!(shown["last_name"], full["last_name"]);
+            assert_eq!(shown["city"], full["city"]);
+            assert!(full.contains_key("note"));
+            rows += 1;
+        }
+    }
+    assert_eq!(rows, 30);
+    // Not a row: an error, not an empty row.
+    assert!(minicrm_app::storage::rows::row_keeping("{\"base\":{}}", keep).is_err());
+    assert!(minicrm_app::storage::rows::row_keeping("[1]", keep).is_err());
+}

@@ -30,7 +30,7 @@ use crate::text::fold;
 
 pub use crate::schema::DISTINCT_PREFIX;
 /// Records in one group at most: as many as one merge takes (`combine::MAX_RECORDS`).
-pub const MAX_GROUP: usize = 10;
+pub const MAX_GROUP: usize = crate::combine::MAX_RECORDS;
 /// Records sharing one key beyond this many are not grouped by it: such a key is a shared
 /// one (a switchboard number, an office's e-mail), not one customer's — more of one
 /// customer than one merge takes is not a customer entered again.
@@ -38,8 +38,8 @@ pub const MAX_SHARED: usize = MAX_GROUP;
 /// Records with similar names in one company or city beyond this many are namesakes, not
 /// one customer entered again (see [`name_edges`]).
 pub const NAME_CROWD: usize = 3;
-/// Names in one block beyond this many are not compared: a name that common in one city
-/// says nothing about who is whom.
+/// Names in one block beyond this many are not compared: they are that many similar names
+/// in one place, namesakes (see [`NAME_CROWD`]) whatever the comparisons would find.
 const MAX_BLOCK: usize = 40;
 /// The shortest word a typo is allowed in (Jan and Jana are two people).
 const TYPO_MIN_LEN: usize = 4;
@@ -102,17 +102,18 @@ impl Group {
     }
 }
 
-/// What the "Find duplicates" page lists: groups with their members as the device shows
-/// them.
+/// What the worker's scan answers: the groups found (the strongest first), as ids; the page
+/// lists them with their members as its replica holds them ([`listed`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Found {
     /// Records looked through (those not in the trash).
     pub records: u32,
-    pub groups: Vec<FoundGroup>,
+    pub groups: Vec<Group>,
     /// Groups found beyond those listed.
     pub more: u32,
 }
 
+/// A group as the page lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FoundGroup {
     pub reasons: Vec<Reason>,
@@ -132,27 +133,61 @@ pub struct Member {
 }
 
 impl Member {
-    /// The member from a record's shown fields.
-    pub fn of(id: Uuid, fields: &Fields) -> Member {
-        let contact = crate::record::Contact::from_fields(&id.to_string(), fields);
+    /// The member from a contact as the device holds it.
+    pub fn of_contact(contact: &Contact) -> Member {
         Member {
-            id,
-            name: contact
-                .as_ref()
-                .map(|c| c.display_name())
-                .unwrap_or_default(),
-            company: text(fields, "company").to_owned(),
-            city: text(fields, "city").to_owned(),
+            id: contact.id,
+            name: contact.display_name(),
+            company: contact.text("company").to_owned(),
+            city: contact.text("city").to_owned(),
             phones: contact
-                .as_ref()
-                .map(|c| c.phones.iter().map(|p| p.number.to_string()).collect())
-                .unwrap_or_default(),
-            emails: contact
-                .as_ref()
-                .map(|c| c.emails.iter().map(|e| e.to_string()).collect())
-                .unwrap_or_default(),
+                .phones
+                .iter()
+                .map(|p| p.number.to_string())
+                .collect(),
+            emails: contact.emails.iter().map(|e| e.to_string()).collect(),
         }
     }
+}
+
+/// The groups as the page lists them: each with its members as `contact` gives them (those
+/// it does not give, or gives in the trash, left out; a group left with one member is no
+/// group), the members by name; the groups the strongest first, then the larger, then by
+/// their first member's name (a person reads a list by name; the ids' order is no order).
+pub fn listed<'c>(
+    groups: &[Group],
+    contact: impl Fn(&Uuid) -> Option<&'c Contact>,
+) -> Vec<FoundGroup> {
+    let mut listed: Vec<(u8, Box<str>, FoundGroup)> = groups
+        .iter()
+        .filter_map(|group| {
+            let mut members: Vec<&Contact> = group
+                .ids
+                .iter()
+                .filter_map(&contact)
+                .filter(|c| !c.deleted)
+                .collect();
+            if members.len() < 2 {
+                return None;
+            }
+            members.sort_by(|a, b| a.sort_name.cmp(&b.sort_name).then(a.id.cmp(&b.id)));
+            let first = members[0].sort_name.clone();
+            Some((
+                group.strength(),
+                first,
+                FoundGroup {
+                    reasons: group.reasons.clone(),
+                    members: members.into_iter().map(Member::of_contact).collect(),
+                },
+            ))
+        })
+        .collect();
+    listed.sort_by(|(sa, na, ga), (sb, nb, gb)| {
+        sb.cmp(sa)
+            .then(gb.members.len().cmp(&ga.members.len()))
+            .then(na.cmp(nb))
+    });
+    listed.into_iter().map(|(_, _, group)| group).collect()
 }
 
 /// The `distinct:` marks that set every pair of `ids` apart: for each pair, on the record
@@ -241,6 +276,24 @@ fn text<'f>(fields: &'f Fields, name: &str) -> &'f str {
 
 impl Profile {
     /// The profile of a record from its shown fields; `None` for a record in the trash.
+    /// Whether [`Profile::of`] reads the field (a scan may skip every other).
+    pub fn reads(field: &str) -> bool {
+        matches!(
+            field,
+            "deleted"
+                | "kind"
+                | "first_name"
+                | "last_name"
+                | "company"
+                | "city"
+                | "nip"
+                | "pesel"
+                | "regon"
+                | "emails"
+                | "phones"
+        ) || field.starts_with(DISTINCT_PREFIX)
+    }
+
     pub fn of(id: Uuid, fields: &Fields) -> Option<Profile> {
         let flag = |name: &str| fields.get(name).and_then(|s| s.value.as_bool()) == Some(true);
         if flag("deleted") {
@@ -615,6 +668,7 @@ fn name_edges<'p>(profiles: &[&'p Profile]) -> Vec<(u32, u32, Reason)> {
     entries.sort_unstable();
     entries.dedup();
     let mut similar: Vec<(u32, u32)> = Vec::new();
+    let mut crowded = vec![false; units.len()];
     let mut start = 0;
     while start < entries.len() {
         let hash = entries[start].0;
@@ -624,7 +678,11 @@ fn name_edges<'p>(profiles: &[&'p Profile]) -> Vec<(u32, u32, Reason)> {
         }
         let block = &entries[start..end];
         start = end;
-        if block.len() < 2 || block.len() > MAX_BLOCK {
+        if block.len() > MAX_BLOCK {
+            block.iter().for_each(|&(_, u)| crowded[u as usize] = true);
+            continue;
+        }
+        if block.len() < 2 {
             continue;
         }
         for (n, &(_, u)) in block.iter().enumerate() {
@@ -649,7 +707,7 @@ fn name_edges<'p>(profiles: &[&'p Profile]) -> Vec<(u32, u32, Reason)> {
         crowd[u as usize] += units[v as usize].members.len();
         crowd[v as usize] += units[u as usize].members.len();
     }
-    let open = |u: u32| crowd[u as usize] <= NAME_CROWD;
+    let open = |u: u32| !crowded[u as usize] && crowd[u as usize] <= NAME_CROWD;
     let mut edges = Vec::new();
     let mut pair = |a: u32, b: u32, place: Place| {
         if let Some(reason) = place_reason(place, profiles[a as usize], profiles[b as usize]) {

@@ -61,6 +61,14 @@ impl StoredRow {
         overlay_pending(&self.base, &pending)
     }
 
+    /// [`StoredRow::shown`], taking the row (no copy of a row with nothing pending).
+    pub fn into_shown(self) -> Fields {
+        if self.local.is_empty() && self.settling.is_empty() {
+            return self.base;
+        }
+        self.shown()
+    }
+
     /// Whether the row only exists on this device so far.
     pub fn is_local_only(&self) -> bool {
         self.base.is_empty()
@@ -91,6 +99,107 @@ fn row_from_js(value: JsValue) -> Result<StoredRow, StorageError> {
     serde_json::from_str(&text).map_err(|err| StorageError::Shape(err.to_string()))
 }
 
+/// A stored row's text parsed with only the fields `keep` names (the others' values are
+/// skipped, never built: a scan that needs a few fields of every row does not make every
+/// note). Shown as [`StoredRow::shown`] shows it, of those fields.
+pub fn row_keeping(text: &str, keep: fn(&str) -> bool) -> Result<StoredRow, serde_json::Error> {
+    let mut parser = serde_json::Deserializer::from_str(text);
+    let row = serde::Deserializer::deserialize_map(&mut parser, Keeping(keep))?;
+    parser.end()?;
+    Ok(row)
+}
+
+/// A field's or a row's key as written (borrowed unless it has escapes).
+struct Key<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Text;
+        impl<'de> serde::de::Visitor<'de> for Text {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Borrowed(text)))
+            }
+            fn visit_str<E>(self, text: &str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Owned(text.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(Text)
+    }
+}
+
+/// Parses a row (as a map of its parts) or a part's fields (as a map of fields), keeping
+/// the fields the function names.
+#[derive(Clone, Copy)]
+struct Keeping(fn(&str) -> bool);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Keeping {
+    type Value = Fields;
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Fields, D::Error> {
+        struct Part(fn(&str) -> bool);
+        impl<'de> serde::de::Visitor<'de> for Part {
+            type Value = Fields;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a row's fields")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Fields, A::Error> {
+                let mut fields = Fields::new();
+                while let Some(Key(name)) = map.next_key::<Key>()? {
+                    if (self.0)(&name) {
+                        fields.insert(name.into_owned(), map.next_value()?);
+                    } else {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+                Ok(fields)
+            }
+        }
+        deserializer.deserialize_map(Part(self.0))
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Keeping {
+    type Value = StoredRow;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a stored row")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<StoredRow, A::Error> {
+        let mut row = StoredRow::default();
+        let (mut entity, mut id) = (false, false);
+        while let Some(Key(part)) = map.next_key::<Key>()? {
+            match &*part {
+                "entity" => {
+                    row.entity = map.next_value()?;
+                    entity = true;
+                }
+                "id" => {
+                    row.id = map.next_value()?;
+                    id = true;
+                }
+                "base" => row.base = map.next_value_seed(self)?,
+                "local" => row.local = map.next_value_seed(self)?,
+                "settling" => row.settling = map.next_value_seed(self)?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        if !entity {
+            return Err(serde::de::Error::missing_field("entity"));
+        }
+        if !id {
+            return Err(serde::de::Error::missing_field("id"));
+        }
+        Ok(row)
+    }
+}
+
 /// Rows read from the rows store, each parsed when asked for.
 pub struct UnparsedRows(Vec<JsValue>);
 
@@ -106,6 +215,20 @@ impl UnparsedRows {
     /// The rows in order, each parsed as the iterator reaches it.
     pub fn parsed(self) -> impl Iterator<Item = Result<StoredRow, StorageError>> {
         self.0.into_iter().map(row_from_js)
+    }
+
+    /// The rows in order, each parsed as the iterator reaches it with only the fields
+    /// `keep` names (see [`row_keeping`]).
+    pub fn parsed_keeping(
+        self,
+        keep: fn(&str) -> bool,
+    ) -> impl Iterator<Item = Result<StoredRow, StorageError>> {
+        self.0.into_iter().map(move |value| {
+            let text = value
+                .as_string()
+                .ok_or_else(|| StorageError::Shape("a stored row is not a string".into()))?;
+            row_keeping(&text, keep).map_err(|err| StorageError::Shape(err.to_string()))
+        })
     }
 
     /// The rows in order, `None` where a read by key found none, each parsed as the

@@ -1,5 +1,5 @@
 //! "Find duplicates": every contact on the device profiled and grouped by core's rules; the
-//! groups listed with their members as the device shows them.
+//! groups answered as ids (the page shows their members from its replica).
 //!
 //! The profiles stay in the worker between scans (for the page's life): the sync channel
 //! names every row a tab or this worker writes, and a scan re-reads only those. Everything
@@ -8,13 +8,11 @@
 //! (a message missed).
 
 use std::cell::RefCell;
-use std::cmp::Reverse;
 use std::collections::{HashMap, HashSet};
 
 use futures::lock::Mutex;
-use minicrm_core::duplicates::{self, Found, FoundGroup, Member, Profile};
+use minicrm_core::duplicates::{self, Found, Profile};
 use minicrm_core::import::job::Reply;
-use minicrm_core::text::fold;
 use minicrm_storage::Storage;
 use minicrm_storage::channel;
 use minicrm_storage::rows::RowScan;
@@ -24,7 +22,6 @@ use wasm_bindgen::prelude::Closure;
 use web_sys::{BroadcastChannel, MessageEvent};
 
 use crate::device::{storage, storage_error};
-use crate::review::shown_records;
 
 /// Contacts read per slice.
 const SLICE: u32 = 5000;
@@ -95,12 +92,13 @@ async fn read_all(storage: &Storage) -> Result<HashMap<Uuid, Option<Profile>>, S
     let mut profiles = HashMap::new();
     let mut scan = RowScan::new(storage, CONTACT, SLICE);
     while let Some(slice) = scan.next().await.map_err(storage_error)? {
-        for row in slice.parsed() {
+        // (Only the fields a profile reads: notes and the rest are skipped unmade.)
+        for row in slice.parsed_keeping(Profile::reads) {
             let row = row.map_err(storage_error)?;
             let Ok(id) = Uuid::parse_str(&row.id) else {
                 continue;
             };
-            profiles.insert(id, Profile::of(id, &row.shown()));
+            profiles.insert(id, Profile::of(id, &row.into_shown()));
         }
     }
     Ok(profiles)
@@ -171,40 +169,13 @@ pub async fn find() -> Result<Reply, String> {
     profiles(&storage).await?;
     let (records, mut groups) = WARM.with(|warm| {
         let warm = warm.borrow();
+        // (Grouped in the ids' order whatever order they come in.)
         let profiles: Vec<&Profile> = warm.profiles.values().flatten().collect();
         (profiles.len() as u32, duplicates::find_groups(&profiles))
     });
+    // (find_groups gives them the strongest first.)
     let more = groups.len().saturating_sub(MOST_GROUPS) as u32;
     groups.truncate(MOST_GROUPS);
-    let ids: Vec<Uuid> = groups.iter().flat_map(|g| g.ids.iter().copied()).collect();
-    let shown = shown_records(&ids).await?;
-    let mut groups: Vec<FoundGroup> = groups
-        .into_iter()
-        .map(|group| {
-            let mut members: Vec<Member> = group
-                .ids
-                .iter()
-                .filter_map(|id| Some(Member::of(*id, shown.get(id)?)))
-                .collect();
-            // By name, as a person reads a list (the ids' order is no order to them).
-            members.sort_by_cached_key(|member| (fold(&member.name), member.id));
-            FoundGroup {
-                members,
-                reasons: group.reasons,
-            }
-        })
-        .filter(|group| group.members.len() > 1)
-        .collect();
-    // Among groups of one strength and size, by their first name.
-    groups.sort_by_cached_key(|group| {
-        let strength = group.reasons.first().map_or(0, |reason| reason.strength());
-        let first = group
-            .members
-            .first()
-            .map(|m| fold(&m.name))
-            .unwrap_or_default();
-        (Reverse(strength), Reverse(group.members.len()), first)
-    });
     Ok(Reply::Duplicates(Box::new(Found {
         records,
         groups,

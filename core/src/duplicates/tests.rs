@@ -235,6 +235,69 @@ fn a_name_common_in_its_place_is_no_evidence_there() {
 }
 
 #[test]
+fn a_name_with_more_similar_names_in_its_place_than_are_compared_is_no_evidence() {
+    // Two Jan Barteks in Łódź among fifty names one letter from theirs: namesakes, though
+    // that many names are not compared one with another.
+    let mut rows = vec![
+        person("Jan", "Bartek", "", "Łódź"),
+        person("Jan", "Bartek", "", "Lodz"),
+    ];
+    for (at, letter) in (0..=6).flat_map(|at| "dfhmprt".chars().map(move |c| (at, c))) {
+        let mut name: String = "Bartek".into();
+        name.insert(at, letter);
+        rows.push(person("Jan", &name, "", "Łódź"));
+    }
+    assert!(rows.len() > MAX_BLOCK + 2);
+    assert!(
+        grouped(&rows)
+            .iter()
+            .all(|(members, _)| !members.contains(&0))
+    );
+    // Alone, the two are one customer.
+    assert_eq!(grouped(&rows[..2]).len(), 1);
+}
+
+#[test]
+fn a_profile_reads_only_the_fields_it_names() {
+    let full = fields_at(
+        "0001700000000000-0000-dev",
+        &[
+            ("kind", json!("person")),
+            ("first_name", json!("Ödön")),
+            ("last_name", json!("Kovács")),
+            ("company", json!("Polmet Sp. z o.o.")),
+            ("city", json!("Győr")),
+            ("nip", json!("PL 526-000-12-46")),
+            ("pesel", json!("44051401458")),
+            ("emails", json!(["O.Kovacs@Polmet.pl"])),
+            (
+                "phones",
+                json!([{ "type": "mobile", "number": "+36301234567" }]),
+            ),
+            (&format!("{DISTINCT_PREFIX}{}", id(9)), json!(true)),
+            ("note", json!("Called twice; prefers e-mail.")),
+            ("tags", json!(["vip"])),
+            ("custom.size", json!("large")),
+            ("owner_id", json!(id(7).to_string())),
+        ],
+    );
+    let read: Fields = full
+        .iter()
+        .filter(|(name, _)| Profile::reads(name))
+        .map(|(name, state)| (name.clone(), state.clone()))
+        .collect();
+    assert_eq!(read.len(), 10);
+    let profile = Profile::of(id(1), &full).unwrap();
+    assert_eq!(Profile::of(id(1), &read), Some(profile.clone()));
+    assert_eq!(profile.keys.len(), 4);
+    assert_eq!(profile.distinct, vec![id(9)]);
+    // In the trash: no profile, from either.
+    let trashed = with(read, "deleted", json!(true));
+    assert!(Profile::reads("deleted"));
+    assert_eq!(Profile::of(id(1), &trashed), None);
+}
+
+#[test]
 fn companies_match_by_name_without_legal_form_in_one_city() {
     let company = |name: &str, city: &str| {
         with(
@@ -408,6 +471,71 @@ fn a_pair_marked_distinct_stays_apart_and_shared_keys_group_nothing() {
         .map(|n| email(person(&format!("P{n}"), "X", "", ""), "office@example.com"))
         .collect();
     assert_eq!(grouped(&office), vec![]);
+}
+
+#[test]
+fn the_page_lists_groups_with_their_members_by_name_strongest_first() {
+    let contact = |n: u128, first: &str, last: &str, deleted: bool| {
+        let mut fields = person(first, last, "Acme", "Brno");
+        if deleted {
+            fields = with(fields, "deleted", json!(true));
+        }
+        Contact::from_fields(&id(n).to_string(), &fields).unwrap()
+    };
+    let contacts = [
+        contact(0, "Zofia", "Nowak", false),
+        contact(1, "Adam", "Nowak", false),
+        contact(2, "Ewa", "Bąk", false),
+        contact(3, "Ewa", "Bak", false),
+        contact(4, "Jan", "Kos", false),
+        contact(5, "Jan", "Kos", true),
+        contact(6, "Ala", "Ul", false),
+        contact(7, "Ola", "Ul", false),
+        contact(8, "Ela", "Ul", false),
+    ];
+    let by_id = |wanted: &Uuid| contacts.iter().find(|c| c.id == *wanted);
+    let phone = Reason::Same {
+        key: MatchKey::Phone("+48600000001".into()),
+    };
+    let name = Reason::NameAndCity {
+        city: "Brno".into(),
+    };
+    let group = |ids: &[u128], reason: &Reason| Group {
+        ids: ids.iter().map(|n| id(*n)).collect(),
+        reasons: vec![reason.clone()],
+    };
+    let listed = listed(
+        &[
+            // A name group of two, a phone group of two, one whose second member went to the
+            // trash, one with a record the device does not hold, a name group of three.
+            group(&[2, 3], &name),
+            group(&[0, 1], &phone),
+            group(&[4, 5], &phone),
+            group(&[6, 99], &phone),
+            group(&[8, 7, 6], &name),
+        ],
+        by_id,
+    );
+    let shown: Vec<(Vec<&str>, &Reason)> = listed
+        .iter()
+        .map(|group| {
+            (
+                group.members.iter().map(|m| m.name.as_str()).collect(),
+                &group.reasons[0],
+            )
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        vec![
+            (vec!["Adam Nowak", "Zofia Nowak"], &phone),
+            (vec!["Ala Ul", "Ela Ul", "Ola Ul"], &name),
+            // (One folded name: the older record first.)
+            (vec!["Ewa Bąk", "Ewa Bak"], &name),
+        ]
+    );
+    assert_eq!(listed[0].members[0].company, "Acme");
+    assert_eq!(listed[0].members[0].city, "Brno");
 }
 
 #[test]

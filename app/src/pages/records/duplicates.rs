@@ -74,8 +74,8 @@ pub fn DuplicatesPage() -> impl IntoView {
         spawn_local(async move {
             let answer = worker::ask(&Request::Duplicates, |_, _| {}).await;
             match answer.reply {
-                Reply::Duplicates(list) => {
-                    found.try_set(Some(*list));
+                Reply::Duplicates(answer) => {
+                    found.try_set(Some(*answer));
                 }
                 Reply::Failed { message } => {
                     error.try_set(Some(t!("duplicates-failed", message = message)));
@@ -132,11 +132,12 @@ pub fn DuplicatesPage() -> impl IntoView {
         spawn_local(async move {
             match replica.write_many(edits).await {
                 Ok(()) => {
+                    // (Groups share no record: the one holding them all is theirs.)
                     found.update(|found| {
                         if let Some(found) = found {
-                            found.groups.retain(|group| {
-                                group.members.iter().map(|m| m.id).ne(ids.iter().copied())
-                            });
+                            found
+                                .groups
+                                .retain(|group| !ids.iter().all(|id| group.ids.contains(id)));
                         }
                     });
                     message.set(Some(t!("duplicates-apart-done")));
@@ -146,10 +147,23 @@ pub fn DuplicatesPage() -> impl IntoView {
         });
     };
     let country = move || replica.with_untracked(|index| index.default_country());
+    // The groups with their members as the replica holds them (it changes as syncs and
+    // edits land; a record gone to the trash since leaves its group). Listed once the
+    // replica has read the device.
+    let groups = Memo::new(move |_| {
+        if !replica.ready.get() {
+            return None;
+        }
+        found.with(|found| {
+            found.as_ref().map(|found| {
+                replica.with(|index| duplicates::listed(&found.groups, |id| index.contact(id)))
+            })
+        })
+    });
     // A page of groups at a time: hundreds of cards drawn at once held the page for
     // hundreds of milliseconds.
     let page = RwSignal::new(0usize);
-    let listed = move || found.with(|found| found.as_ref().map_or(0, |f| f.groups.len()));
+    let listed = move || groups.with(|groups| groups.as_ref().map_or(0, Vec::len));
     let pages = move || listed().div_ceil(PAGE_GROUPS);
     let shown_page = move || page.get().min(pages().saturating_sub(1));
     let range = move || {
@@ -175,23 +189,23 @@ pub fn DuplicatesPage() -> impl IntoView {
             <FormDone message=message />
             <FormError error=error />
             <p role="status" class="count">
-                {move || if busy.get() {
+                {move || if busy.get() || (found.with(Option::is_some) && !replica.ready.get()) {
                     Some(t!("duplicates-looking"))
                 } else {
                     found.with(|found| found.as_ref().map(|found| t!(
                         "duplicates-count",
-                        groups = found.groups.len().to_string(),
+                        groups = listed().to_string(),
                         records = found.records.to_string()
                     )))
                 }}
             </p>
-            {move || found.with(|found| found.as_ref().map(|found| {
+            {move || groups.with(|groups| groups.as_ref().map(|groups| {
                 let country = country();
-                let more = found.more;
+                let more = found.with_untracked(|found| found.as_ref().map_or(0, |found| found.more));
                 let first = shown_page() * PAGE_GROUPS;
                 view! {
                     <ol class="duplicate-groups" start=(first + 1).to_string()>
-                        {found.groups.iter().skip(first).take(PAGE_GROUPS).map(|group| view! { <GroupCard group=group.clone() country=country.clone() on_apart=set_apart /> }).collect_view()}
+                        {groups.iter().skip(first).take(PAGE_GROUPS).map(|group| view! { <GroupCard group=group.clone() country=country.clone() on_apart=set_apart /> }).collect_view()}
                     </ol>
                     {(more > 0).then(|| view! { <p class="hint">{t!("duplicates-more", count = more.to_string())}</p> })}
                 }
