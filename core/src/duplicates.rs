@@ -398,10 +398,33 @@ pub fn similar_words(a: &[String], b: &[String], given: impl Fn(&str, &str) -> b
             !(feminine && given(x, y))
                 && x.chars().count() >= TYPO_MIN_LEN
                 && y.chars().count() >= TYPO_MIN_LEN
-                && one_typo_apart(x, y)
+                && typo_apart(x, y)
         }
         _ => false,
     }
+}
+
+/// Two normalized words one typo apart ([`one_typo_apart`]), or a gendered surname stem and
+/// that surname with one letter too many (Kowalski → kowalsk, Kowalskix → kowalski once
+/// the x goes: the stem is two letters from the word typed).
+fn typo_apart(x: &str, y: &str) -> bool {
+    one_typo_apart(x, y) || stem_after_typo(x, y) || stem_after_typo(y, x)
+}
+
+/// Whether `typed`, one letter taken out, is a gendered surname form of stem `stemmed`.
+fn stem_after_typo(stemmed: &str, typed: &str) -> bool {
+    typed.chars().count() == stemmed.chars().count() + 2
+        && typed.char_indices().any(|(at, c)| {
+            let variant = [&typed[..at], &typed[at + c.len_utf8()..]].concat();
+            let stem = stem(&variant);
+            stem.len() < variant.len() && stem == stemmed
+        })
+}
+
+/// Words whose one-letter-less forms may be gendered surnames (a k among the last letters:
+/// -ski, -cka, -dzki).
+fn may_stem_after_typo(word: &str) -> bool {
+    word.len() >= 6 && word.as_bytes()[word.len() - 5..].contains(&b'k')
 }
 
 /// Whether two profiles' names are similar (see [`similar_words`]; a word is a given name
@@ -586,6 +609,16 @@ fn blocks(unit: &Unit, into: &mut Vec<(u64, u32)>, index: u32) {
                     .bytes(&[0xff])
                     .0;
                 into.push((variant, index));
+            }
+            // (A letter too many after -ski: with it out, the stem's own block.)
+            if may_stem_after_typo(word) {
+                for (start, c) in word.char_indices() {
+                    let variant = [&word[..start], &word[start + c.len_utf8()..]].concat();
+                    let stem = stem(&variant);
+                    if stem.len() < variant.len() {
+                        into.push((Fnv(others.0).text(stem).0, index));
+                    }
+                }
             }
         }
     }

@@ -97,6 +97,12 @@ fn similar_names_allow_one_typo_in_one_long_enough_word() {
         ("Jan Wiśniewski", "Jan Wisnieska", true),
         ("Jan Wiśniewski", "Jan Wiśniak", false),
         ("Ewa Nowak", "Ewa Nowakowska", false),
+        // A letter too many after a gendered ending.
+        ("Jan Kowalski", "Jan Kowalskix", true),
+        ("Anna Kowalska", "Anna Kowalskia", true),
+        ("Jan Kowalski", "Jan Kowalskimi", false),
+        ("Jan Nowak", "Jan Nowakxy", false),
+        ("Petr Novák", "Petr Novákovax", false),
         ("", "", false),
     ];
     for (a, b, similar) in cases {
@@ -109,6 +115,24 @@ fn similar_names_allow_one_typo_in_one_long_enough_word() {
         assert_eq!(similar_names(&pa, &pb), similar, "{a} / {b}");
         assert_eq!(similar_names(&pb, &pa), similar, "{b} / {a}");
     }
+}
+
+#[test]
+fn a_letter_too_many_after_a_gendered_ending_groups_in_one_company() {
+    let rows = [
+        person("Jan", "Kowalski", "Polmet", ""),
+        person("Jan", "Kowalskix", "Polmet", ""),
+        person("Jan", "Kowalskix", "Agromet", ""),
+    ];
+    assert_eq!(
+        grouped(&rows),
+        vec![(
+            vec![0, 1],
+            Some(Reason::NameAndCompany {
+                company: "Polmet".into()
+            })
+        )]
+    );
 }
 
 #[test]
