@@ -11,7 +11,12 @@
 //!   pointed to, so an undo knows what to move back however many rows there are;
 //! - a `merge` row (its `record_id` is S, so it is seen by whoever sees S, and shows in S's
 //!   timeline) with who, when, the merged records and their names, and for each field of S
-//!   the merge changed its value before (`before.<field>`) and after (`after.<field>`).
+//!   the merge changed its value before (`before.<field>`) and after (`after.<field>`),
+//!   and for each Mᵢ the HLC of every field of it the merge read (`seen:<id>`): a write
+//!   to Mᵢ that reached the server before the merge did, from a device that had not seen
+//!   the merge (another merge into Mᵢ, an edit), is carried to S by the merging user's
+//!   device after the pull that brings it ([`carry_over`]), as the server's refusal and
+//!   [`retarget`] carry one that comes after.
 //!
 //! An undo moves back every row still pointing where the merge put it, takes the merged
 //! records out of the trash, and gives S back its earlier values — except in fields changed
@@ -25,11 +30,11 @@ use uuid::Uuid;
 use crate::access::{Actor, RowScope, check_write};
 use crate::merge::Fields;
 use crate::record::{Contact, is_blank};
-use crate::schema::Entity;
+use crate::schema::{Entity, JSON_MAX_BYTES};
 use crate::text::fold;
 
 use crate::schema::DISTINCT_PREFIX;
-pub use crate::schema::{AFTER_PREFIX, BEFORE_PREFIX, MERGE_MARK_PREFIX, MERGED_INTO};
+pub use crate::schema::{AFTER_PREFIX, BEFORE_PREFIX, MERGE_MARK_PREFIX, MERGED_INTO, SEEN_PREFIX};
 /// Records one merge takes at most (the staying one included).
 pub const MAX_RECORDS: usize = 10;
 /// Phones or e-mails a contact holds at most (what `schema` accepts).
@@ -371,6 +376,12 @@ pub fn plan_merge(request: &MergeRequest) -> Result<Vec<Write>, MergeError> {
     writes.push(merge("user_id", Value::String(request.user_id.to_string())));
     writes.push(merge("at", Value::String(request.at.clone())));
     writes.push(merge("undone", Value::Bool(false)));
+    for record in &request.merged {
+        writes.push(merge(
+            &format!("{SEEN_PREFIX}{}", record.id),
+            seen_of(record.fields),
+        ));
+    }
     for (field, old, new) in &changed {
         writes.push(merge(&format!("{BEFORE_PREFIX}{field}"), old.clone()));
         writes.push(merge(&format!("{AFTER_PREFIX}{field}"), new.clone()));
@@ -759,6 +770,168 @@ pub fn retarget(
             (!same_value(&list, value_of(staying.fields, field))).then(|| on_staying(list))
         }
     }
+}
+
+/// A merged record's `seen:` value: field → HLC of each field a merge takes (its own
+/// trash and marks left out); for a record too large for one value, the latest HLC alone
+/// (`""` → HLC: a field written later than it is unseen).
+fn seen_of(fields: &Fields) -> Value {
+    let seen: Map<String, Value> = fields
+        .iter()
+        .filter(|(field, _)| field_rule(field) != FieldRule::Keep)
+        .map(|(field, state)| (field.clone(), Value::String(state.hlc.clone())))
+        .collect();
+    let seen = Value::Object(seen);
+    if seen.to_string().len() <= JSON_MAX_BYTES {
+        return seen;
+    }
+    let latest = fields.values().map(|state| state.hlc.as_str()).max();
+    serde_json::json!({ "": latest.unwrap_or_default() })
+}
+
+/// Whether a merge that read `seen` saw a field as written at `hlc`.
+fn was_seen(seen: &Map<String, Value>, field: &str, hlc: &str) -> bool {
+    match seen.get("").and_then(Value::as_str) {
+        Some(latest) => hlc <= latest,
+        None => seen.get(field).and_then(Value::as_str) == Some(hlc),
+    }
+}
+
+/// What a merge did not see of a record it merged, carried to the record that stays.
+///
+/// A write to a merged record that reached the server before the merge did (another
+/// device's merge into that record, an edit), from a device that had not seen the merge,
+/// lands on the record the merge then takes to the trash: its phones, its chosen values
+/// would stay there. The merging user's device, after the pull that brings it, makes each
+/// such write again on the record that stays, as [`retarget`] makes one the server refused
+/// (a list united, a chosen value last writer wins) — so both arrival orders end alike.
+/// - `merge_id`, `merge`: the merge row;
+/// - `merged`: one of its merged records as shown;
+/// - `staying`: the record `merged`'s `merged_into` names, as shown.
+///
+/// `None`: nothing unseen (or an undone merge, a merge from before `seen:` was kept, a
+/// record no longer merged there, a staying record gone itself). Else the changes to
+/// make, and the merge row's `seen:` of the record brought up to date (written with them,
+/// so that nothing is carried twice; a later removal on the staying record stays).
+pub fn carry_over(
+    merge_id: Uuid,
+    merge: &Fields,
+    merged: Record,
+    staying: Record,
+) -> Option<(Vec<Retargeted>, Write)> {
+    let field = format!("{SEEN_PREFIX}{}", merged.id);
+    let seen = merge.get(&field)?.value.as_object()?;
+    if value_of(merge, "undone") == &Value::Bool(true)
+        || merged_target(merged.fields.get(MERGED_INTO).map(|s| &s.value)) != Some(staying.id)
+        || is_gone(&staying)
+    {
+        return None;
+    }
+    let unseen: Vec<(&String, &crate::sync::FieldState)> = merged
+        .fields
+        .iter()
+        .filter(|(name, state)| {
+            field_rule(name) != FieldRule::Keep && !was_seen(seen, name, &state.hlc)
+        })
+        .collect();
+    if unseen.is_empty() {
+        return None;
+    }
+    let carried = unseen
+        .into_iter()
+        .filter_map(|(name, state)| {
+            retarget(
+                Entity::Contact,
+                merged.id,
+                name,
+                &state.value,
+                &state.hlc,
+                Some(merged.fields),
+                Some(staying),
+            )
+        })
+        .collect();
+    let seen = Write::new(Entity::Merge, merge_id, &field, seen_of(merged.fields));
+    Some((carried, seen))
+}
+
+/// What another merge into the same record took back of this merge's united lists.
+///
+/// Two devices merging different records into one record at once each write its phones,
+/// e-mails and tags whole, and the later write (last writer wins) leaves out what the
+/// other merge added. The device of the merge left out, after the pull that brings the
+/// other, unites them again: where the staying record's list is the one another merge
+/// wrote (`others`: the other merge rows naming the same staying record), and that merge's
+/// `before.` did not hold this one's `after.` (it had not seen it). A list the user changed
+/// since is no merge's and is left as it is.
+pub fn lost_to_merges(merge: &Fields, staying: Record, others: &[&Fields]) -> Vec<Retargeted> {
+    let undone = |row: &Fields| value_of(row, "undone") == &Value::Bool(true);
+    if undone(merge)
+        || is_gone(&staying)
+        || value_of(merge, "record_id").as_str() != Some(staying.id.to_string().as_str())
+    {
+        return Vec::new();
+    }
+    let list = |field: &str, value: &Value| -> Fields {
+        [(
+            field.to_owned(),
+            crate::sync::FieldState {
+                value: value.clone(),
+                hlc: String::new(),
+            },
+        )]
+        .into_iter()
+        .collect()
+    };
+    let mut carried = Vec::new();
+    for (name, state) in merge {
+        let Some(field) = name.strip_prefix(AFTER_PREFIX) else {
+            continue;
+        };
+        if field_rule(field) != FieldRule::Unite || !state.value.is_array() {
+            continue;
+        }
+        let after = list(field, &state.value);
+        let current = value_of(staying.fields, field);
+        let holds_ours = |value: &Value| {
+            let theirs = list(field, value);
+            let records = [
+                Record {
+                    id: staying.id,
+                    fields: &theirs,
+                },
+                Record {
+                    id: staying.id,
+                    fields: &after,
+                },
+            ];
+            united(&records, field).is_ok_and(|all| same_value(&all, value))
+        };
+        let taken_back = others.iter().any(|other| {
+            !undone(other)
+                && same_value(value_of(other, name), current)
+                && !holds_ours(value_of(other, &format!("{BEFORE_PREFIX}{field}")))
+        });
+        if !taken_back || holds_ours(current) {
+            continue;
+        }
+        let records = [
+            staying,
+            Record {
+                id: staying.id,
+                fields: &after,
+            },
+        ];
+        if let Ok(value) = united(&records, field) {
+            carried.push(Retargeted {
+                entity: Entity::Contact,
+                id: staying.id,
+                field: field.to_owned(),
+                value,
+            });
+        }
+    }
+    carried
 }
 
 /// The merged records a merge row names.

@@ -156,6 +156,9 @@ pub const MERGE_MARK_PREFIX: &str = "merge:";
 /// A merge row's fields: a staying record's field before and after the merge.
 pub const BEFORE_PREFIX: &str = "before.";
 pub const AFTER_PREFIX: &str = "after.";
+/// A merge row's field `seen:<merged record id>`: the HLC of every field of that record
+/// the merge read (see `combine::carry_over`).
+pub const SEEN_PREFIX: &str = "seen:";
 const IMPORT_STATUSES: &[&str] = &["running", "done", "cancelled", "reverted"];
 const CONTACT_KINDS: &[&str] = &["person", "company"];
 const ACTIVITY_KINDS: &[&str] = &["call", "email", "sms", "meeting", "note"];
@@ -234,6 +237,9 @@ pub fn field_kind(entity: Entity, field: &str) -> Option<FieldKind> {
                 .or_else(|| field.strip_prefix(AFTER_PREFIX))
             {
                 return field_kind(Entity::Contact, of).map(|_| Json);
+            }
+            if let Some(id) = field.strip_prefix(SEEN_PREFIX) {
+                return is_uuid(id).then_some(Json);
             }
             Some(match field {
                 "record_id" | "user_id" => Id,

@@ -93,6 +93,8 @@ struct Device {
     view: Rows,
     outbox: Vec<(Write, String)>,
     refused: Vec<(Write, String, Uuid)>,
+    /// The merges this device made.
+    merges: Vec<Uuid>,
 }
 
 impl Device {
@@ -133,8 +135,18 @@ impl Device {
         self.refused.extend(server.push(&sent));
     }
 
+    /// The server's rows, the clock past every HLC in them (as the device's clock observes
+    /// a pull's).
     fn pull(&mut self, server: &Server) {
         self.view = server.rows.clone();
+        let latest = self
+            .view
+            .values()
+            .flat_map(|fields| fields.values())
+            .filter_map(|state| state.hlc.get(..16)?.parse::<u64>().ok())
+            .max()
+            .unwrap_or(0);
+        self.clock = self.clock.max(latest.saturating_sub(1_800_000_000_000));
     }
 
     /// The refused changes made again where they belong, one after the other, each from
@@ -163,6 +175,105 @@ impl Device {
                     value: r.value,
                 }]);
             }
+        }
+    }
+
+    /// What this device's merges did not see of their merged records, carried to the
+    /// records they stay in, record by record from the view as the one before left it.
+    fn carry_over(&mut self) {
+        for merge_id in self.merges.clone() {
+            let Some(merge) = self.view.get(&(Entity::Merge, merge_id)).cloned() else {
+                continue;
+            };
+            for merged in combine::merged_ids(&merge) {
+                let merge = self.view[&(Entity::Merge, merge_id)].clone();
+                let Some(fields) = self.view.get(&(Entity::Contact, merged)).cloned() else {
+                    continue;
+                };
+                let Some(staying) = value(Some(&fields), MERGED_INTO)
+                    .and_then(Value::as_str)
+                    .and_then(|id| Uuid::parse_str(id).ok())
+                else {
+                    continue;
+                };
+                let Some(staying_fields) = self.view.get(&(Entity::Contact, staying)).cloned()
+                else {
+                    continue;
+                };
+                let Some((carried, seen)) = combine::carry_over(
+                    merge_id,
+                    &merge,
+                    Record {
+                        id: merged,
+                        fields: &fields,
+                    },
+                    Record {
+                        id: staying,
+                        fields: &staying_fields,
+                    },
+                ) else {
+                    continue;
+                };
+                let mut writes: Vec<Write> = carried
+                    .into_iter()
+                    .map(|r| Write {
+                        entity: r.entity,
+                        id: r.id,
+                        field: r.field,
+                        value: r.value,
+                    })
+                    .collect();
+                writes.push(seen);
+                self.write(writes);
+            }
+        }
+    }
+
+    /// What another merge into the same record took back of this device's merges' lists,
+    /// united again.
+    fn lost_to_merges(&mut self) {
+        for merge_id in self.merges.clone() {
+            let Some(merge) = self.view.get(&(Entity::Merge, merge_id)).cloned() else {
+                continue;
+            };
+            let Some(staying) = value(Some(&merge), "record_id")
+                .and_then(Value::as_str)
+                .and_then(|id| Uuid::parse_str(id).ok())
+            else {
+                continue;
+            };
+            let Some(staying_fields) = self.view.get(&(Entity::Contact, staying)).cloned() else {
+                continue;
+            };
+            let others: Vec<&Fields> = self
+                .view
+                .iter()
+                .filter(|((entity, id), fields)| {
+                    *entity == Entity::Merge
+                        && *id != merge_id
+                        && value(Some(fields), "record_id") == value(Some(&merge), "record_id")
+                })
+                .map(|(_, fields)| fields)
+                .collect();
+            let carried = combine::lost_to_merges(
+                &merge,
+                Record {
+                    id: staying,
+                    fields: &staying_fields,
+                },
+                &others,
+            );
+            self.write(
+                carried
+                    .into_iter()
+                    .map(|r| Write {
+                        entity: r.entity,
+                        id: r.id,
+                        field: r.field,
+                        value: r.value,
+                    })
+                    .collect(),
+            );
         }
     }
 
@@ -197,6 +308,7 @@ impl Device {
             at: "2026-12-02T10:00:00Z".into(),
         };
         let writes = combine::plan_merge(&request).expect("a merge of live records");
+        self.merges.push(merge_id);
         self.write(writes);
     }
 }
@@ -261,8 +373,8 @@ proptest! {
     ) {
         let mut server = Server { rows: base(&phones, &tasks) };
         let mut devices = [
-            Device { name: "a", clock: 0, view: server.rows.clone(), outbox: Vec::new(), refused: Vec::new() },
-            Device { name: "b", clock: 0, view: server.rows.clone(), outbox: Vec::new(), refused: Vec::new() },
+            Device { name: "a", clock: 0, view: server.rows.clone(), outbox: Vec::new(), refused: Vec::new(), merges: Vec::new() },
+            Device { name: "b", clock: 0, view: server.rows.clone(), outbox: Vec::new(), refused: Vec::new(), merges: Vec::new() },
         ];
         // Either device's merge may be the later one by the clock, and either may arrive first.
         devices[0].clock = if a_later { 1_000 } else { 0 };
@@ -278,6 +390,8 @@ proptest! {
             for i in order {
                 devices[i].pull(&server);
                 devices[i].retarget();
+                devices[i].carry_over();
+                devices[i].lost_to_merges();
                 devices[i].push(&mut server);
             }
         }
@@ -301,6 +415,16 @@ proptest! {
             if value(rows.get(&(Entity::Contact, id)), MERGED_INTO).is_some() {
                 prop_assert_eq!(value(rows.get(&(Entity::Contact, id)), "deleted"), Some(&json!(true)));
             }
+        }
+        // Nothing is lost: every record's phone is on the record its chain ends at (a
+        // merge that did not see another's united lists carries them over).
+        for n in 1..=CONTACTS {
+            let number = format!("+4860111100{}", phones[n as usize - 1]);
+            let end = end_of(rows, contact(n)).unwrap();
+            let held = value(rows.get(&(Entity::Contact, end)), "phones")
+                .and_then(Value::as_array)
+                .is_some_and(|list| list.iter().any(|p| p["number"] == json!(number)));
+            prop_assert!(held, "the phone of {} is on {}", n, end);
         }
         for (n, first) in tasks.iter().enumerate() {
             let to = value(rows.get(&(Entity::Task, task(n as u128))), "record_id").and_then(Value::as_str).unwrap();

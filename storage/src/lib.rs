@@ -24,6 +24,7 @@
 //! closes its connection, and a tab that never does would keep the previous user's data on
 //! the device; clearing never waits for other connections and is all or nothing.
 
+mod carry;
 pub mod changes;
 pub mod channel;
 pub mod device;

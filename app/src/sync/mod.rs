@@ -474,6 +474,18 @@ async fn sync_once(sync: &Sync, session: &Session) -> Result<(), SyncError> {
             now_ms() as u64,
         )
         .await?;
+    // What this user's merges did not see of the records they merged (another device's
+    // write that reached the server first), and what another merge into the same record
+    // took back of their lists, made on the records that stay (core's rules).
+    if pulled > 0 {
+        storage
+            .carry_over_merges(
+                &user_id,
+                |row, field, value| may_write(&actor, sync.owner_of, row, field, value),
+                now_ms() as u64,
+            )
+            .await?;
+    }
     if storage.pending_count().await? > before {
         sync.edited();
     }
