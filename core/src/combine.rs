@@ -202,32 +202,36 @@ fn united_list(
     items
 }
 
+/// What makes two items of a united list one: a phone's number without spaces, an
+/// e-mail in lower case, a tag folded.
+fn item_key(field: &str, item: &Value) -> Option<String> {
+    match field {
+        "phones" => item
+            .get("number")
+            .and_then(Value::as_str)
+            .map(|n| n.chars().filter(|c| !c.is_whitespace()).collect()),
+        "emails" => item.as_str().map(str::to_lowercase),
+        "tags" => item.as_str().map(fold),
+        _ => None,
+    }
+}
+
 /// The united value of `field` over `records` (the staying one first).
 fn united(records: &[Record], field: &str) -> Result<Value, MergeError> {
-    let text = |item: &Value| item.as_str().map(str::to_owned);
+    let key = |item: &Value| item_key(field, item);
     let value = match field {
-        "phones" => {
-            let number = |item: &Value| {
-                item.get("number")
-                    .and_then(Value::as_str)
-                    .map(|n| n.chars().filter(|c| !c.is_whitespace()).collect())
-            };
-            let list = united_list(records, field, number);
+        "phones" | "emails" => {
+            let list = united_list(records, field, key);
             if list.len() > MAX_LIST {
-                return Err(MergeError::TooMany("phones"));
+                return Err(MergeError::TooMany(if field == "phones" {
+                    "phones"
+                } else {
+                    "emails"
+                }));
             }
             Value::Array(list)
         }
-        "emails" => {
-            let list = united_list(records, field, |item| text(item).map(|e| e.to_lowercase()));
-            if list.len() > MAX_LIST {
-                return Err(MergeError::TooMany("emails"));
-            }
-            Value::Array(list)
-        }
-        "tags" => Value::Array(united_list(records, field, |item| {
-            text(item).map(|t| fold(&t))
-        })),
+        "tags" => Value::Array(united_list(records, field, key)),
         // A membership: in it if any record is.
         _ => Value::Bool(
             records
@@ -767,6 +771,33 @@ pub fn retarget(
             };
             // More than a record holds: the written list alone rather than none of it.
             let list = united(&[staying, from], field).unwrap_or_else(|_| value.clone());
+            // What the user took off the merged record (in its row as the server holds
+            // it, not in the list written) comes off the record that stays too.
+            let keys = |list: &Value| -> Vec<String> {
+                list.as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|item| item_key(field, item))
+                    .collect()
+            };
+            let kept = keys(value);
+            let removed: Vec<String> = row
+                .map(|row| keys(value_of(row, field)))
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|key| !kept.contains(key))
+                .collect();
+            let list = match list {
+                Value::Array(items) if !removed.is_empty() => Value::Array(
+                    items
+                        .into_iter()
+                        .filter(|item| {
+                            item_key(field, item).is_none_or(|key| !removed.contains(&key))
+                        })
+                        .collect(),
+                ),
+                list => list,
+            };
             (!same_value(&list, value_of(staying.fields, field))).then(|| on_staying(list))
         }
     }

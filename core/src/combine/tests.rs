@@ -640,6 +640,42 @@ fn a_refused_change_is_made_again_where_it_belongs() {
     );
     // Nothing new: nothing to make.
     assert_eq!(again("emails", json!(["JAN@example.com"]), later), None);
+    // A phone taken off the merged record comes off the staying record too; one added
+    // joins it.
+    let with_phones = at(
+        NEWER,
+        &[
+            (MERGED_INTO, json!(id(1).to_string())),
+            (
+                "phones",
+                json!([{ "type": "mobile", "number": "+48 601 111 222" }]),
+            ),
+        ],
+    );
+    let removed = retarget(
+        Entity::Contact,
+        id(2),
+        "phones",
+        &json!([{ "type": "home", "number": "+48225550000" }]),
+        later,
+        Some(&with_phones),
+        Some(staying),
+    );
+    assert_eq!(
+        removed.map(|r| r.value),
+        Some(json!([{ "type": "home", "number": "+48225550000" }]))
+    );
+    // Taken off and nothing else: the staying record's list without it.
+    let emptied = retarget(
+        Entity::Contact,
+        id(2),
+        "phones",
+        &json!([]),
+        later,
+        Some(&with_phones),
+        Some(staying),
+    );
+    assert_eq!(emptied.map(|r| r.value), Some(json!([])));
     let segment = format!("segment:{}", id(92));
     assert_eq!(
         again(&segment, json!(true), later).map(|r| r.3),

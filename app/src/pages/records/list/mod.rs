@@ -47,16 +47,12 @@ pub fn RecordsPage() -> impl IntoView {
     let save_layout = use_layout(state);
 
     // "Find duplicates" is on this page: the worker reads the records it looks through
-    // now (off the page, once the replica's own first read is done), so that a scan finds
-    // them ready. Nothing waits on the answer; a failure shows when a scan is asked for.
-    Effect::new(move |asked: Option<bool>| {
-        if asked == Some(true) || !replica.ready.get() {
-            return asked.unwrap_or(false);
-        }
+    // now, off the page and beside the replica's own read, so that a scan finds them
+    // ready. Nothing waits on the answer; a failure shows when a scan is asked for.
+    Effect::new(move |_| {
         leptos::task::spawn_local(async {
             let _ = crate::worker::ask(&Request::PrepareDuplicates, |_, _| {}).await;
         });
-        true
     });
 
     let me = my_id();
