@@ -86,18 +86,31 @@ async fn a_write_the_merge_did_not_see_is_carried_to_the_record_that_stays_once(
     )
     .await;
 
-    // Another user's merge is not this user's to carry; what the user may not write is
-    // not made, nor marked seen.
+    let touched: std::collections::HashSet<uuid::Uuid> =
+        [ONE.parse().unwrap()].into_iter().collect();
+    // A pull that touched none of its records: nothing looked at.
+    let elsewhere: std::collections::HashSet<uuid::Uuid> =
+        ["0193a1b2-0000-7000-8000-000000000009".parse().unwrap()]
+            .into_iter()
+            .collect();
+    assert_eq!(
+        storage
+            .carry_over_merges(ME, &elsewhere, |_, _, _| true, 1_763_800_002_400)
+            .await
+            .unwrap(),
+        0
+    );
+    // Another user's merge is not this user's to carry.
     let someone = "0193a1b2-0000-7000-8000-000000000071";
-    for (user, allowed) in [(someone, true), (ME, false)] {
+    for (user, allowed) in [(someone, true)] {
         let written = storage
-            .carry_over_merges(user, |_, _, _| allowed, 1_763_800_002_500)
+            .carry_over_merges(user, &touched, |_, _, _| allowed, 1_763_800_002_500)
             .await
             .unwrap();
         assert_eq!(written, 0);
     }
     let written = storage
-        .carry_over_merges(ME, |_, _, _| true, 1_763_800_003_000)
+        .carry_over_merges(ME, &touched, |_, _, _| true, 1_763_800_003_000)
         .await
         .unwrap();
     assert_eq!(written, 1, "record three's phones");
@@ -118,7 +131,7 @@ async fn a_write_the_merge_did_not_see_is_carried_to_the_record_that_stays_once(
     // off record three stays off.
     assert_eq!(
         storage
-            .carry_over_merges(ME, |_, _, _| true, 1_763_800_004_000)
+            .carry_over_merges(ME, &touched, |_, _, _| true, 1_763_800_004_000)
             .await
             .unwrap(),
         0
@@ -134,9 +147,89 @@ async fn a_write_the_merge_did_not_see_is_carried_to_the_record_that_stays_once(
         .unwrap();
     assert_eq!(
         storage
-            .carry_over_merges(ME, |_, _, _| true, 1_763_800_006_000)
+            .carry_over_merges(ME, &touched, |_, _, _| true, 1_763_800_006_000)
             .await
             .unwrap(),
         0
     );
+}
+
+#[wasm_bindgen_test]
+async fn a_list_another_merge_wrote_over_is_united_again_once() {
+    let storage = fresh("lost").await;
+    let theirs_id = "0193a1b2-0000-7000-8000-000000000052";
+    let merge_row = |id: &str, user: &str, merged: &str, after: &[&str], hlc: &str| PulledRow {
+        entity: "merge".into(),
+        id: id.into(),
+        version: 3,
+        fields: Some(fields(&[
+            ("record_id", json!(THREE), hlc),
+            ("merged_ids", json!([merged]), hlc),
+            ("user_id", json!(user), hlc),
+            ("at", json!("2026-12-04T10:00:00Z"), hlc),
+            ("undone", json!(false), hlc),
+            // Both read record three's phones as first written: neither saw the other.
+            (&format!("seen:{THREE}"), json!({ "phones": OLD }), hlc),
+            ("before.phones", phones(&["+48601000003"]), hlc),
+            ("after.phones", phones(after), hlc),
+        ])),
+        visible: None,
+    };
+    let four = "0193a1b2-0000-7000-8000-000000000004";
+    apply_page(
+        &storage,
+        vec![
+            merge_row(MERGE, ME, ONE, &["+48601000003", "+48601000001"], THEIRS),
+            merge_row(
+                theirs_id,
+                "0193a1b2-0000-7000-8000-000000000071",
+                four,
+                &["+48601000003", "+48601000004"],
+                MINE,
+            ),
+            // The other merge's list, written after it, is the one the server kept.
+            pulled(
+                THREE,
+                2,
+                &[
+                    ("kind", json!("person"), OLD),
+                    ("phones", phones(&["+48601000003", "+48601000004"]), MINE),
+                ],
+            ),
+        ],
+        9,
+    )
+    .await;
+    let touched: std::collections::HashSet<uuid::Uuid> =
+        [THREE.parse().unwrap()].into_iter().collect();
+    let carry = |now: u64| storage.carry_over_merges(ME, &touched, |_, _, _| true, now);
+    assert_eq!(carry(1_763_800_003_000).await.unwrap(), 1);
+    let read = |entity: &str, id: &str| (entity.to_owned(), id.to_owned());
+    let rows = storage
+        .rows_by_keys(&[read("contact", THREE), read("merge", MERGE)])
+        .await
+        .unwrap();
+    assert_eq!(
+        rows[0].as_ref().unwrap().shown()["phones"].value,
+        phones(&["+48601000003", "+48601000004", "+48601000001"])
+    );
+    assert_eq!(
+        rows[1].as_ref().unwrap().shown()[&format!("united:{theirs_id}")].value,
+        json!(true)
+    );
+    // Once: the user then takes the phone off again, and it stays off.
+    assert_eq!(carry(1_763_800_004_000).await.unwrap(), 0);
+    storage
+        .edit(
+            "contact",
+            THREE,
+            &[(
+                "phones".to_owned(),
+                phones(&["+48601000003", "+48601000004"]),
+            )],
+            1_763_800_005_000,
+        )
+        .await
+        .unwrap();
+    assert_eq!(carry(1_763_800_006_000).await.unwrap(), 0);
 }

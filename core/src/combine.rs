@@ -34,7 +34,9 @@ use crate::schema::{Entity, JSON_MAX_BYTES};
 use crate::text::fold;
 
 use crate::schema::DISTINCT_PREFIX;
-pub use crate::schema::{AFTER_PREFIX, BEFORE_PREFIX, MERGE_MARK_PREFIX, MERGED_INTO, SEEN_PREFIX};
+pub use crate::schema::{
+    AFTER_PREFIX, BEFORE_PREFIX, MERGE_MARK_PREFIX, MERGED_INTO, SEEN_PREFIX, UNITED_PREFIX,
+};
 /// Records one merge takes at most (the staying one included).
 pub const MAX_RECORDS: usize = 10;
 /// Phones or e-mails a contact holds at most (what `schema` accepts).
@@ -380,7 +382,9 @@ pub fn plan_merge(request: &MergeRequest) -> Result<Vec<Write>, MergeError> {
     writes.push(merge("user_id", Value::String(request.user_id.to_string())));
     writes.push(merge("at", Value::String(request.at.clone())));
     writes.push(merge("undone", Value::Bool(false)));
-    for record in &request.merged {
+    // What it read of each record (the staying one's too: whether another merge into it
+    // read its lists before this one wrote them, see `lost_to_merges`).
+    for record in &all {
         writes.push(merge(
             &format!("{SEEN_PREFIX}{}", record.id),
             seen_of(record.fields),
@@ -816,7 +820,11 @@ fn seen_of(fields: &Fields) -> Value {
     if seen.to_string().len() <= JSON_MAX_BYTES {
         return seen;
     }
-    let latest = fields.values().map(|state| state.hlc.as_str()).max();
+    let latest = fields
+        .iter()
+        .filter(|(field, _)| field_rule(field) != FieldRule::Keep)
+        .map(|(_, state)| state.hlc.as_str())
+        .max();
     serde_json::json!({ "": latest.unwrap_or_default() })
 }
 
@@ -826,6 +834,16 @@ fn was_seen(seen: &Map<String, Value>, field: &str, hlc: &str) -> bool {
         Some(latest) => hlc <= latest,
         None => seen.get(field).and_then(Value::as_str) == Some(hlc),
     }
+}
+
+/// Whether a merge that read `seen` read `field` as written at `hlc` or later (the
+/// write it read was not older: it had seen the one at `hlc`).
+fn was_seen_after(seen: &Map<String, Value>, field: &str, hlc: &str) -> bool {
+    let read = match seen.get("").and_then(Value::as_str) {
+        Some(latest) => latest,
+        None => seen.get(field).and_then(Value::as_str).unwrap_or_default(),
+    };
+    read >= hlc
 }
 
 /// What a merge did not see of a record it merged, carried to the record that stays.
@@ -892,17 +910,30 @@ pub fn carry_over(
 /// e-mails and tags whole, and the later write (last writer wins) leaves out what the
 /// other merge added. The device of the merge left out, after the pull that brings the
 /// other, unites them again: where the staying record's list is the one another merge
-/// wrote (`others`: the other merge rows naming the same staying record), and that merge's
-/// `before.` did not hold this one's `after.` (it had not seen it). A list the user changed
-/// since is no merge's and is left as it is.
-pub fn lost_to_merges(merge: &Fields, staying: Record, others: &[&Fields]) -> Vec<Retargeted> {
+/// wrote (`others`: the other merge rows naming the same staying record), and that merge
+/// read the staying record's list from before this one wrote it (its `seen:` of the
+/// staying record is older than this merge's `after.`: it had not seen it). Each other
+/// merge is looked at once, when its write of the staying record is here (`united:<other
+/// id>` on this merge's row, with the lists or without): a phone the user takes off
+/// afterwards stays off. A list the user changed since is no merge's, and a merge made
+/// after this one was seen (over a list the user had changed) is not concurrent: both are
+/// left as they are.
+pub fn lost_to_merges(
+    merge_id: Uuid,
+    merge: &Fields,
+    staying: Record,
+    others: &[(Uuid, &Fields)],
+) -> (Vec<Retargeted>, Vec<Write>) {
     let undone = |row: &Fields| value_of(row, "undone") == &Value::Bool(true);
     if undone(merge)
         || is_gone(&staying)
         || value_of(merge, "record_id").as_str() != Some(staying.id.to_string().as_str())
     {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     }
+    let united_with =
+        |other: &Uuid| value_of(merge, &format!("{UNITED_PREFIX}{other}")) == &Value::Bool(true);
+    let mut marks: Vec<Write> = Vec::new();
     let list = |field: &str, value: &Value| -> Fields {
         [(
             field.to_owned(),
@@ -914,55 +945,90 @@ pub fn lost_to_merges(merge: &Fields, staying: Record, others: &[&Fields]) -> Ve
         .into_iter()
         .collect()
     };
-    let mut carried = Vec::new();
-    for (name, state) in merge {
-        let Some(field) = name.strip_prefix(AFTER_PREFIX) else {
-            continue;
-        };
-        if field_rule(field) != FieldRule::Unite || !state.value.is_array() {
+    let seen_key = format!("{SEEN_PREFIX}{}", staying.id);
+    // Our united lists: (field, our `after.` as a one-field record, its HLC).
+    let ours: Vec<(&str, Fields, &str)> = merge
+        .iter()
+        .filter_map(|(name, state)| {
+            let field = name.strip_prefix(AFTER_PREFIX)?;
+            (field_rule(field) == FieldRule::Unite && state.value.is_array())
+                .then(|| (field, list(field, &state.value), state.hlc.as_str()))
+        })
+        .collect();
+    let mut to_unite: Vec<usize> = Vec::new();
+    for (other_id, other) in others {
+        if united_with(other_id) || undone(other) {
             continue;
         }
-        let after = list(field, &state.value);
-        let current = value_of(staying.fields, field);
-        let holds_ours = |value: &Value| {
-            let theirs = list(field, value);
-            let records = [
-                Record {
-                    id: staying.id,
-                    fields: &theirs,
-                },
-                Record {
-                    id: staying.id,
-                    fields: &after,
-                },
-            ];
-            united(&records, field).is_ok_and(|all| same_value(&all, value))
-        };
-        let taken_back = others.iter().any(|other| {
-            !undone(other)
-                && same_value(value_of(other, name), current)
+        let seen = other.get(&seen_key).and_then(|s| s.value.as_object());
+        let mut decided = true;
+        for (n, (field, after, hlc)) in ours.iter().enumerate() {
+            let theirs_name = format!("{AFTER_PREFIX}{field}");
+            let Some(theirs) = other.get(&theirs_name) else {
+                continue;
+            };
+            // Its write of the staying record comes after its row's: not here yet, not
+            // decided yet.
+            if hlc_of(staying.fields, field) < theirs.hlc.as_str() {
+                decided = false;
+                continue;
+            }
+            let holds_ours = |value: &Value| {
+                let theirs = list(field, value);
+                let records = [
+                    Record {
+                        id: staying.id,
+                        fields: &theirs,
+                    },
+                    Record {
+                        id: staying.id,
+                        fields: after,
+                    },
+                ];
+                united(&records, field).is_ok_and(|all| same_value(&all, value))
+            };
+            let current = value_of(staying.fields, field);
+            let concurrent = seen.is_some_and(|seen| !was_seen_after(seen, field, hlc));
+            if concurrent
+                && same_value(&theirs.value, current)
                 && !holds_ours(value_of(other, &format!("{BEFORE_PREFIX}{field}")))
-        });
-        if !taken_back || holds_ours(current) {
-            continue;
+                && !holds_ours(current)
+                && !to_unite.contains(&n)
+            {
+                to_unite.push(n);
+            }
         }
+        // Looked at once: a list the user changes afterwards is theirs.
+        if decided {
+            marks.push(Write::new(
+                Entity::Merge,
+                merge_id,
+                format!("{UNITED_PREFIX}{other_id}"),
+                Value::Bool(true),
+            ));
+        }
+    }
+    let mut carried = Vec::new();
+    to_unite.sort_unstable();
+    for n in to_unite {
+        let (field, after, _) = &ours[n];
         let records = [
             staying,
             Record {
                 id: staying.id,
-                fields: &after,
+                fields: after,
             },
         ];
         if let Ok(value) = united(&records, field) {
             carried.push(Retargeted {
                 entity: Entity::Contact,
                 id: staying.id,
-                field: field.to_owned(),
+                field: (*field).to_owned(),
                 value,
             });
         }
     }
-    carried
+    (carried, marks)
 }
 
 /// The merged records a merge row names.

@@ -275,7 +275,6 @@ fn text<'f>(fields: &'f Fields, name: &str) -> &'f str {
 }
 
 impl Profile {
-    /// The profile of a record from its shown fields; `None` for a record in the trash.
     /// Whether [`Profile::of`] reads the field (a scan may skip every other).
     pub fn reads(field: &str) -> bool {
         matches!(
@@ -294,6 +293,7 @@ impl Profile {
         ) || field.starts_with(DISTINCT_PREFIX)
     }
 
+    /// The profile of a record from its shown fields; `None` for a record in the trash.
     pub fn of(id: Uuid, fields: &Fields) -> Option<Profile> {
         let flag = |name: &str| fields.get(name).and_then(|s| s.value.as_bool()) == Some(true);
         if flag("deleted") {

@@ -159,6 +159,9 @@ pub const AFTER_PREFIX: &str = "after.";
 /// A merge row's field `seen:<merged record id>`: the HLC of every field of that record
 /// the merge read (see `combine::carry_over`).
 pub const SEEN_PREFIX: &str = "seen:";
+/// A merge row's field `united:<other merge id>` = true: the lists that other merge into
+/// the same record wrote over were united again (see `combine::lost_to_merges`), once.
+pub const UNITED_PREFIX: &str = "united:";
 const IMPORT_STATUSES: &[&str] = &["running", "done", "cancelled", "reverted"];
 const CONTACT_KINDS: &[&str] = &["person", "company"];
 const ACTIVITY_KINDS: &[&str] = &["call", "email", "sms", "meeting", "note"];
@@ -240,6 +243,9 @@ pub fn field_kind(entity: Entity, field: &str) -> Option<FieldKind> {
             }
             if let Some(id) = field.strip_prefix(SEEN_PREFIX) {
                 return is_uuid(id).then_some(Json);
+            }
+            if let Some(id) = field.strip_prefix(UNITED_PREFIX) {
+                return is_uuid(id).then_some(Bool);
             }
             Some(match field {
                 "record_id" | "user_id" => Id,

@@ -45,6 +45,8 @@ struct Warm {
     /// Whose data they are of (`None`: nothing kept).
     user: Option<String>,
     profiles: HashMap<Uuid, Option<Profile>>,
+    /// Rows whose id is not a UUID (no record of the app's): counted, never compared.
+    unreadable: usize,
 }
 
 thread_local! {
@@ -87,21 +89,23 @@ pub fn listen() {
     std::mem::forget(sync);
 }
 
-/// Every contact read and profiled again.
-async fn read_all(storage: &Storage) -> Result<HashMap<Uuid, Option<Profile>>, String> {
+/// Every contact read and profiled again, and how many rows were no record of the app's.
+async fn read_all(storage: &Storage) -> Result<(HashMap<Uuid, Option<Profile>>, usize), String> {
     let mut profiles = HashMap::new();
+    let mut unreadable = 0;
     let mut scan = RowScan::new(storage, CONTACT, SLICE);
     while let Some(slice) = scan.next().await.map_err(storage_error)? {
         // (Only the fields a profile reads: notes and the rest are skipped unmade.)
         for row in slice.parsed_keeping(Profile::reads) {
             let row = row.map_err(storage_error)?;
             let Ok(id) = Uuid::parse_str(&row.id) else {
+                unreadable += 1;
                 continue;
             };
             profiles.insert(id, Profile::of(id, &row.into_shown()));
         }
     }
-    Ok(profiles)
+    Ok((profiles, unreadable))
 }
 
 /// The kept profiles brought up to date with the device.
@@ -124,8 +128,14 @@ async fn refresh(storage: &Storage, dirty: &Dirty) -> Result<(), String> {
     let kept_user = WARM.with(|warm| warm.borrow().user.clone());
     let whole = dirty.all || user.is_none() || user != kept_user || dirty.ids.len() > MOST_BY_KEY;
     if whole {
-        let profiles = read_all(storage).await?;
-        WARM.with(|warm| *warm.borrow_mut() = Warm { user, profiles });
+        let (profiles, unreadable) = read_all(storage).await?;
+        WARM.with(|warm| {
+            *warm.borrow_mut() = Warm {
+                user,
+                profiles,
+                unreadable,
+            }
+        });
     } else if !dirty.ids.is_empty() {
         let ids: Vec<Uuid> = dirty.ids.iter().copied().collect();
         let keys: Vec<(String, String)> = ids
@@ -149,9 +159,17 @@ async fn refresh(storage: &Storage, dirty: &Dirty) -> Result<(), String> {
     }
     // A write no message told of (a tab closed before it told): the count differs.
     let count = storage.count_of(CONTACT).await.map_err(storage_error)? as usize;
-    if !whole && WARM.with(|warm| warm.borrow().profiles.len()) != count {
-        let profiles = read_all(storage).await?;
-        WARM.with(|warm| warm.borrow_mut().profiles = profiles);
+    let kept = WARM.with(|warm| {
+        let warm = warm.borrow();
+        warm.profiles.len() + warm.unreadable
+    });
+    if !whole && kept != count {
+        let (profiles, unreadable) = read_all(storage).await?;
+        WARM.with(|warm| {
+            let mut warm = warm.borrow_mut();
+            warm.profiles = profiles;
+            warm.unreadable = unreadable;
+        });
     }
     Ok(())
 }

@@ -95,6 +95,34 @@ impl Steps {
     }
 }
 
+/// An index let go a step at a time (a hundred thousand contacts freed at once held the
+/// page for a few hundred milliseconds right after the first sync).
+fn release_in_steps(old: Index) {
+    leptos::task::spawn_local(async move {
+        let Index {
+            mut contacts,
+            by_id,
+            pending,
+            settings,
+            mut tasks,
+            mut activities,
+        } = old;
+        drop((by_id, pending, settings));
+        let mut steps = Steps::new();
+        while contacts.pop().is_some() {
+            steps.breathe().await;
+        }
+        let mut tasks = tasks.drain();
+        while tasks.next().is_some() {
+            steps.breathe().await;
+        }
+        let mut activities = activities.drain();
+        while activities.next().is_some() {
+            steps.breathe().await;
+        }
+    });
+}
+
 /// The page's monotonic clock (ms).
 fn now() -> f64 {
     web_sys::window()
@@ -491,7 +519,8 @@ impl Replica {
         if forgotten_since(started) {
             return Ok(());
         }
-        INDEX.with(|index| *index.borrow_mut() = fresh);
+        let old = INDEX.with(|index| std::mem::replace(&mut *index.borrow_mut(), fresh));
+        release_in_steps(old);
         self.loading.set(None);
         self.ready.set(true);
         self.version.update(|v| *v += 1);

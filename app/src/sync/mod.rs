@@ -430,6 +430,7 @@ async fn sync_once(sync: &Sync, session: &Session) -> Result<(), SyncError> {
     } else {
         None
     };
+    let mut touched: std::collections::HashSet<uuid::Uuid> = std::collections::HashSet::new();
     let mut page = api::pull(&token, cursor, PULL_PAGE).await?;
     loop {
         let next = page.more.then(|| api::pull(&token, page.cursor, PULL_PAGE));
@@ -443,6 +444,22 @@ async fn sync_once(sync: &Sync, session: &Session) -> Result<(), SyncError> {
         };
         applied?;
         pulled += page.rows.len();
+        // The records the pull touched, and those merges it brought stay in: the merges
+        // whose carry-over may have something to do.
+        for row in &page.rows {
+            let id = match row.entity.as_str() {
+                "contact" => Some(row.id.as_str()),
+                "merge" => row
+                    .fields
+                    .as_ref()
+                    .and_then(|fields| fields.get("record_id"))
+                    .and_then(|state| state.value.as_str()),
+                _ => None,
+            };
+            if let Some(id) = id.and_then(|id| uuid::Uuid::parse_str(id).ok()) {
+                touched.insert(id);
+            }
+        }
         if !page.rows.is_empty() {
             sync.pulled_rows.update(|n| *n += page.rows.len() as u64);
         }
@@ -477,10 +494,11 @@ async fn sync_once(sync: &Sync, session: &Session) -> Result<(), SyncError> {
     // What this user's merges did not see of the records they merged (another device's
     // write that reached the server first), and what another merge into the same record
     // took back of their lists, made on the records that stay (core's rules).
-    if pulled > 0 {
+    if !touched.is_empty() {
         storage
             .carry_over_merges(
                 &user_id,
+                &touched,
                 |row, field, value| may_write(&actor, sync.owner_of, row, field, value),
                 now_ms() as u64,
             )

@@ -27,6 +27,9 @@ use crate::t;
 use entries::{Item, Timeline, with_old_values};
 pub use entries::{field_label, value_label};
 pub use loaded::{HISTORY_MAX_PAGE, HISTORY_PAGE, LoadedHistory};
+
+/// Pages of a merged record's history the timeline reads at most.
+const MERGED_HISTORY_PAGES: usize = 10;
 use minicrm_core::combine::{self, FieldRule};
 use minicrm_core::sync::HistoryEntry;
 
@@ -162,7 +165,8 @@ pub fn RecordHistory(id: String, row: RwSignal<Option<Option<StoredRow>>>) -> im
         })
     });
     // Merges into this record, and the field history of the records merged (not undone):
-    // read from the server like the record's own, first page each.
+    // read from the server like the record's own, each whole (up to
+    // MERGED_HISTORY_PAGES pages of the server's most).
     let merges = Memo::new(move |_| {
         replica.with(|index| {
             let id = record_id.map(|id| id.to_string()).unwrap_or_default();
@@ -206,17 +210,40 @@ pub fn RecordHistory(id: String, row: RwSignal<Option<Option<StoredRow>>>) -> im
         spawn_local(async move {
             let mut all = Vec::new();
             for (id, name) in merged {
-                match api::history_page(&token, CONTACT, &id, None, HISTORY_PAGE).await {
-                    Ok(page) => {
-                        let entries: Vec<HistoryEntry> = page
-                            .entries
-                            .into_iter()
-                            .filter(|e| combine::field_rule(&e.field) != FieldRule::Keep)
-                            .collect();
-                        all.push((name, entries));
+                // Its whole history, page by page (older pages in front), within a bound.
+                let mut entries: Vec<HistoryEntry> = Vec::new();
+                let mut before: Option<String> = None;
+                for _ in 0..MERGED_HISTORY_PAGES {
+                    match api::history_page(
+                        &token,
+                        CONTACT,
+                        &id,
+                        before.as_deref(),
+                        HISTORY_MAX_PAGE,
+                    )
+                    .await
+                    {
+                        Ok(page) => {
+                            let oldest = page.entries.first().map(|e| e.hlc.clone());
+                            let mut older: Vec<HistoryEntry> = page
+                                .entries
+                                .into_iter()
+                                .filter(|e| combine::field_rule(&e.field) != FieldRule::Keep)
+                                .collect();
+                            older.append(&mut entries);
+                            entries = older;
+                            match oldest {
+                                Some(oldest) if page.more => before = Some(oldest),
+                                _ => break,
+                            }
+                        }
+                        Err(err) => {
+                            session.note_api_error(&err).await;
+                            break;
+                        }
                     }
-                    Err(err) => session.note_api_error(&err).await,
                 }
+                all.push((name, entries));
             }
             if merged_reads.get_value() == this {
                 merged_entries.try_set(all);
