@@ -971,6 +971,38 @@ pub fn holds(contact: &Contact, key: &MatchKey) -> bool {
 /// The records among `contacts` (not in the trash, not `own`) that hold one of `keys`,
 /// each once with the strongest key it shares, the strongest first, at most `most`: what
 /// the record form warns of while a phone, e-mail or identifier is typed.
+/// [`holders_of`] over `contacts` with their search index (`index`, built from the same
+/// slice): a phone or e-mail is looked for in the index's one buffer first (its digits, the
+/// address folded: every record holding it has them in its search text), and only those
+/// records are checked; an identifier (written any way) checks every record.
+pub fn holders_among<'c>(
+    contacts: &'c [Contact],
+    index: &crate::query::SearchIndex,
+    keys: &[MatchKey],
+    own: Option<Uuid>,
+    most: usize,
+) -> Vec<(&'c Contact, MatchKey)> {
+    let needle = |key: &MatchKey| match key {
+        MatchKey::Phone(number) => crate::phone::search_keys(number).into_iter().next(),
+        MatchKey::Email(email) => Some(fold(email)),
+        _ => None,
+    };
+    let mut candidates: Vec<usize> = Vec::new();
+    for key in keys {
+        match needle(key).filter(|needle| !needle.is_empty()) {
+            Some(needle) => candidates.extend(index.containing(&needle)),
+            None => return holders_of(contacts, keys, own, most),
+        }
+    }
+    candidates.sort_unstable();
+    candidates.dedup();
+    let chosen: Vec<&Contact> = candidates
+        .into_iter()
+        .filter_map(|i| contacts.get(i))
+        .collect();
+    ranked_holders(chosen.into_iter(), keys, own, most)
+}
+
 pub fn holders_of<'c>(
     contacts: &'c [Contact],
     keys: &[MatchKey],
@@ -980,8 +1012,18 @@ pub fn holders_of<'c>(
     if keys.is_empty() {
         return Vec::new();
     }
+    ranked_holders(contacts.iter(), keys, own, most)
+}
+
+/// The contacts holding one of `keys` (strongest first), each with the strongest it holds,
+/// the strongest shared first, then by name; at most `most`.
+fn ranked_holders<'c>(
+    contacts: impl Iterator<Item = &'c Contact>,
+    keys: &[MatchKey],
+    own: Option<Uuid>,
+    most: usize,
+) -> Vec<(&'c Contact, MatchKey)> {
     let mut found: Vec<(&Contact, MatchKey)> = contacts
-        .iter()
         .filter(|c| !c.deleted && Some(c.id) != own)
         .filter_map(|c| {
             // `keys` come strongest first: the first held is the strongest shared.

@@ -576,6 +576,16 @@ impl SearchIndex {
         &self.arena[self.starts[i] as usize..self.starts[i + 1] as usize]
     }
 
+    /// The positions of the contacts whose text contains `needle` (none for an empty one).
+    pub fn containing(&self, needle: &str) -> Vec<usize> {
+        if needle.is_empty() {
+            return Vec::new();
+        }
+        let mut bits = bitset(self.len());
+        self.scan(&Finder::new(needle.as_bytes()), &mut bits);
+        ones(&bits).collect()
+    }
+
     /// Contacts whose text contains `finder`'s needle, as a bitset.
     fn scan(&self, finder: &Finder<'_>, bits: &mut [u64]) {
         let mut at = 0;

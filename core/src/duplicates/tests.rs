@@ -624,6 +624,35 @@ fn holders_of_names_every_other_record_with_its_strongest_key() {
     // A note typed into an identifier field matches nothing.
     let words = keys::keys_of_values(&[("nip".into(), json!("ask the boss"))]);
     assert!(holders_of(&contacts, &words, None, 10).is_empty());
+    // Through the search index: the same, key by key and together.
+    let index = crate::query::SearchIndex::build(&contacts);
+    let phone_only = vec![MatchKey::Phone("+48601111222".into())];
+    let email_only = vec![MatchKey::Email("jan@example.com".into())];
+    let unheld = vec![MatchKey::Phone("+48601111229".into())];
+    for keys in [
+        &keys,
+        &phone_only,
+        &email_only,
+        &unheld,
+        &words,
+        &Vec::new(),
+    ] {
+        for own in [None, Some(id(2))] {
+            let ids = |found: Vec<(&Contact, MatchKey)>| -> Vec<(Uuid, MatchKey)> {
+                found.into_iter().map(|(c, key)| (c.id, key)).collect()
+            };
+            assert_eq!(
+                ids(holders_among(&contacts, &index, keys, own, 10)),
+                ids(holders_of(&contacts, keys, own, 10)),
+                "{keys:?}"
+            );
+        }
+    }
+    assert_eq!(
+        holders_among(&contacts, &index, &email_only, None, 10).len(),
+        2,
+        "any letters' case, not the trash"
+    );
 }
 
 const FIRST: &[&str] = &["Anna", "Jan", "Éva", "Petr", "Zofia"];

@@ -5,7 +5,7 @@
 
 mod chooser;
 mod filters;
-mod search;
+pub(crate) mod search;
 mod selection;
 mod table;
 

@@ -38,6 +38,27 @@ thread_local! {
     static SEARCH_CACHE: RefCell<SearchCache> = RefCell::new(SearchCache::default());
 }
 
+/// `f` over the replica's contacts and their search index, built once per replica
+/// `version` and shared with the list's search (the record form's "may be the same as"
+/// looks a typed phone or e-mail up in it).
+pub(crate) fn with_search_index<R>(
+    index: &Index,
+    version: u64,
+    f: impl FnOnce(&[minicrm_core::record::Contact], &SearchIndex) -> R,
+) -> R {
+    SEARCH_CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let contacts = index.contacts();
+        if cache.search.as_ref().is_none_or(|(v, _)| *v != version) {
+            cache.search = Some((version, SearchIndex::build(contacts)));
+        }
+        match cache.search.as_ref() {
+            Some((_, search)) => f(contacts, search),
+            None => f(contacts, &SearchIndex::build(contacts)),
+        }
+    })
+}
+
 fn utc_offset_minutes() -> i32 {
     -(js_sys::Date::new_0().get_timezone_offset() as i32)
 }

@@ -9,7 +9,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 use minicrm_core::access::Actor;
-use minicrm_core::record::ContactKind;
+use minicrm_core::query::SearchIndex;
+use minicrm_core::record::{Contact, ContactKind};
 use serde_json::{Value, json};
 
 use super::form_model::{FormData, edited, form_changes, typed_keys};
@@ -23,6 +24,7 @@ use crate::i18n::field_error;
 use crate::pages::dialogs::guard_unsaved;
 use crate::pages::forms::{FormDone, FormError, Submit};
 use crate::pages::records::duplicates::same_key_text;
+use crate::pages::records::list::search;
 use crate::state::session::use_session;
 use crate::t;
 use leptos_router::components::A;
@@ -261,17 +263,32 @@ fn SameAs(form: RwSignal<FormData>, own: Option<Uuid>, country: Memo<String>) ->
         let values = form.with(|form| typed_keys(form, &country.get()));
         keys::keys_of_values(&values)
     });
+    let with_index = move |f: &mut dyn FnMut(&[Contact], &SearchIndex)| {
+        replica.with(|index| {
+            let version = replica.version.get_untracked();
+            search::with_search_index(index, version, |contacts, search| f(contacts, search))
+        })
+    };
+    // The records' search index made when the form opens, not on the first key typed.
+    Effect::new(move |_| {
+        replica.with_untracked(|index| {
+            let version = replica.version.get_untracked();
+            search::with_search_index(index, version, |_, _| ());
+        });
+    });
     let found = Memo::new(move |_| {
         let keys = keys.get();
-        replica.with(|index| {
+        let mut found = Vec::new();
+        with_index(&mut |contacts, search| {
             // (Timed for `cargo xtask bench`: the look-up a keystroke causes.)
-            crate::state::measure::measured("minicrm-same-as", || {
-                duplicates::holders_of(index.contacts(), &keys, own, SAME_AS_SHOWN)
+            found = crate::state::measure::measured("minicrm-same-as", || {
+                duplicates::holders_among(contacts, search, &keys, own, SAME_AS_SHOWN)
                     .into_iter()
                     .map(|(contact, key)| (contact.id, contact.display_name(), key))
                     .collect::<Vec<_>>()
-            })
-        })
+            });
+        });
+        found
     });
     view! {
         {move || {
