@@ -36,6 +36,10 @@ self.addEventListener('activate', (event) => {
 self.addEventListener('message', (event) => {
   if (event.data === 'skip-waiting') {
     self.skipWaiting();
+  } else if (event.data === 'claim') {
+    // A page that opened while this worker was activating can miss the claim above (its
+    // navigation was still in flight); it asks again, or it would not open offline.
+    event.waitUntil(self.clients.claim().catch(() => {}));
   }
 });
 

@@ -191,6 +191,7 @@ fn install(container: ServiceWorkerContainer, update: AppUpdate) {
                 return;
             }
         };
+        claim_when_ready(container.clone());
         let container_for_update = container.clone();
         let registration_for_update = registration.clone();
         if registration.waiting().is_some() && container.controller().is_some() {
@@ -246,6 +247,26 @@ fn install(container: ServiceWorkerContainer, update: AppUpdate) {
             );
         }
         check.forget();
+    });
+}
+
+/// Once a worker is active, asks it to take control of this page if it has not: a page
+/// whose navigation was in flight while the first worker activated misses that worker's
+/// claim, and would not open offline until it was reloaded.
+fn claim_when_ready(container: ServiceWorkerContainer) {
+    let Ok(ready) = container.ready() else {
+        return;
+    };
+    spawn_local(async move {
+        let Ok(registration) = JsFuture::from(ready).await else {
+            return;
+        };
+        let registration = registration.unchecked_into::<ServiceWorkerRegistration>();
+        if container.controller().is_none()
+            && let Some(active) = registration.active()
+        {
+            let _ = active.post_message(&"claim".into());
+        }
     });
 }
 
