@@ -19,6 +19,7 @@ pub mod phone;
 pub mod polish_ids;
 pub mod query;
 pub mod record;
+pub mod report;
 pub mod schema;
 pub mod sync;
 pub mod text;

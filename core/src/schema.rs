@@ -287,6 +287,8 @@ pub fn field_kind(entity: Entity, field: &str) -> Option<FieldKind> {
         Entity::Config => Some(match field {
             "default_country" => Text(2),
             "company_name" => Text(SHORT),
+            // The team's IANA time zone (e.g. "Europe/Warsaw"): the reports' days.
+            "time_zone" => Text(64),
             _ => return None,
         }),
         Entity::Stage => Some(match field {
@@ -300,7 +302,8 @@ pub fn field_kind(entity: Entity, field: &str) -> Option<FieldKind> {
         Entity::Outcome => Some(match field {
             "name" => Text(SHORT),
             "position" => Number,
-            "callback" | "deleted" => Bool,
+            // connected: the other side was reached (the reports' connected share).
+            "callback" | "connected" | "deleted" => Bool,
             _ => return None,
         }),
         Entity::FieldDef => Some(match field {

@@ -138,6 +138,10 @@ pub struct Activity {
     pub at_ms: Option<i64>,
     pub user_id: Option<Uuid>,
     pub outcome_id: Option<Uuid>,
+    /// Calls, e-mails and messages the other side started (`direction` "incoming").
+    pub incoming: bool,
+    /// A call's length in seconds (0 when not given).
+    pub duration_s: u32,
     pub deleted: bool,
 }
 
@@ -154,6 +158,11 @@ impl Activity {
             at_ms: time_of(get("at")),
             user_id: id_of(get("user_id")),
             outcome_id: id_of(get("outcome_id")),
+            incoming: get("direction").and_then(Value::as_str) == Some("incoming"),
+            duration_s: get("duration_s")
+                .and_then(Value::as_f64)
+                .filter(|s| s.is_finite() && *s > 0.0)
+                .map_or(0, |s| s.min(f64::from(u32::MAX)) as u32),
             deleted: get("deleted").and_then(Value::as_bool).unwrap_or(false),
         })
     }

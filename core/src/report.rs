@@ -1,0 +1,729 @@
+//! Reports: the team's calendar days in its time zone, periods of them, and each agent's
+//! figures over them (calls by outcome, connected share, talk time, messages, meetings,
+//! notes, tasks done and overdue; records created and changed and stage changes from the
+//! server's history), with totals and the change against the previous period.
+//!
+//! The caller passes the team's UTC offset as a function of the instant (as `deadline`
+//! does), so a day is the team's day across daylight-saving changes whatever the device's
+//! own zone: a day is 23 or 25 hours long on the change days.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
+use time::{Date, Month};
+use uuid::Uuid;
+
+use crate::work::{Activity, ActivityKind, Task};
+
+pub const DAY_MS: i64 = 86_400_000;
+/// The longest period a report covers (two years of days).
+pub const MAX_DAYS: u32 = 731;
+/// The Julian day of 1970-01-01: day numbers here count from the epoch.
+const EPOCH_JULIAN: i32 = 2_440_588;
+
+/// The calendar day (days since 1970-01-01 in the zone) of an instant.
+pub fn day_of(ms: i64, offset_at: impl Fn(i64) -> i32) -> i64 {
+    (ms + i64::from(offset_at(ms)) * 60_000).div_euclid(DAY_MS)
+}
+
+/// The first instant of calendar day `day` in the zone (its local midnight).
+pub fn day_start(day: i64, offset_at: &impl Fn(i64) -> i32) -> i64 {
+    let wall = day * DAY_MS;
+    // The offset at midnight may differ from the one a day earlier: ask again at the guess.
+    let guess = wall - i64::from(offset_at(wall)) * 60_000;
+    wall - i64::from(offset_at(guess)) * 60_000
+}
+
+/// The date of a day number (`None` beyond the calendar's range).
+pub fn date_of(day: i64) -> Option<Date> {
+    let julian = i32::try_from(day).ok()?.checked_add(EPOCH_JULIAN)?;
+    Date::from_julian_day(julian).ok()
+}
+
+/// The day number of a date.
+pub fn day_number(date: Date) -> i64 {
+    i64::from(date.to_julian_day() - EPOCH_JULIAN)
+}
+
+/// A run of consecutive calendar days: `first` and how many.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Period {
+    pub first: i64,
+    pub days: u32,
+}
+
+/// Why a period cannot be reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PeriodError {
+    #[error("the period ends before it starts")]
+    EndsBeforeStart,
+    #[error("a report covers at most {MAX_DAYS} days")]
+    TooLong,
+}
+
+impl Period {
+    pub fn day(day: i64) -> Period {
+        Period {
+            first: day,
+            days: 1,
+        }
+    }
+
+    /// From `first` to `last`, both included.
+    pub fn between(first: i64, last: i64) -> Result<Period, PeriodError> {
+        if last < first {
+            return Err(PeriodError::EndsBeforeStart);
+        }
+        let days = u32::try_from(last - first + 1).map_err(|_| PeriodError::TooLong)?;
+        if days > MAX_DAYS {
+            return Err(PeriodError::TooLong);
+        }
+        Ok(Period { first, days })
+    }
+
+    /// The week (Monday to Sunday) holding `day`.
+    pub fn week_of(day: i64) -> Period {
+        // 1970-01-01 was a Thursday: Monday is 3 days before it.
+        let monday = day - (day + 3).rem_euclid(7);
+        Period {
+            first: monday,
+            days: 7,
+        }
+    }
+
+    /// The calendar month holding `day`.
+    pub fn month_of(day: i64) -> Period {
+        match date_of(day) {
+            Some(date) => Period::month(date.year(), date.month()),
+            None => Period::day(day),
+        }
+    }
+
+    /// A calendar month.
+    pub fn month(year: i32, month: Month) -> Period {
+        let first = Date::from_calendar_date(year, month, 1).map_or(0, day_number);
+        Period {
+            first,
+            days: u32::from(time::util::days_in_month(month, year)),
+        }
+    }
+
+    /// The quarter (January-March, ...) holding `day`.
+    pub fn quarter_of(day: i64) -> Period {
+        let Some(date) = date_of(day) else {
+            return Period::day(day);
+        };
+        let first_month = (u8::from(date.month()) - 1) / 3 * 3 + 1;
+        let months = (first_month..first_month + 3).filter_map(|m| Month::try_from(m).ok());
+        let mut period = Period { first: 0, days: 0 };
+        for (i, month) in months.enumerate() {
+            let one = Period::month(date.year(), month);
+            if i == 0 {
+                period.first = one.first;
+            }
+            period.days += one.days;
+        }
+        period
+    }
+
+    /// The month before or after this period's first month (`step` months away).
+    pub fn month_step(&self, step: i32) -> Period {
+        let Some(date) = date_of(self.first) else {
+            return *self;
+        };
+        let index = date.year() * 12 + i32::from(u8::from(date.month())) - 1 + step;
+        let month = u8::try_from(index.rem_euclid(12) + 1)
+            .ok()
+            .and_then(|m| Month::try_from(m).ok())
+            .unwrap_or(Month::January);
+        Period::month(index.div_euclid(12), month)
+    }
+
+    /// The period of the same length just before this one (what a period is compared with).
+    pub fn previous(&self) -> Period {
+        Period {
+            first: self.first - i64::from(self.days),
+            days: self.days,
+        }
+    }
+
+    pub fn last(&self) -> i64 {
+        self.first + i64::from(self.days) - 1
+    }
+
+    pub fn contains(&self, day: i64) -> bool {
+        (self.first..=self.last()).contains(&day)
+    }
+
+    /// The period's days as instants in the zone.
+    pub fn in_zone(&self, offset_at: impl Fn(i64) -> i32) -> Days {
+        Days::new(*self, offset_at)
+    }
+}
+
+/// A period's days as instants: `starts[i]` is the first instant of day `i`, and the last
+/// entry the end of the period (so `starts` has one entry more than there are days).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Days {
+    pub period: Period,
+    pub starts: Vec<i64>,
+}
+
+impl Days {
+    pub fn new(period: Period, offset_at: impl Fn(i64) -> i32) -> Days {
+        let starts = (0..=i64::from(period.days))
+            .map(|i| day_start(period.first + i, &offset_at))
+            .collect();
+        Days { period, starts }
+    }
+
+    pub fn count(&self) -> usize {
+        self.starts.len().saturating_sub(1)
+    }
+
+    pub fn start_ms(&self) -> i64 {
+        self.starts.first().copied().unwrap_or(0)
+    }
+
+    pub fn end_ms(&self) -> i64 {
+        self.starts.last().copied().unwrap_or(0)
+    }
+
+    /// Which of the days `ms` falls on.
+    pub fn index(&self, ms: i64) -> Option<usize> {
+        if ms < self.start_ms() || ms >= self.end_ms() {
+            return None;
+        }
+        Some(self.starts.partition_point(|start| *start <= ms) - 1)
+    }
+}
+
+/// Checks the day boundaries a report request sends (the server's input): at least one
+/// day, at most [`MAX_DAYS`], strictly increasing.
+pub fn check_bounds(bounds: &[i64]) -> Result<(), BoundsError> {
+    if bounds.len() < 2 {
+        return Err(BoundsError::TooFew);
+    }
+    if bounds.len() > MAX_DAYS as usize + 1 {
+        return Err(BoundsError::TooMany);
+    }
+    if bounds.windows(2).any(|pair| pair[0] >= pair[1]) {
+        return Err(BoundsError::NotIncreasing);
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum BoundsError {
+    #[error("give at least two day boundaries (the start and the end)")]
+    TooFew,
+    #[error("a report covers at most {MAX_DAYS} days")]
+    TooMany,
+    #[error("day boundaries must increase")]
+    NotIncreasing,
+}
+
+/// A call outcome as the reports count it: its id and whether the other side was reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutcomeDef {
+    pub id: Uuid,
+    pub connected: bool,
+}
+
+/// One agent's (or the team's) figures over a day or a period.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Figures {
+    pub calls_out: u32,
+    pub calls_in: u32,
+    /// Calls per outcome, in the settings' order, then calls with no outcome (or one no
+    /// longer in the settings).
+    pub by_outcome: Vec<u32>,
+    /// Calls whose outcome says the other side was reached.
+    pub connected: u32,
+    pub talk_s: u64,
+    pub emails: u32,
+    pub sms: u32,
+    pub meetings: u32,
+    pub notes: u32,
+    pub tasks_done: u32,
+    /// Open tasks past their due time at the end of the day (or now, for today).
+    pub tasks_overdue: u32,
+    pub records_created: u32,
+    pub records_changed: u32,
+    pub stage_changes: u32,
+}
+
+impl Figures {
+    pub fn empty(outcomes: usize) -> Figures {
+        Figures {
+            by_outcome: vec![0; outcomes + 1],
+            ..Figures::default()
+        }
+    }
+
+    pub fn calls(&self) -> u32 {
+        self.calls_out + self.calls_in
+    }
+
+    /// The share of calls that reached the other side, `None` without calls.
+    pub fn connected_share(&self) -> Option<f64> {
+        let calls = self.calls();
+        (calls > 0).then(|| f64::from(self.connected) / f64::from(calls))
+    }
+
+    /// Adds another agent's figures (every figure sums).
+    pub fn add(&mut self, other: &Figures) {
+        self.add_counts(other);
+        self.tasks_overdue += other.tasks_overdue;
+    }
+
+    /// Adds a later day's figures: counts sum, overdue tasks are the later day's.
+    pub fn then(&mut self, later: &Figures) {
+        self.add_counts(later);
+        self.tasks_overdue = later.tasks_overdue;
+    }
+
+    fn add_counts(&mut self, other: &Figures) {
+        self.calls_out += other.calls_out;
+        self.calls_in += other.calls_in;
+        if self.by_outcome.len() < other.by_outcome.len() {
+            self.by_outcome.resize(other.by_outcome.len(), 0);
+        }
+        for (sum, n) in self.by_outcome.iter_mut().zip(&other.by_outcome) {
+            *sum += n;
+        }
+        self.connected += other.connected;
+        self.talk_s += other.talk_s;
+        self.emails += other.emails;
+        self.sms += other.sms;
+        self.meetings += other.meetings;
+        self.notes += other.notes;
+        self.tasks_done += other.tasks_done;
+        self.records_created += other.records_created;
+        self.records_changed += other.records_changed;
+        self.stage_changes += other.stage_changes;
+    }
+
+    pub fn get(&self, measure: Measure) -> Option<f64> {
+        let count = |n: u32| Some(f64::from(n));
+        match measure {
+            Measure::CallsOut => count(self.calls_out),
+            Measure::CallsIn => count(self.calls_in),
+            Measure::Outcome(i) => count(self.by_outcome.get(i).copied().unwrap_or(0)),
+            Measure::ConnectedShare => self.connected_share(),
+            Measure::TalkTime => Some(self.talk_s as f64),
+            Measure::Emails => count(self.emails),
+            Measure::Sms => count(self.sms),
+            Measure::Meetings => count(self.meetings),
+            Measure::Notes => count(self.notes),
+            Measure::TasksDone => count(self.tasks_done),
+            Measure::TasksOverdue => count(self.tasks_overdue),
+            Measure::RecordsCreated => count(self.records_created),
+            Measure::RecordsChanged => count(self.records_changed),
+            Measure::StageChanges => count(self.stage_changes),
+        }
+    }
+}
+
+/// One column of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Measure {
+    CallsOut,
+    CallsIn,
+    /// Calls with the outcome at this index of the settings' outcomes; the index just past
+    /// them is calls with none.
+    Outcome(usize),
+    ConnectedShare,
+    TalkTime,
+    Emails,
+    Sms,
+    Meetings,
+    Notes,
+    TasksDone,
+    TasksOverdue,
+    RecordsCreated,
+    RecordsChanged,
+    StageChanges,
+}
+
+/// How a measure's value reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Count,
+    /// A share between 0 and 1.
+    Share,
+    Seconds,
+}
+
+impl Measure {
+    /// Every column of the day, month and period tables, in order, for `outcomes` outcomes.
+    pub fn columns(outcomes: usize) -> Vec<Measure> {
+        let mut columns = vec![Measure::CallsOut, Measure::CallsIn];
+        columns.extend((0..=outcomes).map(Measure::Outcome));
+        columns.extend([
+            Measure::ConnectedShare,
+            Measure::TalkTime,
+            Measure::Emails,
+            Measure::Sms,
+            Measure::Meetings,
+            Measure::Notes,
+            Measure::TasksDone,
+            Measure::TasksOverdue,
+            Measure::RecordsCreated,
+            Measure::RecordsChanged,
+            Measure::StageChanges,
+        ]);
+        columns
+    }
+
+    pub fn unit(self) -> Unit {
+        match self {
+            Measure::ConnectedShare => Unit::Share,
+            Measure::TalkTime => Unit::Seconds,
+            _ => Unit::Count,
+        }
+    }
+
+    /// Figures only the server's history gives (the device shows its last answer).
+    pub fn from_server(self) -> bool {
+        matches!(
+            self,
+            Measure::RecordsCreated | Measure::RecordsChanged | Measure::StageChanges
+        )
+    }
+}
+
+/// How a figure moved against the previous period.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Change {
+    pub direction: Ordering,
+    /// The change in percent of the previous value (for a share: in percentage points);
+    /// `None` when the previous value was zero.
+    pub percent: Option<f64>,
+}
+
+/// The change of `measure` from `before` to `now`, `None` when either is undefined.
+pub fn change(measure: Measure, now: &Figures, before: &Figures) -> Option<Change> {
+    let (now, before) = (now.get(measure)?, before.get(measure)?);
+    let direction = now.partial_cmp(&before)?;
+    let percent = match measure.unit() {
+        Unit::Share => Some((now - before) * 100.0),
+        _ if before == 0.0 => None,
+        _ => Some((now - before) / before * 100.0),
+    };
+    Some(Change { direction, percent })
+}
+
+/// What the server's history adds to a day of one agent (the wire shape of
+/// `GET /api/reports/changes`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayChanges {
+    pub records_created: u32,
+    pub records_changed: u32,
+    pub stage_changes: u32,
+}
+
+/// One agent's days in the server's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserChanges {
+    pub user_id: Uuid,
+    /// One entry per day of the request's bounds.
+    pub days: Vec<DayChanges>,
+}
+
+/// How many records entered a stage in the period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageEntries {
+    pub stage_id: Uuid,
+    pub entered: u32,
+}
+
+/// The answer of `GET /api/reports/changes`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangesReport {
+    pub bounds: Vec<i64>,
+    pub users: Vec<UserChanges>,
+    pub stages: Vec<StageEntries>,
+}
+
+/// One write of the server's history, as the report counts it.
+#[derive(Debug, Clone, Copy)]
+pub struct HistoryWrite<'a> {
+    pub user_id: Uuid,
+    /// The contact written.
+    pub row_id: &'a str,
+    pub field: &'a str,
+    /// The value written (JSON text).
+    pub value: &'a str,
+    /// When it was written (its HLC's wall time).
+    pub at_ms: i64,
+    /// The row's first write: it created the record.
+    pub creates: bool,
+    /// It took effect (a write that arrived after a later one never showed).
+    pub won: bool,
+}
+
+/// The server's part of a report from the contacts' history writes within `bounds`:
+/// records created (by whoever wrote first), records changed (each record once a day per
+/// agent, not counting one the agent created that day), stage changes and, over the
+/// whole period, how many records entered each stage. `creates` marks every write of the
+/// change that created its row. Writes outside the bounds are left out.
+pub fn count_changes<'a>(
+    bounds: &[i64],
+    writes: impl IntoIterator<Item = HistoryWrite<'a>>,
+) -> ChangesReport {
+    let days = Days {
+        period: Period {
+            first: 0,
+            days: u32::try_from(bounds.len().saturating_sub(1)).unwrap_or(0),
+        },
+        starts: bounds.to_vec(),
+    };
+    let mut per_user: BTreeMap<Uuid, Vec<DayChanges>> = BTreeMap::new();
+    let mut created: BTreeSet<(Uuid, usize, &str)> = BTreeSet::new();
+    let mut changed: BTreeSet<(Uuid, usize, &str)> = BTreeSet::new();
+    let mut entered: BTreeMap<Uuid, u32> = BTreeMap::new();
+    for write in writes {
+        let Some(day) = days.index(write.at_ms) else {
+            continue;
+        };
+        let row = per_user
+            .entry(write.user_id)
+            .or_insert_with(|| vec![DayChanges::default(); days.count()]);
+        let key = (write.user_id, day, write.row_id);
+        if write.creates && created.insert(key) {
+            row[day].records_created += 1;
+        } else {
+            changed.insert(key);
+        }
+        if write.field == "stage_id" && write.won && !write.creates {
+            row[day].stage_changes += 1;
+        }
+        if write.field == "stage_id"
+            && write.won
+            && let Ok(Some(stage)) = serde_json::from_str::<Option<String>>(write.value)
+            && let Ok(stage) = Uuid::parse_str(&stage)
+        {
+            *entered.entry(stage).or_default() += 1;
+        }
+    }
+    for key in changed.difference(&created) {
+        if let Some(row) = per_user.get_mut(&key.0) {
+            row[key.1].records_changed += 1;
+        }
+    }
+    ChangesReport {
+        bounds: bounds.to_vec(),
+        users: per_user
+            .into_iter()
+            .map(|(user_id, days)| UserChanges { user_id, days })
+            .collect(),
+        stages: entered
+            .into_iter()
+            .map(|(stage_id, entered)| StageEntries { stage_id, entered })
+            .collect(),
+    }
+}
+
+/// Every agent's figures on every day of a period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tally {
+    pub days: Days,
+    outcomes: usize,
+    rows: HashMap<Uuid, Vec<Figures>>,
+    /// The last day that has begun (its overdue tasks are the period's).
+    last_begun: Option<usize>,
+}
+
+impl Tally {
+    /// Counts the activities and tasks over `days` at `now_ms`, for `only` one user or
+    /// everyone. Trashed activities and tasks are left out; so are days not yet begun.
+    pub fn count<'a>(
+        days: Days,
+        now_ms: i64,
+        outcomes: &[OutcomeDef],
+        only: Option<Uuid>,
+        activities: impl IntoIterator<Item = &'a Activity>,
+        tasks: impl IntoIterator<Item = &'a Task>,
+    ) -> Tally {
+        let count = days.count();
+        let last_begun = days.starts[..count]
+            .iter()
+            .rposition(|start| *start <= now_ms);
+        let mut tally = Tally {
+            days,
+            outcomes: outcomes.len(),
+            rows: HashMap::new(),
+            last_begun,
+        };
+        let outcome_index: HashMap<Uuid, usize> = outcomes
+            .iter()
+            .enumerate()
+            .map(|(i, outcome)| (outcome.id, i))
+            .collect();
+        let wanted = |user: Option<Uuid>| user.filter(|user| only.is_none_or(|only| only == *user));
+        for activity in activities {
+            if activity.deleted || activity.at_ms.is_some_and(|at| at > now_ms) {
+                continue;
+            }
+            let (Some(user), Some(day)) = (
+                wanted(activity.user_id),
+                activity.at_ms.and_then(|at| tally.days.index(at)),
+            ) else {
+                continue;
+            };
+            let figures = &mut tally.row_mut(user)[day];
+            match activity.kind {
+                ActivityKind::Call => {
+                    if activity.incoming {
+                        figures.calls_in += 1;
+                    } else {
+                        figures.calls_out += 1;
+                    }
+                    let index = activity
+                        .outcome_id
+                        .and_then(|id| outcome_index.get(&id).copied());
+                    let slot = index.unwrap_or(outcomes.len());
+                    figures.by_outcome[slot] += 1;
+                    if index.is_some_and(|i| outcomes[i].connected) {
+                        figures.connected += 1;
+                    }
+                    figures.talk_s += u64::from(activity.duration_s);
+                }
+                ActivityKind::Email => figures.emails += 1,
+                ActivityKind::Sms => figures.sms += 1,
+                ActivityKind::Meeting => figures.meetings += 1,
+                ActivityKind::Note => figures.notes += 1,
+            }
+        }
+        // Each day's overdue tasks are counted at its end (now, for today): a task is
+        // overdue on the days whose cut-off falls after its due time and before it was
+        // done, a range of days, added up once per task through a running sum.
+        let cutoffs: Vec<i64> = match last_begun {
+            Some(last) => (0..=last)
+                .map(|i| tally.days.starts[i + 1].min(now_ms))
+                .collect(),
+            None => Vec::new(),
+        };
+        let mut overdue_steps: HashMap<Uuid, Vec<i32>> = HashMap::new();
+        for task in tasks {
+            if task.deleted {
+                continue;
+            }
+            let done_user = task.done_by.or(task.assignee_id);
+            if task.done
+                && let (Some(user), Some(day)) = (
+                    wanted(done_user),
+                    task.done_at_ms
+                        .filter(|at| *at <= now_ms)
+                        .and_then(|at| tally.days.index(at)),
+                )
+            {
+                tally.row_mut(user)[day].tasks_done += 1;
+            }
+            let (Some(user), Some(due)) = (wanted(task.assignee_id), task.due_ms) else {
+                continue;
+            };
+            // Done without a time: done before any of these days.
+            let done_at = match (task.done, task.done_at_ms) {
+                (false, _) => i64::MAX,
+                (true, Some(at)) => at,
+                (true, None) => i64::MIN,
+            };
+            let from = cutoffs.partition_point(|cutoff| *cutoff <= due);
+            let to = cutoffs.partition_point(|cutoff| *cutoff <= done_at);
+            if from < to {
+                let steps = overdue_steps
+                    .entry(user)
+                    .or_insert_with(|| vec![0; cutoffs.len() + 1]);
+                steps[from] += 1;
+                steps[to] -= 1;
+            }
+        }
+        for (user, steps) in overdue_steps {
+            let row = tally.row_mut(user);
+            let mut running = 0i32;
+            for (figures, step) in row.iter_mut().zip(steps) {
+                running += step;
+                figures.tasks_overdue = u32::try_from(running).unwrap_or(0);
+            }
+        }
+        tally
+    }
+
+    fn row_mut(&mut self, user: Uuid) -> &mut Vec<Figures> {
+        let (count, outcomes) = (self.days.count(), self.outcomes);
+        self.rows
+            .entry(user)
+            .or_insert_with(|| vec![Figures::empty(outcomes); count])
+    }
+
+    /// Adds the server's figures (an answer for the same days; others are left out).
+    pub fn add_changes(&mut self, report: &ChangesReport, only: Option<Uuid>) {
+        if report.bounds != self.days.starts {
+            return;
+        }
+        for user in &report.users {
+            if only.is_some_and(|only| only != user.user_id) {
+                continue;
+            }
+            let row = self.row_mut(user.user_id);
+            for (figures, day) in row.iter_mut().zip(&user.days) {
+                figures.records_created += day.records_created;
+                figures.records_changed += day.records_changed;
+                figures.stage_changes += day.stage_changes;
+            }
+        }
+    }
+
+    /// The users with any figure, in no order.
+    pub fn users(&self) -> impl Iterator<Item = Uuid> + '_ {
+        self.rows.keys().copied()
+    }
+
+    /// `user`'s figures on day `index` (empty figures for a user with none).
+    pub fn day(&self, user: Uuid, index: usize) -> Figures {
+        self.rows
+            .get(&user)
+            .and_then(|row| row.get(index))
+            .cloned()
+            .unwrap_or_else(|| Figures::empty(self.outcomes))
+    }
+
+    /// `user`'s figures over the whole period.
+    pub fn total(&self, user: Uuid) -> Figures {
+        let mut total = Figures::empty(self.outcomes);
+        if let Some(row) = self.rows.get(&user) {
+            for figures in row {
+                total.add_counts(figures);
+            }
+            total.tasks_overdue = self
+                .last_begun
+                .and_then(|last| row.get(last))
+                .map_or(0, |figures| figures.tasks_overdue);
+        }
+        total
+    }
+
+    /// Everyone's figures on day `index`.
+    pub fn team_day(&self, index: usize) -> Figures {
+        let mut sum = Figures::empty(self.outcomes);
+        for user in self.rows.keys() {
+            sum.add(&self.day(*user, index));
+        }
+        sum
+    }
+
+    /// Everyone's figures over the whole period.
+    pub fn team_total(&self) -> Figures {
+        let mut sum = Figures::empty(self.outcomes);
+        for user in self.rows.keys() {
+            sum.add(&self.total(*user));
+        }
+        sum
+    }
+}
+
+#[cfg(test)]
+mod tests;

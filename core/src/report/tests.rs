@@ -1,0 +1,620 @@
+use super::*;
+use crate::deadline::zones::{ms, warsaw};
+
+const ADA: Uuid = Uuid::from_u128(0xa0);
+const BOB: Uuid = Uuid::from_u128(0xb0);
+const DONE: Uuid = Uuid::from_u128(1);
+const MISSED: Uuid = Uuid::from_u128(2);
+const CALL_BACK: Uuid = Uuid::from_u128(3);
+
+fn outcomes() -> Vec<OutcomeDef> {
+    vec![
+        OutcomeDef {
+            id: DONE,
+            connected: true,
+        },
+        OutcomeDef {
+            id: MISSED,
+            connected: false,
+        },
+        OutcomeDef {
+            id: CALL_BACK,
+            connected: true,
+        },
+    ]
+}
+
+fn day(text: &str) -> i64 {
+    let date = Date::parse(
+        text,
+        &time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .unwrap();
+    day_number(date)
+}
+
+fn call(user: Uuid, at: &str, outcome: Option<Uuid>, incoming: bool, secs: u32) -> Activity {
+    Activity {
+        id: Uuid::nil(),
+        kind: ActivityKind::Call,
+        at_ms: Some(ms(at)),
+        user_id: Some(user),
+        outcome_id: outcome,
+        incoming,
+        duration_s: secs,
+        ..Activity::default()
+    }
+}
+
+fn other(user: Uuid, at: &str, kind: ActivityKind) -> Activity {
+    Activity {
+        id: Uuid::nil(),
+        kind,
+        at_ms: Some(ms(at)),
+        user_id: Some(user),
+        ..Activity::default()
+    }
+}
+
+fn task(assignee: Uuid, due: Option<&str>, done_at: Option<&str>) -> Task {
+    Task {
+        id: Uuid::nil(),
+        assignee_id: Some(assignee),
+        due_ms: due.map(ms),
+        done: done_at.is_some(),
+        done_at_ms: done_at.map(ms),
+        ..Task::default()
+    }
+}
+
+#[test]
+fn the_team_days_follow_the_zone_across_both_daylight_saving_changes() {
+    // (day, its first instant in UTC, its length in hours)
+    let table = [
+        ("2026-01-15", "2026-01-14T23:00:00Z", 24),
+        ("2026-03-28", "2026-03-27T23:00:00Z", 24),
+        ("2026-03-29", "2026-03-28T23:00:00Z", 23),
+        ("2026-03-30", "2026-03-29T22:00:00Z", 24),
+        ("2026-10-24", "2026-10-23T22:00:00Z", 24),
+        ("2026-10-25", "2026-10-24T22:00:00Z", 25),
+        ("2026-10-26", "2026-10-25T23:00:00Z", 24),
+    ];
+    for (date, start, hours) in table {
+        let days = Period::day(day(date)).in_zone(warsaw);
+        assert_eq!(days.start_ms(), ms(start), "{date} starts");
+        assert_eq!(
+            days.end_ms() - days.start_ms(),
+            hours * 3_600_000,
+            "{date} length"
+        );
+    }
+}
+
+#[test]
+fn an_instant_falls_on_the_team_day_whatever_the_hour() {
+    // (instant, the Warsaw date it belongs to)
+    let table = [
+        ("2026-01-15T22:30:00Z", "2026-01-15"), // 23:30 in winter
+        ("2026-01-15T23:00:00Z", "2026-01-16"), // midnight
+        ("2026-07-15T21:30:00Z", "2026-07-15"), // 23:30 in summer
+        ("2026-07-15T22:00:00Z", "2026-07-16"),
+        ("2026-03-29T00:59:59Z", "2026-03-29"), // 01:59 before the clocks go forward
+        ("2026-03-29T01:00:00Z", "2026-03-29"), // 03:00 after
+        ("2026-10-25T00:30:00Z", "2026-10-25"), // 02:30 the first time
+        ("2026-10-25T01:30:00Z", "2026-10-25"), // 02:30 the second time
+        ("2026-10-25T22:59:59Z", "2026-10-25"), // 23:59:59 at the end of the long day
+        ("2026-10-25T23:00:00Z", "2026-10-26"),
+    ];
+    let month = Period::between(day("2026-01-01"), day("2026-12-31")).unwrap();
+    let days = month.in_zone(warsaw);
+    for (at, date) in table {
+        assert_eq!(day_of(ms(at), warsaw), day(date), "{at}");
+        let index = days.index(ms(at)).unwrap();
+        assert_eq!(month.first + index as i64, day(date), "{at} in the year");
+    }
+    assert_eq!(days.index(ms("2025-12-31T22:59:59Z")), None);
+    assert_eq!(days.index(ms("2026-12-31T23:00:00Z")), None);
+}
+
+#[test]
+fn periods_are_weeks_months_quarters_and_the_same_length_before() {
+    // (a day, its week's Monday, its month's first day and length, its quarter's)
+    let table = [
+        (
+            "2026-12-04",
+            "2026-11-30",
+            "2026-12-01",
+            31,
+            "2026-10-01",
+            92,
+        ),
+        (
+            "2026-03-01",
+            "2026-02-23",
+            "2026-03-01",
+            31,
+            "2026-01-01",
+            90,
+        ),
+        (
+            "2024-02-29",
+            "2024-02-26",
+            "2024-02-01",
+            29,
+            "2024-01-01",
+            91,
+        ),
+        (
+            "2026-06-30",
+            "2026-06-29",
+            "2026-06-01",
+            30,
+            "2026-04-01",
+            91,
+        ),
+        (
+            "1969-12-31",
+            "1969-12-29",
+            "1969-12-01",
+            31,
+            "1969-10-01",
+            92,
+        ),
+    ];
+    for (date, monday, month_first, month_days, quarter_first, quarter_days) in table {
+        let d = day(date);
+        assert_eq!(
+            Period::week_of(d),
+            Period {
+                first: day(monday),
+                days: 7
+            },
+            "{date}"
+        );
+        assert_eq!(
+            Period::month_of(d),
+            Period {
+                first: day(month_first),
+                days: month_days
+            },
+            "{date}"
+        );
+        assert_eq!(
+            Period::quarter_of(d),
+            Period {
+                first: day(quarter_first),
+                days: quarter_days
+            },
+            "{date}"
+        );
+    }
+    let december = Period::month_of(day("2026-12-04"));
+    assert_eq!(december.month_step(1).first, day("2027-01-01"));
+    assert_eq!(
+        december.month_step(-12),
+        Period::month_of(day("2025-12-01"))
+    );
+    assert_eq!(Period::month_of(day("2026-03-10")).month_step(-1).days, 28);
+    assert_eq!(
+        Period::week_of(day("2026-12-04")).previous(),
+        Period {
+            first: day("2026-11-23"),
+            days: 7
+        }
+    );
+    assert_eq!(
+        Period::between(day("2026-12-02"), day("2026-12-01")),
+        Err(PeriodError::EndsBeforeStart)
+    );
+    assert_eq!(
+        Period::between(day("2024-01-01"), day("2026-01-01")),
+        Err(PeriodError::TooLong)
+    );
+    assert_eq!(
+        Period::between(day("2026-01-01"), day("2026-12-31"))
+            .unwrap()
+            .days,
+        365
+    );
+}
+
+#[test]
+fn calls_count_by_direction_and_outcome_with_connected_share_and_talk_time() {
+    let days = Period::day(day("2026-12-03")).in_zone(warsaw);
+    let now = ms("2026-12-04T12:00:00Z");
+    let mut trashed = call(ADA, "2026-12-03T10:00:00Z", Some(DONE), false, 60);
+    trashed.deleted = true;
+    let activities = [
+        call(ADA, "2026-12-03T08:00:00Z", Some(DONE), false, 125),
+        call(ADA, "2026-12-03T09:00:00Z", Some(MISSED), false, 0),
+        call(ADA, "2026-12-03T22:30:00Z", Some(CALL_BACK), true, 30), // 23:30 in Warsaw
+        call(ADA, "2026-12-03T23:00:00Z", Some(DONE), false, 10),     // the next day
+        call(ADA, "2026-12-02T22:59:00Z", Some(DONE), false, 10),     // the day before
+        call(ADA, "2026-12-03T11:00:00Z", None, false, 0),
+        call(
+            ADA,
+            "2026-12-03T11:30:00Z",
+            Some(Uuid::from_u128(99)),
+            false,
+            5,
+        ),
+        trashed,
+        other(ADA, "2026-12-03T12:00:00Z", ActivityKind::Email),
+        other(ADA, "2026-12-03T12:00:00Z", ActivityKind::Email),
+        other(ADA, "2026-12-03T12:00:00Z", ActivityKind::Sms),
+        other(ADA, "2026-12-03T12:00:00Z", ActivityKind::Meeting),
+        other(ADA, "2026-12-03T12:00:00Z", ActivityKind::Note),
+        call(BOB, "2026-12-03T12:00:00Z", Some(MISSED), true, 0),
+    ];
+    let tally = Tally::count(days, now, &outcomes(), None, &activities, &[]);
+    let ada = tally.day(ADA, 0);
+    assert_eq!((ada.calls_out, ada.calls_in), (4, 1));
+    assert_eq!(ada.by_outcome, vec![1, 1, 1, 2]);
+    assert_eq!(ada.connected, 2);
+    assert_eq!(ada.connected_share(), Some(0.4));
+    assert_eq!(ada.talk_s, 160);
+    assert_eq!((ada.emails, ada.sms, ada.meetings, ada.notes), (2, 1, 1, 1));
+    let bob = tally.day(BOB, 0);
+    assert_eq!((bob.calls_out, bob.calls_in, bob.connected), (0, 1, 0));
+    assert_eq!(bob.connected_share(), Some(0.0));
+    let team = tally.team_day(0);
+    assert_eq!(team.calls(), 6);
+    assert_eq!(team.by_outcome, vec![1, 2, 1, 2]);
+    assert_eq!(tally.day(Uuid::from_u128(7), 0).connected_share(), None);
+
+    let only_bob = Tally::count(
+        Period::day(day("2026-12-03")).in_zone(warsaw),
+        now,
+        &outcomes(),
+        Some(BOB),
+        &activities,
+        &[],
+    );
+    assert_eq!(only_bob.users().collect::<Vec<_>>(), vec![BOB]);
+}
+
+#[test]
+fn activities_logged_for_later_than_now_wait_for_their_time() {
+    let days = Period::day(day("2026-12-04")).in_zone(warsaw);
+    let activities = [
+        call(ADA, "2026-12-04T09:00:00Z", Some(DONE), false, 0),
+        other(ADA, "2026-12-04T15:00:00Z", ActivityKind::Meeting),
+    ];
+    let tally = Tally::count(
+        days,
+        ms("2026-12-04T10:00:00Z"),
+        &outcomes(),
+        None,
+        &activities,
+        &[],
+    );
+    assert_eq!(tally.day(ADA, 0).calls_out, 1);
+    assert_eq!(tally.day(ADA, 0).meetings, 0);
+}
+
+#[test]
+fn tasks_done_count_on_their_day_and_overdue_ones_at_each_day_end() {
+    // 1 to 5 December in Warsaw, now at 10:00 on the 4th (so the 5th has not begun).
+    let period = Period::between(day("2026-12-01"), day("2026-12-05")).unwrap();
+    let now = ms("2026-12-04T09:00:00Z");
+    let mut trashed = task(ADA, Some("2026-11-01T09:00:00Z"), None);
+    trashed.deleted = true;
+    let mut done_by_bob = task(
+        ADA,
+        Some("2026-12-01T09:00:00Z"),
+        Some("2026-12-03T10:00:00Z"),
+    );
+    done_by_bob.done_by = Some(BOB);
+    let tasks = [
+        // Overdue from the 1st on, never done: overdue at every day's end.
+        task(ADA, Some("2026-12-01T08:00:00Z"), None),
+        // Due at 23:30 on the 2nd, done at 00:30 on the 3rd: overdue at the end of the 2nd.
+        task(
+            ADA,
+            Some("2026-12-02T22:30:00Z"),
+            Some("2026-12-02T23:30:00Z"),
+        ),
+        // Due on the 4th at 15:00: not yet overdue now.
+        task(ADA, Some("2026-12-04T14:00:00Z"), None),
+        // Due on the 4th at 08:00: overdue now.
+        task(ADA, Some("2026-12-04T07:00:00Z"), None),
+        // Undated: never overdue.
+        task(ADA, None, None),
+        done_by_bob,
+        trashed,
+        // Done long before, without a time: never overdue, never counted as done.
+        {
+            let mut old = task(ADA, Some("2026-11-01T09:00:00Z"), None);
+            old.done = true;
+            old
+        },
+    ];
+    let tally = Tally::count(period.in_zone(warsaw), now, &outcomes(), None, &[], &tasks);
+    let overdue: Vec<u32> = (0..5).map(|i| tally.day(ADA, i).tasks_overdue).collect();
+    // 1st: the first and done_by_bob; 2nd: +the 23:30 one; 3rd: the first only (bob done
+    // at 11:00 on the 3rd, the 23:30 one done); 4th (now): the first and the 08:00 one.
+    assert_eq!(overdue, vec![2, 3, 1, 2, 0]);
+    let done: Vec<u32> = (0..5).map(|i| tally.day(ADA, i).tasks_done).collect();
+    assert_eq!(
+        done,
+        vec![0, 0, 1, 0, 0],
+        "the one done at 00:30 on the 3rd"
+    );
+    assert_eq!(tally.day(BOB, 2).tasks_done, 1);
+    let total = tally.total(ADA);
+    assert_eq!(total.tasks_done, 1);
+    assert_eq!(total.tasks_overdue, 2, "as of now, not a sum of days");
+    let team = tally.team_total();
+    assert_eq!((team.tasks_done, team.tasks_overdue), (2, 2));
+}
+
+#[test]
+fn a_day_not_yet_begun_has_no_figures() {
+    let tally = Tally::count(
+        Period::day(day("2026-12-05")).in_zone(warsaw),
+        ms("2026-12-04T09:00:00Z"),
+        &outcomes(),
+        None,
+        &[],
+        &[task(ADA, Some("2026-12-01T08:00:00Z"), None)],
+    );
+    assert_eq!(tally.total(ADA), Figures::empty(3));
+}
+
+#[test]
+fn figures_compare_with_the_previous_period() {
+    let figures = |calls_out: u32, connected: u32| Figures {
+        calls_out,
+        connected,
+        ..Figures::empty(0)
+    };
+    // (now, before, measure, direction, percent)
+    let table = [
+        (
+            figures(30, 0),
+            figures(20, 0),
+            Measure::CallsOut,
+            Ordering::Greater,
+            Some(50.0),
+        ),
+        (
+            figures(15, 0),
+            figures(20, 0),
+            Measure::CallsOut,
+            Ordering::Less,
+            Some(-25.0),
+        ),
+        (
+            figures(20, 0),
+            figures(20, 0),
+            Measure::CallsOut,
+            Ordering::Equal,
+            Some(0.0),
+        ),
+        (
+            figures(5, 0),
+            figures(0, 0),
+            Measure::CallsOut,
+            Ordering::Greater,
+            None,
+        ),
+        (
+            figures(10, 6),
+            figures(10, 5),
+            Measure::ConnectedShare,
+            Ordering::Greater,
+            Some(10.0),
+        ),
+    ];
+    for (now, before, measure, direction, percent) in table {
+        let change = change(measure, &now, &before).unwrap();
+        assert_eq!(change.direction, direction, "{measure:?}");
+        match (change.percent, percent) {
+            (Some(got), Some(want)) => assert!((got - want).abs() < 1e-9, "{got} vs {want}"),
+            (got, want) => assert_eq!(got, want),
+        }
+    }
+    assert_eq!(
+        change(Measure::ConnectedShare, &figures(0, 0), &figures(10, 5)),
+        None,
+        "no calls now: no share to compare"
+    );
+}
+
+#[test]
+fn the_columns_name_every_outcome_and_then_calls_without_one() {
+    let columns = Measure::columns(2);
+    assert_eq!(
+        &columns[..5],
+        &[
+            Measure::CallsOut,
+            Measure::CallsIn,
+            Measure::Outcome(0),
+            Measure::Outcome(1),
+            Measure::Outcome(2)
+        ]
+    );
+    assert_eq!(columns.len(), 2 + 3 + 11);
+    assert!(columns.iter().filter(|m| m.from_server()).count() == 3);
+}
+
+#[test]
+fn the_history_gives_records_created_changed_and_stage_entries() {
+    let bounds = Period::between(day("2026-12-01"), day("2026-12-02"))
+        .unwrap()
+        .in_zone(warsaw)
+        .starts;
+    let stage_a = Uuid::from_u128(0x5a);
+    let stage_b = Uuid::from_u128(0x5b);
+    let quoted = |id: Uuid| format!("\"{id}\"");
+    let (a, b) = (quoted(stage_a), quoted(stage_b));
+    let write = |user, row, field, value: &'static str, at: &str, creates, won| HistoryWrite {
+        user_id: user,
+        row_id: row,
+        field,
+        value,
+        at_ms: ms(at),
+        creates,
+        won,
+    };
+    let a: &'static str = Box::leak(a.into_boxed_str());
+    let b: &'static str = Box::leak(b.into_boxed_str());
+    let writes = [
+        // Ada creates r1 on the 1st with stage A (two writes of one change), then moves
+        // it to B the same day: one created, not also changed; one stage change.
+        write(
+            ADA,
+            "r1",
+            "name",
+            "\"X\"",
+            "2026-12-01T08:00:00Z",
+            true,
+            true,
+        ),
+        write(ADA, "r1", "stage_id", a, "2026-12-01T08:00:00Z", true, true),
+        write(
+            ADA,
+            "r1",
+            "stage_id",
+            b,
+            "2026-12-01T09:00:00Z",
+            false,
+            true,
+        ),
+        // Bob changes r1 twice on the 1st (one record changed) and once on the 2nd.
+        write(
+            BOB,
+            "r1",
+            "city",
+            "\"Brno\"",
+            "2026-12-01T10:00:00Z",
+            false,
+            true,
+        ),
+        write(
+            BOB,
+            "r1",
+            "note",
+            "\"n\"",
+            "2026-12-01T11:00:00Z",
+            false,
+            true,
+        ),
+        write(
+            BOB,
+            "r1",
+            "note",
+            "\"m\"",
+            "2026-12-02T11:00:00Z",
+            false,
+            true,
+        ),
+        // Bob's stage write that lost (a later one was already there): no stage change.
+        write(
+            BOB,
+            "r2",
+            "stage_id",
+            a,
+            "2026-12-02T12:00:00Z",
+            false,
+            false,
+        ),
+        // Ada clears r2's stage: a stage change, no stage entered.
+        write(
+            ADA,
+            "r2",
+            "stage_id",
+            "null",
+            "2026-12-02T12:30:00Z",
+            false,
+            true,
+        ),
+        // Outside the bounds: nothing.
+        write(
+            ADA,
+            "r3",
+            "name",
+            "\"Y\"",
+            "2026-12-02T23:00:00Z",
+            true,
+            true,
+        ),
+        write(
+            ADA,
+            "r3",
+            "name",
+            "\"Y\"",
+            "2026-11-30T22:59:00Z",
+            true,
+            true,
+        ),
+    ];
+    let report = count_changes(&bounds, writes);
+    let ada = &report.users.iter().find(|u| u.user_id == ADA).unwrap().days;
+    assert_eq!(
+        ada,
+        &vec![
+            DayChanges {
+                records_created: 1,
+                records_changed: 0,
+                stage_changes: 1
+            },
+            DayChanges {
+                records_created: 0,
+                records_changed: 1,
+                stage_changes: 1
+            },
+        ]
+    );
+    let bob = &report.users.iter().find(|u| u.user_id == BOB).unwrap().days;
+    assert_eq!(
+        bob.iter().map(|d| d.records_changed).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    assert_eq!(bob.iter().map(|d| d.stage_changes).sum::<u32>(), 0);
+    assert_eq!(
+        report.stages,
+        vec![
+            StageEntries {
+                stage_id: stage_a,
+                entered: 1
+            },
+            StageEntries {
+                stage_id: stage_b,
+                entered: 1
+            },
+        ]
+    );
+
+    // The device adds the answer to its own figures for the same days only.
+    let mut tally = Tally::count(
+        Period::between(day("2026-12-01"), day("2026-12-02"))
+            .unwrap()
+            .in_zone(warsaw),
+        ms("2026-12-04T09:00:00Z"),
+        &outcomes(),
+        Some(ADA),
+        &[],
+        &[],
+    );
+    tally.add_changes(&report, Some(ADA));
+    assert_eq!(tally.total(ADA).records_created, 1);
+    assert_eq!(tally.total(ADA).stage_changes, 2);
+    assert_eq!(tally.users().collect::<Vec<_>>(), vec![ADA]);
+    let mut other_days = tally.clone();
+    let mut shifted = report.clone();
+    shifted.bounds[0] -= 1;
+    other_days.add_changes(&shifted, None);
+    assert_eq!(other_days, tally);
+}
+
+#[test]
+fn report_requests_bounds_are_checked() {
+    assert_eq!(check_bounds(&[1]), Err(BoundsError::TooFew));
+    assert_eq!(check_bounds(&[1, 1]), Err(BoundsError::NotIncreasing));
+    assert_eq!(check_bounds(&[2, 1]), Err(BoundsError::NotIncreasing));
+    assert_eq!(check_bounds(&[1, 2, 3]), Ok(()));
+    let long: Vec<i64> = (0..=i64::from(MAX_DAYS) + 1).collect();
+    assert_eq!(check_bounds(&long), Err(BoundsError::TooMany));
+    assert_eq!(check_bounds(&long[..long.len() - 1]), Ok(()));
+}
