@@ -179,3 +179,19 @@ pub async fn purge(token: &str, ids: &[String]) -> Result<PurgeResponse, ApiErro
     ))
     .await
 }
+
+/// The server's part of a report (`GET /api/reports/changes`): records created and changed
+/// and stage changes per user per day of `bounds` (day starts, then the end), for `only`
+/// one user or everyone the caller may see.
+pub async fn report_changes(
+    token: &str,
+    bounds: &[i64],
+    only: Option<uuid::Uuid>,
+) -> Result<minicrm_core::report::ChangesReport, ApiError> {
+    let bounds: Vec<String> = bounds.iter().map(i64::to_string).collect();
+    let mut url = format!("/api/reports/changes?bounds={}", bounds.join(","));
+    if let Some(user) = only {
+        url.push_str(&format!("&user_id={user}"));
+    }
+    send(authorized(Request::get(&url), token).build()).await
+}

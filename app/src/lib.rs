@@ -20,11 +20,12 @@ use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::path;
 
 use pages::login::LoginPage;
-use pages::placeholder::{NotFoundPage, ReportsPage};
+use pages::placeholder::NotFoundPage;
 use pages::records::import::{ImportPage, ImportStartPage};
 use pages::records::{
     DuplicatesPage, IdentifyPage, ImportsPage, MergePage, RecordPage, RecordsPage, TrashPage,
 };
+use pages::reports::{AgentMonthPage, PeriodPage, ReportsPage};
 use pages::settings::SettingsPage;
 use pages::setup::SetupPage;
 use pages::shell::Shell;
@@ -61,6 +62,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("sync") view=SyncPage />
                     <Route path=path!("tasks") view=TasksPage />
                     <Route path=path!("reports") view=ReportsPage />
+                    <Route path=path!("reports/agent/:id") view=AgentMonthPage />
+                    <Route path=path!("reports/period") view=PeriodPage />
                     <Route path=path!("settings") view=SettingsPage />
                     <Route path=path!("trash") view=TrashPage />
                 </ParentRoute>

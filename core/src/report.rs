@@ -22,6 +22,19 @@ pub const MAX_DAYS: u32 = 731;
 /// The Julian day of 1970-01-01: day numbers here count from the epoch.
 const EPOCH_JULIAN: i32 = 2_440_588;
 
+/// The team's zone before an admin chooses one: the zone of its default phone country.
+pub fn default_zone(country: &str) -> &'static str {
+    match country {
+        "CZ" => "Europe/Prague",
+        "HU" => "Europe/Budapest",
+        "SK" => "Europe/Bratislava",
+        "DE" => "Europe/Berlin",
+        "AT" => "Europe/Vienna",
+        "GB" => "Europe/London",
+        _ => "Europe/Warsaw",
+    }
+}
+
 /// The calendar day (days since 1970-01-01 in the zone) of an instant.
 pub fn day_of(ms: i64, offset_at: impl Fn(i64) -> i32) -> i64 {
     (ms + i64::from(offset_at(ms)) * 60_000).div_euclid(DAY_MS)
@@ -44,6 +57,98 @@ pub fn date_of(day: i64) -> Option<Date> {
 /// The day number of a date.
 pub fn day_number(date: Date) -> i64 {
     i64::from(date.to_julian_day() - EPOCH_JULIAN)
+}
+
+/// A day number from "2026-12-03" (a date input's value, a report's address).
+pub fn parse_day(text: &str) -> Option<i64> {
+    let mut parts = text.trim().splitn(3, '-');
+    let year = parts.next()?.parse().ok()?;
+    let month = Month::try_from(parts.next()?.parse::<u8>().ok()?).ok()?;
+    let day = parts.next()?.parse().ok()?;
+    Date::from_calendar_date(year, month, day)
+        .ok()
+        .map(day_number)
+}
+
+/// "2026-12-03" for a day number (empty beyond the calendar's range).
+pub fn iso_day(day: i64) -> String {
+    date_of(day).map_or_else(String::new, |date| {
+        format!(
+            "{:04}-{:02}-{:02}",
+            date.year(),
+            u8::from(date.month()),
+            date.day()
+        )
+    })
+}
+
+/// The periods a manager picks with one click.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preset {
+    ThisWeek,
+    LastWeek,
+    ThisMonth,
+    LastMonth,
+    ThisQuarter,
+    LastQuarter,
+}
+
+impl Preset {
+    pub const ALL: [Preset; 6] = [
+        Preset::ThisWeek,
+        Preset::LastWeek,
+        Preset::ThisMonth,
+        Preset::LastMonth,
+        Preset::ThisQuarter,
+        Preset::LastQuarter,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Preset::ThisWeek => "this-week",
+            Preset::LastWeek => "last-week",
+            Preset::ThisMonth => "this-month",
+            Preset::LastMonth => "last-month",
+            Preset::ThisQuarter => "this-quarter",
+            Preset::LastQuarter => "last-quarter",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Preset> {
+        Preset::ALL.into_iter().find(|p| p.as_str() == text)
+    }
+
+    /// The period as of `today`.
+    pub fn period(self, today: i64) -> Period {
+        match self {
+            Preset::ThisWeek => Period::week_of(today),
+            Preset::LastWeek => Period::week_of(today - 7),
+            Preset::ThisMonth => Period::month_of(today),
+            Preset::LastMonth => Period::month_of(Period::month_of(today).first - 1),
+            Preset::ThisQuarter => Period::quarter_of(today),
+            Preset::LastQuarter => Period::quarter_of(Period::quarter_of(today).first - 1),
+        }
+    }
+}
+
+/// Of the records that entered each stage of a pipeline (in the pipeline's order), the
+/// share that entered the next one: `None` where the stage before had no entries.
+pub fn conversion(entered: &[u32]) -> Vec<Option<f64>> {
+    entered
+        .windows(2)
+        .map(|pair| (pair[0] > 0).then(|| f64::from(pair[1]) / f64::from(pair[0])))
+        .collect()
+}
+
+/// A figure as an exported cell: counts as numbers, a share in percent (one decimal),
+/// talk time in seconds.
+pub fn cell(measure: Measure, figures: &Figures) -> crate::import::table::Cell {
+    use crate::import::table::Cell;
+    match (figures.get(measure), measure.unit()) {
+        (None, _) => Cell::Empty,
+        (Some(share), Unit::Share) => Cell::Number((share * 1000.0).round() / 10.0),
+        (Some(value), _) => Cell::Number(value),
+    }
 }
 
 /// A run of consecutive calendar days: `first` and how many.

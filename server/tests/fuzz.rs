@@ -481,12 +481,13 @@ enum Route {
     Pull,
     History,
     Purge,
+    Reports,
     UnknownApi,
     Static,
 }
 
 impl Route {
-    const ALL: [Route; 16] = [
+    const ALL: [Route; 17] = [
         Route::Health,
         Route::OpenApi,
         Route::Login,
@@ -501,6 +502,7 @@ impl Route {
         Route::Pull,
         Route::History,
         Route::Purge,
+        Route::Reports,
         Route::UnknownApi,
         Route::Static,
     ];
@@ -511,7 +513,7 @@ impl Route {
             Route::Push => 20,
             Route::History => 10,
             Route::Pull | Route::Login | Route::UsersUpdate => 8,
-            Route::UsersCreate | Route::Purge | Route::UnknownApi => 6,
+            Route::UsersCreate | Route::Purge | Route::Reports | Route::UnknownApi => 6,
             Route::Static => 5,
             Route::Logout | Route::Me | Route::SetupCreate => 4,
             Route::Health | Route::UsersList | Route::SetupStatus | Route::OpenApi => 3,
@@ -534,6 +536,7 @@ impl Route {
             Route::Pull => "GET /api/sync/pull",
             Route::History => "GET /api/history/{entity}/{id}",
             Route::Purge => "POST /api/trash/purge",
+            Route::Reports => "GET /api/reports/changes",
             Route::UnknownApi => "unknown /api route",
             Route::Static => "static files",
         }
@@ -843,6 +846,7 @@ fn path_for(rng: &mut StdRng, world: &World, route: Route) -> String {
         Route::Push => Some("/api/sync/push"),
         Route::Pull => Some("/api/sync/pull"),
         Route::Purge => Some("/api/trash/purge"),
+        Route::Reports => Some("/api/reports/changes"),
         _ => None,
     };
     let path = match (route, fixed) {
@@ -889,7 +893,65 @@ fn path_for(rng: &mut StdRng, world: &World, route: Route) -> String {
             format!("/{}", segments.join("/"))
         }
     };
-    format!("{path}{}", query(rng))
+    let query = match route {
+        Route::Reports if rng.random_bool(0.8) => reports_query(rng, world),
+        _ => query(rng),
+    };
+    format!("{path}{query}")
+}
+
+/// A query of `GET /api/reports/changes`: day bounds good and bad (too few, too many, not
+/// increasing, not numbers, out of range), user ids of the team, of nobody and malformed.
+fn reports_query(rng: &mut StdRng, world: &World) -> String {
+    const DAY: i64 = 86_400_000;
+    let start = i64::try_from(now_ms()).unwrap() - 3 * DAY;
+    let days = |count: i64| -> String {
+        (0..=count)
+            .map(|day| (start + day * DAY).to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let bounds = match rng.random_range(0..16) {
+        0 => String::new(),
+        1 => start.to_string(),
+        2 => format!("{start},{start}"),
+        3 => format!("{},{start}", start + DAY),
+        4 => days(731),
+        5 => days(732),
+        // Far too many, yet a URL the client can send (under 64 KiB).
+        6 => days(rng.random_range(733..3000)),
+        7 => format!("{start},x"),
+        8 => format!("{start},%ff"),
+        9 => format!("{start}.5,{}", start + DAY),
+        10 => format!("{},{}", i64::MIN, i64::MAX),
+        11 => format!("{start},99999999999999999999"),
+        12 => ",,".to_owned(),
+        13 => format!("{start},,{}", start + DAY),
+        14 => format!("-{DAY},0,{DAY}"),
+        _ => days(rng.random_range(1..40)),
+    };
+    let mut pieces = Vec::new();
+    if rng.random_bool(0.9) {
+        pieces.push(format!("bounds={bounds}"));
+    }
+    if rng.random_bool(0.05) {
+        pieces.push(format!("bounds={}", days(1)));
+    }
+    if rng.random_bool(0.5) {
+        let user = match rng.random_range(0..4) {
+            0 => String::new(),
+            _ => segment(rng, &world.user_ids),
+        };
+        pieces.push(format!("user_id={user}"));
+    }
+    if rng.random_bool(0.1) {
+        pieces.push((*pick(rng, &["cursor=1", "limit=5", "=", "&", "%zz", "a=%c3"])).to_owned());
+    }
+    if pieces.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", pieces.join("&"))
+    }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,11 +1,11 @@
-//! Records out: the chosen records' cells for the chosen columns, written as XLSX (typed
+//! Records (and report tables) out: the chosen records' cells for the chosen columns, written as XLSX (typed
 //! cells, never formulas) or CSV (in the chosen encoding and delimiter, neutralized unless
 //! raw).
 
 use std::collections::HashMap;
 
-use minicrm_core::import::export::{self, ExportColumn};
-use minicrm_core::import::job::{ExportFormat, ExportRequest, Reply};
+use minicrm_core::import::export::{self, CsvOptions, ExportColumn};
+use minicrm_core::import::job::{ExportFormat, ExportRequest, Reply, TableExport};
 use minicrm_core::import::table::Cell;
 
 use minicrm_storage::rows::{RowScan, StoredRow};
@@ -60,22 +60,49 @@ pub async fn export(request: &ExportRequest) -> Result<(Reply, Option<Vec<u8>>),
         }
         rows
     };
-    let (bytes, extension, mime) = match request.format {
+    write_file(
+        &request.name,
+        &header,
+        &rows,
+        request.format,
+        &request.csv,
+        &request.created,
+    )
+}
+
+/// A report's table as a file.
+pub fn export_table(request: &TableExport) -> Result<(Reply, Option<Vec<u8>>), String> {
+    write_file(
+        &request.name,
+        &request.header,
+        &request.rows,
+        request.format,
+        &request.csv,
+        &request.created,
+    )
+}
+
+/// The file of a header and rows: XLSX (typed cells) or CSV.
+fn write_file(
+    name: &str,
+    header: &[String],
+    rows: &[Vec<Cell>],
+    format: ExportFormat,
+    csv: &CsvOptions,
+    created: &str,
+) -> Result<(Reply, Option<Vec<u8>>), String> {
+    let (bytes, extension, mime) = match format {
         ExportFormat::Xlsx => (
-            minicrm_sheets::write_xlsx_created(&request.name, &header, &rows, &request.created)
+            minicrm_sheets::write_xlsx_created(name, header, rows, created)
                 .map_err(|err| err.to_string())?,
             "xlsx",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         ),
-        ExportFormat::Csv => (
-            export::write_csv(&header, &rows, &request.csv),
-            "csv",
-            "text/csv",
-        ),
+        ExportFormat::Csv => (export::write_csv(header, rows, csv), "csv", "text/csv"),
     };
     Ok((
         Reply::File {
-            name: format!("{}.{extension}", request.name),
+            name: format!("{name}.{extension}"),
             mime: mime.to_owned(),
         },
         Some(bytes),

@@ -67,7 +67,10 @@ async fn handle(id: f64, request: Request) -> Result<(Reply, Option<Vec<u8>>), S
         | Request::NotImported { import_id }
         | Request::Revert { import_id, .. }
         | Request::Cancel { import_id } => Some(*import_id),
-        Request::Export(_) | Request::Duplicates | Request::PrepareDuplicates => None,
+        Request::Export(_)
+        | Request::ExportTable(_)
+        | Request::Duplicates
+        | Request::PrepareDuplicates => None,
     });
     match request {
         Request::Read { import_id } => Ok((source::preview(import_id).await?, None)),
@@ -78,6 +81,7 @@ async fn handle(id: f64, request: Request) -> Result<(Reply, Option<Vec<u8>>), S
             Ok((revert::revert(id, import_id, &user_id).await?, None))
         }
         Request::Export(request) => export::export(&request).await,
+        Request::ExportTable(request) => export::export_table(&request),
         Request::Duplicates => Ok((duplicates::find().await?, None)),
         Request::PrepareDuplicates => Ok((duplicates::prepare().await?, None)),
         Request::Cancel { .. } => Ok((Reply::Accepted, None)),

@@ -4,6 +4,7 @@
 use minicrm_core::access::{Actor, RowScope, check_write};
 use minicrm_core::input::CustomType;
 use minicrm_core::phone::FALLBACK_COUNTRY;
+use minicrm_core::report::{OutcomeDef, default_zone};
 use minicrm_core::schema::{CONFIG_ID, Entity};
 use serde_json::Value;
 
@@ -165,6 +166,37 @@ impl Index {
             .collect();
         users.sort_by_key(|user| user.name.to_lowercase());
         users
+    }
+
+    /// The call outcomes in order, as the reports count them.
+    pub fn outcome_defs(&self) -> Vec<(Choice, OutcomeDef)> {
+        self.ordered("outcome")
+            .into_iter()
+            .filter_map(|row| {
+                let def = OutcomeDef {
+                    id: uuid::Uuid::parse_str(&row.id).ok()?,
+                    connected: row.bool("connected"),
+                };
+                let choice = Choice {
+                    id: row.id.clone(),
+                    name: row.name().to_owned(),
+                };
+                Some((choice, def))
+            })
+            .collect()
+    }
+
+    /// The team's time zone (IANA name): the setting, else its default country's zone.
+    pub fn time_zone(&self) -> String {
+        let chosen = self
+            .row("config", CONFIG_ID)
+            .map(|row| row.str("time_zone").trim().to_owned())
+            .unwrap_or_default();
+        if chosen.is_empty() {
+            default_zone(&self.default_country()).to_owned()
+        } else {
+            chosen
+        }
     }
 
     /// The team's default phone country (two letters).

@@ -6,6 +6,7 @@ pub mod forms;
 pub mod login;
 pub mod placeholder;
 pub mod records;
+pub mod reports;
 pub mod settings;
 pub mod setup;
 pub mod shell;

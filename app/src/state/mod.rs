@@ -5,3 +5,4 @@ pub mod measure;
 pub mod now;
 pub mod online;
 pub mod session;
+pub mod zone;

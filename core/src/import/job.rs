@@ -132,6 +132,8 @@ pub enum Request {
     Revert { import_id: Uuid, user_id: String },
     /// Export records: a file to save.
     Export(Box<ExportRequest>),
+    /// A report's table as a file to save.
+    ExportTable(Box<TableExport>),
     /// Find duplicates among every record on the device.
     Duplicates,
     /// Read the records "Find duplicates" looks through ahead of it (the worker keeps what
@@ -159,6 +161,19 @@ pub struct ExportRequest {
     /// The file's name without its extension.
     pub name: String,
     /// When the export was made (`YYYY-MM-DDTHH:MM:SS`, UTC): the workbook's creation time.
+    pub created: String,
+}
+
+/// A table (a report's) as a file: its header and rows of typed cells.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableExport {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<super::table::Cell>>,
+    pub format: ExportFormat,
+    pub csv: super::export::CsvOptions,
+    /// The file's name without its extension.
+    pub name: String,
+    /// When it was made (`YYYY-MM-DDTHH:MM:SS`, UTC): the workbook's creation time.
     pub created: String,
 }
 

@@ -618,3 +618,72 @@ fn report_requests_bounds_are_checked() {
     assert_eq!(check_bounds(&long), Err(BoundsError::TooMany));
     assert_eq!(check_bounds(&long[..long.len() - 1]), Ok(()));
 }
+
+#[test]
+fn days_read_and_write_as_iso_dates() {
+    for text in ["2026-12-03", "2024-02-29", "1969-12-31", "2027-01-01"] {
+        assert_eq!(iso_day(parse_day(text).unwrap()), text);
+    }
+    assert_eq!(parse_day(" 2026-12-03 "), Some(day("2026-12-03")));
+    for bad in [
+        "",
+        "2026-02-30",
+        "2026-13-01",
+        "2026-12",
+        "x-1-1",
+        "2026-12-03x",
+    ] {
+        assert_eq!(parse_day(bad), None, "{bad:?}");
+    }
+}
+
+#[test]
+fn presets_name_the_periods_as_of_today() {
+    let today = day("2026-01-14");
+    // (preset, first day, days)
+    let table = [
+        (Preset::ThisWeek, "2026-01-12", 7),
+        (Preset::LastWeek, "2026-01-05", 7),
+        (Preset::ThisMonth, "2026-01-01", 31),
+        (Preset::LastMonth, "2025-12-01", 31),
+        (Preset::ThisQuarter, "2026-01-01", 90),
+        (Preset::LastQuarter, "2025-10-01", 92),
+    ];
+    for (preset, first, days) in table {
+        assert_eq!(
+            preset.period(today),
+            Period {
+                first: day(first),
+                days
+            },
+            "{preset:?}"
+        );
+        assert_eq!(Preset::parse(preset.as_str()), Some(preset));
+    }
+    assert_eq!(Preset::parse("yesterday"), None);
+}
+
+#[test]
+fn conversion_is_the_share_that_reached_the_next_stage() {
+    assert_eq!(conversion(&[10, 5, 0, 3]), vec![Some(0.5), Some(0.0), None]);
+    assert_eq!(conversion(&[4]), Vec::<Option<f64>>::new());
+}
+
+#[test]
+fn exported_cells_are_numbers_in_their_unit() {
+    use crate::import::table::Cell;
+    let figures = Figures {
+        calls_out: 2,
+        calls_in: 1,
+        connected: 2,
+        talk_s: 95,
+        ..Figures::empty(0)
+    };
+    assert_eq!(cell(Measure::CallsOut, &figures), Cell::Number(2.0));
+    assert_eq!(cell(Measure::ConnectedShare, &figures), Cell::Number(66.7));
+    assert_eq!(cell(Measure::TalkTime, &figures), Cell::Number(95.0));
+    assert_eq!(
+        cell(Measure::ConnectedShare, &Figures::empty(0)),
+        Cell::Empty
+    );
+}

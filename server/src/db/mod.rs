@@ -4,6 +4,7 @@
 
 pub mod backup;
 mod error;
+pub mod reports;
 mod rows;
 pub mod sync;
 pub mod tokens;
@@ -23,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_sync.sql"),
     include_str!("migrations/0003_purge.sql"),
     include_str!("migrations/0004_bounds_and_scopes.sql"),
+    include_str!("migrations/0005_history_by_time.sql"),
 ];
 
 /// Readers kept open for reuse; more are opened on demand under load.

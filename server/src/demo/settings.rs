@@ -85,23 +85,30 @@ pub(super) fn make_settings(w: &mut Writer<'_>) -> Result<Settings, DemoError> {
         ],
     )?;
     let service_stages = stages_of(w, &modules[1], &["New request", "In progress", "Resolved"])?;
+    // (name, asks for a callback, reached the other side)
     let outcome_rows = [
-        ("Completed", false),
-        ("Missed", false),
-        ("No answer", false),
-        ("Call back later", true),
-        ("Closed", false),
+        ("Completed", false, true),
+        ("Missed", false, false),
+        ("No answer", false, false),
+        ("Call back later", true, true),
+        ("Closed", false, true),
     ];
     let outcome_ids = ordered_rows(
         w,
         "outcome",
-        outcome_rows
-            .iter()
-            .map(|(name, callback)| (*name, vec![("callback", json!(callback))])),
+        outcome_rows.iter().map(|(name, callback, connected)| {
+            (
+                *name,
+                vec![
+                    ("callback", json!(callback)),
+                    ("connected", json!(connected)),
+                ],
+            )
+        }),
     )?;
     let outcomes = outcome_ids
         .into_iter()
-        .zip(outcome_rows.iter().map(|(_, callback)| *callback))
+        .zip(outcome_rows.iter().map(|(_, callback, _)| *callback))
         .collect();
     let fields: [(&str, &str, Value); 5] = [
         (

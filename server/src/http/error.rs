@@ -7,6 +7,7 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use minicrm_core::api::{ErrorBody, ErrorDetail};
+use minicrm_core::report::BoundsError;
 use minicrm_core::validate::InputError;
 
 use crate::auth::gate::Busy;
@@ -138,6 +139,13 @@ impl From<InputError> for ApiError {
             InputError::PasswordTooShort | InputError::PasswordTooLong => "invalid_password",
         };
         ApiError::invalid(code, sentence(&err.to_string()))
+    }
+}
+
+/// A report's day boundaries that core refuses: a bad query, like any other (400).
+impl From<BoundsError> for ApiError {
+    fn from(err: BoundsError) -> Self {
+        ApiError::Malformed(sentence(&err.to_string()))
     }
 }
 

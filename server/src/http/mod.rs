@@ -7,6 +7,7 @@ mod auth;
 mod error;
 mod extract;
 pub mod proxy;
+mod reports;
 mod setup;
 mod state;
 mod static_files;
@@ -43,6 +44,7 @@ pub fn app(state: AppState) -> Router {
         .route("/sync/pull", get(sync::pull))
         .route("/history/{entity}/{id}", get(sync::history))
         .route("/trash/purge", post(sync::purge))
+        .route("/reports/changes", get(reports::changes))
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::map_response(error::json_errors_only))

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 use crate::data::{Replica, SettingRow, use_replica};
 use crate::pages::forms::{FormDone, FormError, Submit, TextField};
+use crate::state::zone::{Zone, zone_names};
 use crate::t;
 
 /// One row's write: entity, id, the fields to set.
@@ -114,6 +115,7 @@ pub fn NamedList(
     let rows = rows_of(entity, module.clone());
     let new_name = RwSignal::new(String::new());
     let new_callback = RwSignal::new(false);
+    let new_connected = RwSignal::new(false);
     let module_for_add = StoredValue::new(module.clone());
     let list_id = format!("{entity}-{}", module.clone().unwrap_or_default());
     let add = move |event: SubmitEvent| {
@@ -146,11 +148,15 @@ pub fn NamedList(
         if entity == "outcome" && new_callback.get_untracked() {
             changes.push(("callback".into(), json!(true)));
         }
+        if entity == "outcome" && new_connected.get_untracked() {
+            changes.push(("connected".into(), json!(true)));
+        }
         panel
             .submit
             .dispatch((entity, uuid::Uuid::now_v7().to_string(), changes));
         new_name.set(String::new());
         new_callback.set(false);
+        new_connected.set(false);
     };
     let shift = move |i: usize, up: bool| reorder(panel, entity, &rows(), i, up);
     let add_id = format!("new-{list_id}");
@@ -166,8 +172,10 @@ pub fn NamedList(
                         let id_rename = row.id.clone();
                         let id_remove = row.id.clone();
                         let id_callback = row.id.clone();
+                        let id_connected = row.id.clone();
                         let name = row.name().to_owned();
                         let callback = row.bool("callback");
+                        let connected = row.bool("connected");
                         view! {
                             <li>
                                 <label for=input_id.clone() class="visually-hidden">{t!("settings-rename", name = name.clone())}</label>
@@ -187,6 +195,14 @@ pub fn NamedList(
                                         <label for=for_id>{t!("settings-outcome-callback")}</label>
                                     }
                                 })}
+                                {(entity == "outcome").then(|| {
+                                    let box_id = format!("connected-{id_connected}");
+                                    let for_id = box_id.clone();
+                                    view! {
+                                        <input type="checkbox" id=box_id prop:checked=connected on:change=move |e| panel.write(entity, id_connected.clone(), vec![("connected".into(), json!(event_target_checked(&e)))]) />
+                                        <label for=for_id>{t!("settings-outcome-connected")}</label>
+                                    }
+                                })}
                                 <RowButtons name=name i=i count=count on_move=Callback::new(move |up| shift(i, up))
                                     on_remove=Callback::new(move |()| panel.remove(entity, id_remove.clone())) />
                             </li>
@@ -200,6 +216,10 @@ pub fn NamedList(
                     <div class="field checkbox">
                         <input type="checkbox" id="new-outcome-callback" bind:checked=new_callback />
                         <label for="new-outcome-callback">{t!("settings-outcome-callback")}</label>
+                    </div>
+                    <div class="field checkbox">
+                        <input type="checkbox" id="new-outcome-connected" bind:checked=new_connected />
+                        <label for="new-outcome-connected">{t!("settings-outcome-connected")}</label>
                     </div>
                 })}
             </AddForm>
@@ -373,10 +393,28 @@ pub fn GeneralSettings() -> impl IntoView {
             .replica
             .with_untracked(|index| index.default_country()),
     );
+    let zone = RwSignal::new(panel.replica.with_untracked(|index| index.time_zone()));
+    let zone_chosen = RwSignal::new(false);
+    let zones = StoredValue::new({
+        let mut names = zone_names();
+        let current = zone.get_untracked();
+        if !names.contains(&current) {
+            names.insert(0, current);
+        }
+        names
+    });
     let saved = RwSignal::new(false);
     let save = move |event: SubmitEvent| {
         event.prevent_default();
         if panel.busy() {
+            return;
+        }
+        let zone_name = zone.get_untracked();
+        if !Zone::new(&zone_name).known() {
+            panel
+                .submit
+                .fail(t!("settings-time-zone-unknown", zone = zone_name));
+            saved.set(false);
             return;
         }
         let code = country.get_untracked().trim().to_ascii_uppercase();
@@ -387,11 +425,14 @@ pub fn GeneralSettings() -> impl IntoView {
             saved.set(false);
             return;
         }
-        panel.submit.dispatch((
-            "config",
-            CONFIG_ID.to_owned(),
-            vec![("default_country".into(), json!(code))],
-        ));
+        let mut changes = vec![("default_country".into(), json!(code))];
+        // Left alone, the zone follows the default country.
+        if zone_chosen.get_untracked() {
+            changes.push(("time_zone".into(), json!(zone_name)));
+        }
+        panel
+            .submit
+            .dispatch(("config", CONFIG_ID.to_owned(), changes));
         saved.set(true);
     };
     view! {
@@ -402,6 +443,20 @@ pub fn GeneralSettings() -> impl IntoView {
                     <label for="default-country">{t!("settings-default-country")}</label>
                     <input id="default-country" maxlength="2" autocomplete="off" bind:value=country aria-describedby="default-country-hint" />
                     <p class="hint" id="default-country-hint">{t!("settings-default-country-hint")}</p>
+                </div>
+                <div class="field">
+                    <label for="time-zone">{t!("settings-time-zone")}</label>
+                    <select id="time-zone" aria-describedby="time-zone-hint" prop:value=move || zone.get()
+                        on:change=move |ev| {
+                            zone.set(event_target_value(&ev));
+                            zone_chosen.set(true);
+                        }>
+                        {zones.get_value().into_iter().map(|name| {
+                            let selected = name == zone.get_untracked();
+                            view! { <option value=name.clone() selected=selected>{name.clone()}</option> }
+                        }).collect_view()}
+                    </select>
+                    <p class="hint" id="time-zone-hint">{t!("settings-time-zone-hint")}</p>
                 </div>
                 <FormError error=panel.submit.error() />
                 <FormDone message=Signal::derive(move || saved.get().then(|| t!("record-saved"))) />

@@ -1,0 +1,153 @@
+//! Charts drawn as SVG by the app, in the theme's colours (`--chart-N`): bars stacked by
+//! series (calls per day by outcome). Hovering or focusing a bar says its value; the same
+//! numbers are in a table under the chart, for screen readers and for reading.
+
+use leptos::prelude::*;
+
+use crate::t;
+
+/// Colours the theme defines (`--chart-0` … `--chart-7`); more series reuse them.
+const COLOURS: usize = 8;
+const HEIGHT: f64 = 200.0;
+const BAR: f64 = 18.0;
+const GAP: f64 = 6.0;
+const LEFT: f64 = 36.0;
+const BOTTOM: f64 = 22.0;
+
+/// One series: its name and a value per bar.
+#[derive(Clone, PartialEq)]
+pub struct Series {
+    pub name: String,
+    pub values: Vec<u32>,
+}
+
+/// The height of the tallest bar rounded up to a figure the axis can show.
+fn axis_top(max: u32) -> u32 {
+    match max {
+        0..=4 => 4,
+        5..=10 => 10,
+        _ => {
+            let step = 10u32.pow(max.ilog10());
+            max.div_ceil(step) * step
+        }
+    }
+}
+
+#[component]
+pub fn StackedBars(
+    /// What the chart shows (its accessible name and the table's caption).
+    title: Signal<String>,
+    /// A label per bar (days).
+    labels: Signal<Vec<String>>,
+    series: Signal<Vec<Series>>,
+) -> impl IntoView {
+    let said = RwSignal::new(None::<String>);
+    let chart_id = format!("chart-{}", uuid::Uuid::now_v7().simple());
+    let title_id = format!("{chart_id}-title");
+    let labelled_by = title_id.clone();
+    let svg = move || {
+        let labels = labels.get();
+        let series = series.get();
+        let totals: Vec<u32> = (0..labels.len())
+            .map(|i| {
+                series
+                    .iter()
+                    .map(|s| s.values.get(i).copied().unwrap_or(0))
+                    .sum()
+            })
+            .collect();
+        let top = axis_top(totals.iter().copied().max().unwrap_or(0));
+        let width = LEFT + labels.len() as f64 * (BAR + GAP) + GAP;
+        let scale = (HEIGHT - BOTTOM - 8.0) / f64::from(top);
+        let base = HEIGHT - BOTTOM;
+        let grid = [0, top / 2, top]
+            .into_iter()
+            .map(|value| {
+                let y = base - f64::from(value) * scale;
+                view! {
+                    <line class="chart-grid" x1=LEFT x2=width y1=y y2=y />
+                    <text class="chart-axis" x=LEFT - 4.0 y=y + 4.0 text-anchor="end">{value}</text>
+                }
+            })
+            .collect_view();
+        let bars = labels.iter().enumerate().map(|(i, label)| {
+            let x = LEFT + GAP + i as f64 * (BAR + GAP);
+            let mut y = base;
+            let segments = series.iter().enumerate().filter_map(|(s, one)| {
+                let value = one.values.get(i).copied().unwrap_or(0);
+                if value == 0 {
+                    return None;
+                }
+                let height = f64::from(value) * scale;
+                y -= height;
+                let text = t!("chart-value", label = label.clone(), series = one.name.clone(), value = value.to_string());
+                let (on_focus, on_hover, on_label) = (text.clone(), text.clone(), text.clone());
+                Some(view! {
+                    <rect class=format!("chart-series-{}", s % COLOURS) x=x y=y width=BAR height=height
+                        tabindex="0" role="img" aria-label=on_label
+                        on:focus=move |_| said.set(Some(on_focus.clone()))
+                        on:mouseenter=move |_| said.set(Some(on_hover.clone()))>
+                        <title>{text}</title>
+                    </rect>
+                })
+            }).collect_view();
+            // Every bar is labelled when they fit, else every seventh.
+            let labelled = labels.len() <= 16 || i % 7 == 0;
+            view! {
+                {segments}
+                {labelled.then(|| view! {
+                    <text class="chart-axis" x=x + BAR / 2.0 y=HEIGHT - 6.0 text-anchor="middle">{label.clone()}</text>
+                })}
+            }
+        }).collect_view();
+        view! {
+            <svg class="chart" viewBox=format!("0 0 {width} {HEIGHT}") width=width height=HEIGHT
+                role="group" aria-labelledby=labelled_by.clone() on:mouseleave=move |_| said.set(None)>
+                {grid}
+                {bars}
+            </svg>
+        }
+    };
+    let legend = move || {
+        series.get().into_iter().enumerate().map(|(s, one)| view! {
+        <li><span class=format!("chart-swatch chart-series-{}", s % COLOURS) aria-hidden="true"></span>{one.name}</li>
+    }).collect_view()
+    };
+    let table = move || {
+        let labels = labels.get();
+        let series = series.get();
+        view! {
+            <table class="data-table chart-table">
+                <caption>{title.get()}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">{t!("chart-day")}</th>
+                        {series.iter().map(|one| view! { <th scope="col">{one.name.clone()}</th> }).collect_view()}
+                    </tr>
+                </thead>
+                <tbody>
+                    {labels.into_iter().enumerate().map(|(i, label)| view! {
+                        <tr>
+                            <th scope="row">{label}</th>
+                            {series.iter().map(|one| view! {
+                                <td>{one.values.get(i).copied().unwrap_or(0)}</td>
+                            }).collect_view()}
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        }
+    };
+    view! {
+        <figure class="chart-figure">
+            <figcaption id=title_id.clone()>{move || title.get()}</figcaption>
+            <div class="chart-scroll">{svg}</div>
+            <ul class="chart-legend">{legend}</ul>
+            <p class="chart-said" aria-live="polite">{move || said.get().unwrap_or_default()}</p>
+            <details class="chart-numbers">
+                <summary>{t!("chart-numbers")}</summary>
+                {table}
+            </details>
+        </figure>
+    }
+}

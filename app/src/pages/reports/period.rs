@@ -1,0 +1,406 @@
+//! `/reports/period?preset=this-month` or `?from=2026-11-01&to=2026-11-30` (managers and
+//! admins): every agent side by side, the team's totals against the previous period of
+//! the same length, calls per day by outcome and per agent, and each pipeline's stages:
+//! records there now and how many entered them in the period.
+
+use std::collections::HashMap;
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use minicrm_core::report::{Measure, Period, PeriodError, Preset, change, conversion};
+use uuid::Uuid;
+
+use super::chart::{Series, StackedBars};
+use super::server::server_part;
+use super::table::{FiguresTable, Line, TextLine, change_text, columns, shown};
+use super::{
+    ExportButtons, ReportTabs, ServerNote, Setup, TableFile, count, days_of, iso_day, parse_day,
+    today, user_name,
+};
+use crate::data::use_replica;
+use crate::state::now::use_now;
+use crate::state::session::use_session;
+use crate::state::zone::day_label;
+use crate::t;
+
+/// The figures the tiles above the table compare with the previous period.
+const TILES: [Measure; 7] = [
+    Measure::CallsOut,
+    Measure::CallsIn,
+    Measure::ConnectedShare,
+    Measure::TalkTime,
+    Measure::TasksDone,
+    Measure::RecordsCreated,
+    Measure::StageChanges,
+];
+
+fn preset_label(preset: Preset) -> String {
+    t!(&format!("report-preset-{}", preset.as_str()))
+}
+
+#[component]
+pub fn PeriodPage() -> impl IntoView {
+    let replica = use_replica();
+    let session = use_session();
+    let now = use_now();
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let setup = Memo::new(move |_| replica.with(Setup::of));
+    let sees_team = Memo::new(move |_| {
+        session
+            .user()
+            .is_some_and(|user| user.role.may_see_team_reports())
+    });
+    let today = Memo::new(move |_| setup.with(|setup| today(setup, now.get())));
+    let preset = Memo::new(move |_| {
+        let asked = query.with(|q| q.get("preset"));
+        let dated = query.with(|q| q.get("from").is_some() || q.get("to").is_some());
+        match asked.as_deref().and_then(Preset::parse) {
+            Some(preset) => Some(preset),
+            None if dated => None,
+            None => Some(Preset::ThisMonth),
+        }
+    });
+    let chosen: Memo<Result<Period, String>> = Memo::new(move |_| {
+        if let Some(preset) = preset.get() {
+            return Ok(preset.period(today.get()));
+        }
+        let day = |key: &str| query.with(|q| q.get(key)).and_then(|text| parse_day(&text));
+        let (Some(from), Some(to)) = (day("from"), day("to")) else {
+            return Err(t!("report-period-dates-needed"));
+        };
+        Period::between(from, to).map_err(|err| match err {
+            PeriodError::EndsBeforeStart => t!("report-period-backwards"),
+            PeriodError::TooLong => t!(
+                "report-period-too-long",
+                days = minicrm_core::report::MAX_DAYS.to_string()
+            ),
+        })
+    });
+    // A period that cannot be reported shows its error over the month's figures.
+    let period = Memo::new(move |_| {
+        chosen
+            .get()
+            .unwrap_or_else(|_| Preset::ThisMonth.period(today.get()))
+    });
+    let days = Memo::new(move |_| setup.with(|setup| days_of(setup, period.get())));
+    let before = Memo::new(move |_| setup.with(|setup| days_of(setup, period.get().previous())));
+    let bounds = Memo::new(move |_| days.with(|days| days.starts.clone()));
+    let before_bounds = Memo::new(move |_| before.with(|days| days.starts.clone()));
+    let everyone = Signal::derive(|| None::<Uuid>);
+    let part = server_part(bounds, everyone);
+    let before_part = server_part(before_bounds, everyone);
+    let tally = Memo::new(move |_| {
+        let server = part.get();
+        setup.with(|setup| count(replica, setup, days.get(), now.get(), None, Some(&server)))
+    });
+    let before_tally = Memo::new(move |_| {
+        let server = before_part.get();
+        setup.with(|setup| count(replica, setup, before.get(), now.get(), None, Some(&server)))
+    });
+    let columns = Signal::derive(move || setup.with(|setup| columns(&setup.outcome_names())));
+    let lines = Signal::derive(move || {
+        setup.with(|setup| {
+            tally.with(|tally| {
+                let mut users: Vec<Uuid> = setup
+                    .users
+                    .iter()
+                    .filter_map(|user| Uuid::parse_str(&user.id).ok())
+                    .collect();
+                let more: Vec<Uuid> = tally.users().filter(|id| !users.contains(id)).collect();
+                users.extend(more);
+                let mut lines: Vec<Line> = users
+                    .into_iter()
+                    .map(|id| Line {
+                        label: user_name(replica, session, setup, id),
+                        href: Some(format!(
+                            "/reports/agent/{id}?month={}",
+                            super::iso_month(period.get().first)
+                        )),
+                        figures: tally.total(id),
+                    })
+                    .collect();
+                lines.sort_by_key(|line| line.label.to_lowercase());
+                lines
+            })
+        })
+    });
+    let total = Signal::derive(move || tally.with(|tally| tally.team_total()));
+    let before_total = Signal::derive(move || before_tally.with(|tally| tally.team_total()));
+    let after = Signal::derive(move || {
+        let (now_total, then_total) = (total.get(), before_total.get());
+        let columns = columns.get();
+        vec![
+            TextLine {
+                label: t!("report-previous-period"),
+                cells: columns
+                    .iter()
+                    .map(|c| shown(c.measure, &then_total))
+                    .collect(),
+            },
+            TextLine {
+                label: t!("report-change"),
+                cells: columns
+                    .iter()
+                    .map(|c| change_text(change(c.measure, &now_total, &then_total), c.measure))
+                    .collect(),
+            },
+        ]
+    });
+    let range_text = move |period: Period| {
+        let options = [("day", "numeric"), ("month", "short"), ("year", "numeric")];
+        t!(
+            "report-period-range",
+            from = day_label(period.first, &options),
+            to = day_label(period.last(), &options)
+        )
+    };
+    let caption =
+        Signal::derive(move || t!("report-period-caption", range = range_text(period.get())));
+    let compared = Signal::derive(move || {
+        t!(
+            "report-period-compared",
+            range = range_text(period.get().previous()),
+            days = period.get().days.to_string()
+        )
+    });
+    let names = Signal::derive(move || setup.with(|s| s.outcome_names()));
+    let outcome_series = move |rows: Vec<minicrm_core::report::Figures>| {
+        let names = names.get();
+        (0..=names.len())
+            .filter(|s| {
+                *s < names.len()
+                    || rows
+                        .iter()
+                        .any(|f| f.get(Measure::Outcome(*s)).unwrap_or(0.0) > 0.0)
+            })
+            .map(|s| Series {
+                name: names
+                    .get(s)
+                    .cloned()
+                    .unwrap_or_else(|| t!("report-no-outcome")),
+                values: rows
+                    .iter()
+                    .map(|f| f.get(Measure::Outcome(s)).unwrap_or(0.0) as u32)
+                    .collect(),
+            })
+            .collect::<Vec<_>>()
+    };
+    let day_labels = Signal::derive(move || {
+        let period = period.get();
+        (0..i64::from(period.days))
+            .map(|i| {
+                day_label(
+                    period.first + i,
+                    &[("day", "numeric"), ("month", "numeric")],
+                )
+            })
+            .collect::<Vec<_>>()
+    });
+    let day_series = Signal::derive(move || {
+        let count = days.with(|days| days.count());
+        let rows = tally.with(|tally| (0..count).map(|i| tally.team_day(i)).collect());
+        outcome_series(rows)
+    });
+    let day_title =
+        Signal::derive(move || t!("report-period-chart-days", range = range_text(period.get())));
+    let agent_bars = Signal::derive(move || {
+        let lines = lines.get();
+        let top = lines
+            .iter()
+            .map(|l| l.figures.calls())
+            .max()
+            .unwrap_or(0)
+            .max(1);
+        lines
+            .into_iter()
+            .map(|line| (line.label, line.figures.calls(), top))
+            .collect::<Vec<_>>()
+    });
+    let pipelines = Signal::derive(move || {
+        let entered: HashMap<String, u32> = part.with(|part| {
+            part.report
+                .as_ref()
+                .map(|report| {
+                    report
+                        .stages
+                        .iter()
+                        .map(|s| (s.stage_id.to_string(), s.entered))
+                        .collect()
+                })
+                .unwrap_or_default()
+        });
+        replica.with(|index| {
+            let mut now_in: HashMap<String, u32> = HashMap::new();
+            for contact in index.contacts().iter().filter(|c| !c.deleted) {
+                if let Some(stage) = contact.stage_id {
+                    *now_in.entry(stage.to_string()).or_default() += 1;
+                }
+            }
+            index
+                .pipelines()
+                .into_iter()
+                .map(|pipeline| {
+                    let entries: Vec<u32> = pipeline
+                        .stages
+                        .iter()
+                        .map(|stage| entered.get(&stage.id).copied().unwrap_or(0))
+                        .collect();
+                    let reached = conversion(&entries);
+                    let stages = pipeline
+                        .stages
+                        .iter()
+                        .enumerate()
+                        .map(|(i, stage)| {
+                            let next = reached
+                                .get(i)
+                                .map(|share| {
+                                    share.map_or_else(
+                                        || "–".to_owned(),
+                                        |s| format!("{:.0}%", s * 100.0),
+                                    )
+                                })
+                                .unwrap_or_default();
+                            (
+                                stage.name.clone(),
+                                now_in.get(&stage.id).copied().unwrap_or(0),
+                                entries[i],
+                                next,
+                            )
+                        })
+                        .collect::<Vec<_>>();
+                    let name = if pipeline.name.is_empty() {
+                        t!("report-pipeline-other")
+                    } else {
+                        pipeline.name
+                    };
+                    (name, stages)
+                })
+                .collect::<Vec<_>>()
+        })
+    });
+    let file = Signal::derive(move || {
+        let period = period.get();
+        TableFile {
+            name: t!(
+                "report-period-file",
+                from = iso_day(period.first),
+                to = iso_day(period.last())
+            ),
+            first: t!("report-agent"),
+            columns: columns.get(),
+            lines: lines.get(),
+            total: total.get(),
+        }
+    });
+    let from_input = RwSignal::new(String::new());
+    let to_input = RwSignal::new(String::new());
+    Effect::new(move || {
+        let period = period.get();
+        from_input.set(iso_day(period.first));
+        to_input.set(iso_day(period.last()));
+    });
+    let show_dates = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        navigate(
+            &format!(
+                "/reports/period?from={}&to={}",
+                from_input.get_untracked(),
+                to_input.get_untracked()
+            ),
+            Default::default(),
+        );
+    };
+    view! {
+        <section class="page reports-page">
+            <div class="page-head">
+                <h1>{t!("reports-title")}</h1>
+            </div>
+            <ReportTabs current="period" />
+            <Show when=move || sees_team.get() fallback=|| view! { <p class="empty" role="alert">{t!("report-period-managers")}</p> }>
+                <nav class="report-controls" aria-label=t!("report-period-choose")>
+                    {Preset::ALL.into_iter().map(|one| view! {
+                        <a href=format!("/reports/period?preset={}", one.as_str())
+                            aria-current=move || (preset.get() == Some(one)).then_some("page")>{preset_label(one)}</a>
+                    }).collect_view()}
+                </nav>
+                <form class="report-controls" on:submit={
+                    let show_dates = show_dates.clone();
+                    move |event| show_dates(event)
+                }>
+                    <label for="report-from">{t!("report-from")}</label>
+                    <input id="report-from" type="date" bind:value=from_input required />
+                    <label for="report-to">{t!("report-to")}</label>
+                    <input id="report-to" type="date" bind:value=to_input required />
+                    <button type="submit">{t!("report-show")}</button>
+                </form>
+                {move || chosen.get().err().map(|error| view! { <p class="form-error" role="alert">{error}</p> })}
+                <Show when=move || replica.ready.get() fallback=|| view! { <p class="loading" role="status">{t!("report-loading")}</p> }>
+                    <p class="hint">{move || compared.get()}</p>
+                    <ul class="report-tiles" aria-label=t!("report-tiles")>
+                        {move || {
+                            let (now_total, then_total) = (total.get(), before_total.get());
+                            let columns = columns.get();
+                            TILES.into_iter().map(|measure| {
+                                let heading = columns.iter().find(|c| c.measure == measure).map(|c| c.heading.clone()).unwrap_or_default();
+                                let moved = change(measure, &now_total, &then_total);
+                                let class = match moved.map(|m| m.direction) {
+                                    Some(std::cmp::Ordering::Greater) => "tile-change up",
+                                    Some(std::cmp::Ordering::Less) => "tile-change down",
+                                    _ => "tile-change",
+                                };
+                                view! {
+                                    <li class="report-tile">
+                                        <span class="tile-name">{heading}</span>
+                                        <strong class="tile-value">{shown(measure, &now_total)}</strong>
+                                        <span class=class>{change_text(moved, measure)}</span>
+                                    </li>
+                                }
+                            }).collect_view()
+                        }}
+                    </ul>
+                    <StackedBars title=day_title labels=day_labels series=day_series />
+                    <section class="chart-figure" aria-labelledby="agent-bars-title">
+                        <h2 id="agent-bars-title" class="chart-heading">{t!("report-period-chart-agents")}</h2>
+                        <ul class="agent-bars">
+                            {move || agent_bars.get().into_iter().map(|(name, calls, top)| {
+                                let width = format!("width: {:.1}%", f64::from(calls) / f64::from(top) * 100.0);
+                                view! {
+                                    <li>
+                                        <span class="agent-bar-name">{name}</span>
+                                        <span class="agent-bar" aria-hidden="true"><span class="chart-series-0" style=width></span></span>
+                                        <span class="agent-bar-value">{calls}</span>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    </section>
+                    <FiguresTable caption=caption first=t!("report-agent") columns=columns lines=lines total=total after=after />
+                    <ExportButtons file=file />
+                    <ServerNote part=part />
+                    <h2>{t!("report-pipelines")}</h2>
+                    {move || pipelines.get().into_iter().map(|(name, stages)| view! {
+                        <div class="report-scroll">
+                            <table class="data-table report-table">
+                                <caption>{t!("report-pipeline-caption", name = name)}</caption>
+                                <thead>
+                                    <tr>
+                                        <th scope="col">{t!("report-stage")}</th>
+                                        <th scope="col">{t!("report-stage-now")}</th>
+                                        <th scope="col" class="server">{t!("report-stage-entered")}</th>
+                                        <th scope="col" class="server">{t!("report-stage-next")}</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {stages.into_iter().map(|(stage, now_in, entered, next)| view! {
+                                        <tr><th scope="row">{stage}</th><td>{now_in}</td><td>{entered}</td><td>{next}</td></tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }).collect_view()}
+                </Show>
+            </Show>
+        </section>
+    }
+}

@@ -1,0 +1,126 @@
+//! The team's time zone (Settings → General): its UTC offset at any instant, from the
+//! browser's own time-zone database (Intl), so the reports' days are the team's days
+//! whatever zone the device is set to. Core works out the days from the offset.
+
+use wasm_bindgen::{JsCast, JsValue};
+
+/// A named zone the browser knows, or the device's own zone when it does not.
+#[derive(Clone)]
+pub struct Zone {
+    pub name: String,
+    format: Option<js_sys::Intl::DateTimeFormat>,
+}
+
+fn intl_date_time_format() -> Option<js_sys::Function> {
+    let intl = js_sys::Reflect::get(&js_sys::global(), &"Intl".into()).ok()?;
+    js_sys::Reflect::get(&intl, &"DateTimeFormat".into())
+        .ok()?
+        .dyn_into::<js_sys::Function>()
+        .ok()
+}
+
+impl Zone {
+    pub fn new(name: &str) -> Zone {
+        let options = js_sys::Object::new();
+        let set = |key: &str, value: &str| {
+            let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
+        };
+        set("timeZone", name);
+        set("hourCycle", "h23");
+        for part in ["year", "month", "day", "hour", "minute", "second"] {
+            set(part, "numeric");
+        }
+        // An unknown name throws a RangeError: construct through Reflect to catch it.
+        let format = intl_date_time_format().and_then(|constructor| {
+            let args = js_sys::Array::of2(&"en-US".into(), &options);
+            js_sys::Reflect::construct(&constructor, &args)
+                .ok()
+                .map(JsCast::unchecked_into::<js_sys::Intl::DateTimeFormat>)
+        });
+        Zone {
+            name: name.to_owned(),
+            format,
+        }
+    }
+
+    /// The browser knows this zone (else the device's own offsets are used).
+    pub fn known(&self) -> bool {
+        self.format.is_some()
+    }
+
+    /// The zone's UTC offset in minutes at `ms` (e.g. +60 in Warsaw in winter).
+    pub fn offset_at(&self, ms: i64) -> i32 {
+        let Some(format) = &self.format else {
+            return super::now::offset_at(ms);
+        };
+        let seconds = ms.div_euclid(1000) * 1000;
+        let date = js_sys::Date::new(&JsValue::from_f64(seconds as f64));
+        let parts = format.format_to_parts(&date);
+        let mut wall = [0f64; 6];
+        for part in parts.iter() {
+            let get = |key: &str| js_sys::Reflect::get(&part, &key.into()).ok();
+            let kind = get("type").and_then(|v| v.as_string()).unwrap_or_default();
+            let value = get("value")
+                .and_then(|v| v.as_string())
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0);
+            let slot = match kind.as_str() {
+                "year" => 0,
+                "month" => 1,
+                "day" => 2,
+                "hour" => 3,
+                "minute" => 4,
+                "second" => 5,
+                _ => continue,
+            };
+            wall[slot] = value;
+        }
+        let wall_ms = js_sys::Date::utc(wall[0], wall[1] - 1.0)
+            + ((wall[2] - 1.0) * 86_400.0 + wall[3] * 3_600.0 + wall[4] * 60.0 + wall[5]) * 1000.0;
+        ((wall_ms - seconds as f64) / 60_000.0).round() as i32
+    }
+}
+
+/// Every zone the browser knows, for the setting's list (empty when it cannot say).
+pub fn zone_names() -> Vec<String> {
+    let names = js_sys::Reflect::get(&js_sys::global(), &"Intl".into())
+        .and_then(|intl| {
+            let of = js_sys::Reflect::get(&intl, &"supportedValuesOf".into())?;
+            of.dyn_into::<js_sys::Function>()?
+                .call1(&intl, &"timeZone".into())
+        })
+        .ok();
+    names
+        .and_then(|names| names.dyn_into::<js_sys::Array>().ok())
+        .map(|names| names.iter().filter_map(|name| name.as_string()).collect())
+        .unwrap_or_default()
+}
+
+/// The zone the device is set to (a default for the setting's list).
+pub fn device_zone() -> Option<String> {
+    let format = intl_date_time_format()?;
+    let instance = js_sys::Reflect::construct(&format, &js_sys::Array::new()).ok()?;
+    let resolved = js_sys::Reflect::get(&instance, &"resolvedOptions".into())
+        .ok()?
+        .dyn_into::<js_sys::Function>()
+        .ok()?
+        .call0(&instance)
+        .ok()?;
+    js_sys::Reflect::get(&resolved, &"timeZone".into())
+        .ok()?
+        .as_string()
+}
+
+/// A calendar day (core's day number) written out in the user's language, e.g. "Thu, 3
+/// Dec 2026" (`options` as Intl's: weekday, day, month, year).
+pub fn day_label(day: i64, options: &[(&str, &str)]) -> String {
+    let date = js_sys::Date::new(&JsValue::from_f64(
+        day as f64 * minicrm_core::report::DAY_MS as f64,
+    ));
+    let object = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&object, &"timeZone".into(), &"UTC".into());
+    for (key, value) in options {
+        let _ = js_sys::Reflect::set(&object, &(*key).into(), &(*value).into());
+    }
+    String::from(date.to_locale_date_string(&crate::i18n::language(), &object))
+}
