@@ -25,7 +25,7 @@ use pages::records::import::{ImportPage, ImportStartPage};
 use pages::records::{
     DuplicatesPage, IdentifyPage, ImportsPage, MergePage, RecordPage, RecordsPage, TrashPage,
 };
-use pages::reports::{AgentMonthPage, PeriodPage, ReportsPage};
+use pages::reports::{AgentMonthPage, BreakdownPage, PeriodPage, ReportsPage};
 use pages::settings::SettingsPage;
 use pages::setup::SetupPage;
 use pages::shell::Shell;
@@ -64,6 +64,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("reports") view=ReportsPage />
                     <Route path=path!("reports/agent/:id") view=AgentMonthPage />
                     <Route path=path!("reports/period") view=PeriodPage />
+                    <Route path=path!("reports/breakdowns") view=BreakdownPage />
                     <Route path=path!("settings") view=SettingsPage />
                     <Route path=path!("trash") view=TrashPage />
                 </ParentRoute>

@@ -140,6 +140,128 @@ pub fn conversion(entered: &[u32]) -> Vec<Option<f64>> {
         .collect()
 }
 
+/// What a breakdown counts records by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dimension {
+    Source,
+    Category,
+    Segment,
+    Campaign,
+    Owner,
+    Stage,
+    /// A custom field (choice, multi-choice or yes/no) by its key.
+    Custom(String),
+}
+
+impl Dimension {
+    /// The dimension's name in a report's address: "source", …, "custom.<key>".
+    pub fn key(&self) -> String {
+        match self {
+            Dimension::Source => "source".into(),
+            Dimension::Category => "category".into(),
+            Dimension::Segment => "segment".into(),
+            Dimension::Campaign => "campaign".into(),
+            Dimension::Owner => "owner".into(),
+            Dimension::Stage => "stage".into(),
+            Dimension::Custom(key) => format!("custom.{key}"),
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Dimension> {
+        Some(match text {
+            "source" => Dimension::Source,
+            "category" => Dimension::Category,
+            "segment" => Dimension::Segment,
+            "campaign" => Dimension::Campaign,
+            "owner" => Dimension::Owner,
+            "stage" => Dimension::Stage,
+            _ => Dimension::Custom(text.strip_prefix("custom.")?.to_owned()).filter_empty()?,
+        })
+    }
+
+    fn filter_empty(self) -> Option<Dimension> {
+        match &self {
+            Dimension::Custom(key) if key.is_empty() => None,
+            _ => Some(self),
+        }
+    }
+}
+
+/// One value of a breakdown: the value (an id, a text, "true"/"false" for yes/no; `None`
+/// for records without one) and how many records have it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Share {
+    pub value: Option<String>,
+    pub records: u32,
+}
+
+/// Counts the records not in the trash among `contacts` by `by`: a record with several
+/// values (segments, campaigns, a multi-choice field) counts once for each. Most common
+/// first, then by value; records without a value last. Also the number of records counted.
+pub fn breakdown<'a>(
+    contacts: impl IntoIterator<Item = &'a crate::record::Contact>,
+    by: &Dimension,
+) -> (Vec<Share>, u32) {
+    use serde_json::Value;
+    let mut counts: HashMap<Option<String>, u32> = HashMap::new();
+    let mut records = 0;
+    let mut add = |value: Option<String>| *counts.entry(value).or_default() += 1;
+    for contact in contacts.into_iter().filter(|c| !c.deleted) {
+        records += 1;
+        let id = |id: Option<Uuid>| id.map(|id| id.to_string());
+        let many = |ids: &[Uuid]| ids.iter().map(Uuid::to_string).collect::<Vec<_>>();
+        let values: Vec<String> = match by {
+            Dimension::Source => {
+                let source = contact.text("source").trim();
+                (!source.is_empty())
+                    .then(|| source.to_owned())
+                    .into_iter()
+                    .collect()
+            }
+            Dimension::Category => id(contact.category_id).into_iter().collect(),
+            Dimension::Owner => id(contact.owner_id).into_iter().collect(),
+            Dimension::Stage => id(contact.stage_id).into_iter().collect(),
+            Dimension::Segment => many(&contact.segments),
+            Dimension::Campaign => many(&contact.campaigns),
+            Dimension::Custom(key) => match contact.custom(key) {
+                Some(Value::String(text)) if !text.trim().is_empty() => vec![text.clone()],
+                Some(Value::Bool(yes)) => vec![yes.to_string()],
+                Some(Value::Number(n)) => vec![n.to_string()],
+                Some(Value::Array(items)) => {
+                    let mut texts: Vec<String> = items
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .filter(|t| !t.trim().is_empty())
+                        .map(str::to_owned)
+                        .collect();
+                    texts.sort();
+                    texts.dedup();
+                    texts
+                }
+                _ => Vec::new(),
+            },
+        };
+        if values.is_empty() {
+            add(None);
+        }
+        for value in values {
+            add(Some(value));
+        }
+    }
+    let mut shares: Vec<Share> = counts
+        .into_iter()
+        .map(|(value, records)| Share { value, records })
+        .collect();
+    shares.sort_by(|a, b| {
+        a.value
+            .is_none()
+            .cmp(&b.value.is_none())
+            .then(b.records.cmp(&a.records))
+            .then_with(|| a.value.cmp(&b.value))
+    });
+    (shares, records)
+}
+
 /// A figure as an exported cell: counts as numbers, a share in percent (one decimal),
 /// talk time in seconds.
 pub fn cell(measure: Measure, figures: &Figures) -> crate::import::table::Cell {

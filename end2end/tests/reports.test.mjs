@@ -36,6 +36,7 @@ before(async () => {
       set('contact', record, 'first_name', first);
       set('contact', record, 'last_name', last);
     }
+    set('contact', records.jan, 'source', 'Trade fair');
     const task = (taskId, title, assignee, due) => {
       set('task', taskId, 'record_id', records.jan);
       set('task', taskId, 'title', title);
@@ -191,6 +192,13 @@ test("the manager's day shows each agent's calls and tasks in the team's zone; a
   assert.equal(agnesLine[column('Talk time (s)')], '120');
   assert.equal(lines.at(-1)[0], 'Total');
   assert.equal(lines.at(-1)[column('Calls out')], '3');
+
+  // Breakdowns: records by source over the whole base.
+  await marek.page.getByRole('navigation', { name: 'Reports' }).getByRole('link', { name: 'Breakdowns' }).click();
+  await marek.page.getByLabel('Count records by').selectOption({ label: 'Source' });
+  const bySource = await readTable(marek.page, 'Records by Source');
+  assert.deepEqual(pick(bySource['Trade fair'], ['Records', 'Share of the records']), { Records: '1', 'Share of the records': '50%' });
+  assert.deepEqual(pick(bySource['Not set'], ['Records']), { Records: '1' });
 
   // An agent sees their own row only, and not another agent's month.
   await agnes.page.goto(`${server.base}/reports`);

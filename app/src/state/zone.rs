@@ -111,16 +111,51 @@ pub fn device_zone() -> Option<String> {
         .as_string()
 }
 
-/// A calendar day (core's day number) written out in the user's language, e.g. "Thu, 3
-/// Dec 2026" (`options` as Intl's: weekday, day, month, year).
-pub fn day_label(day: i64, options: &[(&str, &str)]) -> String {
-    let date = js_sys::Date::new(&JsValue::from_f64(
-        day as f64 * minicrm_core::report::DAY_MS as f64,
-    ));
-    let object = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&object, &"timeZone".into(), &"UTC".into());
-    for (key, value) in options {
-        let _ = js_sys::Reflect::set(&object, &(*key).into(), &(*value).into());
+/// Calendar days (core's day numbers) written out in the user's language with one set of
+/// Intl options (weekday, day, month, year), e.g. "Thu, 3 Dec 2026": one formatter for
+/// many days (making one per day is slow).
+pub struct DayFormat(Option<js_sys::Intl::DateTimeFormat>);
+
+impl DayFormat {
+    pub fn new(options: &[(&str, &str)]) -> DayFormat {
+        let object = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&object, &"timeZone".into(), &"UTC".into());
+        for (key, value) in options {
+            let _ = js_sys::Reflect::set(&object, &(*key).into(), &(*value).into());
+        }
+        let format = intl_date_time_format().and_then(|constructor| {
+            let locales = js_sys::Array::of1(&crate::i18n::language().into());
+            js_sys::Reflect::construct(&constructor, &js_sys::Array::of2(&locales, &object))
+                .or_else(|_| {
+                    js_sys::Reflect::construct(
+                        &constructor,
+                        &js_sys::Array::of2(&JsValue::UNDEFINED, &object),
+                    )
+                })
+                .ok()
+                .map(JsCast::unchecked_into::<js_sys::Intl::DateTimeFormat>)
+        });
+        DayFormat(format)
     }
-    String::from(date.to_locale_date_string(&crate::i18n::language(), &object))
+
+    pub fn label(&self, day: i64) -> String {
+        let ms = day as f64 * minicrm_core::report::DAY_MS as f64;
+        match &self.0 {
+            Some(format) => format
+                .format()
+                .call1(
+                    &JsValue::UNDEFINED,
+                    &js_sys::Date::new(&JsValue::from_f64(ms)),
+                )
+                .ok()
+                .and_then(|text| text.as_string())
+                .unwrap_or_else(|| minicrm_core::report::iso_day(day)),
+            None => minicrm_core::report::iso_day(day),
+        }
+    }
+}
+
+/// One calendar day written out (see [`DayFormat`]).
+pub fn day_label(day: i64, options: &[(&str, &str)]) -> String {
+    DayFormat::new(options).label(day)
 }

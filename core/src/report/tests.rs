@@ -687,3 +687,91 @@ fn exported_cells_are_numbers_in_their_unit() {
         Cell::Empty
     );
 }
+
+#[test]
+fn breakdowns_count_records_by_a_field_each_value_once_and_the_unset_last() {
+    use crate::record::Contact;
+    use serde_json::json;
+    let seg_a = "0193a1b2-c3d4-7e5f-8a9b-00000000000a";
+    let seg_b = "0193a1b2-c3d4-7e5f-8a9b-00000000000b";
+    let contact = |n: u128, values: &[(&str, serde_json::Value)]| {
+        let fields = crate::merge::fields_at("1763800000000-0000-node", values);
+        Contact::from_fields(&Uuid::from_u128(n).to_string(), &fields).unwrap()
+    };
+    let (in_a, in_b) = (format!("segment:{seg_a}"), format!("segment:{seg_b}"));
+    let contacts = [
+        contact(
+            1,
+            &[
+                ("kind", json!("person")),
+                ("source", json!("Fair")),
+                (&in_a, json!(true)),
+                (&in_b, json!(true)),
+                ("custom.vip", json!(true)),
+                ("custom.tags", json!(["x", "y", "x"])),
+            ],
+        ),
+        contact(
+            2,
+            &[
+                ("kind", json!("person")),
+                ("source", json!("Fair")),
+                (&in_a, json!(true)),
+                ("custom.vip", json!(false)),
+            ],
+        ),
+        contact(
+            3,
+            &[
+                ("kind", json!("person")),
+                ("source", json!("Web")),
+                (&in_b, json!(false)),
+                ("custom.tags", json!(["y"])),
+            ],
+        ),
+        contact(4, &[("kind", json!("person")), ("source", json!("  "))]),
+        contact(
+            5,
+            &[
+                ("kind", json!("person")),
+                ("source", json!("Web")),
+                ("deleted", json!(true)),
+            ],
+        ),
+    ];
+    let shares = |by: Dimension| {
+        let (shares, records) = breakdown(&contacts, &by);
+        assert_eq!(records, 4, "{by:?}: trashed records are left out");
+        shares
+            .into_iter()
+            .map(|s| (s.value, s.records))
+            .collect::<Vec<_>>()
+    };
+    let some = |text: &str, n: u32| (Some(text.to_owned()), n);
+    assert_eq!(
+        shares(Dimension::Source),
+        vec![some("Fair", 2), some("Web", 1), (None, 1)]
+    );
+    assert_eq!(
+        shares(Dimension::Segment),
+        vec![some(seg_a, 2), some(seg_b, 1), (None, 2)]
+    );
+    assert_eq!(
+        shares(Dimension::Custom("vip".into())),
+        vec![some("false", 1), some("true", 1), (None, 2)]
+    );
+    assert_eq!(
+        shares(Dimension::Custom("tags".into())),
+        vec![some("y", 2), some("x", 1), (None, 2)]
+    );
+    assert_eq!(shares(Dimension::Owner), vec![(None, 4)]);
+    for by in [
+        Dimension::Stage,
+        Dimension::Custom("vip".into()),
+        Dimension::Campaign,
+    ] {
+        assert_eq!(Dimension::parse(&by.key()), Some(by));
+    }
+    assert_eq!(Dimension::parse("custom."), None);
+    assert_eq!(Dimension::parse("city"), None);
+}

@@ -4,6 +4,7 @@
 //! every logged call at once; what only the server's history knows (records created and
 //! changed, stage changes) comes from `/api/reports/changes` ([`server`]).
 
+mod breakdown;
 mod chart;
 mod day;
 mod month;
@@ -11,6 +12,7 @@ mod period;
 mod server;
 mod table;
 
+pub use breakdown::BreakdownPage;
 pub use day::ReportsPage;
 pub use month::AgentMonthPage;
 pub use period::PeriodPage;
@@ -235,7 +237,8 @@ fn ExportButtons(file: Signal<TableFile>) -> impl IntoView {
     }
 }
 
-/// The reports' own navigation: the day for everyone, the period for managers.
+/// The reports' own navigation: the day and the breakdowns for everyone, the period for
+/// managers.
 #[component]
 fn ReportTabs(current: &'static str) -> impl IntoView {
     let session = crate::state::session::use_session();
@@ -250,11 +253,12 @@ fn ReportTabs(current: &'static str) -> impl IntoView {
         }
     };
     view! {
-        <Show when=sees_team>
-            <nav class="report-tabs" aria-label=t!("report-tabs")>
-                {tab("day", "/reports", t!("report-tab-day"))}
+        <nav class="report-tabs" aria-label=t!("report-tabs")>
+            {tab("day", "/reports", t!("report-tab-day"))}
+            <Show when=sees_team>
                 {tab("period", "/reports/period", t!("report-tab-period"))}
-            </nav>
-        </Show>
+            </Show>
+            {tab("breakdowns", "/reports/breakdowns", t!("report-tab-breakdowns"))}
+        </nav>
     }
 }

@@ -14,7 +14,7 @@ use super::{ServerNote, Setup, count, days_of, iso_day, iso_month, parse_month, 
 use crate::data::use_replica;
 use crate::state::now::use_now;
 use crate::state::session::use_session;
-use crate::state::zone::day_label;
+use crate::state::zone::{DayFormat, day_label};
 use crate::t;
 
 #[component]
@@ -66,16 +66,15 @@ pub fn AgentMonthPage() -> impl IntoView {
             return Vec::new();
         };
         let shown_until = today.get();
+        let format =
+            DayFormat::new(&[("weekday", "short"), ("day", "numeric"), ("month", "short")]);
         tally.with(|tally| {
             (0..period.days as usize)
                 .map(|i| period.first + i as i64)
                 .take_while(|day| *day <= shown_until)
                 .enumerate()
                 .map(|(i, day)| Line {
-                    label: day_label(
-                        day,
-                        &[("weekday", "short"), ("day", "numeric"), ("month", "short")],
-                    ),
+                    label: format.label(day),
                     href: None,
                     figures: tally.day(agent, i),
                 })

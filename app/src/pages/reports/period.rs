@@ -20,8 +20,11 @@ use super::{
 use crate::data::use_replica;
 use crate::state::now::use_now;
 use crate::state::session::use_session;
-use crate::state::zone::day_label;
+use crate::state::zone::{DayFormat, day_label};
 use crate::t;
+
+/// The longest period drawn a bar per day.
+const LONGEST_BY_DAY: u32 = 62;
 
 /// The figures the tiles above the table compare with the previous period.
 const TILES: [Measure; 7] = [
@@ -186,24 +189,47 @@ pub fn PeriodPage() -> impl IntoView {
             })
             .collect::<Vec<_>>()
     };
+    // A long period is drawn a bar per week (a year of days would be 365 thin bars).
+    let step = Memo::new(move |_| {
+        if period.get().days > LONGEST_BY_DAY {
+            7
+        } else {
+            1
+        }
+    });
     let day_labels = Signal::derive(move || {
         let period = period.get();
+        let format = DayFormat::new(&[("day", "numeric"), ("month", "numeric")]);
         (0..i64::from(period.days))
-            .map(|i| {
-                day_label(
-                    period.first + i,
-                    &[("day", "numeric"), ("month", "numeric")],
-                )
-            })
+            .step_by(step.get())
+            .map(|i| format.label(period.first + i))
             .collect::<Vec<_>>()
     });
     let day_series = Signal::derive(move || {
         let count = days.with(|days| days.count());
-        let rows = tally.with(|tally| (0..count).map(|i| tally.team_day(i)).collect());
+        let step = step.get();
+        let rows = tally.with(|tally| {
+            (0..count)
+                .step_by(step)
+                .map(|first| {
+                    let mut sum = tally.team_day(first);
+                    for i in first + 1..(first + step).min(count) {
+                        sum.then(&tally.team_day(i));
+                    }
+                    sum
+                })
+                .collect()
+        });
         outcome_series(rows)
     });
-    let day_title =
-        Signal::derive(move || t!("report-period-chart-days", range = range_text(period.get())));
+    let day_title = Signal::derive(move || {
+        let range = range_text(period.get());
+        if step.get() == 1 {
+            t!("report-period-chart-days", range = range)
+        } else {
+            t!("report-period-chart-weeks", range = range)
+        }
+    });
     let agent_bars = Signal::derive(move || {
         let lines = lines.get();
         let top = lines
