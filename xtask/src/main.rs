@@ -251,6 +251,10 @@ fn bench(root: &Path, contacts: u64) -> anyhow::Result<()> {
     step(
         &format!("duplicates benchmarks, {contacts} contacts and 2% planted"),
         &mut node("bench/duplicates.mjs"),
+    )?;
+    step(
+        &format!("reports benchmarks, {contacts} contacts, 3 activities and 1 task each"),
+        &mut node("bench/reports.mjs"),
     )
 }
 

@@ -11,7 +11,7 @@ use minicrm_core::input::CustomType;
 use minicrm_core::query::{MatchContext, Matcher, Query};
 use minicrm_core::report::{Dimension, breakdown};
 
-use super::ReportTabs;
+use super::common::ReportTabs;
 use crate::data::use_replica;
 use crate::state::session::use_session;
 use crate::t;

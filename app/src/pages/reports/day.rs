@@ -6,11 +6,11 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use minicrm_core::report::{Figures, Period};
 use uuid::Uuid;
 
-use super::server::server_part;
-use super::table::{FiguresTable, Line, columns};
-use super::{
+use super::common::{
     ReportTabs, ServerNote, Setup, count, days_of, iso_day, iso_month, parse_day, today, user_name,
 };
+use super::server::server_part;
+use super::table::{FiguresTable, Line, columns};
 use crate::data::use_replica;
 use crate::state::now::use_now;
 use crate::state::session::use_session;

@@ -8,9 +8,11 @@ use minicrm_core::report::{Measure, Period};
 use uuid::Uuid;
 
 use super::chart::{Series, StackedBars};
+use super::common::{
+    ServerNote, Setup, count, days_of, iso_day, iso_month, parse_month, today, user_name,
+};
 use super::server::server_part;
 use super::table::{FiguresTable, Line, columns};
-use super::{ServerNote, Setup, count, days_of, iso_day, iso_month, parse_month, today, user_name};
 use crate::data::use_replica;
 use crate::state::now::use_now;
 use crate::state::session::use_session;

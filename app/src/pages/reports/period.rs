@@ -11,12 +11,12 @@ use minicrm_core::report::{Measure, Period, PeriodError, Preset, change, convers
 use uuid::Uuid;
 
 use super::chart::{Series, StackedBars};
-use super::server::server_part;
-use super::table::{FiguresTable, Line, TextLine, change_text, columns, shown};
-use super::{
+use super::common::{
     ExportButtons, ReportTabs, ServerNote, Setup, TableFile, count, days_of, iso_day, parse_day,
     today, user_name,
 };
+use super::server::server_part;
+use super::table::{FiguresTable, Line, TextLine, change_text, columns, shown};
 use crate::data::use_replica;
 use crate::state::now::use_now;
 use crate::state::session::use_session;
@@ -118,7 +118,7 @@ pub fn PeriodPage() -> impl IntoView {
                         label: user_name(replica, session, setup, id),
                         href: Some(format!(
                             "/reports/agent/{id}?month={}",
-                            super::iso_month(period.get().first)
+                            super::common::iso_month(period.get().first)
                         )),
                         figures: tally.total(id),
                     })
