@@ -753,6 +753,167 @@ pub fn count_changes<'a>(
     }
 }
 
+/// When a task stops being open: never for an open one, when it was done for a done one
+/// (the earliest instant for one done without a time). A task matters to a period only
+/// when this falls on or after the period's start ([`Counting::settled_from`]), so a
+/// device keeps its tasks in this order and counts a period without walking them all.
+pub fn settled_at(task: &Task) -> i64 {
+    match (task.done, task.done_at_ms) {
+        (false, _) => i64::MAX,
+        (true, Some(at)) => at,
+        (true, None) => i64::MIN,
+    }
+}
+
+/// A count in progress: fed activities and tasks (in any order, in as many steps as the
+/// caller likes), then finished into a [`Tally`]. Feeding an activity outside
+/// [`Counting::activity_range`] or a task settled before [`Counting::settled_from`]
+/// changes nothing, so a caller may feed only those.
+#[derive(Debug, Clone)]
+pub struct Counting {
+    tally: Tally,
+    now_ms: i64,
+    only: Option<Uuid>,
+    /// Outcome ids by their column, and whether each counts as connected.
+    outcome_index: HashMap<Uuid, (usize, bool)>,
+    /// The instant each begun day's overdue tasks are counted at (its end, now for today).
+    cutoffs: Vec<i64>,
+    overdue_steps: HashMap<Uuid, Vec<i32>>,
+}
+
+impl Counting {
+    pub fn new(days: Days, now_ms: i64, outcomes: &[OutcomeDef], only: Option<Uuid>) -> Counting {
+        let count = days.count();
+        let last_begun = days.starts[..count]
+            .iter()
+            .rposition(|start| *start <= now_ms);
+        let cutoffs: Vec<i64> = match last_begun {
+            Some(last) => (0..=last).map(|i| days.starts[i + 1].min(now_ms)).collect(),
+            None => Vec::new(),
+        };
+        let outcome_index = outcomes
+            .iter()
+            .enumerate()
+            .map(|(i, outcome)| (outcome.id, (i, outcome.connected)))
+            .collect();
+        Counting {
+            tally: Tally {
+                days,
+                outcomes: outcomes.len(),
+                rows: HashMap::new(),
+                last_begun,
+            },
+            now_ms,
+            only,
+            outcome_index,
+            cutoffs,
+            overdue_steps: HashMap::new(),
+        }
+    }
+
+    /// The instants (from, until: exclusive) of the activities that can count.
+    pub fn activity_range(&self) -> (i64, i64) {
+        let days = &self.tally.days;
+        (
+            days.start_ms(),
+            days.end_ms().min(self.now_ms.saturating_add(1)),
+        )
+    }
+
+    /// The earliest [`settled_at`] of a task that can count.
+    pub fn settled_from(&self) -> i64 {
+        self.tally.days.start_ms()
+    }
+
+    fn wanted(&self, user: Option<Uuid>) -> Option<Uuid> {
+        user.filter(|user| self.only.is_none_or(|only| only == *user))
+    }
+
+    pub fn activity(&mut self, activity: &Activity) {
+        if activity.deleted || activity.at_ms.is_some_and(|at| at > self.now_ms) {
+            return;
+        }
+        let (Some(user), Some(day)) = (
+            self.wanted(activity.user_id),
+            activity.at_ms.and_then(|at| self.tally.days.index(at)),
+        ) else {
+            return;
+        };
+        let outcome = activity
+            .outcome_id
+            .and_then(|id| self.outcome_index.get(&id).copied());
+        let unknown = self.tally.outcomes;
+        let figures = &mut self.tally.row_mut(user)[day];
+        match activity.kind {
+            ActivityKind::Call => {
+                if activity.incoming {
+                    figures.calls_in += 1;
+                } else {
+                    figures.calls_out += 1;
+                }
+                let slot = outcome.map_or(unknown, |(i, _)| i);
+                figures.by_outcome[slot] += 1;
+                if outcome.is_some_and(|(_, connected)| connected) {
+                    figures.connected += 1;
+                }
+                figures.talk_s += u64::from(activity.duration_s);
+            }
+            ActivityKind::Email => figures.emails += 1,
+            ActivityKind::Sms => figures.sms += 1,
+            ActivityKind::Meeting => figures.meetings += 1,
+            ActivityKind::Note => figures.notes += 1,
+        }
+    }
+
+    /// Counts a task done on one of the days, and overdue at each day's end (now, for
+    /// today) whose cut-off falls after its due time and before it was done: a range of
+    /// days, added up once per task through a running sum in [`Counting::finish`].
+    pub fn task(&mut self, task: &Task) {
+        if task.deleted {
+            return;
+        }
+        let done_user = task.done_by.or(task.assignee_id);
+        if task.done
+            && let (Some(user), Some(day)) = (
+                self.wanted(done_user),
+                task.done_at_ms
+                    .filter(|at| *at <= self.now_ms)
+                    .and_then(|at| self.tally.days.index(at)),
+            )
+        {
+            self.tally.row_mut(user)[day].tasks_done += 1;
+        }
+        let (Some(user), Some(due)) = (self.wanted(task.assignee_id), task.due_ms) else {
+            return;
+        };
+        let settled = settled_at(task);
+        let from = self.cutoffs.partition_point(|cutoff| *cutoff <= due);
+        let to = self.cutoffs.partition_point(|cutoff| *cutoff <= settled);
+        if from < to {
+            let len = self.cutoffs.len() + 1;
+            let steps = self
+                .overdue_steps
+                .entry(user)
+                .or_insert_with(|| vec![0; len]);
+            steps[from] += 1;
+            steps[to] -= 1;
+        }
+    }
+
+    pub fn finish(self) -> Tally {
+        let mut tally = self.tally;
+        for (user, steps) in self.overdue_steps {
+            let row = tally.row_mut(user);
+            let mut running = 0i32;
+            for (figures, step) in row.iter_mut().zip(steps) {
+                running += step;
+                figures.tasks_overdue = u32::try_from(running).unwrap_or(0);
+            }
+        }
+        tally
+    }
+}
+
 /// Every agent's figures on every day of a period.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tally {
@@ -774,109 +935,14 @@ impl Tally {
         activities: impl IntoIterator<Item = &'a Activity>,
         tasks: impl IntoIterator<Item = &'a Task>,
     ) -> Tally {
-        let count = days.count();
-        let last_begun = days.starts[..count]
-            .iter()
-            .rposition(|start| *start <= now_ms);
-        let mut tally = Tally {
-            days,
-            outcomes: outcomes.len(),
-            rows: HashMap::new(),
-            last_begun,
-        };
-        let outcome_index: HashMap<Uuid, usize> = outcomes
-            .iter()
-            .enumerate()
-            .map(|(i, outcome)| (outcome.id, i))
-            .collect();
-        let wanted = |user: Option<Uuid>| user.filter(|user| only.is_none_or(|only| only == *user));
+        let mut counting = Counting::new(days, now_ms, outcomes, only);
         for activity in activities {
-            if activity.deleted || activity.at_ms.is_some_and(|at| at > now_ms) {
-                continue;
-            }
-            let (Some(user), Some(day)) = (
-                wanted(activity.user_id),
-                activity.at_ms.and_then(|at| tally.days.index(at)),
-            ) else {
-                continue;
-            };
-            let figures = &mut tally.row_mut(user)[day];
-            match activity.kind {
-                ActivityKind::Call => {
-                    if activity.incoming {
-                        figures.calls_in += 1;
-                    } else {
-                        figures.calls_out += 1;
-                    }
-                    let index = activity
-                        .outcome_id
-                        .and_then(|id| outcome_index.get(&id).copied());
-                    let slot = index.unwrap_or(outcomes.len());
-                    figures.by_outcome[slot] += 1;
-                    if index.is_some_and(|i| outcomes[i].connected) {
-                        figures.connected += 1;
-                    }
-                    figures.talk_s += u64::from(activity.duration_s);
-                }
-                ActivityKind::Email => figures.emails += 1,
-                ActivityKind::Sms => figures.sms += 1,
-                ActivityKind::Meeting => figures.meetings += 1,
-                ActivityKind::Note => figures.notes += 1,
-            }
+            counting.activity(activity);
         }
-        // Each day's overdue tasks are counted at its end (now, for today): a task is
-        // overdue on the days whose cut-off falls after its due time and before it was
-        // done, a range of days, added up once per task through a running sum.
-        let cutoffs: Vec<i64> = match last_begun {
-            Some(last) => (0..=last)
-                .map(|i| tally.days.starts[i + 1].min(now_ms))
-                .collect(),
-            None => Vec::new(),
-        };
-        let mut overdue_steps: HashMap<Uuid, Vec<i32>> = HashMap::new();
         for task in tasks {
-            if task.deleted {
-                continue;
-            }
-            let done_user = task.done_by.or(task.assignee_id);
-            if task.done
-                && let (Some(user), Some(day)) = (
-                    wanted(done_user),
-                    task.done_at_ms
-                        .filter(|at| *at <= now_ms)
-                        .and_then(|at| tally.days.index(at)),
-                )
-            {
-                tally.row_mut(user)[day].tasks_done += 1;
-            }
-            let (Some(user), Some(due)) = (wanted(task.assignee_id), task.due_ms) else {
-                continue;
-            };
-            // Done without a time: done before any of these days.
-            let done_at = match (task.done, task.done_at_ms) {
-                (false, _) => i64::MAX,
-                (true, Some(at)) => at,
-                (true, None) => i64::MIN,
-            };
-            let from = cutoffs.partition_point(|cutoff| *cutoff <= due);
-            let to = cutoffs.partition_point(|cutoff| *cutoff <= done_at);
-            if from < to {
-                let steps = overdue_steps
-                    .entry(user)
-                    .or_insert_with(|| vec![0; cutoffs.len() + 1]);
-                steps[from] += 1;
-                steps[to] -= 1;
-            }
+            counting.task(task);
         }
-        for (user, steps) in overdue_steps {
-            let row = tally.row_mut(user);
-            let mut running = 0i32;
-            for (figures, step) in row.iter_mut().zip(steps) {
-                running += step;
-                figures.tasks_overdue = u32::try_from(running).unwrap_or(0);
-            }
-        }
-        tally
+        counting.finish()
     }
 
     fn row_mut(&mut self, user: Uuid) -> &mut Vec<Figures> {

@@ -13,13 +13,15 @@ pub mod settings;
 pub mod tasks;
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::ops::Bound;
 
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use minicrm_core::query::{MatchContext, Matcher, Query};
 use minicrm_core::record::Contact;
+use minicrm_core::report::settled_at;
 use minicrm_core::work::{Activity, Task};
 use serde_json::Value;
 use uuid::Uuid;
@@ -82,10 +84,20 @@ impl Steps {
     /// Yields to the page when this step has run its time. A hidden page goes on: nobody
     /// waits on it, and a hidden tab's timers fire at most once a second.
     async fn breathe(&mut self) {
-        if now() - self.since >= STEP_MS && !page_hidden() {
-            TimeoutFuture::new(0).await;
-            self.since = now();
+        if self.spent() {
+            self.pause().await;
         }
+    }
+
+    /// This step has run its time (a hidden page's never does: see [`Steps::breathe`]).
+    fn spent(&self) -> bool {
+        now() - self.since >= STEP_MS && !page_hidden()
+    }
+
+    /// Lets the page go on, then begins a new step.
+    async fn pause(&mut self) {
+        TimeoutFuture::new(0).await;
+        self.since = now();
     }
 
     /// A request to IndexedDB was waited on (its answer always comes in a task of its
@@ -106,8 +118,11 @@ fn release_in_steps(old: Index) {
             settings,
             mut tasks,
             mut activities,
+            activities_by_time,
+            tasks_by_settled,
         } = old;
         drop((by_id, pending, settings));
+        drop((activities_by_time, tasks_by_settled));
         let mut steps = Steps::new();
         while contacts.pop().is_some() {
             steps.breathe().await;
@@ -136,6 +151,44 @@ fn page_hidden() -> bool {
         .is_some_and(|document| document.hidden())
 }
 
+/// Rows of the index in an order, from a key on.
+type RowsFrom<T> = Box<
+    dyn for<'a> Fn(&'a Index, Bound<TimeKey>) -> Box<dyn Iterator<Item = (TimeKey, &'a T)> + 'a>,
+>;
+
+/// Rows between two checks of the clock.
+const ROWS_PER_CHECK: usize = 512;
+
+async fn walk_in_steps<T>(
+    from: i64,
+    rows: RowsFrom<T>,
+    each: &mut impl FnMut(&T),
+    current: &impl Fn() -> bool,
+) -> bool {
+    let mut next = Bound::Included((from, Uuid::nil()));
+    let mut steps = Steps::new();
+    loop {
+        let finished = INDEX.with(|index| {
+            let index = index.borrow();
+            for (n, (key, row)) in rows(&index, next).enumerate() {
+                each(row);
+                next = Bound::Excluded(key);
+                if n % ROWS_PER_CHECK == ROWS_PER_CHECK - 1 && steps.spent() {
+                    return false;
+                }
+            }
+            true
+        });
+        if finished {
+            return true;
+        }
+        steps.pause().await;
+        if !current() {
+            return false;
+        }
+    }
+}
+
 /// Everything the replica holds.
 #[derive(Default)]
 pub struct Index {
@@ -146,7 +199,15 @@ pub struct Index {
     settings: HashMap<String, BTreeMap<String, SettingRow>>,
     tasks: HashMap<Uuid, Task>,
     activities: HashMap<Uuid, Activity>,
+    /// The activities with a time, in time order (a report counts a period's alone).
+    activities_by_time: BTreeSet<TimeKey>,
+    /// Every task by when it stopped being open (`report::settled_at`): a report counts
+    /// those settled after its period began, open ones last.
+    tasks_by_settled: BTreeSet<TimeKey>,
 }
+
+/// An instant and a row's id: an order of rows by time.
+pub type TimeKey = (i64, Uuid);
 
 impl Index {
     pub fn contacts(&self) -> &[Contact] {
@@ -214,10 +275,43 @@ impl Index {
         let fields = row.shown();
         if row.entity == TASK {
             if let Some(task) = Task::from_fields(&row.id, &fields) {
-                self.tasks.insert(task.id, task);
+                self.tasks_by_settled.insert((settled_at(&task), task.id));
+                if let Some(old) = self.tasks.insert(task.id, task) {
+                    self.forget_task_time(&old);
+                }
             }
         } else if let Some(activity) = Activity::from_fields(&row.id, &fields) {
-            self.activities.insert(activity.id, activity);
+            if let Some(at) = activity.at_ms {
+                self.activities_by_time.insert((at, activity.id));
+            }
+            if let Some(old) = self.activities.insert(activity.id, activity) {
+                self.forget_activity_time(&old);
+            }
+        }
+    }
+
+    /// Drops a replaced or removed task's place in the order (unless the new one holds it).
+    fn forget_task_time(&mut self, old: &Task) {
+        let key = (settled_at(old), old.id);
+        if self
+            .tasks
+            .get(&old.id)
+            .is_none_or(|now| settled_at(now) != key.0)
+        {
+            self.tasks_by_settled.remove(&key);
+        }
+    }
+
+    fn forget_activity_time(&mut self, old: &Activity) {
+        let Some(at) = old.at_ms else {
+            return;
+        };
+        if self
+            .activities
+            .get(&old.id)
+            .is_none_or(|now| now.at_ms != Some(at))
+        {
+            self.activities_by_time.remove(&(at, old.id));
         }
     }
 
@@ -226,10 +320,41 @@ impl Index {
             return;
         };
         if entity == TASK {
-            self.tasks.remove(&id);
-        } else {
-            self.activities.remove(&id);
+            if let Some(old) = self.tasks.remove(&id) {
+                self.forget_task_time(&old);
+            }
+        } else if let Some(old) = self.activities.remove(&id) {
+            self.forget_activity_time(&old);
         }
+    }
+
+    /// The activities from `from` (a key already passed, for a walk resumed in steps, is
+    /// excluded) up to `until` (exclusive), in time order.
+    pub fn activities_by_time(
+        &self,
+        from: Bound<TimeKey>,
+        until: i64,
+    ) -> impl Iterator<Item = (TimeKey, &Activity)> {
+        // A range that starts past its end would panic.
+        let starts_before = match from {
+            Bound::Included((at, _)) | Bound::Excluded((at, _)) => at < until,
+            Bound::Unbounded => true,
+        };
+        starts_before
+            .then(|| {
+                self.activities_by_time
+                    .range((from, Bound::Excluded((until, Uuid::nil()))))
+            })
+            .into_iter()
+            .flatten()
+            .filter_map(|key| self.activities.get(&key.1).map(|a| (*key, a)))
+    }
+
+    /// The tasks settled from `from` on (open ones last), in that order.
+    pub fn tasks_by_settled(&self, from: Bound<TimeKey>) -> impl Iterator<Item = (TimeKey, &Task)> {
+        self.tasks_by_settled
+            .range((from, Bound::Unbounded))
+            .filter_map(|key| self.tasks.get(&key.1).map(|t| (*key, t)))
     }
 
     fn put_contact(&mut self, row: &StoredRow) {
@@ -526,6 +651,34 @@ impl Replica {
         self.version.update(|v| *v += 1);
         self.work_version.update(|v| *v += 1);
         Ok(())
+    }
+
+    /// Feeds `each` the activities from `from` until `until` (exclusive) in time order, in
+    /// steps the page paints between, as long as `current()` holds; false when it stopped
+    /// for that. A row changed meanwhile may be missed or seen twice: the change bumps
+    /// [`Replica::work_version`] and the caller walks again.
+    pub async fn walk_activities(
+        &self,
+        from: i64,
+        until: i64,
+        mut each: impl FnMut(&Activity),
+        current: impl Fn() -> bool,
+    ) -> bool {
+        let rows: RowsFrom<Activity> =
+            Box::new(move |index, from| Box::new(index.activities_by_time(from, until)));
+        walk_in_steps(from, rows, &mut each, &current).await
+    }
+
+    /// Feeds `each` the tasks settled from `from` on (see [`Index::tasks_by_settled`]), as
+    /// [`Replica::walk_activities`] does.
+    pub async fn walk_tasks(
+        &self,
+        from: i64,
+        mut each: impl FnMut(&Task),
+        current: impl Fn() -> bool,
+    ) -> bool {
+        let rows: RowsFrom<Task> = Box::new(|index, from| Box::new(index.tasks_by_settled(from)));
+        walk_in_steps(from, rows, &mut each, &current).await
     }
 
     /// Writes an edit of one row through the outbox, updates the replica and wakes the sync.

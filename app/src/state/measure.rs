@@ -37,3 +37,35 @@ pub fn measured<R>(name: &'static str, work: impl FnOnce() -> R) -> R {
     }
     result
 }
+
+/// Work that spans tasks (a count in steps), measured as `name` from [`Span::begin`] to
+/// [`Span::end`]: its wall time, pauses included.
+pub struct Span {
+    name: &'static str,
+    start: String,
+}
+
+thread_local! {
+    static SPANS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+impl Span {
+    pub fn begin(name: &'static str) -> Span {
+        let n = SPANS.with(|spans| {
+            spans.set(spans.get() + 1);
+            spans.get()
+        });
+        let start = format!("{name}-start-{n}");
+        if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+            let _ = performance.mark(&start);
+        }
+        Span { name, start }
+    }
+
+    pub fn end(self) {
+        if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+            let _ = performance.measure_with_start_mark(self.name, &self.start);
+            performance.clear_marks_with_mark_name(&self.start);
+        }
+    }
+}

@@ -775,3 +775,111 @@ fn breakdowns_count_records_by_a_field_each_value_once_and_the_unset_last() {
     assert_eq!(Dimension::parse("custom."), None);
     assert_eq!(Dimension::parse("city"), None);
 }
+
+mod counting_in_steps {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const USERS: [Uuid; 3] = [ADA, BOB, Uuid::from_u128(0xc0)];
+    /// 2026-11-01T00:00Z: the instants below fall around November and December.
+    const BASE: i64 = 1_793_491_200_000;
+    const SPAN: i64 = 70 * DAY_MS;
+
+    fn an_activity() -> impl Strategy<Value = Activity> {
+        (
+            prop_oneof![Just(None), (0..SPAN).prop_map(|at| Some(BASE + at))],
+            0..USERS.len() + 1,
+            0..4usize,
+            0..5usize,
+            any::<bool>(),
+            0..600u32,
+            proptest::bool::weighted(0.1),
+        )
+            .prop_map(
+                |(at, user, outcome, kind, incoming, secs, deleted)| Activity {
+                    id: Uuid::nil(),
+                    kind: [
+                        ActivityKind::Call,
+                        ActivityKind::Email,
+                        ActivityKind::Sms,
+                        ActivityKind::Meeting,
+                        ActivityKind::Note,
+                    ][kind],
+                    at_ms: at,
+                    user_id: USERS.get(user).copied(),
+                    outcome_id: [DONE, MISSED, CALL_BACK, Uuid::from_u128(9)]
+                        .get(outcome)
+                        .copied(),
+                    incoming,
+                    duration_s: secs,
+                    deleted,
+                    ..Activity::default()
+                },
+            )
+    }
+
+    fn a_task() -> impl Strategy<Value = Task> {
+        (
+            prop_oneof![Just(None), (0..SPAN).prop_map(|at| Some(BASE + at))],
+            any::<bool>(),
+            prop_oneof![Just(None), (0..SPAN).prop_map(|at| Some(BASE + at))],
+            0..USERS.len() + 1,
+            0..USERS.len() + 1,
+            proptest::bool::weighted(0.1),
+        )
+            .prop_map(|(due, done, done_at, assignee, by, deleted)| Task {
+                id: Uuid::nil(),
+                due_ms: due,
+                done,
+                done_at_ms: done_at.filter(|_| done),
+                assignee_id: USERS.get(assignee).copied(),
+                done_by: USERS.get(by).copied().filter(|_| done),
+                deleted,
+                ..Task::default()
+            })
+    }
+
+    proptest! {
+        /// What a device does: feeds only the activities in the count's range and the
+        /// tasks settled from its start, a few at a time, in its own order — and gets the
+        /// tally of counting everything.
+        #[test]
+        fn feeding_only_the_ranges_in_steps_counts_the_same(
+            activities in proptest::collection::vec(an_activity(), 0..60),
+            tasks in proptest::collection::vec(a_task(), 0..60),
+            first in 0..60i64,
+            length in 1..20u32,
+            now in 0..SPAN,
+            only in 0..USERS.len() + 1,
+            step in 1..7usize,
+        ) {
+            let period = Period { first: day_of(BASE, warsaw) + first, days: length };
+            let now = BASE + now;
+            let only = USERS.get(only).copied();
+            let everything = Tally::count(period.in_zone(warsaw), now, &outcomes(), only, &activities, &tasks);
+
+            let mut counting = Counting::new(period.in_zone(warsaw), now, &outcomes(), only);
+            let (from, until) = counting.activity_range();
+            let mut by_time: Vec<&Activity> = activities
+                .iter()
+                .filter(|a| a.at_ms.is_some_and(|at| at >= from && at < until))
+                .collect();
+            by_time.sort_by_key(|a| (a.at_ms, a.id));
+            for chunk in by_time.chunks(step) {
+                for activity in chunk {
+                    counting.activity(activity);
+                }
+            }
+            let settled_from = counting.settled_from();
+            let mut by_settled: Vec<&Task> = tasks.iter().filter(|t| settled_at(t) >= settled_from).collect();
+            by_settled.sort_by_key(|t| (settled_at(t), t.id));
+            for chunk in by_settled.chunks(step) {
+                for task in chunk {
+                    counting.task(task);
+                }
+            }
+            prop_assert_eq!(counting.finish(), everything);
+        }
+    }
+}

@@ -11,7 +11,10 @@ use minicrm_core::input::CustomType;
 use minicrm_core::query::{MatchContext, Matcher, Query};
 use minicrm_core::report::{Dimension, breakdown};
 
-use super::common::ReportTabs;
+use minicrm_core::import::job::ExportFormat;
+use minicrm_core::import::table::Cell;
+
+use super::common::{ExportButtons, ReportTabs, export_request};
 use crate::data::use_replica;
 use crate::state::session::use_session;
 use crate::t;
@@ -86,6 +89,15 @@ fn saved_views(index: &crate::data::Index, me: &str) -> Vec<(String, String, Que
     views
 }
 
+/// `n` of `records` in percent, one decimal (none of none: 0).
+fn share_percent(n: u32, records: u32) -> f64 {
+    if records == 0 {
+        0.0
+    } else {
+        (f64::from(n) / f64::from(records) * 1000.0).round() / 10.0
+    }
+}
+
 #[component]
 pub fn BreakdownPage() -> impl IntoView {
     let replica = use_replica();
@@ -142,6 +154,26 @@ pub fn BreakdownPage() -> impl IntoView {
                 .collect();
             (named, records)
         })
+    });
+    let request = Callback::new(move |format: ExportFormat| {
+        let (shares, records) = result.get_untracked();
+        let header = vec![
+            t!("breakdown-value"),
+            t!("breakdown-count"),
+            format!("{} (%)", t!("breakdown-share")),
+        ];
+        let rows = shares
+            .into_iter()
+            .map(|(name, n)| {
+                vec![
+                    Cell::Text(name),
+                    Cell::Number(f64::from(n)),
+                    Cell::Number(share_percent(n, records)),
+                ]
+            })
+            .collect();
+        let name = t!("breakdown-file", by = by.get_untracked().key());
+        export_request(&name, header, rows, format)
     });
     let go = move |by: String, view: String| {
         let mut url = format!("/reports/breakdowns?by={by}");
@@ -227,13 +259,14 @@ pub fn BreakdownPage() -> impl IntoView {
                             {move || {
                                 let (shares, records) = result.get();
                                 shares.into_iter().map(|(name, n)| {
-                                    let share = if records == 0 { 0.0 } else { f64::from(n) / f64::from(records) * 100.0 };
+                                    let share = share_percent(n, records);
                                     view! { <tr><th scope="row">{name}</th><td>{n}</td><td>{format!("{share:.0}%")}</td></tr> }
                                 }).collect_view()
                             }}
                         </tbody>
                     </table>
                 </div>
+                <ExportButtons request=request />
             </Show>
         </section>
     }

@@ -151,3 +151,133 @@ pub fn StackedBars(
         </figure>
     }
 }
+
+/// A figure's trend over the period: a point per day (or week), a line through them, the
+/// figure chosen from the report's columns. Points without a value (a share of no calls)
+/// break the line.
+#[component]
+pub fn TrendLine(
+    title: Signal<String>,
+    /// A label per point.
+    labels: Signal<Vec<String>>,
+    /// A value per point (`None`: nothing to show there).
+    values: Signal<Vec<Option<f64>>>,
+    /// How a value reads ("12", "40%", "1:05:00").
+    format: Callback<f64, String>,
+    /// The axis' top for shares (1.0); else from the values.
+    #[prop(optional)]
+    share: bool,
+) -> impl IntoView {
+    let said = RwSignal::new(None::<String>);
+    let chart_id = format!("chart-{}", uuid::Uuid::now_v7().simple());
+    let title_id = format!("{chart_id}-title");
+    let labelled_by = title_id.clone();
+    let svg = move || {
+        let labels = labels.get();
+        let values = values.get();
+        let top = if share {
+            1.0
+        } else {
+            let max = values.iter().flatten().fold(0.0_f64, |a, b| a.max(*b));
+            f64::from(axis_top(max.ceil() as u32))
+        };
+        let width = LEFT + labels.len() as f64 * (BAR + GAP) + GAP;
+        let scale = (HEIGHT - BOTTOM - 8.0) / top;
+        let base = HEIGHT - BOTTOM;
+        let x_of = |i: usize| LEFT + GAP + i as f64 * (BAR + GAP) + BAR / 2.0;
+        let grid = [0.0, top / 2.0, top]
+            .into_iter()
+            .map(|value| {
+                let y = base - value * scale;
+                view! {
+                    <line class="chart-grid" x1=LEFT x2=width y1=y y2=y />
+                    <text class="chart-axis" x=LEFT - 4.0 y=y + 4.0 text-anchor="end">{format.run(value)}</text>
+                }
+            })
+            .collect_view();
+        // Runs of points with a value, each drawn as one line.
+        let mut runs: Vec<Vec<(f64, f64)>> = Vec::new();
+        let mut run: Vec<(f64, f64)> = Vec::new();
+        for (i, value) in values.iter().enumerate() {
+            match value {
+                Some(value) => run.push((x_of(i), base - value * scale)),
+                None if !run.is_empty() => runs.push(std::mem::take(&mut run)),
+                None => {}
+            }
+        }
+        if !run.is_empty() {
+            runs.push(run);
+        }
+        let lines = runs
+            .into_iter()
+            .map(|run| {
+                let points = run
+                    .iter()
+                    .map(|(x, y)| format!("{x:.1},{y:.1}"))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                view! { <polyline class="chart-line" points=points /> }
+            })
+            .collect_view();
+        let dots = labels
+            .iter()
+            .enumerate()
+            .filter_map(|(i, label)| {
+                let value = values.get(i).copied().flatten()?;
+                let text = t!(
+                    "chart-point",
+                    label = label.clone(),
+                    value = format.run(value)
+                );
+                let (on_focus, on_hover, on_label) = (text.clone(), text.clone(), text.clone());
+                let labelled = labels.len() <= 16 || i % 7 == 0;
+                Some(view! {
+                    <circle class="chart-dot" cx=x_of(i) cy=base - value * scale r=4
+                        tabindex="0" role="img" aria-label=on_label
+                        on:focus=move |_| said.set(Some(on_focus.clone()))
+                        on:mouseenter=move |_| said.set(Some(on_hover.clone()))>
+                        <title>{text}</title>
+                    </circle>
+                    {labelled.then(|| view! {
+                        <text class="chart-axis" x=x_of(i) y=HEIGHT - 6.0 text-anchor="middle">{label.clone()}</text>
+                    })}
+                })
+            })
+            .collect_view();
+        view! {
+            <svg class="chart" viewBox=format!("0 0 {width} {HEIGHT}") width=width height=HEIGHT
+                role="group" aria-labelledby=labelled_by.clone() on:mouseleave=move |_| said.set(None)>
+                {grid}
+                {lines}
+                {dots}
+            </svg>
+        }
+    };
+    let table = move || {
+        let values = values.get();
+        view! {
+            <table class="data-table chart-table">
+                <caption>{title.get()}</caption>
+                <tbody>
+                    {labels.get().into_iter().enumerate().map(|(i, label)| view! {
+                        <tr>
+                            <th scope="row">{label}</th>
+                            <td>{values.get(i).copied().flatten().map_or_else(|| "–".to_owned(), |v| format.run(v))}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        }
+    };
+    view! {
+        <figure class="chart-figure">
+            <figcaption id=title_id.clone()>{move || title.get()}</figcaption>
+            <div class="chart-scroll">{svg}</div>
+            <p class="chart-said" aria-live="polite">{move || said.get().unwrap_or_default()}</p>
+            <details class="chart-numbers">
+                <summary>{t!("chart-numbers")}</summary>
+                {table}
+            </details>
+        </figure>
+    }
+}

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use minicrm_core::import::export::CsvOptions;
 use minicrm_core::import::job::{ExportFormat, Reply, Request, TableExport};
 use minicrm_core::import::table::Cell;
-use minicrm_core::report::{Days, Figures, OutcomeDef, Period, Tally, Unit, cell};
+use minicrm_core::report::{Counting, Days, Figures, OutcomeDef, Period, Tally, Unit, cell};
 pub(super) use minicrm_core::report::{iso_day, parse_day};
 use uuid::Uuid;
 
@@ -14,7 +14,7 @@ use super::table::{Column, Line};
 use crate::data::settings::Choice;
 use crate::data::{Index, Replica};
 use crate::pages::forms::{FormError, Submit};
-use crate::state::measure::measured;
+use crate::state::measure::Span;
 use crate::state::now::ago;
 use crate::state::session::Session;
 use crate::state::zone::Zone;
@@ -63,32 +63,77 @@ pub(super) fn today(setup: &Setup, now_ms: f64) -> i64 {
     minicrm_core::report::day_of(now_ms as i64, |ms| zone.offset_at(ms))
 }
 
-/// Counts the figures of `days` (for `only` one user or everyone) with the server's part.
-pub(super) fn count(
+/// `days`' figures (for `only` one user or everyone) with the server's part, counted on
+/// the device in steps the page paints between, again whenever an activity or task changes
+/// and with the clock. `None` until the first count of these days is done; a recount keeps
+/// the last figures of the same days until it is done.
+pub(super) fn use_tally(
     replica: Replica,
-    setup: &Setup,
-    days: Days,
-    now_ms: f64,
-    only: Option<Uuid>,
-    server: Option<&ServerPart>,
-) -> Tally {
-    measured("minicrm-report", || {
-        let defs = setup.defs();
-        let mut tally = replica.with_work(|index| {
-            Tally::count(
-                days,
-                now_ms as i64,
-                &defs,
-                only,
-                index.activities(),
-                index.tasks(),
-            )
+    setup: Memo<Setup>,
+    days: Memo<Days>,
+    only: Signal<Option<Uuid>>,
+    server: RwSignal<ServerPart>,
+) -> Memo<Option<Tally>> {
+    let now = crate::state::now::use_now();
+    let counted = RwSignal::new(None::<Tally>);
+    let run = StoredValue::new(0u64);
+    Effect::new(move || {
+        replica.with_work(|_| ());
+        let (days, now_ms, only) = (days.get(), now.get() as i64, only.get());
+        let defs = setup.with(Setup::defs);
+        let generation = run.get_value() + 1;
+        run.set_value(generation);
+        leptos::task::spawn_local(async move {
+            let current = move || run.try_get_value() == Some(generation);
+            if let Some(tally) = count(replica, days, now_ms, &defs, only, current).await {
+                counted.try_set(Some(tally));
+            }
         });
-        if let Some(report) = server.and_then(|part| part.report.as_ref()) {
-            tally.add_changes(report, only);
-        }
-        tally
+    });
+    Memo::new(move |_| {
+        let only = only.get();
+        days.with(|days| {
+            counted.with(|tally| {
+                let mut tally = tally.as_ref().filter(|tally| tally.days == *days)?.clone();
+                server.with(|part| {
+                    if let Some(report) = &part.report {
+                        tally.add_changes(report, only);
+                    }
+                });
+                Some(tally)
+            })
+        })
     })
+}
+
+/// One count: the activities in its range and the tasks settled since it began, walked in
+/// time order (`None` when a newer count made this one moot).
+async fn count(
+    replica: Replica,
+    days: Days,
+    now_ms: i64,
+    defs: &[OutcomeDef],
+    only: Option<Uuid>,
+    current: impl Fn() -> bool + Copy,
+) -> Option<Tally> {
+    let span = Span::begin("minicrm-report");
+    let mut counting = Counting::new(days, now_ms, defs, only);
+    let (from, until) = counting.activity_range();
+    let walked = replica
+        .walk_activities(from, until, |activity| counting.activity(activity), current)
+        .await;
+    if !walked {
+        return None;
+    }
+    let from = counting.settled_from();
+    if !replica
+        .walk_tasks(from, |task| counting.task(task), current)
+        .await
+    {
+        return None;
+    }
+    span.end();
+    Some(counting.finish())
 }
 
 /// A user's name, also for one no longer active (and for the viewer, whose device may hold
@@ -108,6 +153,32 @@ pub(super) fn user_name(replica: Replica, session: Session, setup: &Setup, id: U
                 .map(|user| user.name)
         })
         .unwrap_or_else(|| t!("report-unknown-user"))
+}
+
+/// The rows of a team report: the active users, then anyone else with figures (a user
+/// since deactivated), by name.
+pub(super) fn agents(
+    replica: Replica,
+    session: Session,
+    setup: &Setup,
+    with_figures: impl Iterator<Item = Uuid>,
+) -> Vec<(Uuid, String)> {
+    let mut users: Vec<Uuid> = setup
+        .users
+        .iter()
+        .filter_map(|user| Uuid::parse_str(&user.id).ok())
+        .collect();
+    for id in with_figures {
+        if !users.contains(&id) {
+            users.push(id);
+        }
+    }
+    let mut named: Vec<(Uuid, String)> = users
+        .into_iter()
+        .map(|id| (id, user_name(replica, session, setup, id)))
+        .collect();
+    named.sort_by_key(|(_, name)| name.to_lowercase());
+    named
 }
 
 /// "2026-12" for the month of a day number.
@@ -175,25 +246,41 @@ impl TableFile {
             .map(|line| row(&line.label, &line.figures))
             .collect();
         rows.push(row(&t!("report-total"), &self.total));
-        let mut csv = CsvOptions::for_language(&crate::i18n::language());
-        csv.bom = true;
-        TableExport {
-            header,
-            rows,
-            format,
-            csv,
-            name: self.name.clone(),
-            created: String::from(js_sys::Date::new_0().to_iso_string())
-                .chars()
-                .take(19)
-                .collect(),
-        }
+        export_request(&self.name, header, rows, format)
+    }
+
+    /// What the export buttons ask for, from the table as it is when clicked.
+    pub(super) fn exported(file: Signal<TableFile>) -> Callback<ExportFormat, TableExport> {
+        Callback::new(move |format| file.with_untracked(|file| file.request(format)))
+    }
+}
+
+/// A table as the worker writes it into a file: CSV in the language's delimiter and
+/// decimal mark with a BOM (Excel opens it right), or XLSX.
+pub(super) fn export_request(
+    name: &str,
+    header: Vec<String>,
+    rows: Vec<Vec<Cell>>,
+    format: ExportFormat,
+) -> TableExport {
+    let mut csv = CsvOptions::for_language(&crate::i18n::language());
+    csv.bom = true;
+    TableExport {
+        header,
+        rows,
+        format,
+        csv,
+        name: name.to_owned(),
+        created: String::from(js_sys::Date::new_0().to_iso_string())
+            .chars()
+            .take(19)
+            .collect(),
     }
 }
 
 /// "Export XLSX" and "Export CSV" of a report's table (the worker writes the file).
 #[component]
-pub(super) fn ExportButtons(file: Signal<TableFile>) -> impl IntoView {
+pub(super) fn ExportButtons(request: Callback<ExportFormat, TableExport>) -> impl IntoView {
     let submit = Submit::new(move |request: TableExport| async move {
         let answer = crate::worker::ask(&Request::ExportTable(Box::new(request)), |_, _| {}).await;
         match (answer.reply, answer.bytes) {
@@ -210,7 +297,7 @@ pub(super) fn ExportButtons(file: Signal<TableFile>) -> impl IntoView {
             (other, _) => Err(t!("export-failed", message = format!("{other:?}"))),
         }
     });
-    let export = move |format: ExportFormat| submit.dispatch(file.get_untracked().request(format));
+    let export = move |format: ExportFormat| submit.dispatch(request.run(format));
     view! {
         <div class="report-export" role="group" aria-label=t!("report-export")>
             <button type="button" on:click=move |_| export(ExportFormat::Xlsx) disabled=move || { submit.pending().get() }>{t!("report-export-xlsx")}</button>

@@ -4,10 +4,10 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use minicrm_core::report::{Figures, Period};
-use uuid::Uuid;
 
 use super::common::{
-    ReportTabs, ServerNote, Setup, count, days_of, iso_day, iso_month, parse_day, today, user_name,
+    ExportButtons, ReportTabs, ServerNote, Setup, TableFile, agents, days_of, iso_day, iso_month,
+    parse_day, today, use_tally, user_name,
 };
 use super::server::server_part;
 use super::table::{FiguresTable, Line, columns};
@@ -42,52 +42,27 @@ pub fn ReportsPage() -> impl IntoView {
     let days = Memo::new(move |_| setup.with(|setup| days_of(setup, Period::day(day.get()))));
     let bounds = Memo::new(move |_| days.with(|days| days.starts.clone()));
     let part = server_part(bounds, only);
-    let tally = Memo::new(move |_| {
-        let server = part.get();
-        setup.with(|setup| {
-            count(
-                replica,
-                setup,
-                days.get(),
-                now.get(),
-                only.get(),
-                Some(&server),
-            )
-        })
-    });
+    let tally = use_tally(replica, setup, days, only, part);
     let columns = Signal::derive(move || setup.with(|setup| columns(&setup.outcome_names())));
-    let lines = Signal::derive(move || {
+    let lines = Memo::new(move |_| {
         let month = iso_month(day.get());
         setup.with(|setup| {
             tally.with(|tally| {
-                let mut users: Vec<Uuid> = match only.get() {
-                    Some(me) => vec![me],
-                    None => {
-                        let mut users: Vec<Uuid> = setup
-                            .users
-                            .iter()
-                            .filter_map(|user| Uuid::parse_str(&user.id).ok())
-                            .collect();
-                        users.extend(
-                            tally
-                                .users()
-                                .filter(|id| !users.contains(id))
-                                .collect::<Vec<_>>(),
-                        );
-                        users
-                    }
+                let Some(tally) = tally else {
+                    return Vec::new();
                 };
-                users.dedup();
-                let mut lines: Vec<Line> = users
+                let named = match only.get() {
+                    Some(me) => vec![(me, user_name(replica, session, setup, me))],
+                    None => agents(replica, session, setup, tally.users()),
+                };
+                named
                     .into_iter()
-                    .map(|id| Line {
-                        label: user_name(replica, session, setup, id),
+                    .map(|(id, label)| Line {
+                        label,
                         href: Some(format!("/reports/agent/{id}?month={month}")),
                         figures: tally.day(id, 0),
                     })
-                    .collect();
-                lines.sort_by_key(|line| line.label.to_lowercase());
-                lines
+                    .collect::<Vec<_>>()
             })
         })
     });
@@ -97,6 +72,13 @@ pub fn ReportsPage() -> impl IntoView {
             sum.add(&line.figures);
         }
         sum
+    });
+    let file = Signal::derive(move || TableFile {
+        name: t!("report-day-file", day = iso_day(day.get())),
+        first: t!("report-agent"),
+        columns: columns.get(),
+        lines: lines.get(),
+        total: total.get(),
     });
     let go = move |to: i64| {
         navigate(&format!("/reports?day={}", iso_day(to)), Default::default());
@@ -139,8 +121,9 @@ pub fn ReportsPage() -> impl IntoView {
                     disabled=move || { day.get() == today.get() }>{t!("report-today")}</button>
             </div>
             <p class="hint">{move || t!("report-zone", zone = setup.with(|s| s.zone.clone()))}</p>
-            <Show when=move || replica.ready.get() fallback=|| view! { <p class="loading" role="status">{t!("report-loading")}</p> }>
-                <FiguresTable caption=caption first=t!("report-agent") columns=columns lines=lines total=total />
+            <Show when=move || replica.ready.get() && tally.with(Option::is_some) fallback=|| view! { <p class="loading" role="status">{t!("report-loading")}</p> }>
+                <FiguresTable caption=caption first=t!("report-agent") columns=columns lines=lines.into() total=total />
+                <ExportButtons request=TableFile::exported(file) />
                 <ServerNote part=part />
             </Show>
         </section>

@@ -9,7 +9,8 @@ use uuid::Uuid;
 
 use super::chart::{Series, StackedBars};
 use super::common::{
-    ServerNote, Setup, count, days_of, iso_day, iso_month, parse_month, today, user_name,
+    ExportButtons, ServerNote, Setup, TableFile, days_of, iso_day, iso_month, parse_month, today,
+    use_tally, user_name,
 };
 use super::server::server_part;
 use super::table::{FiguresTable, Line, columns};
@@ -49,19 +50,7 @@ pub fn AgentMonthPage() -> impl IntoView {
     let bounds = Memo::new(move |_| days.with(|days| days.starts.clone()));
     let only = Signal::derive(move || agent.get());
     let part = server_part(bounds, only);
-    let tally = Memo::new(move |_| {
-        let server = part.get();
-        setup.with(|setup| {
-            count(
-                replica,
-                setup,
-                days.get(),
-                now.get(),
-                agent.get(),
-                Some(&server),
-            )
-        })
-    });
+    let tally = use_tally(replica, setup, days, only, part);
     let columns = Signal::derive(move || setup.with(|setup| columns(&setup.outcome_names())));
     let lines = Signal::derive(move || {
         let (Some(agent), period) = (agent.get(), month.get()) else {
@@ -71,6 +60,9 @@ pub fn AgentMonthPage() -> impl IntoView {
         let format =
             DayFormat::new(&[("weekday", "short"), ("day", "numeric"), ("month", "short")]);
         tally.with(|tally| {
+            let Some(tally) = tally else {
+                return Vec::new();
+            };
             (0..period.days as usize)
                 .map(|i| period.first + i as i64)
                 .take_while(|day| *day <= shown_until)
@@ -87,7 +79,7 @@ pub fn AgentMonthPage() -> impl IntoView {
         let outcomes = setup.with(|s| s.outcomes.len());
         agent
             .get()
-            .map(|agent| tally.with(|tally| tally.total(agent)))
+            .and_then(|agent| tally.with(|tally| tally.as_ref().map(|tally| tally.total(agent))))
             .unwrap_or_else(|| minicrm_core::report::Figures::empty(outcomes))
     });
     let name = Signal::derive(move || {
@@ -126,6 +118,9 @@ pub fn AgentMonthPage() -> impl IntoView {
         let names = setup.with(|s| s.outcome_names());
         let count = days.with(|days| days.count());
         tally.with(|tally| {
+            let Some(tally) = tally else {
+                return Vec::new();
+            };
             let rows: Vec<_> = (0..count).map(|i| tally.day(agent, i)).collect();
             // The settings' outcomes keep their place in the legend even without calls;
             // "no outcome" shows only when some call has none.
@@ -149,6 +144,17 @@ pub fn AgentMonthPage() -> impl IntoView {
                 .collect()
         })
     });
+    let file = Signal::derive(move || TableFile {
+        name: t!(
+            "report-month-file",
+            name = name.get(),
+            month = iso_month(month.get().first)
+        ),
+        first: t!("report-day"),
+        columns: columns.get(),
+        lines: lines.get(),
+        total: total.get(),
+    });
     let link = move |step: i32| {
         let agent = agent.get().map(|id| id.to_string()).unwrap_or_default();
         format!(
@@ -171,8 +177,11 @@ pub fn AgentMonthPage() -> impl IntoView {
                         <a href=move || link(1)>{t!("report-next-month")}</a>
                     </Show>
                 </nav>
-                <StackedBars title=chart_title labels=chart_labels series=chart_series />
-                <FiguresTable caption=caption first=t!("report-day") columns=columns lines=lines total=total />
+                <Show when=move || tally.with(Option::is_some) fallback=|| view! { <p class="loading" role="status">{t!("report-loading")}</p> }>
+                    <StackedBars title=chart_title labels=chart_labels series=chart_series />
+                    <FiguresTable caption=caption first=t!("report-day") columns=columns lines=lines total=total />
+                    <ExportButtons request=TableFile::exported(file) />
+                </Show>
                 <ServerNote part=part />
             </Show>
             </Show>

@@ -7,16 +7,18 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use minicrm_core::report::{Measure, Period, PeriodError, Preset, change, conversion};
+use minicrm_core::report::{
+    Figures, Measure, Period, PeriodError, Preset, Tally, change, conversion,
+};
 use uuid::Uuid;
 
-use super::chart::{Series, StackedBars};
+use super::chart::{Series, StackedBars, TrendLine};
 use super::common::{
-    ExportButtons, ReportTabs, ServerNote, Setup, TableFile, count, days_of, iso_day, parse_day,
-    today, user_name,
+    ExportButtons, ReportTabs, ServerNote, Setup, TableFile, agents, days_of, iso_day, parse_day,
+    today, use_tally,
 };
 use super::server::server_part;
-use super::table::{FiguresTable, Line, TextLine, change_text, columns, shown};
+use super::table::{FiguresTable, Line, TextLine, change_text, columns, shown, shown_value};
 use crate::data::use_replica;
 use crate::state::now::use_now;
 use crate::state::session::use_session;
@@ -93,43 +95,88 @@ pub fn PeriodPage() -> impl IntoView {
     let everyone = Signal::derive(|| None::<Uuid>);
     let part = server_part(bounds, everyone);
     let before_part = server_part(before_bounds, everyone);
-    let tally = Memo::new(move |_| {
-        let server = part.get();
-        setup.with(|setup| count(replica, setup, days.get(), now.get(), None, Some(&server)))
-    });
-    let before_tally = Memo::new(move |_| {
-        let server = before_part.get();
-        setup.with(|setup| count(replica, setup, before.get(), now.get(), None, Some(&server)))
-    });
+    let tally = use_tally(replica, setup, days, everyone, part);
+    let before_tally = use_tally(replica, setup, before, everyone, before_part);
     let columns = Signal::derive(move || setup.with(|setup| columns(&setup.outcome_names())));
-    let lines = Signal::derive(move || {
+    let agents = Memo::new(move |_| {
         setup.with(|setup| {
             tally.with(|tally| {
-                let mut users: Vec<Uuid> = setup
-                    .users
-                    .iter()
-                    .filter_map(|user| Uuid::parse_str(&user.id).ok())
-                    .collect();
-                let more: Vec<Uuid> = tally.users().filter(|id| !users.contains(id)).collect();
-                users.extend(more);
-                let mut lines: Vec<Line> = users
-                    .into_iter()
-                    .map(|id| Line {
-                        label: user_name(replica, session, setup, id),
-                        href: Some(format!(
-                            "/reports/agent/{id}?month={}",
-                            super::common::iso_month(period.get().first)
-                        )),
-                        figures: tally.total(id),
-                    })
-                    .collect();
-                lines.sort_by_key(|line| line.label.to_lowercase());
-                lines
+                tally
+                    .as_ref()
+                    .map(|tally| agents(replica, session, setup, tally.users()))
+                    .unwrap_or_default()
             })
         })
     });
-    let total = Signal::derive(move || tally.with(|tally| tally.team_total()));
-    let before_total = Signal::derive(move || before_tally.with(|tally| tally.team_total()));
+    let lines = Memo::new(move |_| {
+        let month = super::common::iso_month(period.get().first);
+        tally.with(|tally| {
+            let Some(tally) = tally else {
+                return Vec::new();
+            };
+            agents.with(|agents| {
+                agents
+                    .iter()
+                    .map(|(id, name)| Line {
+                        label: name.clone(),
+                        href: Some(format!("/reports/agent/{id}?month={month}")),
+                        figures: tally.total(*id),
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+    });
+    // Each agent's tiles against their own previous period.
+    let agent_changes = Memo::new(move |_| {
+        let columns = columns.get();
+        let headings: Vec<String> = TILES
+            .iter()
+            .map(|measure| {
+                columns
+                    .iter()
+                    .find(|c| c.measure == *measure)
+                    .map(|c| c.heading.clone())
+                    .unwrap_or_default()
+            })
+            .collect();
+        let rows = tally.with(|now| {
+            before_tally.with(|then| {
+                let (Some(now), Some(then)) = (now, then) else {
+                    return Vec::new();
+                };
+                agents.with(|agents| {
+                    agents
+                        .iter()
+                        .map(|(id, name)| {
+                            let (now, then) = (now.total(*id), then.total(*id));
+                            let cells = TILES
+                                .iter()
+                                .map(|measure| {
+                                    (
+                                        shown(*measure, &now),
+                                        change_text(change(*measure, &now, &then), *measure),
+                                    )
+                                })
+                                .collect::<Vec<_>>();
+                            (name.clone(), cells)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+        });
+        (headings, rows)
+    });
+    let outcomes = move || setup.with(|s| s.outcomes.len());
+    let total = Signal::derive(move || {
+        tally
+            .with(|tally| tally.as_ref().map(Tally::team_total))
+            .unwrap_or_else(|| Figures::empty(outcomes()))
+    });
+    let before_total = Signal::derive(move || {
+        before_tally
+            .with(|tally| tally.as_ref().map(Tally::team_total))
+            .unwrap_or_else(|| Figures::empty(outcomes()))
+    });
     let after = Signal::derive(move || {
         let (now_total, then_total) = (total.get(), before_total.get());
         let columns = columns.get();
@@ -205,10 +252,14 @@ pub fn PeriodPage() -> impl IntoView {
             .map(|i| format.label(period.first + i))
             .collect::<Vec<_>>()
     });
-    let day_series = Signal::derive(move || {
+    // The team's figures per bar: a day, or a week of a long period.
+    let grouped = Memo::new(move |_| {
         let count = days.with(|days| days.count());
         let step = step.get();
-        let rows = tally.with(|tally| {
+        tally.with(|tally| {
+            let Some(tally) = tally else {
+                return Vec::new();
+            };
             (0..count)
                 .step_by(step)
                 .map(|first| {
@@ -218,9 +269,34 @@ pub fn PeriodPage() -> impl IntoView {
                     }
                     sum
                 })
-                .collect()
+                .collect::<Vec<_>>()
+        })
+    });
+    let day_series = Signal::derive(move || outcome_series(grouped.get()));
+    let trend_measure = RwSignal::new(Measure::CallsOut);
+    let trend_values = Signal::derive(move || {
+        let measure = trend_measure.get();
+        grouped.with(|rows| rows.iter().map(|f| f.get(measure)).collect::<Vec<_>>())
+    });
+    let trend_format = Callback::new(move |value: f64| {
+        let measure = trend_measure.get_untracked();
+        shown_value(measure, value)
+    });
+    let trend_title = Signal::derive(move || {
+        let measure = trend_measure.get();
+        let figure = columns.with(|columns| {
+            columns
+                .iter()
+                .find(|c| c.measure == measure)
+                .map(|c| c.heading.clone())
+                .unwrap_or_default()
         });
-        outcome_series(rows)
+        let range = range_text(period.get());
+        if step.get() == 1 {
+            t!("report-trend-days", figure = figure, range = range)
+        } else {
+            t!("report-trend-weeks", figure = figure, range = range)
+        }
     });
     let day_title = Signal::derive(move || {
         let range = range_text(period.get());
@@ -362,6 +438,7 @@ pub fn PeriodPage() -> impl IntoView {
                 </form>
                 {move || chosen.get().err().map(|error| view! { <p class="form-error" role="alert">{error}</p> })}
                 <Show when=move || replica.ready.get() fallback=|| view! { <p class="loading" role="status">{t!("report-loading")}</p> }>
+                <Show when=move || { tally.with(Option::is_some) && before_tally.with(Option::is_some) } fallback=|| view! { <p class="loading" role="status">{t!("report-loading")}</p> }>
                     <p class="hint">{move || compared.get()}</p>
                     <ul class="report-tiles" aria-label=t!("report-tiles")>
                         {move || {
@@ -386,6 +463,24 @@ pub fn PeriodPage() -> impl IntoView {
                         }}
                     </ul>
                     <StackedBars title=day_title labels=day_labels series=day_series />
+                    <div class="report-controls">
+                        <label for="report-trend">{t!("report-trend-figure")}</label>
+                        <select id="report-trend" on:change=move |ev| {
+                            let chosen = event_target_value(&ev).parse::<usize>().ok();
+                            if let Some(column) = chosen.and_then(|i| columns.get_untracked().into_iter().nth(i)) {
+                                trend_measure.set(column.measure);
+                            }
+                        }>
+                            {move || columns.get().into_iter().enumerate().map(|(i, column)| {
+                                let measure = column.measure;
+                                view! { <option value=i.to_string() selected=move || trend_measure.get() == measure>{column.heading}</option> }
+                            }).collect_view()}
+                        </select>
+                    </div>
+                    {move || {
+                        let share = trend_measure.get().unit() == minicrm_core::report::Unit::Share;
+                        view! { <TrendLine title=trend_title labels=day_labels values=trend_values format=trend_format share=share /> }
+                    }}
                     <section class="chart-figure" aria-labelledby="agent-bars-title">
                         <h2 id="agent-bars-title" class="chart-heading">{t!("report-period-chart-agents")}</h2>
                         <ul class="agent-bars">
@@ -401,8 +496,31 @@ pub fn PeriodPage() -> impl IntoView {
                             }).collect_view()}
                         </ul>
                     </section>
-                    <FiguresTable caption=caption first=t!("report-agent") columns=columns lines=lines total=total after=after />
-                    <ExportButtons file=file />
+                    <FiguresTable caption=caption first=t!("report-agent") columns=columns lines=lines.into() total=total after=after />
+                    <div class="report-scroll" tabindex="0" role="region" aria-label=move || t!("report-agent-changes", range = range_text(period.get().previous()))>
+                        <table class="data-table report-table">
+                            <caption>{move || t!("report-agent-changes", range = range_text(period.get().previous()))}</caption>
+                            <thead>
+                                <tr>
+                                    <th scope="col">{t!("report-agent")}</th>
+                                    {move || agent_changes.with(|(headings, _)| headings.iter().map(|heading| view! {
+                                        <th scope="col">{heading.clone()}</th>
+                                    }).collect_view())}
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {move || agent_changes.get().1.into_iter().map(|(name, cells)| view! {
+                                    <tr>
+                                        <th scope="row">{name}</th>
+                                        {cells.into_iter().map(|(value, moved)| view! {
+                                            <td>{value}" "<span class="report-moved">{moved}</span></td>
+                                        }).collect_view()}
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                    <ExportButtons request=TableFile::exported(file) />
                     <ServerNote part=part />
                     <h2>{t!("report-pipelines")}</h2>
                     {move || pipelines.get().into_iter().map(|(name, stages)| view! {
@@ -425,6 +543,7 @@ pub fn PeriodPage() -> impl IntoView {
                             </table>
                         </div>
                     }).collect_view()}
+                </Show>
                 </Show>
             </Show>
         </section>

@@ -48,9 +48,13 @@ fn heading(measure: Measure, outcome_names: &[String]) -> String {
 
 /// A figure as the table shows it: a count, a share in percent, a duration (h:mm:ss).
 pub fn shown(measure: Measure, figures: &Figures) -> String {
-    let Some(value) = figures.get(measure) else {
-        return "–".to_owned();
-    };
+    figures
+        .get(measure)
+        .map_or_else(|| "–".to_owned(), |value| shown_value(measure, value))
+}
+
+/// A value of `measure` as the table shows it.
+pub fn shown_value(measure: Measure, value: f64) -> String {
     match measure.unit() {
         Unit::Count => format!("{value}"),
         Unit::Share => format!("{:.0}%", value * 100.0),
