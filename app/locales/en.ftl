@@ -1122,6 +1122,7 @@ report-period-range = { $from } – { $to }
 report-period-caption = Every agent's figures, { $range }
 report-period-compared = Compared with the { $days } days before: { $range }.
 report-trend-figure = Trend of
+report-pipeline-bars = { $name }: records per stage now and entered in the period
 report-agent-changes = Each agent against { $range }
 report-trend-days = { $figure } per day, { $range }
 report-trend-weeks = { $figure } per week, { $range }

@@ -19,6 +19,8 @@ use crate::work::{Activity, ActivityKind, Task};
 pub const DAY_MS: i64 = 86_400_000;
 /// The longest period a report covers (two years of days).
 pub const MAX_DAYS: u32 = 731;
+/// How many days apart [`Days::new`] asks the zone for its offset.
+pub const SAMPLE_DAYS: i64 = 7;
 /// The Julian day of 1970-01-01: day numbers here count from the epoch.
 const EPOCH_JULIAN: i32 = 2_440_588;
 
@@ -398,10 +400,31 @@ pub struct Days {
 }
 
 impl Days {
+    /// The period's day boundaries. The zone is asked at every [`SAMPLE_DAYS`]th midnight
+    /// only (asking a browser's zone database is slow, and a year has 366 midnights):
+    /// where two samples agree, the days between have the same offset; where they differ
+    /// (a daylight-saving change), each midnight between is asked. This assumes no zone
+    /// changes its offset and back within a week, which none does.
     pub fn new(period: Period, offset_at: impl Fn(i64) -> i32) -> Days {
-        let starts = (0..=i64::from(period.days))
-            .map(|i| day_start(period.first + i, &offset_at))
-            .collect();
+        let days = i64::from(period.days);
+        let mut starts = Vec::with_capacity(days as usize + 1);
+        let exact = |i: i64| day_start(period.first + i, &offset_at);
+        let offset_of = |i: i64, start: i64| (period.first + i) * DAY_MS - start;
+        let mut at = 0;
+        let mut start = exact(0);
+        starts.push(start);
+        while at < days {
+            let next = (at + SAMPLE_DAYS).min(days);
+            let next_start = exact(next);
+            let offset = offset_of(at, start);
+            if offset_of(next, next_start) == offset {
+                starts.extend((at + 1..next).map(|i| (period.first + i) * DAY_MS - offset));
+            } else {
+                starts.extend((at + 1..next).map(exact));
+            }
+            starts.push(next_start);
+            (at, start) = (next, next_start);
+        }
         Days { period, starts }
     }
 

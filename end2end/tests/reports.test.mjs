@@ -83,6 +83,16 @@ async function completeTask(page, title) {
   await done.waitFor({ state: 'detached' });
 }
 
+/** Clicks "Export CSV" and reads the file back: its name, header and lines (cells). */
+async function exportCsv(page) {
+  const downloading = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export CSV' }).click();
+  const download = await downloading;
+  const csv = (await readFile(await download.path(), 'utf8')).replace(/^\uFEFF/, '');
+  const [header, ...lines] = csv.trim().split(/\r?\n/).map((line) => line.split(','));
+  return { name: download.suggestedFilename(), header, lines };
+}
+
 /** The report table named `caption`: row label → column heading → the cell's text. */
 async function readTable(page, caption) {
   const table = page.getByRole('table', { name: caption });
@@ -179,12 +189,19 @@ test("the manager's day shows each agent's calls and tasks in the team's zone; a
   const tiles = marek.page.getByRole('list', { name: 'The team\'s figures against the previous period' });
   await tiles.getByRole('listitem').filter({ hasText: 'Calls out' }).filter({ hasText: '3' }).waitFor();
   await marek.page.screenshot({ path: join(SCREENSHOTS, 'reports-period.png'), fullPage: true });
-  const downloading = marek.page.waitForEvent('download');
-  await marek.page.getByRole('button', { name: 'Export CSV' }).click();
-  const download = await downloading;
-  assert.match(download.suggestedFilename(), /^miniCRM report \d{4}-\d{2}-01 to \d{4}-\d{2}-\d{2}\.csv$/);
-  const csv = (await readFile(await download.path(), 'utf8')).replace(/^\uFEFF/, '');
-  const [header, ...lines] = csv.trim().split(/\r?\n/).map((line) => line.split(','));
+  // The trend of a chosen figure: the team's connected share, a point on today only.
+  await marek.page.getByLabel('Trend of').selectOption({ label: 'Connected' });
+  const trend = marek.page.getByRole('figure', { name: /^Connected per day, / });
+  const point = trend.getByRole('img', { name: /: 67%$/ });
+  assert.equal(await trend.getByRole('img').count(), 1);
+  await point.focus();
+  await trend.locator('p.chart-said', { hasText: /: 67%$/ }).waitFor();
+  // Each agent against their own previous period (empty: "new").
+  const agentChanges = await readTable(marek.page, /^Each agent against /);
+  assert.equal(agentChanges['Agnes Agent']['Calls out'], '2 ↑ new');
+  assert.equal(agentChanges['Arek Agent']['Tasks done'], '1 ↑ new');
+  const { name: fileName, header, lines } = await exportCsv(marek.page);
+  assert.match(fileName, /^miniCRM report \d{4}-\d{2}-01 to \d{4}-\d{2}-\d{2}\.csv$/);
   const column = (name) => header.indexOf(name);
   const agnesLine = lines.find((line) => line[0] === 'Agnes Agent');
   assert.equal(agnesLine[column('Calls out')], '2');
@@ -199,6 +216,17 @@ test("the manager's day shows each agent's calls and tasks in the team's zone; a
   const bySource = await readTable(marek.page, 'Records by Source');
   assert.deepEqual(pick(bySource['Trade fair'], ['Records', 'Share of the records']), { Records: '1', 'Share of the records': '50%' });
   assert.deepEqual(pick(bySource['Not set'], ['Records']), { Records: '1' });
+  const breakdownFile = await exportCsv(marek.page);
+  assert.equal(breakdownFile.name, 'miniCRM records by source.csv');
+  assert.deepEqual(breakdownFile.header, ['Value', 'Records', 'Share of the records (%)']);
+  assert.deepEqual(breakdownFile.lines.find((line) => line[0] === 'Trade fair'), ['Trade fair', '1', '50']);
+
+  // The day's table exported too.
+  await marek.page.goto(`${server.base}/reports`);
+  await readTable(marek.page, caption);
+  const dayFile = await exportCsv(marek.page);
+  assert.equal(dayFile.name, `miniCRM report ${today}.csv`);
+  assert.equal(dayFile.lines.find((line) => line[0] === 'Arek Agent')[dayFile.header.indexOf('Calls out')], '1');
 
   // An agent sees their own row only, and not another agent's month.
   await agnes.page.goto(`${server.base}/reports`);

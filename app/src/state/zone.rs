@@ -8,7 +8,8 @@ use wasm_bindgen::{JsCast, JsValue};
 #[derive(Clone)]
 pub struct Zone {
     pub name: String,
-    format: Option<js_sys::Intl::DateTimeFormat>,
+    /// The zone's `Intl.DateTimeFormat(…).format` (en-US, numeric, 24 h).
+    format: Option<js_sys::Function>,
 }
 
 fn intl_date_time_format() -> Option<js_sys::Function> {
@@ -19,8 +20,18 @@ fn intl_date_time_format() -> Option<js_sys::Function> {
         .ok()
 }
 
+thread_local! {
+    /// Zones made so far, by name: making an Intl formatter takes a while, and every
+    /// report asks for the team's zone.
+    static ZONES: std::cell::RefCell<std::collections::HashMap<String, Zone>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
 impl Zone {
     pub fn new(name: &str) -> Zone {
+        if let Some(zone) = ZONES.with(|zones| zones.borrow().get(name).cloned()) {
+            return zone;
+        }
         let options = js_sys::Object::new();
         let set = |key: &str, value: &str| {
             let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
@@ -37,10 +48,12 @@ impl Zone {
                 .ok()
                 .map(JsCast::unchecked_into::<js_sys::Intl::DateTimeFormat>)
         });
-        Zone {
+        let zone = Zone {
             name: name.to_owned(),
-            format,
-        }
+            format: format.map(|format| format.format()),
+        };
+        ZONES.with(|zones| zones.borrow_mut().insert(name.to_owned(), zone.clone()));
+        zone
     }
 
     /// The browser knows this zone (else the device's own offsets are used).
@@ -55,28 +68,22 @@ impl Zone {
         };
         let seconds = ms.div_euclid(1000) * 1000;
         let date = js_sys::Date::new(&JsValue::from_f64(seconds as f64));
-        let parts = format.format_to_parts(&date);
-        let mut wall = [0f64; 6];
-        for part in parts.iter() {
-            let get = |key: &str| js_sys::Reflect::get(&part, &key.into()).ok();
-            let kind = get("type").and_then(|v| v.as_string()).unwrap_or_default();
-            let value = get("value")
-                .and_then(|v| v.as_string())
-                .and_then(|v| v.parse::<f64>().ok())
-                .unwrap_or(0.0);
-            let slot = match kind.as_str() {
-                "year" => 0,
-                "month" => 1,
-                "day" => 2,
-                "hour" => 3,
-                "minute" => 4,
-                "second" => 5,
-                _ => continue,
-            };
-            wall[slot] = value;
-        }
-        let wall_ms = js_sys::Date::utc(wall[0], wall[1] - 1.0)
-            + ((wall[2] - 1.0) * 86_400.0 + wall[3] * 3_600.0 + wall[4] * 60.0 + wall[5]) * 1000.0;
+        // "12/4/2026, 23:05:09": month, day, year, hour, minute, second (one call, where
+        // formatToParts made a dozen).
+        let text = format
+            .call1(&JsValue::UNDEFINED, &date)
+            .ok()
+            .and_then(|text| text.as_string())
+            .unwrap_or_default();
+        let mut numbers = text
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|part| !part.is_empty())
+            .map(|part| part.parse::<f64>().unwrap_or(0.0));
+        let mut next = || numbers.next().unwrap_or(0.0);
+        let (month, day, year, hour, minute, second) =
+            (next(), next(), next(), next(), next(), next());
+        let wall_ms = js_sys::Date::utc(year, month - 1.0)
+            + ((day - 1.0) * 86_400.0 + hour * 3_600.0 + minute * 60.0 + second) * 1000.0;
         ((wall_ms - seconds as f64) / 60_000.0).round() as i32
     }
 }

@@ -883,3 +883,56 @@ mod counting_in_steps {
         }
     }
 }
+
+mod sampled_days {
+    use std::cell::Cell;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn every_midnight(period: Period, offset_at: impl Fn(i64) -> i32) -> Vec<i64> {
+        (0..=i64::from(period.days))
+            .map(|i| day_start(period.first + i, &offset_at))
+            .collect()
+    }
+
+    #[test]
+    fn a_year_in_warsaw_asks_the_zone_a_few_times_and_gets_every_midnight() {
+        let asked = Cell::new(0);
+        let counting = |ms: i64| {
+            asked.set(asked.get() + 1);
+            warsaw(ms)
+        };
+        let year = Period::between(day("2026-01-01"), day("2026-12-31")).unwrap();
+        let days = Days::new(year, counting);
+        assert_eq!(days.starts, every_midnight(year, warsaw));
+        // 53 samples at two questions each, and two weeks asked day by day.
+        assert!(asked.get() < 200, "asked {} times", asked.get());
+    }
+
+    proptest! {
+        /// A zone whose offset changes at any instants at least a week and a day apart
+        /// (by whole quarter-hours, either way): the sampled days are every midnight.
+        #[test]
+        fn sampled_midnights_are_every_midnight(
+            first in 20_000i64..20_800,
+            length in 1..MAX_DAYS,
+            changes in proptest::collection::vec((0..24 * 8i64, -8..8i32), 0..12),
+            base in -12 * 4..14 * 4i32,
+        ) {
+            let period = Period { first, days: length };
+            // Changes at increasing instants, each 8 days and some hours after the last.
+            let mut at = first * DAY_MS - DAY_MS;
+            let mut offset = base * 15;
+            let mut table = vec![(i64::MIN, offset)];
+            for (hours, quarters) in changes {
+                at += 8 * DAY_MS + hours * 3_600_000;
+                offset += if quarters == 0 { 60 } else { quarters * 15 };
+                table.push((at, offset));
+            }
+            let zone = |ms: i64| table.iter().rev().find(|(from, _)| *from <= ms).map_or(0, |(_, o)| *o);
+            prop_assert_eq!(Days::new(period, zone).starts, every_midnight(period, zone));
+        }
+    }
+}

@@ -33,6 +33,49 @@ fn axis_top(max: u32) -> u32 {
     }
 }
 
+/// Whether the chart may draw: false for its first task, so a report's table comes on
+/// screen first and each chart is drawn in a task of its own.
+fn drawn_later() -> RwSignal<bool> {
+    let ready = RwSignal::new(false);
+    leptos::prelude::set_timeout(
+        move || {
+            ready.try_set(true);
+        },
+        std::time::Duration::ZERO,
+    );
+    ready
+}
+
+/// The value a bar or point says (its accessible name), for the line under the chart: one
+/// listener on the chart for every mark in it.
+fn said_of(event: &web_sys::Event) -> Option<String> {
+    use wasm_bindgen::JsCast;
+    event
+        .target()?
+        .dyn_into::<web_sys::Element>()
+        .ok()?
+        .get_attribute("aria-label")
+}
+
+/// The chart's own table, built when "Show the numbers" is opened.
+#[component]
+fn Numbers(table: Callback<(), AnyView>) -> impl IntoView {
+    let open = RwSignal::new(false);
+    view! {
+        <details class="chart-numbers" on:toggle=move |event| {
+            use wasm_bindgen::JsCast;
+            let opened = event
+                .target()
+                .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+                .is_some_and(|details| details.has_attribute("open"));
+            open.set(opened);
+        }>
+            <summary>{t!("chart-numbers")}</summary>
+            {move || open.get().then(|| table.run(()))}
+        </details>
+    }
+}
+
 #[component]
 pub fn StackedBars(
     /// What the chart shows (its accessible name and the table's caption).
@@ -42,10 +85,14 @@ pub fn StackedBars(
     series: Signal<Vec<Series>>,
 ) -> impl IntoView {
     let said = RwSignal::new(None::<String>);
+    let ready = drawn_later();
     let chart_id = format!("chart-{}", uuid::Uuid::now_v7().simple());
     let title_id = format!("{chart_id}-title");
     let labelled_by = title_id.clone();
     let svg = move || {
+        if !ready.get() {
+            return None;
+        }
         let labels = labels.get();
         let series = series.get();
         let totals: Vec<u32> = (0..labels.len())
@@ -81,12 +128,10 @@ pub fn StackedBars(
                 let height = f64::from(value) * scale;
                 y -= height;
                 let text = t!("chart-value", label = label.clone(), series = one.name.clone(), value = value.to_string());
-                let (on_focus, on_hover, on_label) = (text.clone(), text.clone(), text.clone());
+                let name = text.clone();
                 Some(view! {
                     <rect class=format!("chart-series-{}", s % COLOURS) x=x y=y width=BAR height=height
-                        tabindex="0" role="img" aria-label=on_label
-                        on:focus=move |_| said.set(Some(on_focus.clone()))
-                        on:mouseenter=move |_| said.set(Some(on_hover.clone()))>
+                        tabindex="0" role="img" aria-label=name>
                         <title>{text}</title>
                     </rect>
                 })
@@ -100,20 +145,23 @@ pub fn StackedBars(
                 })}
             }
         }).collect_view();
-        view! {
+        Some(view! {
             <svg class="chart" viewBox=format!("0 0 {width} {HEIGHT}") width=width height=HEIGHT
-                role="group" aria-labelledby=labelled_by.clone() on:mouseleave=move |_| said.set(None)>
+                role="group" aria-labelledby=labelled_by.clone()
+                on:focusin=move |event| said.set(said_of(&event))
+                on:mouseover=move |event| said.set(said_of(&event))
+                on:mouseleave=move |_| said.set(None)>
                 {grid}
                 {bars}
             </svg>
-        }
+        })
     };
     let legend = move || {
         series.get().into_iter().enumerate().map(|(s, one)| view! {
         <li><span class=format!("chart-swatch chart-series-{}", s % COLOURS) aria-hidden="true"></span>{one.name}</li>
     }).collect_view()
     };
-    let table = move || {
+    let table = Callback::new(move |()| {
         let labels = labels.get();
         let series = series.get();
         view! {
@@ -137,17 +185,15 @@ pub fn StackedBars(
                 </tbody>
             </table>
         }
-    };
+        .into_any()
+    });
     view! {
         <figure class="chart-figure">
             <figcaption id=title_id.clone()>{move || title.get()}</figcaption>
-            <div class="chart-scroll">{svg}</div>
+            <div class="chart-scroll" style=format!("min-height: {HEIGHT}px")>{svg}</div>
             <ul class="chart-legend">{legend}</ul>
             <p class="chart-said" aria-live="polite">{move || said.get().unwrap_or_default()}</p>
-            <details class="chart-numbers">
-                <summary>{t!("chart-numbers")}</summary>
-                {table}
-            </details>
+            <Numbers table=table />
         </figure>
     }
 }
@@ -169,10 +215,14 @@ pub fn TrendLine(
     share: bool,
 ) -> impl IntoView {
     let said = RwSignal::new(None::<String>);
+    let ready = drawn_later();
     let chart_id = format!("chart-{}", uuid::Uuid::now_v7().simple());
     let title_id = format!("{chart_id}-title");
     let labelled_by = title_id.clone();
     let svg = move || {
+        if !ready.get() {
+            return None;
+        }
         let labels = labels.get();
         let values = values.get();
         let top = if share {
@@ -229,13 +279,11 @@ pub fn TrendLine(
                     label = label.clone(),
                     value = format.run(value)
                 );
-                let (on_focus, on_hover, on_label) = (text.clone(), text.clone(), text.clone());
                 let labelled = labels.len() <= 16 || i % 7 == 0;
+                let name = text.clone();
                 Some(view! {
                     <circle class="chart-dot" cx=x_of(i) cy=base - value * scale r=4
-                        tabindex="0" role="img" aria-label=on_label
-                        on:focus=move |_| said.set(Some(on_focus.clone()))
-                        on:mouseenter=move |_| said.set(Some(on_hover.clone()))>
+                        tabindex="0" role="img" aria-label=name>
                         <title>{text}</title>
                     </circle>
                     {labelled.then(|| view! {
@@ -244,16 +292,19 @@ pub fn TrendLine(
                 })
             })
             .collect_view();
-        view! {
+        Some(view! {
             <svg class="chart" viewBox=format!("0 0 {width} {HEIGHT}") width=width height=HEIGHT
-                role="group" aria-labelledby=labelled_by.clone() on:mouseleave=move |_| said.set(None)>
+                role="group" aria-labelledby=labelled_by.clone()
+                on:focusin=move |event| said.set(said_of(&event))
+                on:mouseover=move |event| said.set(said_of(&event))
+                on:mouseleave=move |_| said.set(None)>
                 {grid}
                 {lines}
                 {dots}
             </svg>
-        }
+        })
     };
-    let table = move || {
+    let table = Callback::new(move |()| {
         let values = values.get();
         view! {
             <table class="data-table chart-table">
@@ -268,16 +319,14 @@ pub fn TrendLine(
                 </tbody>
             </table>
         }
-    };
+        .into_any()
+    });
     view! {
         <figure class="chart-figure">
             <figcaption id=title_id.clone()>{move || title.get()}</figcaption>
-            <div class="chart-scroll">{svg}</div>
+            <div class="chart-scroll" style=format!("min-height: {HEIGHT}px")>{svg}</div>
             <p class="chart-said" aria-live="polite">{move || said.get().unwrap_or_default()}</p>
-            <details class="chart-numbers">
-                <summary>{t!("chart-numbers")}</summary>
-                {table}
-            </details>
+            <Numbers table=table />
         </figure>
     }
 }

@@ -319,7 +319,20 @@ pub fn PeriodPage() -> impl IntoView {
             .map(|line| (line.label, line.figures.calls(), top))
             .collect::<Vec<_>>()
     });
-    let pipelines = Signal::derive(move || {
+    // Records per stage now: a walk over every record, once per change of the records
+    // (not again for each period).
+    let stages_now = Memo::new(move |_| {
+        replica.with(|index| {
+            let mut now_in: HashMap<String, u32> = HashMap::new();
+            for contact in index.contacts().iter().filter(|c| !c.deleted) {
+                if let Some(stage) = contact.stage_id {
+                    *now_in.entry(stage.to_string()).or_default() += 1;
+                }
+            }
+            now_in
+        })
+    });
+    let pipelines = Memo::new(move |_| {
         let entered: HashMap<String, u32> = part.with(|part| {
             part.report
                 .as_ref()
@@ -332,53 +345,49 @@ pub fn PeriodPage() -> impl IntoView {
                 })
                 .unwrap_or_default()
         });
-        replica.with(|index| {
-            let mut now_in: HashMap<String, u32> = HashMap::new();
-            for contact in index.contacts().iter().filter(|c| !c.deleted) {
-                if let Some(stage) = contact.stage_id {
-                    *now_in.entry(stage.to_string()).or_default() += 1;
-                }
-            }
-            index
-                .pipelines()
-                .into_iter()
-                .map(|pipeline| {
-                    let entries: Vec<u32> = pipeline
-                        .stages
-                        .iter()
-                        .map(|stage| entered.get(&stage.id).copied().unwrap_or(0))
-                        .collect();
-                    let reached = conversion(&entries);
-                    let stages = pipeline
-                        .stages
-                        .iter()
-                        .enumerate()
-                        .map(|(i, stage)| {
-                            let next = reached
-                                .get(i)
-                                .map(|share| {
-                                    share.map_or_else(
-                                        || "–".to_owned(),
-                                        |s| format!("{:.0}%", s * 100.0),
-                                    )
-                                })
-                                .unwrap_or_default();
-                            (
-                                stage.name.clone(),
-                                now_in.get(&stage.id).copied().unwrap_or(0),
-                                entries[i],
-                                next,
-                            )
-                        })
-                        .collect::<Vec<_>>();
-                    let name = if pipeline.name.is_empty() {
-                        t!("report-pipeline-other")
-                    } else {
-                        pipeline.name
-                    };
-                    (name, stages)
-                })
-                .collect::<Vec<_>>()
+        stages_now.with(|now_in| {
+            replica.with(|index| {
+                index
+                    .pipelines()
+                    .into_iter()
+                    .map(|pipeline| {
+                        let entries: Vec<u32> = pipeline
+                            .stages
+                            .iter()
+                            .map(|stage| entered.get(&stage.id).copied().unwrap_or(0))
+                            .collect();
+                        let reached = conversion(&entries);
+                        let stages = pipeline
+                            .stages
+                            .iter()
+                            .enumerate()
+                            .map(|(i, stage)| {
+                                let next = reached
+                                    .get(i)
+                                    .map(|share| {
+                                        share.map_or_else(
+                                            || "–".to_owned(),
+                                            |s| format!("{:.0}%", s * 100.0),
+                                        )
+                                    })
+                                    .unwrap_or_default();
+                                (
+                                    stage.name.clone(),
+                                    now_in.get(&stage.id).copied().unwrap_or(0),
+                                    entries[i],
+                                    next,
+                                )
+                            })
+                            .collect::<Vec<_>>();
+                        let name = if pipeline.name.is_empty() {
+                            t!("report-pipeline-other")
+                        } else {
+                            pipeline.name
+                        };
+                        (name, stages)
+                    })
+                    .collect::<Vec<_>>()
+            })
         })
     });
     let file = Signal::derive(move || {
@@ -523,7 +532,28 @@ pub fn PeriodPage() -> impl IntoView {
                     <ExportButtons request=TableFile::exported(file) />
                     <ServerNote part=part />
                     <h2>{t!("report-pipelines")}</h2>
-                    {move || pipelines.get().into_iter().map(|(name, stages)| view! {
+                    {move || pipelines.get().into_iter().map(|(name, stages)| {
+                        let top = stages.iter().map(|(_, now_in, entered, _)| (*now_in).max(*entered)).max().unwrap_or(0).max(1);
+                        let width = move |n: u32| format!("width: {:.1}%", f64::from(n) / f64::from(top) * 100.0);
+                        let bars = stages.iter().map(|(stage, now_in, entered, _)| view! {
+                            <li>
+                                <span class="agent-bar-name">{stage.clone()}</span>
+                                <span class="agent-bar stage-bar">
+                                    <span class="chart-series-0" style=width(*now_in) title=t!("report-stage-now")></span>
+                                    <span class="chart-series-1" style=width(*entered) title=t!("report-stage-entered")></span>
+                                </span>
+                                <span class="agent-bar-value">{format!("{now_in} / {entered}")}</span>
+                            </li>
+                        }).collect_view();
+                        view! {
+                        <section class="chart-figure" aria-label=t!("report-pipeline-bars", name = name.clone())>
+                            <h3 class="chart-heading">{t!("report-pipeline-bars", name = name.clone())}</h3>
+                            <ul class="chart-legend" aria-hidden="true">
+                                <li><span class="chart-swatch chart-series-0"></span>{t!("report-stage-now")}</li>
+                                <li><span class="chart-swatch chart-series-1"></span>{t!("report-stage-entered")}</li>
+                            </ul>
+                            <ul class="agent-bars" aria-hidden="true">{bars}</ul>
+                        </section>
                         <div class="report-scroll">
                             <table class="data-table report-table">
                                 <caption>{t!("report-pipeline-caption", name = name)}</caption>
@@ -542,7 +572,7 @@ pub fn PeriodPage() -> impl IntoView {
                                 </tbody>
                             </table>
                         </div>
-                    }).collect_view()}
+                    }}).collect_view()}
                 </Show>
                 </Show>
             </Show>
