@@ -27,7 +27,7 @@ pub fn provide_deadlines(replica: Replica, now: Now) -> Deadlines {
             let same_day = kept.today_ends_ms == fresh.today_ends_ms;
             let nothing_fell_due = || {
                 replica.with_untracked(|index| {
-                    !index.tasks().any(|task| {
+                    !index.open_tasks().any(|task| {
                         task.is_open()
                             && task
                                 .due_ms

@@ -13,7 +13,7 @@ pub mod settings;
 pub mod tasks;
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Bound;
 
 use gloo_timers::future::TimeoutFuture;
@@ -116,22 +116,22 @@ fn release_in_steps(old: Index) {
             by_id,
             pending,
             settings,
-            mut tasks,
-            mut activities,
-            activities_by_time,
-            tasks_by_settled,
+            tasks,
+            activities,
+            task_keys,
+            activity_keys,
         } = old;
         drop((by_id, pending, settings));
-        drop((activities_by_time, tasks_by_settled));
+        drop((task_keys, activity_keys));
         let mut steps = Steps::new();
         while contacts.pop().is_some() {
             steps.breathe().await;
         }
-        let mut tasks = tasks.drain();
+        let mut tasks = tasks.into_iter();
         while tasks.next().is_some() {
             steps.breathe().await;
         }
-        let mut activities = activities.drain();
+        let mut activities = activities.into_iter();
         while activities.next().is_some() {
             steps.breathe().await;
         }
@@ -197,13 +197,14 @@ pub struct Index {
     /// Contacts with edits the server has not acknowledged yet.
     pending: HashSet<Uuid>,
     settings: HashMap<String, BTreeMap<String, SettingRow>>,
-    tasks: HashMap<Uuid, Task>,
-    activities: HashMap<Uuid, Activity>,
-    /// The activities with a time, in time order (a report counts a period's alone).
-    activities_by_time: BTreeSet<TimeKey>,
-    /// Every task by when it stopped being open (`report::settled_at`): a report counts
-    /// those settled after its period began, open ones last.
-    tasks_by_settled: BTreeSet<TimeKey>,
+    /// Every task by when it stopped being open (`report::settled_at`), open ones last:
+    /// a report counts those settled after its period began, walking them in place.
+    tasks: BTreeMap<TimeKey, Task>,
+    task_keys: HashMap<Uuid, TimeKey>,
+    /// Every activity in time order (those without a time first): a report counts a
+    /// period's alone.
+    activities: BTreeMap<TimeKey, Activity>,
+    activity_keys: HashMap<Uuid, TimeKey>,
 }
 
 /// An instant and a row's id: an order of rows by time.
@@ -259,11 +260,18 @@ impl Index {
 
     /// Tasks whose record is not in the trash: what task lists and counts show.
     pub fn live_tasks(&self) -> impl Iterator<Item = &Task> {
-        self.tasks.values().filter(|task| {
-            task.record_id
-                .and_then(|record| self.contact(&record))
-                .is_none_or(|contact| !contact.deleted)
-        })
+        self.tasks.values().filter(|task| self.is_live(task))
+    }
+
+    /// The open tasks whose record is not in the trash (the navigation's counts).
+    pub fn live_open_tasks(&self) -> impl Iterator<Item = &Task> {
+        self.open_tasks().filter(|task| self.is_live(task))
+    }
+
+    fn is_live(&self, task: &Task) -> bool {
+        task.record_id
+            .and_then(|record| self.contact(&record))
+            .is_none_or(|contact| !contact.deleted)
     }
 
     /// Every activity on the device.
@@ -275,43 +283,18 @@ impl Index {
         let fields = row.shown();
         if row.entity == TASK {
             if let Some(task) = Task::from_fields(&row.id, &fields) {
-                self.tasks_by_settled.insert((settled_at(&task), task.id));
-                if let Some(old) = self.tasks.insert(task.id, task) {
-                    self.forget_task_time(&old);
+                let key = (settled_at(&task), task.id);
+                if let Some(old) = self.task_keys.insert(task.id, key) {
+                    self.tasks.remove(&old);
                 }
+                self.tasks.insert(key, task);
             }
         } else if let Some(activity) = Activity::from_fields(&row.id, &fields) {
-            if let Some(at) = activity.at_ms {
-                self.activities_by_time.insert((at, activity.id));
+            let key = (activity.at_ms.unwrap_or(i64::MIN), activity.id);
+            if let Some(old) = self.activity_keys.insert(activity.id, key) {
+                self.activities.remove(&old);
             }
-            if let Some(old) = self.activities.insert(activity.id, activity) {
-                self.forget_activity_time(&old);
-            }
-        }
-    }
-
-    /// Drops a replaced or removed task's place in the order (unless the new one holds it).
-    fn forget_task_time(&mut self, old: &Task) {
-        let key = (settled_at(old), old.id);
-        if self
-            .tasks
-            .get(&old.id)
-            .is_none_or(|now| settled_at(now) != key.0)
-        {
-            self.tasks_by_settled.remove(&key);
-        }
-    }
-
-    fn forget_activity_time(&mut self, old: &Activity) {
-        let Some(at) = old.at_ms else {
-            return;
-        };
-        if self
-            .activities
-            .get(&old.id)
-            .is_none_or(|now| now.at_ms != Some(at))
-        {
-            self.activities_by_time.remove(&(at, old.id));
+            self.activities.insert(key, activity);
         }
     }
 
@@ -320,11 +303,11 @@ impl Index {
             return;
         };
         if entity == TASK {
-            if let Some(old) = self.tasks.remove(&id) {
-                self.forget_task_time(&old);
+            if let Some(key) = self.task_keys.remove(&id) {
+                self.tasks.remove(&key);
             }
-        } else if let Some(old) = self.activities.remove(&id) {
-            self.forget_activity_time(&old);
+        } else if let Some(key) = self.activity_keys.remove(&id) {
+            self.activities.remove(&key);
         }
     }
 
@@ -342,19 +325,26 @@ impl Index {
         };
         starts_before
             .then(|| {
-                self.activities_by_time
+                self.activities
                     .range((from, Bound::Excluded((until, Uuid::nil()))))
             })
             .into_iter()
             .flatten()
-            .filter_map(|key| self.activities.get(&key.1).map(|a| (*key, a)))
+            .map(|(key, activity)| (*key, activity))
     }
 
     /// The tasks settled from `from` on (open ones last), in that order.
     pub fn tasks_by_settled(&self, from: Bound<TimeKey>) -> impl Iterator<Item = (TimeKey, &Task)> {
-        self.tasks_by_settled
+        self.tasks
             .range((from, Bound::Unbounded))
-            .filter_map(|key| self.tasks.get(&key.1).map(|t| (*key, t)))
+            .map(|(key, task)| (*key, task))
+    }
+
+    /// The open tasks (they come last in the order of [`Index::tasks_by_settled`]).
+    pub fn open_tasks(&self) -> impl Iterator<Item = &Task> {
+        self.tasks
+            .range((Bound::Included((i64::MAX, Uuid::nil())), Bound::Unbounded))
+            .map(|(_, task)| task)
     }
 
     fn put_contact(&mut self, row: &StoredRow) {

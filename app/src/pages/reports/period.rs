@@ -274,9 +274,30 @@ pub fn PeriodPage() -> impl IntoView {
     });
     let day_series = Signal::derive(move || outcome_series(grouped.get()));
     let trend_measure = RwSignal::new(Measure::CallsOut);
+    // Days not yet begun have no value to draw.
+    let begun = Memo::new(move |_| {
+        let now_ms = now.get() as i64;
+        days.with(|days| {
+            days.starts[..days.count()]
+                .iter()
+                .filter(|start| **start <= now_ms)
+                .count()
+        })
+    });
     let trend_values = Signal::derive(move || {
-        let measure = trend_measure.get();
-        grouped.with(|rows| rows.iter().map(|f| f.get(measure)).collect::<Vec<_>>())
+        let (measure, step, begun) = (trend_measure.get(), step.get(), begun.get());
+        grouped.with(|rows| {
+            rows.iter()
+                .enumerate()
+                .map(|(i, f)| {
+                    if i * step < begun {
+                        f.get(measure)
+                    } else {
+                        None
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
     });
     let trend_format = Callback::new(move |value: f64| {
         let measure = trend_measure.get_untracked();
@@ -506,6 +527,7 @@ pub fn PeriodPage() -> impl IntoView {
                         </ul>
                     </section>
                     <FiguresTable caption=caption first=t!("report-agent") columns=columns lines=lines.into() total=total after=after />
+                    <ExportButtons request=TableFile::exported(file) />
                     <div class="report-scroll" tabindex="0" role="region" aria-label=move || t!("report-agent-changes", range = range_text(period.get().previous()))>
                         <table class="data-table report-table">
                             <caption>{move || t!("report-agent-changes", range = range_text(period.get().previous()))}</caption>
@@ -521,15 +543,16 @@ pub fn PeriodPage() -> impl IntoView {
                                 {move || agent_changes.get().1.into_iter().map(|(name, cells)| view! {
                                     <tr>
                                         <th scope="row">{name}</th>
-                                        {cells.into_iter().map(|(value, moved)| view! {
-                                            <td>{value}" "<span class="report-moved">{moved}</span></td>
+                                        {cells.into_iter().map(|(value, moved)| {
+                                            // Nothing to compare ("–") says so once.
+                                            let moved = (value != "–").then_some(moved);
+                                            view! { <td>{value}{moved.map(|moved| view! { " "<span class="report-moved">{moved}</span> })}</td> }
                                         }).collect_view()}
                                     </tr>
                                 }).collect_view()}
                             </tbody>
                         </table>
                     </div>
-                    <ExportButtons request=TableFile::exported(file) />
                     <ServerNote part=part />
                     <h2>{t!("report-pipelines")}</h2>
                     {move || pipelines.get().into_iter().map(|(name, stages)| {

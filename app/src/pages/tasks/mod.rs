@@ -247,7 +247,9 @@ pub fn my_counts() -> Memo<(usize, usize)> {
         replica.with_work(|index| {
             replica.version.track();
             work::counts(
-                index.live_tasks().filter(|task| task.assignee_id == me),
+                index
+                    .live_open_tasks()
+                    .filter(|task| task.assignee_id == me),
                 &moment,
             )
         })

@@ -81,8 +81,12 @@ pub fn RecordsTable(
     let now = crate::data::deadlines::use_deadlines();
     let marks = Memo::new(move |_| {
         let moment = now.moment();
-        replica
-            .with_work(|index| Arc::new(minicrm_core::work::record_marks(index.tasks(), &moment)))
+        replica.with_work(|index| {
+            Arc::new(minicrm_core::work::record_marks(
+                index.open_tasks(),
+                &moment,
+            ))
+        })
     });
     let rows = Memo::new(move |_| {
         let (start, end) = range.get();
