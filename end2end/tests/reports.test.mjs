@@ -16,6 +16,7 @@ let browser;
 const records = { jan: randomUUID(), ewa: randomUUID() };
 const outcomes = { done: randomUUID(), noAnswer: randomUUID() };
 const tasks = { agnesToday: randomUUID(), agnesLate: randomUUID(), arek: randomUUID() };
+const pipeline = { sales: randomUUID(), lead: randomUUID(), offer: randomUUID(), won: randomUUID() };
 // Today in Warsaw (the team's zone: the default for a Polish team), and the day before.
 const today = new Date().toLocaleDateString('sv-SE', { timeZone: 'Europe/Warsaw' });
 const yesterday = new Date(Date.parse(`${today}T12:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
@@ -37,6 +38,15 @@ before(async () => {
       set('contact', record, 'last_name', last);
     }
     set('contact', records.jan, 'source', 'Trade fair');
+    // A pipeline: Jan is a lead, Ewa has an offer.
+    set('module', pipeline.sales, 'name', 'Sales');
+    for (const [stage, name, position] of [[pipeline.lead, 'Lead', 1], [pipeline.offer, 'Offer', 2], [pipeline.won, 'Won', 3]]) {
+      set('stage', stage, 'name', name);
+      set('stage', stage, 'position', position);
+      set('stage', stage, 'module_id', pipeline.sales);
+    }
+    set('contact', records.jan, 'stage_id', pipeline.lead);
+    set('contact', records.ewa, 'stage_id', pipeline.offer);
     const task = (taskId, title, assignee, due) => {
       set('task', taskId, 'record_id', records.jan);
       set('task', taskId, 'title', title);
@@ -200,6 +210,10 @@ test("the manager's day shows each agent's calls and tasks in the team's zone; a
   const agentChanges = await readTable(marek.page, /^Each agent against /);
   assert.equal(agentChanges['Agnes Agent']['Calls out'], '2 ↑ new');
   assert.equal(agentChanges['Arek Agent']['Tasks done'], '1 ↑ new');
+  // The pipeline's stages: records there now (the device's count).
+  const sales = await readTable(marek.page, 'Pipeline: Sales');
+  assert.deepEqual(Object.keys(sales), ['Lead', 'Offer', 'Won']);
+  assert.deepEqual(['Lead', 'Offer', 'Won'].map((stage) => sales[stage]['Records there now']), ['1', '1', '0']);
   const { name: fileName, header, lines } = await exportCsv(marek.page);
   assert.match(fileName, /^miniCRM report \d{4}-\d{2}-01 to \d{4}-\d{2}-\d{2}\.csv$/);
   const column = (name) => header.indexOf(name);

@@ -120,9 +120,10 @@ fn release_in_steps(old: Index) {
             activities,
             task_keys,
             activity_keys,
+            in_stage,
         } = old;
         drop((by_id, pending, settings));
-        drop((task_keys, activity_keys));
+        drop((task_keys, activity_keys, in_stage));
         let mut steps = Steps::new();
         while contacts.pop().is_some() {
             steps.breathe().await;
@@ -205,6 +206,9 @@ pub struct Index {
     /// period's alone.
     activities: BTreeMap<TimeKey, Activity>,
     activity_keys: HashMap<Uuid, TimeKey>,
+    /// Records (not in the trash) per stage, kept as contacts come and go: the period
+    /// report's "records there now" without a walk over every record.
+    in_stage: HashMap<Uuid, u32>,
 }
 
 /// An instant and a row's id: an order of rows by time.
@@ -359,13 +363,30 @@ impl Index {
         } else {
             self.pending.insert(id);
         }
+        self.count_stage(&contact, 1);
         match self.by_id.get(&id) {
-            Some(i) => self.contacts[*i] = contact,
+            Some(i) => {
+                let old = std::mem::replace(&mut self.contacts[*i], contact);
+                self.count_stage(&old, -1);
+            }
             None => {
                 self.by_id.insert(id, self.contacts.len());
                 self.contacts.push(contact);
             }
         }
+    }
+
+    /// Adds (or takes away) a contact from its stage's count.
+    fn count_stage(&mut self, contact: &Contact, by: i32) {
+        if let (Some(stage), false) = (contact.stage_id, contact.deleted) {
+            let count = self.in_stage.entry(stage).or_default();
+            *count = count.saturating_add_signed(by);
+        }
+    }
+
+    /// How many records (not in the trash) are in each stage now.
+    pub fn records_in_stage(&self) -> &HashMap<Uuid, u32> {
+        &self.in_stage
     }
 
     fn remove_contact(&mut self, id: &str) {
@@ -376,7 +397,8 @@ impl Index {
         let Some(i) = self.by_id.remove(&id) else {
             return;
         };
-        self.contacts.swap_remove(i);
+        let old = self.contacts.swap_remove(i);
+        self.count_stage(&old, -1);
         if let Some(moved) = self.contacts.get(i) {
             self.by_id.insert(moved.id, i);
         }

@@ -340,17 +340,14 @@ pub fn PeriodPage() -> impl IntoView {
             .map(|line| (line.label, line.figures.calls(), top))
             .collect::<Vec<_>>()
     });
-    // Records per stage now: a walk over every record, once per change of the records
-    // (not again for each period).
+    // Records per stage now (kept by the replica as records come and go).
     let stages_now = Memo::new(move |_| {
         replica.with(|index| {
-            let mut now_in: HashMap<String, u32> = HashMap::new();
-            for contact in index.contacts().iter().filter(|c| !c.deleted) {
-                if let Some(stage) = contact.stage_id {
-                    *now_in.entry(stage.to_string()).or_default() += 1;
-                }
-            }
-            now_in
+            index
+                .records_in_stage()
+                .iter()
+                .map(|(stage, n)| (stage.to_string(), *n))
+                .collect::<HashMap<String, u32>>()
         })
     });
     let pipelines = Memo::new(move |_| {
