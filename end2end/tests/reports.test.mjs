@@ -231,7 +231,7 @@ test("the manager's day shows each agent's calls and tasks in the team's zone; a
   assert.deepEqual(pick(bySource['Trade fair'], ['Records', 'Share of the records']), { Records: '1', 'Share of the records': '50%' });
   assert.deepEqual(pick(bySource['Not set'], ['Records']), { Records: '1' });
   const breakdownFile = await exportCsv(marek.page);
-  assert.equal(breakdownFile.name, 'miniCRM records by source.csv');
+  assert.equal(breakdownFile.name, 'miniCRM records by Source.csv');
   assert.deepEqual(breakdownFile.header, ['Value', 'Records', 'Share of the records (%)']);
   assert.deepEqual(breakdownFile.lines.find((line) => line[0] === 'Trade fair'), ['Trade fair', '1', '50']);
 

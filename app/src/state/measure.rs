@@ -65,6 +65,14 @@ impl Span {
     pub fn end(self) {
         if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
             let _ = performance.measure_with_start_mark(self.name, &self.start);
+        }
+    }
+}
+
+/// Work given up (or ended) leaves no mark behind.
+impl Drop for Span {
+    fn drop(&mut self) {
+        if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
             performance.clear_marks_with_mark_name(&self.start);
         }
     }

@@ -82,6 +82,8 @@ impl Zone {
         let mut next = || numbers.next().unwrap_or(0.0);
         let (month, day, year, hour, minute, second) =
             (next(), next(), next(), next(), next(), next());
+        // Some engines write midnight as 24:00 even in h23.
+        let hour = hour % 24.0;
         let wall_ms = js_sys::Date::utc(year, month - 1.0)
             + ((day - 1.0) * 86_400.0 + hour * 3_600.0 + minute * 60.0 + second) * 1000.0;
         ((wall_ms - seconds as f64) / 60_000.0).round() as i32

@@ -172,7 +172,13 @@ pub fn BreakdownPage() -> impl IntoView {
                 ]
             })
             .collect();
-        let name = t!("breakdown-file", by = by.get_untracked().key());
+        let by = by.get_untracked();
+        let by_name = dims.with_untracked(|dims| {
+            dims.iter()
+                .find(|(d, _)| *d == by)
+                .map_or_else(|| by.key(), |(_, name)| name.clone())
+        });
+        let name = t!("breakdown-file", by = by_name);
         export_request(&name, header, rows, format)
     });
     let go = move |by: String, view: String| {

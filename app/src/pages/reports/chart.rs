@@ -269,6 +269,18 @@ pub fn TrendLine(
                 view! { <polyline class="chart-line" points=points /> }
             })
             .collect_view();
+        // Every point's day is labelled (when they fit, else every seventh), with or
+        // without a value.
+        let axis = labels
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| labels.len() <= 16 || i % 7 == 0)
+            .map(|(i, label)| {
+                view! {
+                    <text class="chart-axis" x=x_of(i) y=HEIGHT - 6.0 text-anchor="middle">{label.clone()}</text>
+                }
+            })
+            .collect_view();
         let dots = labels
             .iter()
             .enumerate()
@@ -279,16 +291,12 @@ pub fn TrendLine(
                     label = label.clone(),
                     value = format.run(value)
                 );
-                let labelled = labels.len() <= 16 || i % 7 == 0;
                 let name = text.clone();
                 Some(view! {
                     <circle class="chart-dot" cx=x_of(i) cy=base - value * scale r=4
                         tabindex="0" role="img" aria-label=name>
                         <title>{text}</title>
                     </circle>
-                    {labelled.then(|| view! {
-                        <text class="chart-axis" x=x_of(i) y=HEIGHT - 6.0 text-anchor="middle">{label.clone()}</text>
-                    })}
                 })
             })
             .collect_view();
@@ -299,6 +307,7 @@ pub fn TrendLine(
                 on:mouseover=move |event| said.set(said_of(&event))
                 on:mouseleave=move |_| said.set(None)>
                 {grid}
+                {axis}
                 {lines}
                 {dots}
             </svg>

@@ -63,10 +63,92 @@ pub(super) fn today(setup: &Setup, now_ms: f64) -> i64 {
     minicrm_core::report::day_of(now_ms as i64, |ms| zone.offset_at(ms))
 }
 
+/// What a count is of: the days, whose figures, the outcomes' columns.
+#[derive(Clone, PartialEq)]
+struct Asked {
+    days: Days,
+    only: Option<Uuid>,
+    defs: Vec<OutcomeDef>,
+}
+
+/// The count running now, if any, and whether the rows changed while it ran.
+#[derive(Default)]
+struct Run {
+    generation: u64,
+    running: Option<Asked>,
+    again: bool,
+}
+
+/// What a count needs to run and to publish (all handles: copied into its task).
+#[derive(Clone, Copy)]
+struct Counter {
+    replica: Replica,
+    setup: Memo<Setup>,
+    days: Memo<Days>,
+    only: Signal<Option<Uuid>>,
+    counted: RwSignal<Option<(Asked, Tally)>>,
+    run: StoredValue<Run>,
+}
+
+impl Counter {
+    /// The count asked for now (`None` once the page is gone).
+    fn asked(&self) -> Option<Asked> {
+        Some(Asked {
+            days: self.days.try_get_untracked()?,
+            only: self.only.try_get_untracked()?,
+            defs: self.setup.try_with_untracked(Setup::defs)?,
+        })
+    }
+
+    /// Starts a count of `asked`; one running for something else stops at its next pause.
+    /// When the rows changed meanwhile it runs once more when done (a count is never
+    /// cancelled by changes alone: a busy sync would keep the page counting).
+    fn begin(self, asked: Asked) {
+        let Some(generation) = self.run.try_update_value(|run| {
+            run.generation += 1;
+            run.running = Some(asked.clone());
+            run.again = false;
+            run.generation
+        }) else {
+            return;
+        };
+        let now_ms = js_sys::Date::now() as i64;
+        leptos::task::spawn_local(async move {
+            let run = self.run;
+            let current = move || {
+                run.try_with_value(|run| run.generation == generation)
+                    .unwrap_or(false)
+            };
+            let Some(tally) = count(
+                self.replica,
+                asked.days.clone(),
+                now_ms,
+                &asked.defs,
+                asked.only,
+                current,
+            )
+            .await
+            else {
+                return;
+            };
+            self.counted.try_set(Some((asked, tally)));
+            let again = run
+                .try_update_value(|run| {
+                    run.running = None;
+                    std::mem::take(&mut run.again)
+                })
+                .unwrap_or(false);
+            if let Some(asked) = again.then(|| self.asked()).flatten() {
+                self.begin(asked);
+            }
+        });
+    }
+}
+
 /// `days`' figures (for `only` one user or everyone) with the server's part, counted on
 /// the device in steps the page paints between, again whenever an activity or task changes
-/// and with the clock. `None` until the first count of these days is done; a recount keeps
-/// the last figures of the same days until it is done.
+/// and with the clock. `None` until a count of exactly these days, user and outcomes is
+/// done; a recount keeps the last figures of the same until it is done.
 pub(super) fn use_tally(
     replica: Replica,
     setup: Memo<Setup>,
@@ -75,33 +157,46 @@ pub(super) fn use_tally(
     server: RwSignal<ServerPart>,
 ) -> Memo<Option<Tally>> {
     let now = crate::state::now::use_now();
-    let counted = RwSignal::new(None::<Tally>);
-    let run = StoredValue::new(0u64);
+    let counter = Counter {
+        replica,
+        setup,
+        days,
+        only,
+        counted: RwSignal::new(None),
+        run: StoredValue::new(Run::default()),
+    };
     Effect::new(move || {
         replica.with_work(|_| ());
-        let (days, now_ms, only) = (days.get(), now.get() as i64, only.get());
-        let defs = setup.with(Setup::defs);
-        let generation = run.get_value() + 1;
-        run.set_value(generation);
-        leptos::task::spawn_local(async move {
-            let current = move || run.try_get_value() == Some(generation);
-            if let Some(tally) = count(replica, days, now_ms, &defs, only, current).await {
-                counted.try_set(Some(tally));
-            }
-        });
+        now.get();
+        let asked = Asked {
+            days: days.get(),
+            only: only.get(),
+            defs: setup.with(Setup::defs),
+        };
+        let same_running = counter
+            .run
+            .with_value(|run| run.running.as_ref() == Some(&asked));
+        if same_running {
+            counter.run.update_value(|run| run.again = true);
+        } else {
+            counter.begin(asked);
+        }
     });
     Memo::new(move |_| {
-        let only = only.get();
-        days.with(|days| {
-            counted.with(|tally| {
-                let mut tally = tally.as_ref().filter(|tally| tally.days == *days)?.clone();
-                server.with(|part| {
-                    if let Some(report) = &part.report {
-                        tally.add_changes(report, only);
-                    }
-                });
-                Some(tally)
-            })
+        let wanted = Asked {
+            days: days.get(),
+            only: only.get(),
+            defs: setup.with(Setup::defs),
+        };
+        counter.counted.with(|counted| {
+            let (asked, tally) = counted.as_ref().filter(|(asked, _)| *asked == wanted)?;
+            let mut tally = tally.clone();
+            server.with(|part| {
+                if let Some(report) = &part.report {
+                    tally.add_changes(report, asked.only);
+                }
+            });
+            Some(tally)
         })
     })
 }
@@ -116,6 +211,9 @@ async fn count(
     only: Option<Uuid>,
     current: impl Fn() -> bool + Copy,
 ) -> Option<Tally> {
+    if !current() {
+        return None;
+    }
     let span = Span::begin("minicrm-report");
     let mut counting = Counting::new(days, now_ms, defs, only);
     let (from, until) = counting.activity_range();

@@ -252,28 +252,6 @@ pub fn PeriodPage() -> impl IntoView {
             .map(|i| format.label(period.first + i))
             .collect::<Vec<_>>()
     });
-    // The team's figures per bar: a day, or a week of a long period.
-    let grouped = Memo::new(move |_| {
-        let count = days.with(|days| days.count());
-        let step = step.get();
-        tally.with(|tally| {
-            let Some(tally) = tally else {
-                return Vec::new();
-            };
-            (0..count)
-                .step_by(step)
-                .map(|first| {
-                    let mut sum = tally.team_day(first);
-                    for i in first + 1..(first + step).min(count) {
-                        sum.then(&tally.team_day(i));
-                    }
-                    sum
-                })
-                .collect::<Vec<_>>()
-        })
-    });
-    let day_series = Signal::derive(move || outcome_series(grouped.get()));
-    let trend_measure = RwSignal::new(Measure::CallsOut);
     // Days not yet begun have no value to draw.
     let begun = Memo::new(move |_| {
         let now_ms = now.get() as i64;
@@ -284,6 +262,29 @@ pub fn PeriodPage() -> impl IntoView {
                 .count()
         })
     });
+    // The team's figures per bar: a day, or a week of a long period (of its days begun:
+    // a week's overdue tasks are those at its last begun day's end).
+    let grouped = Memo::new(move |_| {
+        let count = days.with(|days| days.count());
+        let (step, begun) = (step.get(), begun.get());
+        tally.with(|tally| {
+            let Some(tally) = tally else {
+                return Vec::new();
+            };
+            (0..count)
+                .step_by(step)
+                .map(|first| {
+                    let mut sum = tally.team_day(first);
+                    for i in first + 1..(first + step).min(count).min(begun) {
+                        sum.then(&tally.team_day(i));
+                    }
+                    sum
+                })
+                .collect::<Vec<_>>()
+        })
+    });
+    let day_series = Signal::derive(move || outcome_series(grouped.get()));
+    let trend_measure = RwSignal::new(Measure::CallsOut);
     let trend_values = Signal::derive(move || {
         let (measure, step, begun) = (trend_measure.get(), step.get(), begun.get());
         grouped.with(|rows| {
