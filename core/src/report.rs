@@ -512,6 +512,15 @@ impl Figures {
         }
     }
 
+    /// No figure at all.
+    pub fn is_zero(&self) -> bool {
+        self.by_outcome.iter().all(|n| *n == 0)
+            && Figures {
+                by_outcome: Vec::new(),
+                ..*self
+            } == Figures::default()
+    }
+
     pub fn calls(&self) -> u32 {
         self.calls_out + self.calls_in
     }
@@ -792,16 +801,29 @@ pub fn settled_at(task: &Task) -> i64 {
 /// caller likes), then finished into a [`Tally`]. Feeding an activity outside
 /// [`Counting::activity_range`] or a task settled before [`Counting::settled_from`]
 /// changes nothing, so a caller may feed only those.
+///
+/// A count is also kept up to date as activities change: a changed one is taken back in its
+/// old form and fed in its new one ([`Counting::retract_activity`]), and
+/// [`Counting::extend_activities`] moves the activities' "now" on. Tasks keep the count's
+/// now (a task done after it, or falling due, needs a new count).
 #[derive(Debug, Clone)]
 pub struct Counting {
     tally: Tally,
     now_ms: i64,
+    /// Activities count before this instant: just after now, moved on by
+    /// [`Counting::extend_activities`].
+    until: i64,
     only: Option<Uuid>,
     /// Outcome ids by their column, and whether each counts as connected.
     outcome_index: IdMap<(usize, bool)>,
     /// The instant each begun day's overdue tasks are counted at (its end, now for today).
     cutoffs: Vec<i64>,
     overdue_steps: IdMap<Vec<i32>>,
+}
+
+/// Adds `by` (1 or -1) to a count.
+fn bump(count: &mut u32, by: i32) {
+    *count = count.saturating_add_signed(by);
 }
 
 impl Counting {
@@ -819,6 +841,7 @@ impl Counting {
             .enumerate()
             .map(|(i, outcome)| (outcome.id, (i, outcome.connected)))
             .collect();
+        let until = days.end_ms().min(now_ms.saturating_add(1));
         Counting {
             tally: Tally {
                 days,
@@ -827,6 +850,7 @@ impl Counting {
                 last_begun,
             },
             now_ms,
+            until,
             only,
             outcome_index,
             cutoffs,
@@ -836,11 +860,21 @@ impl Counting {
 
     /// The instants (from, until: exclusive) of the activities that can count.
     pub fn activity_range(&self) -> (i64, i64) {
-        let days = &self.tally.days;
-        (
-            days.start_ms(),
-            days.end_ms().min(self.now_ms.saturating_add(1)),
-        )
+        (self.tally.days.start_ms(), self.until)
+    }
+
+    /// Moves the activities' now on to `now_ms`: the caller then feeds the activities in
+    /// the returned range (from, until: exclusive; empty when the clock did not move past
+    /// the last one), which count from now on.
+    pub fn extend_activities(&mut self, now_ms: i64) -> (i64, i64) {
+        let from = self.until;
+        self.until = self
+            .tally
+            .days
+            .end_ms()
+            .min(now_ms.saturating_add(1))
+            .max(from);
+        (from, self.until)
     }
 
     /// The earliest [`settled_at`] of a task that can count.
@@ -853,7 +887,16 @@ impl Counting {
     }
 
     pub fn activity(&mut self, activity: &Activity) {
-        if activity.deleted || activity.at_ms.is_some_and(|at| at > self.now_ms) {
+        self.count_activity(activity, 1);
+    }
+
+    /// Takes back an activity fed before (its old form, when it changed or went away).
+    pub fn retract_activity(&mut self, activity: &Activity) {
+        self.count_activity(activity, -1);
+    }
+
+    fn count_activity(&mut self, activity: &Activity, by: i32) {
+        if activity.deleted || activity.at_ms.is_none_or(|at| at >= self.until) {
             return;
         }
         let (Some(user), Some(day)) = (
@@ -870,21 +913,22 @@ impl Counting {
         match activity.kind {
             ActivityKind::Call => {
                 if activity.incoming {
-                    figures.calls_in += 1;
+                    bump(&mut figures.calls_in, by);
                 } else {
-                    figures.calls_out += 1;
+                    bump(&mut figures.calls_out, by);
                 }
                 let slot = outcome.map_or(unknown, |(i, _)| i);
-                figures.by_outcome[slot] += 1;
+                bump(&mut figures.by_outcome[slot], by);
                 if outcome.is_some_and(|(_, connected)| connected) {
-                    figures.connected += 1;
+                    bump(&mut figures.connected, by);
                 }
-                figures.talk_s += u64::from(activity.duration_s);
+                let talk = i64::from(activity.duration_s) * i64::from(by);
+                figures.talk_s = figures.talk_s.saturating_add_signed(talk);
             }
-            ActivityKind::Email => figures.emails += 1,
-            ActivityKind::Sms => figures.sms += 1,
-            ActivityKind::Meeting => figures.meetings += 1,
-            ActivityKind::Note => figures.notes += 1,
+            ActivityKind::Email => bump(&mut figures.emails, by),
+            ActivityKind::Sms => bump(&mut figures.sms, by),
+            ActivityKind::Meeting => bump(&mut figures.meetings, by),
+            ActivityKind::Note => bump(&mut figures.notes, by),
         }
     }
 
@@ -923,10 +967,27 @@ impl Counting {
         }
     }
 
+    /// The tally as counted so far (the count goes on: for one kept up to date).
+    pub fn tally(&self) -> Tally {
+        let mut tally = self.tally.clone();
+        Counting::add_overdue(&mut tally, &self.overdue_steps);
+        tally
+    }
+
     pub fn finish(self) -> Tally {
         let mut tally = self.tally;
-        for (user, steps) in self.overdue_steps {
-            let row = tally.row_mut(user);
+        Counting::add_overdue(&mut tally, &self.overdue_steps);
+        tally
+    }
+
+    /// The overdue figures from their steps; a user left with no figure at all (every
+    /// one taken back) has no row, as in a count that never saw them.
+    fn add_overdue(tally: &mut Tally, overdue_steps: &IdMap<Vec<i32>>) {
+        for (user, steps) in overdue_steps {
+            if steps.iter().all(|step| *step == 0) {
+                continue;
+            }
+            let row = tally.row_mut(*user);
             let mut running = 0i32;
             for (figures, step) in row.iter_mut().zip(steps) {
                 running += step;
@@ -934,6 +995,8 @@ impl Counting {
             }
         }
         tally
+            .rows
+            .retain(|_, row| row.iter().any(|figures| !figures.is_zero()));
     }
 }
 

@@ -1,7 +1,8 @@
 // Reports: two agents log calls with different outcomes and complete tasks (one of them
 // offline, on a device set to New York, just after midnight in Warsaw); the manager's day
 // shows exactly those counts in the team's time zone, a click opens the agent's month with
-// its chart and the chart's table, and an agent sees only their own row.
+// its chart and the chart's table, and an agent sees only their own row, which follows
+// what she logs in another tab.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -252,6 +253,28 @@ test("the manager's day shows each agent's calls and tasks in the team's zone; a
   assert.match(arekMonth, /^\/reports\/agent\/[0-9a-f-]{36}\?month=\d{4}-\d{2}$/);
   await agnes.page.goto(`${server.base}${arekMonth}`);
   await agnes.page.getByRole('alert').filter({ hasText: 'You can see only your own figures.' }).waitFor();
+
+  // Agnes's day stays open while she works in a second tab: a call logged there shows at
+  // once (the kept count takes it in), a task done there too (counted again).
+  await agnes.page.goto(`${server.base}/reports`);
+  await readTable(agnes.page, caption);
+  const second = await agnes.context.newPage();
+  const agnesRow = (want) => agnes.page.waitForFunction(([caption, want]) => {
+    const table = [...document.querySelectorAll('table')].find((t) => t.caption?.textContent.trim() === caption);
+    const heads = [...(table?.tHead.rows[0].cells ?? [])].map((cell) => cell.textContent.trim());
+    const row = [...(table?.tBodies[0].rows ?? [])].find((r) => r.cells[0].textContent.trim() === 'Agnes Agent');
+    return row && Object.entries(want).every(([column, text]) => row.cells[heads.indexOf(column)]?.textContent.trim() === text);
+  }, [caption, want]);
+  await logCall(second, 'No answer', '0:30');
+  await agnesRow({ 'Calls out': '3', 'No answer': '2' });
+  assert.deepEqual(pick((await readTable(agnes.page, caption))['Agnes Agent'], COLUMNS), {
+    'Calls out': '3', Completed: '1', 'No answer': '2', Connected: '33%', 'Talk time': '2:30', 'Tasks done': '1', 'Tasks overdue': '1',
+  });
+  await completeTask(second, 'Confirm the order');
+  await agnesRow({ 'Tasks done': '2', 'Tasks overdue': '0' });
+  assert.deepEqual(pick((await readTable(agnes.page, caption))['Agnes Agent'], COLUMNS), {
+    'Calls out': '3', Completed: '1', 'No answer': '2', Connected: '33%', 'Talk time': '2:30', 'Tasks done': '2', 'Tasks overdue': '0',
+  });
 
   for (const device of [agnes, arek, marek]) await device.context.close();
 });

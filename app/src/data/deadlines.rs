@@ -21,7 +21,7 @@ impl Deadlines {
 
 pub fn provide_deadlines(replica: Replica, now: Now) -> Deadlines {
     let memo = Memo::new(move |previous: Option<&(u64, Moment)>| {
-        let version = replica.work_version.get();
+        let version = replica.task_version.get();
         let fresh = now.moment();
         if let Some((seen, kept)) = previous {
             let same_day = kept.today_ends_ms == fresh.today_ends_ms;

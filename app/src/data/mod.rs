@@ -13,7 +13,7 @@ pub mod settings;
 pub mod tasks;
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::ops::Bound;
 
 use gloo_timers::future::TimeoutFuture;
@@ -121,9 +121,11 @@ fn release_in_steps(old: Index) {
             task_keys,
             activity_keys,
             in_stage,
+            activity_log,
+            task_mark: _,
         } = old;
         drop((by_id, pending, settings));
-        drop((task_keys, activity_keys, in_stage));
+        drop((task_keys, activity_keys, in_stage, activity_log));
         let mut steps = Steps::new();
         while contacts.pop().is_some() {
             steps.breathe().await;
@@ -209,6 +211,53 @@ pub struct Index {
     /// Records (not in the trash) per stage, kept as contacts come and go: the period
     /// report's "records there now" without a walk over every record.
     in_stage: HashMap<Uuid, u32>,
+    /// The activities' changes as the replica took them in: a report kept open takes
+    /// back each one's old form and counts its new one instead of counting again.
+    activity_log: ActivityLog,
+    /// Bumped by every change of a task (a count over them knows whether it still holds).
+    task_mark: u64,
+}
+
+/// The last [`ActivityLog::LIMIT`] changes of activities, each its old and new form.
+#[derive(Default)]
+struct ActivityLog {
+    changes: VecDeque<ActivityChange>,
+    /// The mark after the last change: the first change kept is `end - changes.len()`.
+    end: u64,
+}
+
+/// An activity's form before and after a change (none: it was not there, or went away).
+type ActivityChange = (Option<Activity>, Option<Activity>);
+
+impl ActivityLog {
+    /// Changes kept (a sync or an import's thousands go by: a count after them begins
+    /// again).
+    const LIMIT: usize = 2000;
+
+    fn push(&mut self, change: ActivityChange) {
+        if self.changes.len() == Self::LIMIT {
+            self.changes.pop_front();
+        }
+        self.changes.push_back(change);
+        self.end += 1;
+    }
+
+    /// An empty log going on after this one, with none of its changes: for an index read
+    /// anew, which no change before it leads to.
+    fn restarted(&self) -> ActivityLog {
+        ActivityLog {
+            changes: VecDeque::new(),
+            end: self.end + 1,
+        }
+    }
+
+    /// The changes after `mark`, `None` when the log no longer reaches back there.
+    fn since(&self, mark: u64) -> Option<impl Iterator<Item = &ActivityChange>> {
+        let first = self.end - self.changes.len() as u64;
+        (first..=self.end)
+            .contains(&mark)
+            .then(|| self.changes.iter().skip((mark - first) as usize))
+    }
 }
 
 /// An instant and a row's id: an order of rows by time.
@@ -426,7 +475,59 @@ impl Index {
         }
     }
 
+    /// Where the replica's work stands: the activities' log and the tasks' changes (a
+    /// count walked in steps holds for the rows only when this did not move meanwhile).
+    pub fn work_mark(&self) -> (u64, u64) {
+        (self.activity_log.end, self.task_mark)
+    }
+
+    /// The activities' changes after `mark` (of [`Index::work_mark`]), each its old and
+    /// new form, in order; `None` when the log no longer reaches back there (many changes
+    /// since, or the rows were read anew).
+    pub fn activity_changes_since(
+        &self,
+        mark: u64,
+    ) -> Option<impl Iterator<Item = (Option<&Activity>, Option<&Activity>)>> {
+        let changes = self.activity_log.since(mark)?;
+        Some(changes.map(|(old, new)| (old.as_ref(), new.as_ref())))
+    }
+
+    fn activity(&self, id: &str) -> Option<&Activity> {
+        let id = Uuid::parse_str(id).ok()?;
+        let key = self.activity_keys.get(&id)?;
+        self.activities.get(key)
+    }
+
+    /// An empty index that goes on from this one's marks (nothing of this one's log
+    /// leads to it).
+    fn emptied(&self) -> Index {
+        Index {
+            activity_log: self.activity_log.restarted(),
+            task_mark: self.task_mark + 1,
+            ..Index::default()
+        }
+    }
+
+    /// Takes in the new form of a row, logged for the counts kept over activities and
+    /// tasks.
     fn put(&mut self, key: &RowKey, row: Option<&StoredRow>) {
+        let (entity, id) = key;
+        if entity == ACTIVITY {
+            let old = self.activity(id).cloned();
+            self.put_row(key, row);
+            let new = self.activity(id).cloned();
+            if old != new {
+                self.activity_log.push((old, new));
+            }
+            return;
+        }
+        if entity == TASK {
+            self.task_mark += 1;
+        }
+        self.put_row(key, row);
+    }
+
+    fn put_row(&mut self, key: &RowKey, row: Option<&StoredRow>) {
         let (entity, id) = key;
         let is_contact = entity == CONTACT;
         let is_work = WORK_ENTITIES.contains(&entity.as_str());
@@ -467,12 +568,15 @@ pub fn owner_of(record: &Uuid) -> Option<String> {
 /// again from the device (which then holds nothing, or the new user's rows).
 fn forget() {
     GENERATION.with(|generation| generation.set(generation.get() + 1));
-    INDEX.with(|index| *index.borrow_mut() = Index::default());
+    INDEX.with(|index| {
+        let mut index = index.borrow_mut();
+        *index = index.emptied();
+    });
     if let Some(replica) = PROVIDED.with(Cell::get) {
         replica.ready.set(false);
         replica.loading.set(None);
         replica.version.update(|v| *v += 1);
-        replica.work_version.update(|v| *v += 1);
+        replica.work_changed(true, true);
         replica.refresh();
     }
 }
@@ -498,6 +602,10 @@ pub struct Replica {
     pub version: RwSignal<u64>,
     /// Bumped after every change of tasks or activities.
     pub work_version: RwSignal<u64>,
+    /// Bumped after every change of tasks (with [`Replica::work_version`]).
+    pub task_version: RwSignal<u64>,
+    /// Bumped after every change of activities (with [`Replica::work_version`]).
+    pub activity_version: RwSignal<u64>,
     /// The first load finished.
     pub ready: RwSignal<bool>,
     /// Contacts read so far during a full load.
@@ -515,6 +623,8 @@ pub fn provide_replica(sync: Sync, session: Session) -> Replica {
     let replica = Replica {
         version: RwSignal::new(0),
         work_version: RwSignal::new(0),
+        task_version: RwSignal::new(0),
+        activity_version: RwSignal::new(0),
         ready: RwSignal::new(false),
         loading: RwSignal::new(None),
         sync,
@@ -540,6 +650,12 @@ impl Replica {
     /// Reads the index; re-runs when tasks or activities change (not for contacts).
     pub fn with_work<R>(&self, f: impl FnOnce(&Index) -> R) -> R {
         self.work_version.track();
+        INDEX.with(|index| f(&index.borrow()))
+    }
+
+    /// Reads the index; re-runs when tasks change (not for activities or contacts).
+    pub fn with_tasks<R>(&self, f: impl FnOnce(&Index) -> R) -> R {
+        self.task_version.track();
         INDEX.with(|index| f(&index.borrow()))
     }
 
@@ -612,13 +728,12 @@ impl Replica {
                     }
                 }
             }
-            let (work, other): (Vec<&RowKey>, Vec<&RowKey>) = keys
+            let of = |kind: &str| keys.iter().any(|(entity, _)| entity == kind);
+            self.work_changed(of(TASK), of(ACTIVITY));
+            if keys
                 .iter()
-                .partition(|(entity, _)| WORK_ENTITIES.contains(&entity.as_str()));
-            if !work.is_empty() {
-                self.work_version.update(|v| *v += 1);
-            }
-            if !other.is_empty() {
+                .any(|(entity, _)| !WORK_ENTITIES.contains(&entity.as_str()))
+            {
                 self.version.update(|v| *v += 1);
             }
         }
@@ -656,13 +771,32 @@ impl Replica {
         if forgotten_since(started) {
             return Ok(());
         }
-        let old = INDEX.with(|index| std::mem::replace(&mut *index.borrow_mut(), fresh));
+        let old = INDEX.with(|index| {
+            let mut index = index.borrow_mut();
+            let marks = index.emptied();
+            fresh.activity_log = marks.activity_log;
+            fresh.task_mark = marks.task_mark;
+            std::mem::replace(&mut *index, fresh)
+        });
         release_in_steps(old);
         self.loading.set(None);
         self.ready.set(true);
         self.version.update(|v| *v += 1);
-        self.work_version.update(|v| *v += 1);
+        self.work_changed(true, true);
         Ok(())
+    }
+
+    /// Tells the pages that tasks, activities or both changed.
+    fn work_changed(&self, tasks: bool, activities: bool) {
+        if tasks {
+            self.task_version.update(|v| *v += 1);
+        }
+        if activities {
+            self.activity_version.update(|v| *v += 1);
+        }
+        if tasks || activities {
+            self.work_version.update(|v| *v += 1);
+        }
     }
 
     /// Feeds `each` the activities from `from` until `until` (exclusive) in time order, in

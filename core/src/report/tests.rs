@@ -881,6 +881,93 @@ mod counting_in_steps {
             }
             prop_assert_eq!(counting.finish(), everything);
         }
+
+        /// What a report kept open does: a count of the rows as they were, then each
+        /// changed activity taken back in its old form and fed in its new one, and the
+        /// clock moved on now and then — and it has the tally of counting the rows as they
+        /// are now.
+        #[test]
+        fn a_count_kept_up_to_date_counts_the_same_as_a_new_one(
+            activities in proptest::collection::vec(an_activity(), 0..40),
+            tasks in proptest::collection::vec(a_task(), 0..40),
+            steps in proptest::collection::vec(
+                prop_oneof![
+                    (0..50usize, proptest::option::of(an_activity())).prop_map(|(i, new)| Step::Activity(i, new)),
+                    (0..3 * DAY_MS).prop_map(Step::Clock),
+                ],
+                0..30,
+            ),
+            first in 0..60i64,
+            length in 1..20u32,
+            now in 0..SPAN,
+            only in 0..USERS.len() + 1,
+        ) {
+            let days = Period { first: day_of(BASE, warsaw) + first, days: length }.in_zone(warsaw);
+            let now = BASE + now;
+            let only = USERS.get(only).copied();
+            let with_ids = |rows: Vec<Activity>| -> Vec<Option<Activity>> {
+                rows.into_iter().enumerate().map(|(i, row)| Some(Activity { id: Uuid::from_u128(i as u128 + 1), ..row })).collect()
+            };
+            let mut activities = with_ids(activities);
+            let mut kept = Counting::new(days.clone(), now, &outcomes(), only);
+            for activity in activities.iter().flatten() {
+                kept.activity(activity);
+            }
+            for task in &tasks {
+                kept.task(task);
+            }
+            let mut clock = now;
+            for step in steps {
+                match step {
+                    Step::Activity(i, new) => {
+                        let id = Uuid::from_u128(i as u128 + 1);
+                        if activities.len() <= i {
+                            activities.resize(i + 1, None);
+                        }
+                        let new = new.map(|row| Activity { id, ..row });
+                        if let Some(old) = &activities[i] {
+                            kept.retract_activity(old);
+                        }
+                        if let Some(new) = &new {
+                            kept.activity(new);
+                        }
+                        activities[i] = new;
+                    }
+                    Step::Clock(by) => {
+                        clock += by;
+                        let (from, until) = kept.extend_activities(clock);
+                        for activity in activities.iter().flatten() {
+                            if activity.at_ms.is_some_and(|at| at >= from && at < until) {
+                                kept.activity(activity);
+                            }
+                        }
+                    }
+                }
+            }
+            // A new count of the rows as they are: tasks as of the count's now, activities
+            // as of the clock's.
+            let mut fresh = Counting::new(days.clone(), now, &outcomes(), only);
+            fresh.extend_activities(clock);
+            for activity in activities.iter().flatten() {
+                fresh.activity(activity);
+            }
+            for task in &tasks {
+                fresh.task(task);
+            }
+            prop_assert_eq!(kept.tally(), fresh.finish());
+            if clock == now {
+                let activities: Vec<Activity> = activities.into_iter().flatten().collect();
+                prop_assert_eq!(kept.tally(), Tally::count(days, now, &outcomes(), only, &activities, &tasks));
+            }
+        }
+    }
+
+    #[derive(Debug, Clone)]
+    enum Step {
+        /// The activity at a place changed (or came, or went away).
+        Activity(usize, Option<Activity>),
+        /// The clock moved on.
+        Clock(i64),
     }
 }
 

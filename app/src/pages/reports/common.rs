@@ -1,6 +1,8 @@
 //! What the report pages share: the settings they read, the count with the server's
 //! part, days as dates, the tabs, the note on the server's part, export of a table.
 
+use std::ops::Bound;
+
 use leptos::prelude::*;
 use minicrm_core::import::export::CsvOptions;
 use minicrm_core::import::job::{ExportFormat, Reply, Request, TableExport};
@@ -14,7 +16,7 @@ use super::table::{Column, Line};
 use crate::data::settings::Choice;
 use crate::data::{Index, Replica};
 use crate::pages::forms::{FormError, Submit};
-use crate::state::measure::Span;
+use crate::state::measure::{Span, measured};
 use crate::state::now::ago;
 use crate::state::session::Session;
 use crate::state::zone::Zone;
@@ -79,6 +81,14 @@ struct Run {
     again: bool,
 }
 
+/// A finished count kept up to date as activities change: where the replica's work stood
+/// when it was counted (see `Index::work_mark`).
+struct Kept {
+    asked: Asked,
+    counting: Counting,
+    mark: (u64, u64),
+}
+
 /// What a count needs to run and to publish (all handles: copied into its task).
 #[derive(Clone, Copy)]
 struct Counter {
@@ -88,6 +98,7 @@ struct Counter {
     only: Signal<Option<Uuid>>,
     counted: RwSignal<Option<(Asked, Tally)>>,
     run: StoredValue<Run>,
+    kept: StoredValue<Option<Kept>>,
 }
 
 impl Counter {
@@ -100,10 +111,24 @@ impl Counter {
         })
     }
 
+    /// Asks for a count of `asked`: a new one, or the one running for it once more when
+    /// it is done.
+    fn request(self, asked: Asked) {
+        let same_running = self
+            .run
+            .with_value(|run| run.running.as_ref() == Some(&asked));
+        if same_running {
+            self.run.update_value(|run| run.again = true);
+        } else {
+            self.begin(asked);
+        }
+    }
+
     /// Starts a count of `asked`; one running for something else stops at its next pause.
     /// When the rows changed meanwhile it runs once more when done (a count is never
     /// cancelled by changes alone: a busy sync would keep the page counting).
     fn begin(self, asked: Asked) {
+        self.kept.set_value(None);
         let Some(generation) = self.run.try_update_value(|run| {
             run.generation += 1;
             run.running = Some(asked.clone());
@@ -119,7 +144,7 @@ impl Counter {
                 run.try_with_value(|run| run.generation == generation)
                     .unwrap_or(false)
             };
-            let Some(tally) = count(
+            let Some((counting, mark)) = count(
                 self.replica,
                 asked.days.clone(),
                 now_ms,
@@ -131,7 +156,15 @@ impl Counter {
             else {
                 return;
             };
-            self.counted.try_set(Some((asked, tally)));
+            self.counted
+                .try_set(Some((asked.clone(), counting.tally())));
+            if let Some(mark) = mark {
+                self.kept.try_set_value(Some(Kept {
+                    asked,
+                    counting,
+                    mark,
+                }));
+            }
             let again = run
                 .try_update_value(|run| {
                     run.running = None;
@@ -143,12 +176,77 @@ impl Counter {
             }
         });
     }
+
+    /// Brings the kept count up to now (see [`Kept::catch_up`]) and publishes it. False
+    /// when it cannot (none kept, or of something else, a count running, tasks changed,
+    /// or too many changes since): then a count is asked for.
+    fn catch_up(self, asked: &Asked) -> bool {
+        if self.run.with_value(|run| run.running.is_some()) {
+            return false;
+        }
+        let now_ms = js_sys::Date::now() as i64;
+        let caught = measured("minicrm-report", || {
+            self.kept
+                .try_update_value(|slot| {
+                    let kept = slot.as_mut().filter(|kept| kept.asked == *asked)?;
+                    let caught = self
+                        .replica
+                        .with_untracked(|index| kept.catch_up(index, now_ms));
+                    match caught {
+                        Some(fed) => Some(fed.then(|| kept.counting.tally())),
+                        None => {
+                            *slot = None;
+                            None
+                        }
+                    }
+                })
+                .flatten()
+        });
+        match caught {
+            Some(Some(tally)) => {
+                self.counted.set(Some((asked.clone(), tally)));
+                true
+            }
+            Some(None) => true,
+            None => false,
+        }
+    }
+}
+
+impl Kept {
+    /// Takes back the old form of each activity changed since the count and counts its new
+    /// one, then counts those whose time came since: whether anything was fed, `None` when
+    /// this count no longer holds (tasks changed, or the log no longer reaches back).
+    fn catch_up(&mut self, index: &Index, now_ms: i64) -> Option<bool> {
+        let mark = index.work_mark();
+        if mark.1 != self.mark.1 {
+            return None;
+        }
+        let mut fed = false;
+        for (old, new) in index.activity_changes_since(self.mark.0)? {
+            if let Some(old) = old {
+                self.counting.retract_activity(old);
+            }
+            if let Some(new) = new {
+                self.counting.activity(new);
+            }
+            fed = true;
+        }
+        let (from, until) = self.counting.extend_activities(now_ms);
+        for (_, activity) in index.activities_by_time(Bound::Included((from, Uuid::nil())), until) {
+            self.counting.activity(activity);
+            fed = true;
+        }
+        self.mark = mark;
+        Some(fed)
+    }
 }
 
 /// `days`' figures (for `only` one user or everyone) with the server's part, counted on
-/// the device in steps the page paints between, again whenever an activity or task changes
-/// and with the clock. `None` until a count of exactly these days, user and outcomes is
-/// done; a recount keeps the last figures of the same until it is done.
+/// the device in steps the page paints between; kept up to date as activities change (a
+/// call logged shows at once), counted again when tasks change or fall due. `None` until a
+/// count of exactly these days, user and outcomes is done; a recount keeps the last
+/// figures of the same until it is done.
 pub(super) fn use_tally(
     replica: Replica,
     setup: Memo<Setup>,
@@ -157,6 +255,7 @@ pub(super) fn use_tally(
     server: RwSignal<ServerPart>,
 ) -> Memo<Option<Tally>> {
     let now = crate::state::now::use_now();
+    let deadlines = crate::data::deadlines::use_deadlines();
     let counter = Counter {
         replica,
         setup,
@@ -164,30 +263,36 @@ pub(super) fn use_tally(
         only,
         counted: RwSignal::new(None),
         run: StoredValue::new(Run::default()),
+        kept: StoredValue::new(None),
     };
+    let asked = move || Asked {
+        days: days.get(),
+        only: only.get(),
+        defs: setup.with(Setup::defs),
+    };
+    // What needs a new count: other days, user or outcomes, the rows read anew, tasks
+    // changed or falling due.
     Effect::new(move || {
-        replica.with_work(|_| ());
+        replica.task_version.track();
+        replica.ready.track();
+        deadlines.moment();
+        counter.request(asked());
+    });
+    // What a kept count follows: activities changed, the clock.
+    Effect::new(move |first: Option<()>| {
+        replica.activity_version.track();
         now.get();
-        let asked = Asked {
-            days: days.get(),
-            only: only.get(),
-            defs: setup.with(Setup::defs),
-        };
-        let same_running = counter
-            .run
-            .with_value(|run| run.running.as_ref() == Some(&asked));
-        if same_running {
-            counter.run.update_value(|run| run.again = true);
-        } else {
-            counter.begin(asked);
+        if first.is_none() {
+            return;
+        }
+        if let Some(asked) = counter.asked()
+            && !counter.catch_up(&asked)
+        {
+            counter.request(asked);
         }
     });
     Memo::new(move |_| {
-        let wanted = Asked {
-            days: days.get(),
-            only: only.get(),
-            defs: setup.with(Setup::defs),
-        };
+        let wanted = asked();
         counter.counted.with(|counted| {
             let (asked, tally) = counted.as_ref().filter(|(asked, _)| *asked == wanted)?;
             let mut tally = tally.clone();
@@ -202,7 +307,9 @@ pub(super) fn use_tally(
 }
 
 /// One count: the activities in its range and the tasks settled since it began, walked in
-/// time order (`None` when a newer count made this one moot).
+/// time order (`None` when a newer count made this one moot), and where the replica's work
+/// stood when it began if the rows did not change while it walked (then it can be kept up
+/// to date).
 async fn count(
     replica: Replica,
     days: Days,
@@ -210,11 +317,12 @@ async fn count(
     defs: &[OutcomeDef],
     only: Option<Uuid>,
     current: impl Fn() -> bool + Copy,
-) -> Option<Tally> {
+) -> Option<(Counting, Option<(u64, u64)>)> {
     if !current() {
         return None;
     }
     let span = Span::begin("minicrm-report");
+    let mark = replica.with_untracked(Index::work_mark);
     let mut counting = Counting::new(days, now_ms, defs, only);
     let (from, until) = counting.activity_range();
     let walked = replica
@@ -231,7 +339,8 @@ async fn count(
         return None;
     }
     span.end();
-    Some(counting.finish())
+    let held = replica.with_untracked(Index::work_mark) == mark;
+    Some((counting, held.then_some(mark)))
 }
 
 /// A user's name, also for one no longer active (and for the viewer, whose device may hold

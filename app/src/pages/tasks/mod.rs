@@ -244,7 +244,7 @@ pub fn my_counts() -> Memo<(usize, usize)> {
     let me = my_id();
     Memo::new(move |_| {
         let moment = now.moment();
-        replica.with_work(|index| {
+        replica.with_tasks(|index| {
             replica.version.track();
             work::counts(
                 index
