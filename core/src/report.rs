@@ -813,6 +813,10 @@ pub struct Counting {
     /// Activities count before this instant: just after now, moved on by
     /// [`Counting::extend_activities`].
     until: i64,
+    /// The tasks' figures hold for a clock before this instant: the next day begins, or a
+    /// task fed falls due, or was done after the count's now (see
+    /// [`Counting::tasks_hold_at`]).
+    tasks_until: i64,
     only: Option<Uuid>,
     /// Outcome ids by their column, and whether each counts as connected.
     outcome_index: IdMap<(usize, bool)>,
@@ -842,6 +846,14 @@ impl Counting {
             .map(|(i, outcome)| (outcome.id, (i, outcome.connected)))
             .collect();
         let until = days.end_ms().min(now_ms.saturating_add(1));
+        // A day beginning moves the cut-offs (the period's end too: today's is now until
+        // then).
+        let tasks_until = days
+            .starts
+            .iter()
+            .copied()
+            .find(|start| *start > now_ms)
+            .unwrap_or(i64::MAX);
         Counting {
             tally: Tally {
                 days,
@@ -851,6 +863,7 @@ impl Counting {
             },
             now_ms,
             until,
+            tasks_until,
             only,
             outcome_index,
             cutoffs,
@@ -875,6 +888,13 @@ impl Counting {
             .min(now_ms.saturating_add(1))
             .max(from);
         (from, self.until)
+    }
+
+    /// Whether the tasks' figures counted at the count's now are still those at `now_ms`
+    /// (no day began, no task fed fell due or was done in between): when not, a new count
+    /// is needed (activities follow the clock through [`Counting::extend_activities`]).
+    pub fn tasks_hold_at(&self, now_ms: i64) -> bool {
+        now_ms < self.tasks_until
     }
 
     /// The earliest [`settled_at`] of a task that can count.
@@ -940,6 +960,19 @@ impl Counting {
             return;
         }
         let done_user = task.done_by.or(task.assignee_id);
+        // Its figures change with a clock past its time: the overdue cut-off (now, today)
+        // passing its due time or the time it was settled, and done after now (a device
+        // whose clock runs ahead) counting once that comes.
+        let settled = settled_at(task);
+        if self.wanted(done_user).is_some() || self.wanted(task.assignee_id).is_some() {
+            let now = self.now_ms;
+            if let Some(due) = task.due_ms.filter(|due| *due >= now) {
+                self.tasks_until = self.tasks_until.min(due.saturating_add(1));
+            }
+            if settled >= now {
+                self.tasks_until = self.tasks_until.min(settled.max(now.saturating_add(1)));
+            }
+        }
         if task.done
             && let (Some(user), Some(day)) = (
                 self.wanted(done_user),
@@ -953,7 +986,6 @@ impl Counting {
         let (Some(user), Some(due)) = (self.wanted(task.assignee_id), task.due_ms) else {
             return;
         };
-        let settled = settled_at(task);
         let from = self.cutoffs.partition_point(|cutoff| *cutoff <= due);
         let to = self.cutoffs.partition_point(|cutoff| *cutoff <= settled);
         if from < to {

@@ -16,7 +16,7 @@
 //     there meanwhile
 // Not a test: it prints a table. Size: MINICRM_BENCH_CONTACTS (default 100000).
 
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -181,7 +181,10 @@ try {
   // with the agents' rows, watched from inside the page (Playwright's role queries walk
   // the whole page with computed styles: polling with them would put the harness's own
   // long tasks into the measured window).
-  const period = async (what, open, caption) => {
+  // MINICRM_BENCH_PROFILE=<file>: the year's opening is also sampled by the CPU profiler
+  // (a .cpuprofile for Chromium's DevTools; wasm names need a build with data-keep-debug).
+  const profiling = process.env.MINICRM_BENCH_PROFILE;
+  const period = async (what, open, caption, profile) => {
     const shown = page.evaluate((caption) => new Promise((done) => {
       let clicked = null;
       document.addEventListener('click', (event) => { clicked ??= event.timeStamp; }, { capture: true, once: true });
@@ -201,8 +204,19 @@ try {
       });
       observer.observe(document.body, { childList: true, subtree: true, characterData: true });
     }), caption.source);
+    const profiler = profile ? await context.newCDPSession(page) : null;
+    if (profiler) {
+      await profiler.send('Profiler.enable');
+      await profiler.send('Profiler.setSamplingInterval', { interval: 100 });
+      await profiler.send('Profiler.start');
+    }
     await open();
     const { from, to } = await shown;
+    if (profiler) {
+      const { profile: samples } = await profiler.send('Profiler.stop');
+      await writeFile(profile, JSON.stringify(samples));
+      await profiler.detach();
+    }
     await settle(page);
     const tasks = await longest(page, from, to);
     const counts = await reportMeasures(page, from, to);
@@ -224,7 +238,7 @@ try {
   const yearTo = new Date(now).toISOString().slice(0, 10);
   await page.getByLabel('From').fill(yearFrom);
   await page.getByLabel('To').fill(yearTo);
-  await period('period report, a year (365 days): "Show" to the table', () => page.getByRole('button', { name: 'Show' }).click(), /^Every agent's figures, /);
+  await period('period report, a year (365 days): "Show" to the table', () => page.getByRole('button', { name: 'Show' }).click(), /^Every agent's figures, /, profiling);
 
   // The day, and one more call logged in another tab of the same device.
   await page.goto(`${server.base}/reports`);

@@ -255,7 +255,8 @@ test("the manager's day shows each agent's calls and tasks in the team's zone; a
   await agnes.page.getByRole('alert').filter({ hasText: 'You can see only your own figures.' }).waitFor();
 
   // Agnes's day stays open while she works in a second tab: a call logged there shows at
-  // once (the kept count takes it in), a task done there too (counted again).
+  // once (the kept count takes it in), its move to the trash too, and a task done there
+  // (counted again).
   await agnes.page.goto(`${server.base}/reports`);
   await readTable(agnes.page, caption);
   const second = await agnes.context.newPage();
@@ -270,10 +271,18 @@ test("the manager's day shows each agent's calls and tasks in the team's zone; a
   assert.deepEqual(pick((await readTable(agnes.page, caption))['Agnes Agent'], COLUMNS), {
     'Calls out': '3', Completed: '1', 'No answer': '2', Connected: '33%', 'Talk time': '2:30', 'Tasks done': '1', 'Tasks overdue': '1',
   });
+  // The call was logged by mistake: to the trash from the record's timeline, and out of
+  // the figures (the kept count takes its old form back).
+  await second.getByRole('listitem').filter({ hasText: 'No answer' }).filter({ hasText: '0:30' })
+    .getByRole('button', { name: /^Move to trash: / }).click();
+  await agnesRow({ 'Calls out': '2', 'No answer': '1' });
+  assert.deepEqual(pick((await readTable(agnes.page, caption))['Agnes Agent'], COLUMNS), {
+    'Calls out': '2', Completed: '1', 'No answer': '1', Connected: '50%', 'Talk time': '2:00', 'Tasks done': '1', 'Tasks overdue': '1',
+  });
   await completeTask(second, 'Confirm the order');
   await agnesRow({ 'Tasks done': '2', 'Tasks overdue': '0' });
   assert.deepEqual(pick((await readTable(agnes.page, caption))['Agnes Agent'], COLUMNS), {
-    'Calls out': '3', Completed: '1', 'No answer': '2', Connected: '33%', 'Talk time': '2:30', 'Tasks done': '2', 'Tasks overdue': '0',
+    'Calls out': '2', Completed: '1', 'No answer': '1', Connected: '50%', 'Talk time': '2:00', 'Tasks done': '2', 'Tasks overdue': '0',
   });
 
   for (const device of [agnes, arek, marek]) await device.context.close();

@@ -72,13 +72,26 @@ const STEP_MS: f64 = 20.0;
 
 /// Work on the page's thread in steps of about [`STEP_MS`]: the page handles input and
 /// paints between them (a long task is what a user feels as a frozen page).
-struct Steps {
-    since: f64,
+///
+/// The step is the page's, not the walker's: every stepped work that runs in the same task
+/// shares it ([`STEP_BEGAN`]). Two counts begun by one click run their first rows in the
+/// click's task; with a step each they held it for two steps and the click's own work.
+pub struct Steps(());
+
+thread_local! {
+    /// When the step under way began: when stepped work last resumed in a task of its own.
+    static STEP_BEGAN: Cell<f64> = const { Cell::new(f64::NEG_INFINITY) };
+}
+
+impl Default for Steps {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Steps {
-    fn new() -> Self {
-        Self { since: now() }
+    pub fn new() -> Self {
+        Steps(())
     }
 
     /// Yields to the page when this step has run its time. A hidden page goes on: nobody
@@ -91,19 +104,19 @@ impl Steps {
 
     /// This step has run its time (a hidden page's never does: see [`Steps::breathe`]).
     fn spent(&self) -> bool {
-        now() - self.since >= STEP_MS && !page_hidden()
+        now() - STEP_BEGAN.with(Cell::get) >= STEP_MS && !page_hidden()
     }
 
     /// Lets the page go on, then begins a new step.
-    async fn pause(&mut self) {
+    pub async fn pause(&mut self) {
         TimeoutFuture::new(0).await;
-        self.since = now();
+        self.resumed();
     }
 
     /// A request to IndexedDB was waited on (its answer always comes in a task of its
     /// own): a new step began.
     fn resumed(&mut self) {
-        self.since = now();
+        STEP_BEGAN.with(|began| began.set(now()));
     }
 }
 
@@ -167,9 +180,9 @@ async fn walk_in_steps<T>(
     rows: RowsFrom<T>,
     each: &mut impl FnMut(&T),
     current: &impl Fn() -> bool,
+    steps: &mut Steps,
 ) -> bool {
     let mut next = Bound::Included((from, Uuid::nil()));
-    let mut steps = Steps::new();
     loop {
         let finished = INDEX.with(|index| {
             let index = index.borrow();
@@ -800,19 +813,20 @@ impl Replica {
     }
 
     /// Feeds `each` the activities from `from` until `until` (exclusive) in time order, in
-    /// steps the page paints between, as long as `current()` holds; false when it stopped
-    /// for that. A row changed meanwhile may be missed or seen twice: the change bumps
-    /// [`Replica::work_version`] and the caller walks again.
+    /// `steps` the page paints between, as long as `current()` holds; false when it stopped
+    /// for that. A row changed meanwhile may be missed or seen twice: the change moves
+    /// [`Index::work_mark`] and bumps [`Replica::work_version`], and the caller walks again.
     pub async fn walk_activities(
         &self,
         from: i64,
         until: i64,
         mut each: impl FnMut(&Activity),
         current: impl Fn() -> bool,
+        steps: &mut Steps,
     ) -> bool {
         let rows: RowsFrom<Activity> =
             Box::new(move |index, from| Box::new(index.activities_by_time(from, until)));
-        walk_in_steps(from, rows, &mut each, &current).await
+        walk_in_steps(from, rows, &mut each, &current, steps).await
     }
 
     /// Feeds `each` the tasks settled from `from` on (see [`Index::tasks_by_settled`]), as
@@ -822,9 +836,10 @@ impl Replica {
         from: i64,
         mut each: impl FnMut(&Task),
         current: impl Fn() -> bool,
+        steps: &mut Steps,
     ) -> bool {
         let rows: RowsFrom<Task> = Box::new(|index, from| Box::new(index.tasks_by_settled(from)));
-        walk_in_steps(from, rows, &mut each, &current).await
+        walk_in_steps(from, rows, &mut each, &current, steps).await
     }
 
     /// Writes an edit of one row through the outbox, updates the replica and wakes the sync.

@@ -9,12 +9,13 @@ use minicrm_core::import::job::{ExportFormat, Reply, Request, TableExport};
 use minicrm_core::import::table::Cell;
 use minicrm_core::report::{Counting, Days, Figures, OutcomeDef, Period, Tally, Unit, cell};
 pub(super) use minicrm_core::report::{iso_day, parse_day};
+use minicrm_core::work::{Activity, Task};
 use uuid::Uuid;
 
 use super::server::ServerPart;
 use super::table::{Column, Line};
 use crate::data::settings::Choice;
-use crate::data::{Index, Replica};
+use crate::data::{Index, Replica, Steps};
 use crate::pages::forms::{FormError, Submit};
 use crate::state::measure::{Span, measured};
 use crate::state::now::ago;
@@ -158,6 +159,7 @@ impl Counter {
             };
             self.counted
                 .try_set(Some((asked.clone(), counting.tally())));
+            let held = mark.is_some();
             if let Some(mark) = mark {
                 self.kept.try_set_value(Some(Kept {
                     asked,
@@ -165,10 +167,11 @@ impl Counter {
                     mark,
                 }));
             }
+            // Rows changed while it walked: once more (what changed may be missed).
             let again = run
                 .try_update_value(|run| {
                     run.running = None;
-                    std::mem::take(&mut run.again)
+                    std::mem::take(&mut run.again) || !held
                 })
                 .unwrap_or(false);
             if let Some(asked) = again.then(|| self.asked()).flatten() {
@@ -178,12 +181,9 @@ impl Counter {
     }
 
     /// Brings the kept count up to now (see [`Kept::catch_up`]) and publishes it. False
-    /// when it cannot (none kept, or of something else, a count running, tasks changed,
+    /// when it cannot (none kept, or of something else, tasks changed or no longer hold,
     /// or too many changes since): then a count is asked for.
     fn catch_up(self, asked: &Asked) -> bool {
-        if self.run.with_value(|run| run.running.is_some()) {
-            return false;
-        }
         let now_ms = js_sys::Date::now() as i64;
         let caught = measured("minicrm-report", || {
             self.kept
@@ -216,10 +216,11 @@ impl Counter {
 impl Kept {
     /// Takes back the old form of each activity changed since the count and counts its new
     /// one, then counts those whose time came since: whether anything was fed, `None` when
-    /// this count no longer holds (tasks changed, or the log no longer reaches back).
+    /// this count no longer holds (tasks changed, a day began or a task fell due since —
+    /// core's `Counting::tasks_hold_at` — or the log no longer reaches back).
     fn catch_up(&mut self, index: &Index, now_ms: i64) -> Option<bool> {
         let mark = index.work_mark();
-        if mark.1 != self.mark.1 {
+        if mark.1 != self.mark.1 || !self.counting.tasks_hold_at(now_ms) {
             return None;
         }
         let mut fed = false;
@@ -244,7 +245,8 @@ impl Kept {
 
 /// `days`' figures (for `only` one user or everyone) with the server's part, counted on
 /// the device in steps the page paints between; kept up to date as activities change (a
-/// call logged shows at once), counted again when tasks change or fall due. `None` until a
+/// call logged shows at once), counted again when tasks change or fall due and when a
+/// day begins. `None` until a
 /// count of exactly these days, user and outcomes is done; a recount keeps the last
 /// figures of the same until it is done.
 pub(super) fn use_tally(
@@ -255,7 +257,6 @@ pub(super) fn use_tally(
     server: RwSignal<ServerPart>,
 ) -> Memo<Option<Tally>> {
     let now = crate::state::now::use_now();
-    let deadlines = crate::data::deadlines::use_deadlines();
     let counter = Counter {
         replica,
         setup,
@@ -271,18 +272,19 @@ pub(super) fn use_tally(
         defs: setup.with(Setup::defs),
     };
     // What needs a new count: other days, user or outcomes, the rows read anew, tasks
-    // changed or falling due.
+    // changed.
     Effect::new(move || {
         replica.task_version.track();
         replica.ready.track();
-        deadlines.moment();
         counter.request(asked());
     });
-    // What a kept count follows: activities changed, the clock.
+    // What a kept count follows: activities changed, the clock (a new count when its
+    // tasks no longer hold: a day began, a task fell due). A count running now sees the
+    // change or runs once more (it did not hold).
     Effect::new(move |first: Option<()>| {
         replica.activity_version.track();
         now.get();
-        if first.is_none() {
+        if first.is_none() || counter.run.with_value(|run| run.running.is_some()) {
             return;
         }
         if let Some(asked) = counter.asked()
@@ -321,21 +323,21 @@ async fn count(
     if !current() {
         return None;
     }
+    let mut steps = Steps::new();
     let span = Span::begin("minicrm-report");
     let mark = replica.with_untracked(Index::work_mark);
     let mut counting = Counting::new(days, now_ms, defs, only);
     let (from, until) = counting.activity_range();
-    let walked = replica
-        .walk_activities(from, until, |activity| counting.activity(activity), current)
-        .await;
-    if !walked {
+    let each = |activity: &Activity| counting.activity(activity);
+    if !replica
+        .walk_activities(from, until, each, current, &mut steps)
+        .await
+    {
         return None;
     }
     let from = counting.settled_from();
-    if !replica
-        .walk_tasks(from, |task| counting.task(task), current)
-        .await
-    {
+    let each = |task: &Task| counting.task(task);
+    if !replica.walk_tasks(from, each, current, &mut steps).await {
         return None;
     }
     span.end();
