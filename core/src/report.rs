@@ -891,10 +891,10 @@ impl Counting {
     }
 
     /// Whether the tasks' figures counted at the count's now are still those at `now_ms`
-    /// (no day began, no task fed fell due or was done in between): when not, a new count
-    /// is needed (activities follow the clock through [`Counting::extend_activities`]).
+    /// (no day began, no task fed fell due or was done in between, the clock did not go
+    /// back): when not, a new count is needed (activities follow the clock through [`Counting::extend_activities`]).
     pub fn tasks_hold_at(&self, now_ms: i64) -> bool {
-        now_ms < self.tasks_until
+        (self.now_ms..self.tasks_until).contains(&now_ms)
     }
 
     /// The earliest [`settled_at`] of a task that can count.
@@ -964,13 +964,21 @@ impl Counting {
         // passing its due time or the time it was settled, and done after now (a device
         // whose clock runs ahead) counting once that comes.
         let settled = settled_at(task);
-        if self.wanted(done_user).is_some() || self.wanted(task.assignee_id).is_some() {
-            let now = self.now_ms;
+        let now = self.now_ms;
+        if self.wanted(done_user).is_some()
+            && let Some(done) = task.done_at_ms.filter(|at| task.done && *at > now)
+            && self.tally.days.index(done).is_some()
+        {
+            self.tasks_until = self.tasks_until.min(done);
+        }
+        // Only today's cut-off moves with the clock (a period past or not begun has none).
+        let cutoff_moves = self.tally.last_begun.is_some() && now < self.tally.days.end_ms();
+        if cutoff_moves && self.wanted(task.assignee_id).is_some() {
             if let Some(due) = task.due_ms.filter(|due| *due >= now) {
                 self.tasks_until = self.tasks_until.min(due.saturating_add(1));
             }
             if settled >= now {
-                self.tasks_until = self.tasks_until.min(settled.max(now.saturating_add(1)));
+                self.tasks_until = self.tasks_until.min(settled.saturating_add(1));
             }
         }
         if task.done

@@ -841,6 +841,10 @@ mod counting_in_steps {
     }
 
     proptest! {
+        // The kept count's edges (a clock just before or at the instant its tasks stop
+        // holding) need more cases than the default to be met every run.
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
         /// What a device does: feeds only the activities in the count's range and the
         /// tasks settled from its start, a few at a time, in its own order — and gets the
         /// tally of counting everything.
@@ -894,16 +898,31 @@ mod counting_in_steps {
                 prop_oneof![
                     (0..50usize, proptest::option::of(an_activity())).prop_map(|(i, new)| Step::Activity(i, new)),
                     (0..3 * DAY_MS).prop_map(Step::Clock),
+                    any::<bool>().prop_map(Step::Edge),
                 ],
                 0..30,
             ),
             first in 0..60i64,
             length in 1..20u32,
             now in 0..SPAN,
+            // The count's now at a task's due or done time (edges a uniform draw misses).
+            now_at_task in proptest::option::of((0..40usize, any::<bool>())),
+            // Mostly a period with today in it: the one whose tasks move with the clock.
+            with_today in proptest::bool::weighted(0.7),
+            back in 0..20i64,
             only in 0..USERS.len() + 1,
         ) {
-            let days = Period { first: day_of(BASE, warsaw) + first, days: length }.in_zone(warsaw);
-            let now = BASE + now;
+            let at_task = now_at_task.and_then(|(i, due)| {
+                let task = tasks.get(i)?;
+                if due { task.due_ms } else { task.done_at_ms }
+            });
+            let now = at_task.unwrap_or(BASE + now);
+            let first = if with_today {
+                day_of(now, warsaw) - back % i64::from(length)
+            } else {
+                day_of(BASE, warsaw) + first
+            };
+            let days = Period { first, days: length }.in_zone(warsaw);
             let only = USERS.get(only).copied();
             let with_ids = |rows: Vec<Activity>| -> Vec<Option<Activity>> {
                 rows.into_iter().enumerate().map(|(i, row)| Some(Activity { id: Uuid::from_u128(i as u128 + 1), ..row })).collect()
@@ -916,6 +935,7 @@ mod counting_in_steps {
             for task in &tasks {
                 kept.task(task);
             }
+            prop_assert!(kept.tasks_hold_at(now));
             let mut clock = now;
             for step in steps {
                 match step {
@@ -933,8 +953,14 @@ mod counting_in_steps {
                         }
                         activities[i] = new;
                     }
-                    Step::Clock(by) => {
-                        clock += by;
+                    Step::Clock(_) | Step::Edge(_) => {
+                        clock = match step {
+                            Step::Clock(by) => clock + by,
+                            // Just before or at the instant the tasks stop holding.
+                            _ if kept.tasks_until == i64::MAX => clock,
+                            Step::Edge(before) => (kept.tasks_until - i64::from(before)).max(clock),
+                            Step::Activity(..) => unreachable!(),
+                        };
                         let (from, until) = kept.extend_activities(clock);
                         for activity in activities.iter().flatten() {
                             if activity.at_ms.is_some_and(|at| at >= from && at < until) {
@@ -942,6 +968,11 @@ mod counting_in_steps {
                             }
                         }
                     }
+                }
+                // While the tasks hold, the kept count is a new count's at the clock.
+                if kept.tasks_hold_at(clock) {
+                    let rows: Vec<Activity> = activities.iter().flatten().cloned().collect();
+                    prop_assert_eq!(kept.tally(), Tally::count(days.clone(), clock, &outcomes(), only, &rows, &tasks));
                 }
             }
             // A new count of the rows as they are: tasks as of the count's now, activities
@@ -970,6 +1001,9 @@ mod counting_in_steps {
         Activity(usize, Option<Activity>),
         /// The clock moved on.
         Clock(i64),
+        /// The clock moved to just before (`true`) or at the instant the tasks stop
+        /// holding.
+        Edge(bool),
     }
 }
 
